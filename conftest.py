@@ -1,0 +1,109 @@
+"""Test harness: internal framecap errors fail the test, and every event produced is checked by Relay."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from typing import Any, Dict, List
+
+import pytest
+
+import framecap
+from framecap import client as client_module
+from framecap import hooks
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+RELAY_CHECKED: List[int] = [0]
+
+
+def relay_errors(event: Dict[str, Any]) -> List[Any]:
+    """What Sentry's own normalizer (PyPI ``sentry-relay``) objects to in ``event``."""
+    from sentry_relay.processing import StoreNormalizer
+
+    normalized = StoreNormalizer(project_id=1, remove_other=True).normalize_event(json.loads(json.dumps(event)))
+    RELAY_CHECKED[0] += 1
+    return normalized.get("errors") or []
+
+
+def assert_schema_valid(events: List[Dict[str, Any]]) -> None:
+    for event in events:
+        errors = relay_errors(event)
+        assert not errors, f"Relay rejected parts of event {event.get('event_id')}: {errors}"
+
+
+def read_store(path: str) -> List[Dict[str, Any]]:
+    """Events in an inbox file, oldest first."""
+    if not os.path.exists(path):
+        return []
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute("SELECT body FROM events ORDER BY seq").fetchall()
+    return [json.loads(body) for (body,) in rows]
+
+
+@pytest.fixture(autouse=True)
+def _loud_internal_errors(request: pytest.FixtureRequest):
+    """A contained internal error is still a failing test, unless the test expects one."""
+    seen: List[Any] = []
+
+    def handler(where: str, error: BaseException) -> None:
+        seen.append((where, error))
+
+    client_module.internal_error_handlers.append(handler)
+    yield seen
+    client_module.internal_error_handlers.remove(handler)
+    hooks.uninstall()
+    client_module.set_current(None)
+    if seen and not request.node.get_closest_marker("internal_errors"):
+        raise AssertionError(f"framecap contained internal errors: {seen!r}")
+
+
+@pytest.fixture
+def internal_errors(_loud_internal_errors):
+    """The internal errors contained during the test (use with ``@pytest.mark.internal_errors``)."""
+    return _loud_internal_errors
+
+
+@pytest.fixture
+def memory():
+    """A global client sending to a MemoryTransport, without hooks; its events are Relay-checked after the test."""
+    transport = framecap.MemoryTransport()
+    framecap.init(transport=transport, install_hooks=False)
+    yield transport
+    assert_schema_valid(transport.events)
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    """An inbox path set as FRAMECAP_STORE; its events are Relay-checked after the test."""
+    path = str(tmp_path / "events.db")
+    monkeypatch.setenv("FRAMECAP_STORE", path)
+    yield path
+    assert_schema_valid(read_store(path))
+
+
+@pytest.fixture
+def run_python(tmp_path):
+    """Run a Python snippet in a fresh interpreter (cwd = tmp_path); returns the CompletedProcess."""
+
+    def run(code: str, *args: str, env: Dict[str, str] = None, timeout: float = 60) -> subprocess.CompletedProcess:
+        script = tmp_path / "snippet.py"
+        script.write_text(textwrap.dedent(code))
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("FRAMECAP_") or k == "FRAMECAP_STORE"}
+        full_env["PYTHONPATH"] = ROOT + os.pathsep + full_env.get("PYTHONPATH", "")
+        full_env.update(env or {})
+        return subprocess.run([sys.executable, str(script), *args], cwd=str(tmp_path), env=full_env,
+                              capture_output=True, text=True, timeout=timeout)
+
+    return run
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "internal_errors: the test expects framecap to contain internal errors")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    terminalreporter.write_line(f"framecap: {RELAY_CHECKED[0]} events normalized by sentry-relay with zero errors")

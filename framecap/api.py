@@ -1,0 +1,46 @@
+"""The module-level API: one global client, configured by :func:`init`."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from . import hooks
+from .client import Client, ErrorArg, get_current, set_current
+
+__all__ = ["capture_exception", "flush", "init", "install_hooks", "uninstall_hooks"]
+
+
+def init(dsn: Optional[str] = None, **options: Any) -> Client:
+    """Configure the global client (replacing and closing any earlier one) and install the hooks.
+
+    Pass ``install_hooks=False`` to leave ``sys.excepthook`` and friends alone.
+    """
+    client = Client(dsn, **options)
+    previous = set_current(client)
+    if previous is not None and previous is not client:
+        previous.close()
+    if client.options.install_hooks:
+        hooks.install()
+    return client
+
+
+def capture_exception(error: ErrorArg = None) -> Optional[str]:
+    """Capture an exception (or exc_info, or the one being handled); the event id, or None if dropped."""
+    client = get_current()
+    return client.capture_exception(error) if client is not None else None
+
+
+def flush(timeout: Optional[float] = None) -> bool:
+    """Wait for the global client's pending events; True when nothing is left (or there is no client)."""
+    client = get_current()
+    return client.flush(timeout) if client is not None else True
+
+
+def install_hooks() -> None:
+    """Install framecap's ``sys.excepthook``, ``threading.excepthook`` and ``sys.unraisablehook``."""
+    hooks.install()
+
+
+def uninstall_hooks() -> None:
+    """Put back the hooks framecap replaced (a hook installed on top of ours is left alone)."""
+    hooks.uninstall()

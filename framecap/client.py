@@ -1,0 +1,175 @@
+"""The client: options + pipeline + transport. Captures never raise into the host program.
+
+Pipeline for one capture::
+
+    build_event (chain, frames, source, variables)  ->  processors (privacy stages)
+        ->  before_send(event, hint)  ->  transport.send(event)
+
+Internal failures are contained: the capture returns ``None`` and the error is reported to
+:data:`internal_error_handlers` (framecap's own tests make those loud) and, under ``debug``,
+logged on the ``framecap`` logger.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from types import TracebackType
+from typing import Any, Callable, Dict, List, Optional, Tuple, Type, Union
+
+from ._types import Event, Hint
+from .errors import ConfigError
+from .event import build_event
+from .frames import InAppRules
+from .options import Options, resolve_options
+from .transports import CallableTransport, Inbox
+
+__all__ = ["Client", "ExcInfo", "get_current", "internal_error_handlers", "set_current"]
+
+logger = logging.getLogger("framecap")
+
+ExcInfo = Tuple[Optional[Type[BaseException]], Optional[BaseException], Optional[TracebackType]]
+ErrorArg = Union[BaseException, ExcInfo, None]
+Processor = Callable[[Event, Hint], Optional[Event]]
+
+#: Called with ``(where, error)`` for every contained internal failure.
+internal_error_handlers: List[Callable[[str, BaseException], None]] = []
+
+
+def report_internal_error(where: str, error: BaseException, debug: bool = False) -> None:
+    """Contain an internal failure: tell the handlers and, under ``debug``, the log. Never raises."""
+    for handler in list(internal_error_handlers):
+        try:
+            handler(where, error)
+        except Exception:
+            pass
+    try:
+        logger.log(logging.WARNING if debug else logging.DEBUG, "framecap: internal error in %s", where, exc_info=error)
+    except Exception:
+        pass
+
+
+def _exception_from(error: ErrorArg) -> Optional[BaseException]:
+    if error is None:
+        return sys.exc_info()[1]
+    if isinstance(error, BaseException):
+        return error
+    if isinstance(error, tuple) and len(error) == 3:
+        value = error[1]
+        if isinstance(value, BaseException):
+            if error[2] is not None and value.__traceback__ is None:
+                value = value.with_traceback(error[2])
+            return value
+        return None
+    raise TypeError(f"capture_exception() takes an exception, an exc_info tuple or None, not {type(error).__name__}")
+
+
+class Client:
+    """Captures exceptions into events and hands them to one transport.
+
+    ``Client(dsn=None, **options)``: each option may also come from ``FRAMECAP_<OPTION>``.
+    """
+
+    def __init__(self, dsn: Optional[str] = None, **options: Any) -> None:
+        if dsn is not None:
+            options["dsn"] = dsn
+        self.options: Options = resolve_options(options)
+        if self.options.dsn:
+            raise ConfigError(
+                "framecap: option 'dsn' is set, but sending to a server is not available in this version; "
+                "allowed: no dsn (events go to the local inbox) or transport=..."
+            )
+        self.transport = self._make_transport(self.options)
+        root = self.options.project_root or os.getcwd()
+        self.rules = InAppRules(root, self.options.in_app_include, self.options.in_app_exclude)
+        self.processors: List[Processor] = []
+        self.last_event_id: Optional[str] = None
+        self._busy = threading.local()
+        self._closed = False
+
+    @staticmethod
+    def _make_transport(options: Options) -> Any:
+        transport = options.transport
+        if transport is None:
+            return Inbox(options.store, options.max_inbox_events, timeout=max(0.1, min(options.shutdown_timeout, 5.0)))
+        if callable(getattr(transport, "send", None)):
+            return transport
+        return CallableTransport(transport)
+
+    def capture_exception(self, error: ErrorArg = None) -> Optional[str]:
+        """Capture ``error`` (an exception, an exc_info tuple, or None for the one being handled).
+
+        Returns the event id, or None when the event was dropped.
+        """
+        try:
+            exc = _exception_from(error)
+        except Exception as problem:
+            report_internal_error("capture_exception argument", problem, self.options.debug)
+            return None
+        if exc is None:
+            return None
+        return self.capture(exc, {"type": "generic", "handled": True})
+
+    def capture(self, exc: BaseException, mechanism: Dict[str, Any], extra: Optional[Dict[str, Any]] = None) -> Optional[str]:
+        """Run the pipeline for ``exc`` with the given mechanism; the hooks and integrations call this."""
+        if self._closed or getattr(self._busy, "active", False):
+            return None  # closed, or a capture inside a capture (a __repr__ that captures): drop
+        self._busy.active = True
+        try:
+            event: Optional[Event] = build_event(exc, self.options, self.rules, mechanism, extra)
+            hint: Hint = {"exc_info": (type(exc), exc, exc.__traceback__)}
+            for processor in self.processors:
+                event = processor(event, hint) if event is not None else None
+            if event is not None and self.options.before_send is not None:
+                event = self.options.before_send(event, hint)
+            if event is None:
+                return None
+            if not isinstance(event, dict):
+                raise TypeError(f"before_send returned {type(event).__name__}, not an event dict or None")
+            self.transport.send(event)
+            event_id = event.get("event_id")
+            self.last_event_id = event_id if isinstance(event_id, str) else None
+            return self.last_event_id
+        except Exception as error:
+            report_internal_error("capture", error, self.options.debug)
+            return None
+        finally:
+            self._busy.active = False
+
+    def flush(self, timeout: Optional[float] = None) -> bool:
+        """Wait up to ``timeout`` seconds (default ``shutdown_timeout``) for queued events to go out."""
+        try:
+            return bool(self.transport.flush(self.options.shutdown_timeout if timeout is None else timeout))
+        except Exception as error:
+            report_internal_error("flush", error, self.options.debug)
+            return False
+
+    def close(self) -> None:
+        """Flush within ``shutdown_timeout``, then release the transport; later captures are dropped."""
+        if self._closed:
+            return
+        self.flush()
+        self._closed = True
+        try:
+            self.transport.close()
+        except Exception as error:
+            report_internal_error("close", error, self.options.debug)
+
+
+_current: Optional[Client] = None
+_current_lock = threading.Lock()
+
+
+def get_current() -> Optional[Client]:
+    """The client :func:`framecap.init` configured, if any."""
+    return _current
+
+
+def set_current(client: Optional[Client]) -> Optional[Client]:
+    """Make ``client`` current; returns the one it replaced."""
+    global _current
+    with _current_lock:
+        previous, _current = _current, client
+    return previous

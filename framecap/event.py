@@ -1,0 +1,209 @@
+"""Compose the level-1 stages into one Sentry event for an exception. No I/O beyond reading source.
+
+Frames and tracebacks are read here and dropped when :func:`build_event` returns; the event holds
+plain data only, every value already bounded, every cut recorded in ``_meta``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sys
+import uuid
+from typing import Any, Dict, List, Optional, Tuple
+
+from . import __version__
+from .chain import walk_chain
+from .expressions import code_qualname, statement_names
+from .frames import InAppRules, describe, walk_traceback
+from .options import Options
+from .serialize import Meta, Serializer, clean_text, cut_text
+from .source import SourceReader
+from .variables import is_module_frame, local_items
+
+__all__ = ["build_event", "encoded_size"]
+
+_EXC_VALUE_LIMIT = 8192
+_FRAME_SHARE = 8  # one frame's variables may take at most 1/8 of the event budget
+_HAS_QUALNAME = sys.version_info >= (3, 11)
+
+
+def encoded_size(event: Dict[str, Any]) -> int:
+    """Bytes of the event as framecap encodes it (compact, ASCII-escaped JSON)."""
+    return len(json.dumps(event, separators=(",", ":")))
+
+
+def _exception_value(exc: BaseException, limit: int) -> Tuple[str, Optional[Meta]]:
+    """``str(exc)`` plus ``__notes__``; never raises, never builds a huge message whole when avoidable."""
+    try:
+        args = exc.args
+        if type(exc).__str__ is BaseException.__str__ and len(args) == 1 and type(args[0]) is str:
+            head = args[0]
+            original = len(head)
+            text = head[: limit + 1]
+        else:
+            text = str(exc)
+            original = len(text)
+    except Exception:
+        text, original = f"<exception str() failed>", None
+    try:
+        notes = exc.__dict__.get("__notes__") if hasattr(type(exc), "__dict__") else None
+        if isinstance(notes, (list, tuple)):
+            extra = "\n".join(n if isinstance(n, str) else "<note that is not a string>" for n in notes[:20])
+            if extra:
+                text = f"{text}\n{extra}" if text else extra
+                original = None if original is None else original + 1 + len(extra)
+    except Exception:
+        pass
+    return cut_text(text, limit, original if original and original > limit else None)
+
+
+def _exception_header(exc: BaseException, limit: int) -> Tuple[Dict[str, Any], Optional[Meta]]:
+    t = type(exc)
+    value, meta = _exception_value(exc, limit)
+    out: Dict[str, Any] = {"type": clean_text(getattr(t, "__qualname__", t.__name__)), "value": value}
+    module = getattr(t, "__module__", None)
+    if isinstance(module, str) and module not in ("builtins", "__builtin__", "exceptions"):
+        out["module"] = module
+    return out, ({"value": meta} if meta else None)
+
+
+def _set_meta(root: Meta, path: Tuple[Any, ...], meta: Optional[Meta]) -> None:
+    if not meta:
+        return
+    node = root
+    for key in path:
+        node = node.setdefault(str(key), {})
+    for key, value in meta.items():
+        node[key] = value
+
+
+def build_event(exc: BaseException, options: Options, rules: InAppRules, mechanism: Dict[str, Any],
+                extra: Optional[Dict[str, Any]] = None, level: str = "error") -> Dict[str, Any]:
+    """Build the event for ``exc`` as it was raised; ``mechanism`` says how it was captured."""
+    links, total = walk_chain(exc, options.max_exceptions)
+    meta: Meta = {}
+    serializer = Serializer(max_depth=options.max_depth, max_breadth=options.max_breadth, max_length=options.max_value_length)
+    reader = SourceReader()
+    values: List[Dict[str, Any]] = []
+    work: List[Tuple[int, int, Any]] = []  # (value index, frame index, traceback entry) for source + vars
+    chained = len(links) > 1 or any(link.is_group for link in links)
+    used = 0
+    for vi, link in enumerate(links):
+        header, header_meta = _exception_header(link.exc, max(options.max_value_length, _EXC_VALUE_LIMIT))
+        _set_meta(meta, ("exception", "values", vi), header_meta)
+        mech = dict(mechanism) if link.exception_id == 0 else {"type": "chained", "handled": mechanism.get("handled", True)}
+        if chained:
+            mech["exception_id"] = link.exception_id
+            if link.parent_id is not None:
+                mech["parent_id"] = link.parent_id
+            if link.source:
+                mech["source"] = link.source
+            if link.is_group:
+                mech["is_exception_group"] = True
+        header["mechanism"] = mech
+        entries, count = walk_traceback(link.exc.__traceback__, options.max_frames)
+        frames = []
+        for fi, tb in enumerate(entries):
+            record = describe(tb, rules)
+            if not _HAS_QUALNAME:
+                record["function"] = code_qualname(tb.tb_frame) or record["function"]
+            frames.append(record)
+            work.append((vi, fi, tb))
+            used += 200
+        if frames:
+            header["stacktrace"] = {"frames": frames}
+        if count > len(frames):
+            _set_meta(meta, ("exception", "values", vi, "stacktrace", "frames"), {"": {"len": count}})
+        used += len(header["value"]) + 100
+        values.append(header)
+    if total > len(links):
+        _set_meta(meta, ("exception", "values"), {"": {"len": total}})
+    # Source and variables: root cause first, innermost frames first, while the budget lasts.
+    work.sort(key=lambda item: (item[0], -item[1]))
+    budget = int(options.max_event_bytes * 0.8) - used
+    for vi, fi, tb in work:
+        frame_record = values[vi]["stacktrace"]["frames"][fi]
+        budget -= _enrich(frame_record, tb, options, serializer, reader, meta, ("exception", "values", vi, "stacktrace", "frames", fi), budget)
+    serializer.close()
+    event: Dict[str, Any] = {
+        "event_id": uuid.uuid4().hex,
+        "timestamp": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        "platform": "python",
+        "level": level,
+        "sdk": {"name": "framecap", "version": __version__},
+        "exception": {"values": values},
+    }
+    for key in ("environment", "release", "server_name"):
+        if getattr(options, key):
+            event[key] = getattr(options, key)
+    if extra:
+        event.update(extra)
+    if meta:
+        event["_meta"] = meta
+    _fit(event, options.max_event_bytes, work)
+    return event
+
+
+def _enrich(record: Dict[str, Any], tb: Any, options: Options, serializer: Serializer, reader: SourceReader,
+            meta: Meta, path: Tuple[Any, ...], budget: int) -> int:
+    """Add source context and variables to one frame record; return the characters spent."""
+    frame = tb.tb_frame
+    spent = 0
+    line: Optional[str] = None
+    if options.include_source_context:
+        lines_budget = (2 * options.context_lines + 1) * options.max_value_length
+        if budget > lines_budget or budget > 4096:
+            pre, line, post = reader.context(frame.f_code.co_filename, record.get("lineno"), options.context_lines, frame.f_globals)
+            record["pre_context"] = [_line(text, options, meta, path + ("pre_context", i)) for i, text in enumerate(pre)]
+            record["context_line"] = None if line is None else _line(line, options, meta, path + ("context_line",))
+            record["post_context"] = [_line(text, options, meta, path + ("post_context", i)) for i, text in enumerate(post)]
+            spent += sum(len(t) + 3 for t in record["pre_context"] + record["post_context"]) + len(line or "")
+    if options.include_local_variables:
+        share = min(budget - spent, options.max_event_bytes // _FRAME_SHARE)
+        only = statement_names(tb, line) if is_module_frame(frame) else None
+        items, count = local_items(frame, options.max_breadth, only)
+        if share <= 0:
+            record["vars"] = {}
+            _set_meta(meta, path + ("vars",), {"": {"len": count}} if count else None)
+            return spent
+        data, var_meta, used = serializer.serialize(dict(items), share)
+        if count > len(data):
+            var_meta = dict(var_meta or {})
+            var_meta[""] = {"len": count}
+        record["vars"] = data
+        _set_meta(meta, path + ("vars",), var_meta)
+        spent += used
+    return spent
+
+
+def _line(text: str, options: Options, meta: Meta, path: Tuple[Any, ...]) -> str:
+    cut, line_meta = cut_text(text, options.max_value_length, len(text) if len(text) > options.max_value_length else None)
+    _set_meta(meta, path, line_meta)
+    return cut
+
+
+def _fit(event: Dict[str, Any], limit: int, work: List[Tuple[int, int, Any]]) -> None:
+    """Last guard on size: drop variables, then source, from the frames farthest from the error."""
+    if encoded_size(event) <= limit:
+        return
+    values = event["exception"]["values"]
+    frames_meta = event.setdefault("_meta", {}).setdefault("exception", {}).setdefault("values", {})
+    for key in ("vars", "source"):
+        for vi, fi, _ in reversed(work):
+            record = values[vi]["stacktrace"]["frames"][fi]
+            node = frames_meta.setdefault(str(vi), {}).setdefault("stacktrace", {}).setdefault("frames", {}).setdefault(str(fi), {})
+            if key == "vars" and record.get("vars"):
+                record["vars"] = {}
+                node["vars"] = {"": {"rem": [["!limit", "x"]]}}
+            elif key == "source" and record.get("context_line") is not None:
+                for name in ("pre_context", "context_line", "post_context"):
+                    record.pop(name, None)
+                    node.pop(name, None)
+            else:
+                continue
+            if encoded_size(event) <= limit:
+                return
+    while len(values) > 1 and encoded_size(event) > limit:  # hostile messages or huge groups: keep the captured one
+        values.pop(0)
+    event["_meta"].pop("exception", None)

@@ -1,0 +1,150 @@
+"""Traceback to frame records: which frames to keep, and what each one is (file, module, function, position, in_app).
+
+The walk returns the traceback entries themselves (callers read them at once and drop them);
+:func:`describe` turns one entry into plain data.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import os
+import sys
+import sysconfig
+from types import CodeType, FrameType, TracebackType
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+__all__ = ["InAppRules", "code_position", "describe", "is_pseudo_file", "walk_traceback"]
+
+_OWN_PACKAGE = __name__.split(".")[0]
+
+
+def is_pseudo_file(filename: str) -> bool:
+    """``<string>``, ``<frozen os>``, ``<ipython-input-1-...>``: names that are no file on disk."""
+    return not filename or (filename.startswith("<") and filename.endswith(">"))
+
+
+def _hidden(frame: FrameType) -> bool:
+    """Frames of framecap itself, and frames that set ``__tracebackhide__`` (pytest's convention)."""
+    module = frame.f_globals.get("__name__")
+    if isinstance(module, str) and (module == _OWN_PACKAGE or module.startswith(_OWN_PACKAGE + ".")) and module != _OWN_PACKAGE + ".__main__":
+        return True
+    code = frame.f_code
+    if "__tracebackhide__" in code.co_varnames:
+        try:
+            return bool(frame.f_locals.get("__tracebackhide__"))
+        except Exception:
+            return False
+    return bool(frame.f_globals.get("__tracebackhide__"))
+
+
+def walk_traceback(tb: Optional[TracebackType], max_frames: int) -> Tuple[List[TracebackType], int]:
+    """Return ``(entries oldest first, visible frame count)``, keeping the outermost and innermost halves.
+
+    Memory stays bounded however deep the traceback: the inner half is a ring buffer.
+    """
+    head_size = max_frames // 2
+    head: List[TracebackType] = []
+    tail: "collections.deque[TracebackType]" = collections.deque(maxlen=max_frames - head_size)
+    total = 0
+    while tb is not None:
+        if not _hidden(tb.tb_frame):
+            total += 1
+            (head if len(head) < head_size else tail).append(tb)
+        tb = tb.tb_next
+    return head + list(tail), total
+
+
+def code_position(code: CodeType, lasti: int) -> Optional[Tuple[int, int, int, int]]:
+    """``(lineno, end_lineno, col, end_col)`` of instruction ``lasti`` (0-based columns), where Python 3.11+ knows it."""
+    positions = getattr(code, "co_positions", None)
+    if positions is None or lasti < 0:
+        return None
+    try:
+        found = next(itertools.islice(positions(), lasti // 2, None), None)
+    except Exception:
+        return None
+    if not found or any(not isinstance(v, int) for v in found):
+        return None
+    return found  # type: ignore[return-value]
+
+
+class InAppRules:
+    """Decides ``in_app``: explicit module prefixes first, then what the path says."""
+
+    def __init__(self, project_root: str, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> None:
+        self.project_root = os.path.realpath(project_root)
+        self.include = tuple(include)
+        self.exclude = tuple(exclude)
+        paths = sysconfig.get_paths()
+        roots = {paths.get("stdlib"), paths.get("platstdlib"), os.path.dirname(os.__file__)}
+        self.stdlib = tuple(sorted({os.path.realpath(p) for p in roots if p}))
+
+    @staticmethod
+    def _prefix(module: Optional[str], prefixes: Sequence[str]) -> bool:
+        return bool(module) and any(module == p or module.startswith(p + ".") for p in prefixes)  # type: ignore[union-attr]
+
+    @staticmethod
+    def _under(path: str, root: str) -> bool:
+        return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+    def __call__(self, module: Optional[str], abs_path: str) -> bool:
+        if self._prefix(module, self.exclude):
+            return False
+        if self._prefix(module, self.include):
+            return True
+        if is_pseudo_file(abs_path):
+            return False
+        parts = abs_path.split(os.sep)
+        if "site-packages" in parts or "dist-packages" in parts:
+            return False
+        if any(self._under(abs_path, root) for root in self.stdlib):
+            return False
+        return self._under(abs_path, self.project_root)
+
+
+def _short_filename(abs_path: str, module: Optional[str], project_root: str) -> str:
+    """The path a reader recognises: relative to the project, else from the top-level package, else as is."""
+    if is_pseudo_file(abs_path):
+        return abs_path
+    root = project_root.rstrip(os.sep) + os.sep
+    if abs_path.startswith(root):
+        return abs_path[len(root):].replace(os.sep, "/")
+    if module and module != "__main__":
+        top = module.split(".")[0]
+        marker = os.sep + top + os.sep
+        index = abs_path.rfind(marker)
+        if index >= 0:
+            return abs_path[index + 1:].replace(os.sep, "/")
+        if os.path.basename(abs_path) == top + ".py":
+            return top + ".py"
+    return abs_path
+
+
+def describe(tb: TracebackType, rules: InAppRules) -> Dict[str, Any]:
+    """Plain data for one traceback entry. ``lineno`` comes from the entry (``tb_lineno``), never the frame."""
+    frame = tb.tb_frame
+    code = frame.f_code
+    module = frame.f_globals.get("__name__")
+    module = module if isinstance(module, str) else None
+    filename = code.co_filename if isinstance(code.co_filename, str) else "<unknown>"
+    abs_path = filename if is_pseudo_file(filename) else os.path.abspath(filename)
+    lineno = tb.tb_lineno
+    record: Dict[str, Any] = {
+        "filename": _short_filename(abs_path, module, rules.project_root),
+        "abs_path": abs_path,
+        "module": module,
+        "function": getattr(code, "co_qualname", None) or code.co_name,
+        "lineno": lineno if isinstance(lineno, int) else None,
+        "in_app": rules(module, abs_path),
+    }
+    position = code_position(code, tb.tb_lasti)
+    if position is not None and position[0] == record["lineno"]:
+        record["colno"] = position[2] + 1
+        record["data"] = {"end_lineno": position[1], "end_colno": position[3] + 1}
+    return record
+
+
+def has_qualname() -> bool:
+    """Whether code objects carry ``co_qualname`` (Python 3.11+)."""
+    return sys.version_info >= (3, 11)

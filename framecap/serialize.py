@@ -1,0 +1,256 @@
+"""The bounded serializer: any Python value to JSON-ready data, never raising, never walking big data.
+
+It knows nothing of the event schema. Costs are bounded by ``max_depth``, ``max_breadth``,
+``max_length`` and a character budget, never by the size of the value: containers are read
+through their C-level iterators up to the breadth limit, large strings and bytes are sliced
+before ``repr``, and a user ``__repr__`` runs at most once per serializer (one per capture).
+Every cut is described in Sentry's ``_meta`` format and returned beside the data.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+from typing import Any, Dict, Optional, Set, Tuple
+
+__all__ = ["Meta", "Serializer", "clean_text", "cut_text"]
+
+#: Sentry ``_meta`` subtree: ``{"": {"len": ..., "rem": [...]}, "<child>": {...}}``.
+Meta = Dict[str, Any]
+
+_ELLIPSIS = "..."
+_CYCLE = "<cyclic reference>"
+_MAX_KEY = 256
+_BIG_INT_BITS = 8000  # repr of larger ints is slow (quadratic) or refused (3.11+ digit limit)
+
+
+def clean_text(text: str) -> str:
+    """Replace lone surrogates (undecodable bytes) so the text encodes as UTF-8 JSON."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def cut_text(text: str, limit: int, original_length: Optional[int] = None) -> Tuple[str, Optional[Meta]]:
+    """Cut ``text`` to ``limit`` characters (ending in ``...``) and say so in Sentry's format."""
+    text = clean_text(text)
+    if len(text) <= limit and original_length is None:
+        return text, None
+    if len(text) > limit:
+        text = text[: limit - len(_ELLIPSIS)] + _ELLIPSIS
+    meta = {"len": original_length if original_length is not None else len(text), "rem": [["!limit", "x", limit - len(_ELLIPSIS), limit]]}
+    return text, {"": meta}
+
+
+def _type_name(t: type) -> str:
+    try:
+        name = type.__getattribute__(t, "__qualname__")
+        return name if isinstance(name, str) else "object"
+    except Exception:
+        return "object"
+
+
+class Serializer:
+    """Serialize values for one capture. Not thread-safe; make one per capture.
+
+    ``repr_strings=True`` (frame variables) renders every leaf as its ``repr``, so ``'1'`` and
+    ``1`` differ as they do in Python; ``False`` keeps str, int, float, bool and None as JSON.
+    """
+
+    def __init__(self, *, max_depth: int, max_breadth: int, max_length: int, repr_strings: bool = True) -> None:
+        self.max_depth = max_depth
+        self.max_breadth = max_breadth
+        self.max_length = max_length
+        self.repr_strings = repr_strings
+        self.repr_calls = 0
+        self._memo: Dict[int, Tuple[Any, str, Optional[Meta]]] = {}
+        self._left = 0
+
+    def serialize(self, value: Any, budget: int = 1 << 30) -> Tuple[Any, Optional[Meta], int]:
+        """Return ``(data, meta or None, characters used)``; stops expanding once ``budget`` runs out."""
+        self._left = budget
+        data, meta = self._walk(value, 0, set())
+        return data, meta, budget - self._left
+
+    def close(self) -> None:
+        """Drop the per-capture memo (it holds references to the objects it rendered)."""
+        self._memo.clear()
+
+    # -- containers -----------------------------------------------------------------------------
+
+    def _walk(self, value: Any, depth: int, path: Set[int]) -> Tuple[Any, Optional[Meta]]:
+        t = type(value)
+        kind = _CONTAINERS.get(t)
+        if kind is None and t not in _LEAVES:
+            kind = _container_kind(t)
+        if kind is None:
+            return self._leaf(value, t)
+        size = kind[1](value)
+        if depth >= self.max_depth:
+            text = f"<{_type_name(t)} with {size} item{'' if size == 1 else 's'}>"
+            self._left -= len(text)
+            return text, {"": {"rem": [["!limit", "s"]], "len": size}}
+        if id(value) in path:
+            self._left -= len(_CYCLE)
+            return _CYCLE, None
+        path.add(id(value))
+        try:
+            if kind[0] == "dict":
+                return self._dict(value, size, depth, path)
+            if kind[0] == "namedtuple":
+                return self._dict(value, size, depth, path, t)
+            return self._list(kind[2](value), size, depth, path)
+        finally:
+            path.discard(id(value))
+
+    def _dict(self, value: Any, size: int, depth: int, path: Set[int], ntuple: Optional[type] = None) -> Tuple[Any, Optional[Meta]]:
+        out: Dict[str, Any] = {}
+        meta: Meta = {}
+        if ntuple is None:
+            items = itertools.islice(dict.items(value), self.max_breadth)
+        else:
+            names = type.__getattribute__(ntuple, "_fields")
+            items = itertools.islice(zip(names, tuple.__iter__(value)), self.max_breadth)
+        for key, item in items:
+            if self._left <= 0:
+                break
+            name = self._key(key)
+            while name in out:  # 1 and '1' both render as "1": keep both
+                name += "'"
+            self._left -= len(name) + 4
+            out[name], child = self._walk(item, depth + 1, path)
+            if child:
+                meta[name] = child
+        if len(out) < size:
+            meta[""] = {"len": size}
+        return out, meta or None
+
+    def _list(self, iterator: Any, size: int, depth: int, path: Set[int]) -> Tuple[Any, Optional[Meta]]:
+        out = []
+        meta: Meta = {}
+        for index, item in enumerate(itertools.islice(iterator, self.max_breadth)):
+            if self._left <= 0:
+                break
+            self._left -= 2
+            data, child = self._walk(item, depth + 1, path)
+            out.append(data)
+            if child:
+                meta[str(index)] = child
+        if len(out) < size:
+            meta[""] = {"len": size}
+        return out, meta or None
+
+    def _key(self, key: Any) -> str:
+        if type(key) is str:
+            return clean_text(key if len(key) <= _MAX_KEY else key[: _MAX_KEY - 3] + _ELLIPSIS)
+        text, _ = self._leaf(key, type(key), as_repr=True)
+        return text if isinstance(text, str) else str(text)
+
+    # -- leaves ---------------------------------------------------------------------------------
+
+    def _leaf(self, value: Any, t: type, as_repr: bool = False) -> Tuple[Any, Optional[Meta]]:
+        as_repr = as_repr or self.repr_strings
+        limit = self.max_length
+        if t is str:
+            if not as_repr:
+                text, meta = cut_text(value, limit, len(value) if len(value) > limit else None)
+            else:
+                original = len(value)
+                text, meta = cut_text(repr(value[:limit]), limit, original if original > limit else None)
+            self._left -= len(text)
+            return text, meta
+        if not as_repr and (value is None or t in (bool, int)):
+            if t is int and value.bit_length() > 53:
+                return self._leaf(value, t, as_repr=True)
+            self._left -= 5
+            return value, None
+        if not as_repr and t is float and value == value and value not in (float("inf"), float("-inf")):
+            self._left -= 10
+            return value, None
+        if t in (bytes, bytearray):
+            original = len(value)
+            head = repr(value[:limit])
+            text, meta = cut_text(head, limit, original if original > limit else None)
+            self._left -= len(text)
+            return text, meta
+        if t is int and value.bit_length() > _BIG_INT_BITS:
+            text = f"<int with {value.bit_length()} bits>"
+            self._left -= len(text)
+            return text, None
+        if t in _SAFE_REPR:
+            text = repr(value)
+            self._left -= len(text)
+            return text, None
+        return self._user_repr(value, t)
+
+    def _user_repr(self, value: Any, t: type) -> Tuple[str, Optional[Meta]]:
+        """``repr`` of an object we don't know: memoized, guarded, cut; str subclasses sliced first."""
+        key = id(value)
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] is value:
+            self._left -= len(hit[1])
+            return hit[1], hit[2]
+        try:
+            if issubclass(t, str) and _inherits(t, "__repr__", str):
+                original = str.__len__(value)
+                text, meta = cut_text(str.__repr__(str.__getitem__(value, slice(0, self.max_length))), self.max_length, original if original > self.max_length else None)
+            elif issubclass(t, (bytes, bytearray)) and _inherits(t, "__repr__", t.__mro__[-2]):
+                base = bytes if issubclass(t, bytes) else bytearray
+                original = base.__len__(value)
+                head = base.__repr__(base.__getitem__(value, slice(0, self.max_length)))
+                text, meta = cut_text(head, self.max_length, original if original > self.max_length else None)
+            else:
+                self.repr_calls += 1
+                raw = repr(value)
+                if not isinstance(raw, str):
+                    raise TypeError("__repr__ returned a non-string")
+                text, meta = cut_text(raw, self.max_length, len(raw) if len(raw) > self.max_length else None)
+        except Exception as error:  # a hostile __repr__ must not cost the other variables
+            text, meta = f"<{_type_name(t)} object; repr() raised {_type_name(type(error))}>", None
+        self._memo[key] = (value, text, meta)
+        self._left -= len(text)
+        return text, meta
+
+
+def _inherits(t: type, name: str, base: type) -> bool:
+    """True when ``t`` uses ``base``'s implementation of ``name`` (looked up on the class, never the instance)."""
+    for klass in t.__mro__:
+        if name in klass.__dict__:
+            return klass is base or klass.__dict__[name] is base.__dict__.get(name)
+    return False
+
+
+def _container_kind(t: type) -> Optional[Tuple[str, Any, Any]]:
+    """Subclasses of builtin containers are read through the builtin's own methods (no user code)."""
+    try:
+        if issubclass(t, dict):
+            return ("dict", dict.__len__, None)
+        if issubclass(t, tuple):
+            fields = t.__dict__.get("_fields") or getattr(t, "_fields", None)
+            if isinstance(fields, tuple) and all(isinstance(f, str) for f in fields):
+                return ("namedtuple", tuple.__len__, None)
+            return ("list", tuple.__len__, tuple.__iter__)
+        if issubclass(t, list):
+            return ("list", list.__len__, list.__iter__)
+        if issubclass(t, (set, frozenset)):
+            base = set if issubclass(t, set) else frozenset
+            return ("list", base.__len__, base.__iter__)
+    except Exception:
+        return None
+    return None
+
+
+_CONTAINERS: Dict[type, Tuple[str, Any, Any]] = {
+    dict: ("dict", dict.__len__, None),
+    list: ("list", list.__len__, list.__iter__),
+    tuple: ("list", tuple.__len__, tuple.__iter__),
+    set: ("list", set.__len__, set.__iter__),
+    frozenset: ("list", frozenset.__len__, frozenset.__iter__),
+    collections.deque: ("list", collections.deque.__len__, collections.deque.__iter__),
+}
+_SAFE_REPR = frozenset({type(None), bool, int, float, complex, range, type(Ellipsis), type(NotImplemented)})
+_LEAVES = frozenset({str, bytes, bytearray}) | _SAFE_REPR

@@ -1,0 +1,82 @@
+"""Source context: the lines around a frame's line, read by the code object's filename.
+
+Lines come from :mod:`linecache`, split only where Python's tokenizer splits (``\\n``, ``\\r\\n``,
+``\\r``), so form feeds and other ``str.splitlines`` breaks don't shift line numbers. A loader's
+source (zip imports) is used only when the frame's module really is that file, and relative or
+pseudo filenames are never resolved against ``sys.path``: code from ``exec()`` never shows
+another file's lines.
+"""
+
+from __future__ import annotations
+
+import linecache
+import os
+import re
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+__all__ = ["SourceReader"]
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _split(text: str) -> List[str]:
+    lines = _LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line + "\n" for line in lines]
+
+
+class SourceReader:
+    """Reads source for one capture: each file is checked for staleness once, then served from memory."""
+
+    def __init__(self) -> None:
+        self._files: Dict[str, List[str]] = {}
+
+    def lines(self, filename: str, module_globals: Optional[Mapping[str, Any]]) -> List[str]:
+        """All lines of ``filename`` (with line ends), or ``[]`` when its source can't be had safely."""
+        found = self._files.get(filename)
+        if found is None:
+            try:
+                found = self._read(filename, module_globals)
+            except Exception:
+                found = []
+            self._files[filename] = found
+        return found
+
+    @staticmethod
+    def _read(filename: str, module_globals: Optional[Mapping[str, Any]]) -> List[str]:
+        if filename in linecache.cache:  # registered sources (IPython cells, our loader reads) and real files
+            linecache.checkcache(filename)
+            if filename in linecache.cache:
+                return linecache.cache[filename][2]
+        pseudo = not filename or (filename.startswith("<") and filename.endswith(">"))
+        if pseudo:
+            return []
+        if os.path.isabs(filename) and os.path.isfile(filename):
+            return linecache.getlines(filename)
+        if module_globals is None or module_globals.get("__file__") != filename:
+            return []
+        if os.path.isfile(filename):  # a relative path that is this very module's file
+            return linecache.getlines(os.path.abspath(filename))
+        loader = module_globals.get("__loader__")
+        get_source = getattr(loader, "get_source", None)
+        name = module_globals.get("__name__")
+        if get_source is None or not isinstance(name, str):
+            return []
+        text = get_source(name)
+        if not isinstance(text, str):
+            return []
+        lines = _split(text)
+        linecache.cache[filename] = (len(text), None, lines, filename)
+        return lines
+
+    def context(self, filename: str, lineno: Optional[int], count: int, module_globals: Optional[Mapping[str, Any]]) -> Tuple[List[str], Optional[str], List[str]]:
+        """``(pre_context, context_line, post_context)`` without line ends; ``([], None, [])`` when unknown."""
+        lines = self.lines(filename, module_globals)
+        if not lineno or lineno < 1 or lineno > len(lines):
+            return [], None, []
+        index = lineno - 1
+        strip = lambda line: line.rstrip("\r\n")  # noqa: E731
+        pre = [strip(line) for line in lines[max(0, index - count):index]]
+        post = [strip(line) for line in lines[index + 1:index + 1 + count]]
+        return pre, strip(lines[index]), post

@@ -1,0 +1,27 @@
+"""Where events go: in memory (tests), a plain callable, or the local SQLite inbox."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+from .._types import Event
+from .inbox import Inbox, default_store_path
+from .memory import MemoryTransport
+
+__all__ = ["CallableTransport", "Inbox", "MemoryTransport", "default_store_path"]
+
+
+class CallableTransport:
+    """Adapts a plain function ``f(event)`` to the transport interface; called synchronously."""
+
+    def __init__(self, function: Callable[[Event], Any]) -> None:
+        self.function = function
+
+    def send(self, event: Event) -> None:
+        self.function(event)
+
+    def flush(self, timeout: Optional[float] = None) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass

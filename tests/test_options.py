@@ -1,0 +1,107 @@
+import pytest
+
+import framecap
+from framecap.options import OPTION_NAMES, Options, resolve_options
+
+
+def test_defaults_are_documented_values():
+    o = resolve_options({}, {})
+    assert (o.include_source_context, o.include_local_variables, o.context_lines, o.max_value_length) == (True, True, 5, 1024)
+    assert (o.max_depth, o.max_breadth, o.max_frames, o.max_exceptions, o.max_event_bytes) == (5, 50, 250, 50, 1_000_000)
+    assert o.max_breadth > 10
+    assert o.shutdown_timeout == 2.0 and o.install_hooks is True and o.debug is False
+    assert o.in_app_include == () and o.before_send is None
+
+
+@pytest.mark.parametrize("raw,expected", [("1", True), ("TRUE", True), ("Yes", True), ("on", True),
+                                          ("0", False), ("false", False), ("NO", False), ("Off", False)])
+def test_env_booleans(raw, expected):
+    assert resolve_options({}, {"FRAMECAP_INCLUDE_LOCAL_VARIABLES": raw}).include_local_variables is expected
+
+
+def test_env_numbers_lists_and_strings():
+    o = resolve_options({}, {"FRAMECAP_CONTEXT_LINES": " 3 ", "FRAMECAP_MAX_VALUE_LENGTH": "200",
+                             "FRAMECAP_IN_APP_INCLUDE": "myapp, other.pkg,", "FRAMECAP_STORE": "/tmp/x.db",
+                             "FRAMECAP_SHUTDOWN_TIMEOUT": "0.5", "FRAMECAP_RELEASE": "1.2.3"})
+    assert (o.context_lines, o.max_value_length, o.store, o.shutdown_timeout, o.release) == (3, 200, "/tmp/x.db", 0.5, "1.2.3")
+    assert o.in_app_include == ("myapp", "other.pkg")
+
+
+def test_argument_wins_over_environment_which_wins_over_default():
+    env = {"FRAMECAP_CONTEXT_LINES": "3", "FRAMECAP_MAX_DEPTH": "2"}
+    o = resolve_options({"context_lines": 7}, env)
+    assert o.context_lines == 7 and o.max_depth == 2 and o.max_breadth == 50
+
+
+def test_empty_environment_value_counts_as_unset():
+    assert resolve_options({}, {"FRAMECAP_CONTEXT_LINES": ""}).context_lines == 5
+
+
+@pytest.mark.parametrize("kwargs,fragments", [
+    ({"context_lines": -1}, ["'context_lines'", "-1", "an integer from 0 to 100"]),
+    ({"context_lines": "3"}, ["'context_lines'", "'3'", "integer"]),
+    ({"include_local_variables": "yes"}, ["'include_local_variables'", "'yes'", "True or False"]),
+    ({"max_breadth": True}, ["'max_breadth'", "True"]),
+    ({"before_send": 3}, ["'before_send'", "3", "callable"]),
+    ({"transport": 42}, ["'transport'", "42", "send(event)"]),
+    ({"in_app_include": [1]}, ["'in_app_include'", "list of strings"]),
+    ({"shutdown_timeout": float("nan")}, ["'shutdown_timeout'", "nan"]),
+])
+def test_bad_arguments_name_option_value_and_what_is_allowed(kwargs, fragments):
+    with pytest.raises(framecap.ConfigError) as info:
+        resolve_options(kwargs, {})
+    for fragment in fragments:
+        assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize("var,value,fragments", [
+    ("FRAMECAP_INCLUDE_LOCAL_VARIABLES", "maybe", ["'include_local_variables'", "FRAMECAP_INCLUDE_LOCAL_VARIABLES", "'maybe'", "1/0/true/false/yes/no/on/off"]),
+    ("FRAMECAP_CONTEXT_LINES", "five", ["'context_lines'", "FRAMECAP_CONTEXT_LINES", "'five'", "an integer from 0 to 100"]),
+    ("FRAMECAP_MAX_VALUE_LENGTH", "3", ["FRAMECAP_MAX_VALUE_LENGTH", "'3'", "from 16"]),
+    ("FRAMECAP_BEFORE_SEND", "mod.fn", ["FRAMECAP_BEFORE_SEND", "not settable from the environment"]),
+    ("FRAMECAP_TRANSPORT", "x", ["FRAMECAP_TRANSPORT", "not settable from the environment"]),
+])
+def test_bad_environment_values_name_the_variable(var, value, fragments):
+    with pytest.raises(framecap.ConfigError) as info:
+        resolve_options({}, {var: value})
+    for fragment in fragments:
+        assert fragment in str(info.value)
+
+
+def test_unknown_names_are_errors_with_a_suggestion():
+    with pytest.raises(framecap.ConfigError, match="unknown option 'include_local_vars'; did you mean 'include_local_variables'"):
+        resolve_options({"include_local_vars": False}, {})
+    with pytest.raises(framecap.ConfigError, match="unknown environment variable FRAMECAP_CONTEXT_LINE; did you mean 'context_lines'"):
+        resolve_options({}, {"FRAMECAP_CONTEXT_LINE": "3"})
+
+
+def test_config_error_is_a_value_error_and_client_raises_it(monkeypatch):
+    assert issubclass(framecap.ConfigError, ValueError)
+    monkeypatch.setenv("FRAMECAP_MAX_FRAMES", "lots")
+    with pytest.raises(framecap.ConfigError, match="FRAMECAP_MAX_FRAMES"):
+        framecap.Client(transport=framecap.MemoryTransport())
+    with pytest.raises(framecap.ConfigError, match="FRAMECAP_MAX_FRAMES"):
+        framecap.init(transport=framecap.MemoryTransport())
+
+
+def test_dsn_is_refused_until_the_server_transport_exists():
+    with pytest.raises(framecap.ConfigError, match="'dsn'"):
+        framecap.Client("https://key@example.invalid/1")
+
+
+def test_every_option_has_an_environment_variable_or_says_why_not():
+    for name in OPTION_NAMES:
+        kind_needs_argument = name in ("before_send", "transport")
+        try:
+            resolve_options({}, {f"FRAMECAP_{name.upper()}": "1"})
+        except framecap.ConfigError as error:
+            assert f"FRAMECAP_{name.upper()}" in str(error)
+            assert kind_needs_argument or "allowed" in str(error)
+        else:
+            assert not kind_needs_argument
+
+
+def test_options_are_frozen():
+    o = Options()
+    with pytest.raises(Exception):
+        o.context_lines = 1  # type: ignore[misc]

@@ -1,0 +1,170 @@
+import collections
+import json
+
+from framecap.serialize import Serializer
+
+
+def ser(**kw):
+    opts = dict(max_depth=5, max_breadth=50, max_length=1024)
+    opts.update(kw)
+    return Serializer(**opts)
+
+
+class Counted:
+    calls = 0
+
+    def __repr__(self):
+        Counted.calls += 1
+        return "Counted()"
+
+
+def test_huge_values_are_bounded_and_their_cut_is_recorded():
+    deep = cur = {}
+    for _ in range(300):
+        cur["k"] = {}
+        cur = cur["k"]
+    cases = {
+        "list": (list(range(3_000_000)), {"": {"len": 3_000_000}}),
+        "dict": ({i: i for i in range(300_000)}, {"": {"len": 300_000}}),
+        "str": ("x" * 20_000_000, {"": {"len": 20_000_000, "rem": [["!limit", "x", 1021, 1024]]}}),
+        "bytes": (b"y" * 10_000_000, {"": {"len": 10_000_000, "rem": [["!limit", "x", 1021, 1024]]}}),
+    }
+    for name, (value, expected_meta) in cases.items():
+        data, meta, used = ser().serialize(value)
+        assert meta == expected_meta, name
+        assert len(json.dumps(data)) < 8_000, name
+    data, meta, _ = ser().serialize(deep)
+    assert data == {"k": {"k": {"k": {"k": {"k": "<dict with 1 item>"}}}}}
+    assert meta["k"]["k"]["k"]["k"]["k"] == {"": {"rem": [["!limit", "s"]], "len": 1}}
+
+
+def test_only_the_kept_items_of_a_huge_container_are_rendered():
+    Counted.calls = 0
+    items = [Counted() for _ in range(100_000)]
+    data, meta, _ = ser().serialize(items)
+    assert Counted.calls == 50 and len(data) == 50 and meta == {"": {"len": 100_000}}
+
+
+def test_each_user_repr_runs_once_per_serializer():
+    Counted.calls = 0
+    shared = Counted()
+    s = ser()
+    for _ in range(10):
+        s.serialize({"a": shared, "b": [shared, shared]})
+    assert Counted.calls == 1
+
+
+def test_leaves_are_reprs_so_types_stay_distinct():
+    data, meta, _ = ser().serialize({"s": "1", "i": 1, "n": None, "b": True, "f": 1.5, "by": b"\x00x", "t": (1, "a")})
+    assert data == {"s": "'1'", "i": "1", "n": "None", "b": "True", "f": "1.5", "by": "b'\\x00x'", "t": ["1", "'a'"]}
+    assert meta is None
+
+
+def test_plain_json_mode_keeps_primitives():
+    data, _, _ = ser(repr_strings=False).serialize({"s": "1", "i": 1, "n": None, "b": True, "f": float("inf"), "big": 2**80})
+    assert data == {"s": "1", "i": 1, "n": None, "b": True, "f": "inf", "big": str(2**80)}
+
+
+def test_hostile_objects_never_break_the_rest():
+    class RaisingRepr:
+        def __repr__(self):
+            raise RuntimeError("nope")
+
+    class RaisingGetattr:
+        def __getattr__(self, name):
+            raise RuntimeError(name)
+
+        def __getattribute__(self, name):
+            raise RuntimeError(name)
+
+    class LyingLen(list):
+        def __len__(self):
+            return 10**12
+
+        def __iter__(self):
+            raise RuntimeError("never iterate me through Python")
+
+    class SideEffect:
+        ran = False
+
+        @property
+        def value(self):
+            SideEffect.ran = True
+            return 1
+
+        def __repr__(self):
+            return "SideEffect()"
+
+    class NotAString:
+        def __repr__(self):
+            return 42
+
+    data, meta, _ = ser().serialize({"a": RaisingRepr(), "b": RaisingGetattr(), "c": LyingLen([1, 2]),
+                                     "d": SideEffect(), "e": NotAString(), "f": "kept"})
+    assert data["a"] == "<test_hostile_objects_never_break_the_rest.<locals>.RaisingRepr object; repr() raised RuntimeError>"
+    assert data["b"].startswith("<") and data["c"] == ["1", "2"] and data["d"] == "SideEffect()"
+    assert "repr() raised TypeError" in data["e"] and data["f"] == "'kept'"
+    assert SideEffect.ran is False
+
+
+def test_masked_str_subclass_stays_masked_and_plain_subclass_is_sliced():
+    class Secret(str):
+        def __repr__(self):
+            return "Secret('***')"
+
+    class Tagged(str):
+        pass
+
+    data, meta, _ = ser().serialize([Secret("hunter2"), Tagged("z" * 5000)])
+    assert data[0] == "Secret('***')" and "hunter2" not in json.dumps(data)
+    assert len(data[1]) == 1024 and meta == {"1": {"": {"len": 5000, "rem": [["!limit", "x", 1021, 1024]]}}}
+
+
+def test_cycles_are_marked():
+    a = [1]
+    a.append(a)
+    d = {"x": 1}
+    d["self"] = d
+    data, _, _ = ser().serialize({"a": a, "d": d})
+    assert data == {"a": ["1", "<cyclic reference>"], "d": {"x": "1", "self": "<cyclic reference>"}}
+
+
+def test_shared_non_cyclic_references_are_rendered_each_time():
+    leaf = [1]
+    data, _, _ = ser().serialize([leaf, leaf])
+    assert data == [["1"], ["1"]]
+
+
+def test_containers_and_subclasses():
+    Point = collections.namedtuple("Point", "x y")
+
+    class MyDict(dict):
+        def items(self):
+            raise RuntimeError("not called")
+
+    data, _, _ = ser().serialize({"p": Point(1, 2), "d": MyDict(a=1), "q": collections.deque([1]), "s": {3}, "fs": frozenset()})
+    assert data == {"p": {"x": "1", "y": "2"}, "d": {"a": "1"}, "q": ["1"], "s": ["3"], "fs": []}
+
+
+def test_keys_non_string_and_colliding():
+    data, _, _ = ser().serialize({1: "a", "1": "b", (1, 2): "c", "k" * 1000: 1})
+    assert data["1"] == "'a'" and data["1'"] == "'b'" and data["(1, 2)"] == "'c'"
+    assert max(len(k) for k in data) == 256
+
+
+def test_huge_int_and_surrogates():
+    data, _, _ = ser().serialize([10**100_000, "\udcff", b"\xff"])
+    assert data[0].startswith("<int with ") and data[1] == "'\\udcff'"
+    json.dumps(data).encode("utf-8")
+
+
+def test_budget_stops_expansion_and_records_lengths():
+    value = {str(i): "v" * 500 for i in range(50)}
+    data, meta, used = ser().serialize(value, budget=2_000)
+    assert len(data) < 50 and meta[""] == {"len": 50} and used < 3_000
+
+
+def test_breadth_and_depth_options():
+    data, meta, _ = ser(max_breadth=2, max_depth=1).serialize({"a": [1, 2, 3], "b": 1, "c": 2})
+    assert data == {"a": "<list with 3 items>", "b": "1"}
+    assert meta == {"": {"len": 3}, "a": {"": {"rem": [["!limit", "s"]], "len": 3}}}
