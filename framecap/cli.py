@@ -55,7 +55,7 @@ def _trim_runner_frames(tb: Any) -> Any:
 def _run(ns: argparse.Namespace) -> int:
     import framecap
 
-    if bool(ns.module) == bool(ns.target):
+    if not ns.module and not ns.target:
         print("framecap run: give a script path, or -m MODULE", file=sys.stderr)
         return 2
     args = list(ns.args)

@@ -17,7 +17,7 @@ from .chain import walk_chain
 from .expressions import code_qualname, statement_names
 from .frames import InAppRules, describe, walk_traceback
 from .options import Options
-from .serialize import Meta, Serializer, clean_text, cut_text
+from .serialize import Meta, Serializer, clean_text, cost, cut_text
 from .source import SourceReader
 from .variables import is_module_frame, local_items
 
@@ -110,12 +110,12 @@ def build_event(exc: BaseException, options: Options, rules: InAppRules, mechani
                 record["function"] = code_qualname(tb.tb_frame) or record["function"]
             frames.append(record)
             work.append((vi, fi, tb))
-            used += 200
+            used += 150 + cost(record["abs_path"]) + cost(record["filename"]) + cost(record["function"]) + cost(record["module"] or "")
         if frames:
             header["stacktrace"] = {"frames": frames}
         if count > len(frames):
             _set_meta(meta, ("exception", "values", vi, "stacktrace", "frames"), {"": {"len": count}})
-        used += len(header["value"]) + 100
+        used += cost(header["value"]) + 100
         values.append(header)
     if total > len(links):
         _set_meta(meta, ("exception", "values"), {"": {"len": total}})
@@ -141,7 +141,10 @@ def build_event(exc: BaseException, options: Options, rules: InAppRules, mechani
         event.update(extra)
     if meta:
         event["_meta"] = meta
-    _fit(event, options.max_event_bytes, work)
+    # The estimate counts non-ASCII text at its escaped size; quoting and backslashes at most double
+    # the rest. Only an event that could exceed the limit is encoded and measured exactly.
+    if (used + int(options.max_event_bytes * 0.8) - budget) * 2 > options.max_event_bytes:
+        _fit(event, options.max_event_bytes, work)
     return event
 
 
@@ -154,11 +157,11 @@ def _enrich(record: Dict[str, Any], tb: Any, options: Options, serializer: Seria
     if options.include_source_context:
         lines_budget = (2 * options.context_lines + 1) * options.max_value_length
         if budget > lines_budget or budget > 4096:
-            pre, line, post = reader.context(frame.f_code.co_filename, record.get("lineno"), options.context_lines, frame.f_globals)
-            record["pre_context"] = [_line(text, options, meta, path + ("pre_context", i)) for i, text in enumerate(pre)]
-            record["context_line"] = None if line is None else _line(line, options, meta, path + ("context_line",))
-            record["post_context"] = [_line(text, options, meta, path + ("post_context", i)) for i, text in enumerate(post)]
-            spent += sum(len(t) + 3 for t in record["pre_context"] + record["post_context"]) + len(line or "")
+            pre, line, post, line_meta, size = _context(reader, frame, record.get("lineno"), options)
+            record["pre_context"], record["context_line"], record["post_context"] = list(pre), line, list(post)
+            for key, value in line_meta.items():
+                _set_meta(meta, path + key, value)
+            spent += size
     if options.include_local_variables:
         share = min(budget - spent, options.max_event_bytes // _FRAME_SHARE)
         only = statement_names(tb, line) if is_module_frame(frame) else None
@@ -177,10 +180,28 @@ def _enrich(record: Dict[str, Any], tb: Any, options: Options, serializer: Seria
     return spent
 
 
-def _line(text: str, options: Options, meta: Meta, path: Tuple[Any, ...]) -> str:
-    cut, line_meta = cut_text(text, options.max_value_length, len(text) if len(text) > options.max_value_length else None)
-    _set_meta(meta, path, line_meta)
-    return cut
+def _context(reader: SourceReader, frame: Any, lineno: Optional[int], options: Options) -> Tuple[Any, ...]:
+    """Context lines cut to ``max_value_length``, with their ``_meta`` and cost; memoized per capture."""
+    key = (frame.f_code.co_filename, lineno)
+    found = reader.memo.get(key)
+    if found is None:
+        pre, line, post = reader.context(key[0], lineno, options.context_lines, frame.f_globals)
+        metas: Dict[Tuple[Any, ...], Meta] = {}
+        limit = options.max_value_length
+
+        def cut(text: str, where: Tuple[Any, ...]) -> str:
+            if len(text) <= limit:
+                return clean_text(text)
+            out, line_meta = cut_text(text, limit, len(text))
+            metas[where] = line_meta  # type: ignore[assignment]
+            return out
+
+        pre_cut = tuple(cut(t, ("pre_context", i)) for i, t in enumerate(pre))
+        post_cut = tuple(cut(t, ("post_context", i)) for i, t in enumerate(post))
+        line_cut = None if line is None else cut(line, ("context_line",))
+        size = sum(cost(t) + 3 for t in pre_cut + post_cut) + cost(line_cut or "")
+        found = reader.memo[key] = (pre_cut, line_cut, post_cut, metas, size)
+    return found
 
 
 def _fit(event: Dict[str, Any], limit: int, work: List[Tuple[int, int, Any]]) -> None:

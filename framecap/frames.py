@@ -7,6 +7,7 @@ The walk returns the traceback entries themselves (callers read them at once and
 from __future__ import annotations
 
 import collections
+import functools
 import itertools
 import os
 import sys
@@ -55,6 +56,7 @@ def walk_traceback(tb: Optional[TracebackType], max_frames: int) -> Tuple[List[T
     return head + list(tail), total
 
 
+@functools.lru_cache(maxsize=4096)
 def code_position(code: CodeType, lasti: int) -> Optional[Tuple[int, int, int, int]]:
     """``(lineno, end_lineno, col, end_col)`` of instruction ``lasti`` (0-based columns), where Python 3.11+ knows it."""
     positions = getattr(code, "co_positions", None)
@@ -79,6 +81,7 @@ class InAppRules:
         paths = sysconfig.get_paths()
         roots = {paths.get("stdlib"), paths.get("platstdlib"), os.path.dirname(os.__file__)}
         self.stdlib = tuple(sorted({os.path.realpath(p) for p in roots if p}))
+        self._cache: Dict[Tuple[Optional[str], str], bool] = {}
 
     @staticmethod
     def _prefix(module: Optional[str], prefixes: Sequence[str]) -> bool:
@@ -89,6 +92,15 @@ class InAppRules:
         return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
     def __call__(self, module: Optional[str], abs_path: str) -> bool:
+        key = (module, abs_path)
+        found = self._cache.get(key)
+        if found is None:
+            if len(self._cache) > 4096:
+                self._cache.clear()
+            found = self._cache[key] = self._decide(module, abs_path)
+        return found
+
+    def _decide(self, module: Optional[str], abs_path: str) -> bool:
         if self._prefix(module, self.exclude):
             return False
         if self._prefix(module, self.include):
@@ -128,7 +140,7 @@ def describe(tb: TracebackType, rules: InAppRules) -> Dict[str, Any]:
     module = frame.f_globals.get("__name__")
     module = module if isinstance(module, str) else None
     filename = code.co_filename if isinstance(code.co_filename, str) else "<unknown>"
-    abs_path = filename if is_pseudo_file(filename) else os.path.abspath(filename)
+    abs_path = filename if is_pseudo_file(filename) or filename.startswith(os.sep) else os.path.abspath(filename)
     lineno = tb.tb_lineno
     record: Dict[str, Any] = {
         "filename": _short_filename(abs_path, module, rules.project_root),

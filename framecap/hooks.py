@@ -8,6 +8,7 @@ leaves theirs alone and turns ours into a pass-through.
 
 from __future__ import annotations
 
+import _thread
 import atexit
 import sys
 import threading
@@ -19,6 +20,8 @@ from .serialize import Serializer
 __all__ = ["install", "installed", "uninstall"]
 
 _previous: Dict[str, Callable[..., Any]] = {}
+#: The stdlib's own thread hook (``threading.__excepthook__`` is 3.10+; on 3.9 it is ``_thread._excepthook``).
+_THREADING_DEFAULT: Callable[..., Any] = getattr(threading, "__excepthook__", None) or _thread._excepthook
 _state = {"active": False, "atexit": False}
 _lock = threading.RLock()
 
@@ -54,11 +57,11 @@ def _threading_hook(args: Any) -> None:
             extra["threads"] = {"values": [{"id": ident, "name": str(getattr(thread, "name", "")), "crashed": True, "current": True}]}
             extra["contexts"] = {"thread": {"type": "default", "name": str(getattr(thread, "name", "")), "id": ident}}
         _capture(args.exc_value, {"type": "threading", "handled": False}, extra)
-    previous = _previous.get("threading.excepthook", threading.__excepthook__)
+    previous = _previous.get("threading.excepthook", _THREADING_DEFAULT)
     try:
         previous(args)
     except BaseException:
-        threading.__excepthook__(args)
+        _THREADING_DEFAULT(args)
 
 
 def _unraisable_hook(unraisable: Any) -> None:

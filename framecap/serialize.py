@@ -13,7 +13,7 @@ import collections
 import itertools
 from typing import Any, Dict, Optional, Set, Tuple
 
-__all__ = ["Meta", "Serializer", "clean_text", "cut_text"]
+__all__ = ["Meta", "Serializer", "clean_text", "cost", "cut_text"]
 
 #: Sentry ``_meta`` subtree: ``{"": {"len": ..., "rem": [...]}, "<child>": {...}}``.
 Meta = Dict[str, Any]
@@ -44,6 +44,11 @@ def cut_text(text: str, limit: int, original_length: Optional[int] = None) -> Tu
         text = text[: limit - len(_ELLIPSIS)] + _ELLIPSIS
     meta = {"len": original_length if original_length is not None else len(text), "rem": [["!limit", "x", limit - len(_ELLIPSIS), limit]]}
     return text, {"": meta}
+
+
+def cost(text: str) -> int:
+    """Upper bound of the characters ``text`` adds to ASCII-escaped JSON, before quote/backslash escaping."""
+    return len(text) if text.isascii() else 6 * len(text)
 
 
 def _type_name(t: type) -> str:
@@ -84,6 +89,13 @@ class Serializer:
 
     def _walk(self, value: Any, depth: int, path: Set[int]) -> Tuple[Any, Optional[Meta]]:
         t = type(value)
+        if self.repr_strings and (t in _QUICK or (t is str and len(value) <= self.max_length)):
+            if t is int and value.bit_length() > 256:
+                return self._leaf(value, t)
+            text = repr(value)  # the common leaves, without the general path's checks
+            if len(text) <= self.max_length:
+                self._left -= cost(text)
+                return text, None
         kind = _CONTAINERS.get(t)
         if kind is None and t not in _LEAVES:
             kind = _container_kind(t)
@@ -92,7 +104,7 @@ class Serializer:
         size = kind[1](value)
         if depth >= self.max_depth:
             text = f"<{_type_name(t)} with {size} item{'' if size == 1 else 's'}>"
-            self._left -= len(text)
+            self._left -= cost(text)
             return text, {"": {"rem": [["!limit", "s"]], "len": size}}
         if id(value) in path:
             self._left -= len(_CYCLE)
@@ -145,6 +157,8 @@ class Serializer:
         return out, meta or None
 
     def _key(self, key: Any) -> str:
+        if type(key) is str and len(key) <= _MAX_KEY and key.isascii():
+            return key
         if type(key) is str:
             return clean_text(key if len(key) <= _MAX_KEY else key[: _MAX_KEY - 3] + _ELLIPSIS)
         text, _ = self._leaf(key, type(key), as_repr=True)
@@ -161,7 +175,7 @@ class Serializer:
             else:
                 original = len(value)
                 text, meta = cut_text(repr(value[:limit]), limit, original if original > limit else None)
-            self._left -= len(text)
+            self._left -= cost(text)
             return text, meta
         if not as_repr and (value is None or t in (bool, int)):
             if t is int and value.bit_length() > 53:
@@ -175,15 +189,15 @@ class Serializer:
             original = len(value)
             head = repr(value[:limit])
             text, meta = cut_text(head, limit, original if original > limit else None)
-            self._left -= len(text)
+            self._left -= cost(text)
             return text, meta
         if t is int and value.bit_length() > _BIG_INT_BITS:
             text = f"<int with {value.bit_length()} bits>"
-            self._left -= len(text)
+            self._left -= cost(text)
             return text, None
         if t in _SAFE_REPR:
             text = repr(value)
-            self._left -= len(text)
+            self._left -= cost(text)
             return text, None
         return self._user_repr(value, t)
 
@@ -192,7 +206,7 @@ class Serializer:
         key = id(value)
         hit = self._memo.get(key)
         if hit is not None and hit[0] is value:
-            self._left -= len(hit[1])
+            self._left -= cost(hit[1])
             return hit[1], hit[2]
         try:
             if issubclass(t, str) and _inherits(t, "__repr__", str):
@@ -212,7 +226,7 @@ class Serializer:
         except Exception as error:  # a hostile __repr__ must not cost the other variables
             text, meta = f"<{_type_name(t)} object; repr() raised {_type_name(type(error))}>", None
         self._memo[key] = (value, text, meta)
-        self._left -= len(text)
+        self._left -= cost(text)
         return text, meta
 
 
@@ -254,3 +268,4 @@ _CONTAINERS: Dict[type, Tuple[str, Any, Any]] = {
 }
 _SAFE_REPR = frozenset({type(None), bool, int, float, complex, range, type(Ellipsis), type(NotImplemented)})
 _LEAVES = frozenset({str, bytes, bytearray}) | _SAFE_REPR
+_QUICK = frozenset({type(None), bool, int, float})

@@ -26,11 +26,32 @@ def _split(text: str) -> List[str]:
     return [line + "\n" for line in lines]
 
 
+def _loader_lines(filename: str, module_globals: Mapping[str, Any]) -> Optional[List[str]]:
+    """Source from the module's loader (zip imports), split the tokenizer's way, cached in linecache.
+
+    linecache's own lazy loading splits with ``str.splitlines`` (wrong after a form feed), and
+    other tools (executing) may already have filled its cache that way: we overwrite the entry.
+    """
+    loader = module_globals.get("__loader__")
+    get_source = getattr(loader, "get_source", None)
+    name = module_globals.get("__name__")
+    if get_source is None or not isinstance(name, str):
+        return None
+    text = get_source(name)
+    if not isinstance(text, str):
+        return None
+    lines = _split(text)
+    linecache.cache[filename] = (len(text), None, lines, filename)
+    return lines
+
+
 class SourceReader:
     """Reads source for one capture: each file is checked for staleness once, then served from memory."""
 
     def __init__(self) -> None:
         self._files: Dict[str, List[str]] = {}
+        #: Free for the caller: results derived from this capture's reads (e.g. cut context windows).
+        self.memo: Dict[Any, Any] = {}
 
     def lines(self, filename: str, module_globals: Optional[Mapping[str, Any]]) -> List[str]:
         """All lines of ``filename`` (with line ends), or ``[]`` when its source can't be had safely."""
@@ -45,30 +66,21 @@ class SourceReader:
 
     @staticmethod
     def _read(filename: str, module_globals: Optional[Mapping[str, Any]]) -> List[str]:
-        if filename in linecache.cache:  # registered sources (IPython cells, our loader reads) and real files
-            linecache.checkcache(filename)
-            if filename in linecache.cache:
-                return linecache.cache[filename][2]
         pseudo = not filename or (filename.startswith("<") and filename.endswith(">"))
-        if pseudo:
-            return []
-        if os.path.isabs(filename) and os.path.isfile(filename):
+        if not pseudo and os.path.isabs(filename) and os.path.isfile(filename):
+            linecache.checkcache(filename)
             return linecache.getlines(filename)
-        if module_globals is None or module_globals.get("__file__") != filename:
-            return []
-        if os.path.isfile(filename):  # a relative path that is this very module's file
-            return linecache.getlines(os.path.abspath(filename))
-        loader = module_globals.get("__loader__")
-        get_source = getattr(loader, "get_source", None)
-        name = module_globals.get("__name__")
-        if get_source is None or not isinstance(name, str):
-            return []
-        text = get_source(name)
-        if not isinstance(text, str):
-            return []
-        lines = _split(text)
-        linecache.cache[filename] = (len(text), None, lines, filename)
-        return lines
+        own_file = module_globals is not None and module_globals.get("__file__") == filename
+        if own_file and not pseudo:
+            if os.path.isfile(filename):  # a relative path that is this very module's file
+                return linecache.getlines(os.path.abspath(filename))
+            lines = _loader_lines(filename, module_globals)  # type: ignore[arg-type]
+            if lines is not None:
+                return lines
+        entry = linecache.cache.get(filename)
+        if entry is not None and len(entry) == 4 and isinstance(entry[2], list):
+            return entry[2]  # a registered source: IPython/Jupyter cells, doctest examples
+        return []
 
     def context(self, filename: str, lineno: Optional[int], count: int, module_globals: Optional[Mapping[str, Any]]) -> Tuple[List[str], Optional[str], List[str]]:
         """``(pre_context, context_line, post_context)`` without line ends; ``([], None, [])`` when unknown."""

@@ -171,3 +171,42 @@ def test_in_app_rules(tmp_path):
     assert rules("__main__", "<string>") is False and rules(None, "<frozen runpy>") is False
     assert rules("x", str(tmp_path) + "-sibling/x.py") is False
     assert rules("x", "/somewhere/else/x.py") is False
+
+
+def test_size_estimate_is_safe_for_non_ascii_and_escapes(memory):
+    framecap.init(transport=memory, install_hooks=False, max_event_bytes=20_000)
+    from framecap.event import encoded_size
+
+    def level(n):
+        wide = "日本語テキスト" * 100  # noqa: F841  (6 bytes per character once escaped)
+        quotes = '"\\' * 300  # noqa: F841  (every character escaped by JSON)
+        if n:
+            return level(n - 1)
+        raise ValueError("ünïcödé " * 50)
+
+    event = capture_call(memory, level, 12)
+    assert encoded_size(event) <= 20_000
+    assert frames_of(event)[-1]["vars"]["wide"].startswith("'日本語")
+
+
+def test_frames_hold_no_references_to_frames_or_tracebacks(memory):
+    import gc
+    import weakref
+
+    class Marker:
+        pass
+
+    def fail():
+        marker = Marker()  # noqa: F841
+        raise ValueError("x")
+
+    def go():
+        try:
+            fail()
+        except ValueError as error:
+            framecap.capture_exception(error)
+            return weakref.ref(error.__traceback__.tb_next.tb_frame.f_locals["marker"])
+
+    ref = go()
+    gc.collect()
+    assert ref() is None, "framecap kept a frame, traceback or local alive"

@@ -1,0 +1,226 @@
+"""Capture cost of framecap against sentry-sdk 2.75.0, measured in the same run, as ratios.
+
+    python bench/run.py            # full run (about a minute)
+    python bench/run.py --quick    # a smoke run with few repetitions
+
+Both SDKs capture the same already-raised exception (so raising costs nothing here), with their
+defaults: source context and local variables on. Sentry sends into an in-memory Transport
+(its DedupeIntegration disabled so repeated captures of one exception aren't skipped); framecap
+into a plain callable. Ratios are framecap's median time over sentry's: lower is better, except
+the threads row, which is framecap's throughput over sentry's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import threading
+import time
+from typing import Any, Callable, Dict, List, Tuple
+
+import sentry_sdk
+from sentry_sdk.integrations.dedupe import DedupeIntegration
+from sentry_sdk.transport import Transport
+
+import framecap
+
+
+class SentryMemory(Transport):
+    def __init__(self, options: Any = None) -> None:
+        super().__init__(options)
+        self.envelopes: List[Any] = []
+
+    def capture_envelope(self, envelope: Any) -> None:
+        self.envelopes.append(envelope)
+        del self.envelopes[:-5]
+
+
+def raised(fn: Callable[[], Any]) -> BaseException:
+    try:
+        fn()
+    except BaseException as error:  # noqa: B036
+        return error
+    raise AssertionError("scenario did not raise")
+
+
+# -- scenarios ------------------------------------------------------------------------------
+
+
+def shallow() -> BaseException:
+    def level(n: int, name: str = "x", data: Tuple[int, ...] = (1, 2, 3)) -> Any:
+        if n == 0:
+            return {"a": 1}["missing"]
+        return level(n - 1)
+    return raised(lambda: level(3))
+
+
+class Widget:
+    def __init__(self, i: int) -> None:
+        self.i = i
+
+    def __repr__(self) -> str:
+        return f"Widget({self.i})"
+
+
+def fifty_frames() -> BaseException:
+    def level(n: int) -> Any:
+        count = n
+        label = f"frame-{n}"
+        ratio = n / 3
+        items = list(range(20))
+        mapping = {"k": n, "name": label, "nested": {"deep": [1, 2, 3]}}
+        flag = n % 2 == 0
+        nothing = None
+        obj = Widget(n)
+        blob = b"\x00\x01" * 10
+        if n == 0:
+            raise ValueError("bottom")
+        return level(n - 1) + count + ratio + len(items) + len(mapping) + flag + (nothing or 0) + obj.i + len(blob)
+    return raised(lambda: level(48))
+
+
+def recursion() -> BaseException:
+    def recurse(n: int) -> int:
+        return recurse(n + 1) + 1
+    return raised(lambda: recurse(0))
+
+
+def huge() -> BaseException:
+    def hold() -> None:
+        big_list = list(range(3_000_000))
+        big_dict = {i: i for i in range(300_000)}
+        big_str = "s" * 20_000_000
+        big_bytes = b"b" * 10_000_000
+        deep: Dict[str, Any] = {}
+        cur = deep
+        for _ in range(300):
+            cur["k"] = {}
+            cur = cur["k"]
+        raise MemoryError(len(big_list) + len(big_dict) + len(big_str) + len(big_bytes))
+    return raised(hold)
+
+
+class Hostile:
+    calls = 0
+
+    def __repr__(self) -> str:
+        Hostile.calls += 1
+        raise RuntimeError("repr refuses")
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError(name)
+
+    @property
+    def side_effect(self) -> int:
+        raise AssertionError("a property was run")
+
+
+class LyingList(list):
+    def __len__(self) -> int:
+        return 10**12
+
+
+def hostile() -> BaseException:
+    shared = Hostile()
+
+    def level(n: int, h: Hostile = shared) -> Any:
+        lying = LyingList([1, 2, 3])
+        mine = Hostile()
+        if n == 0:
+            raise KeyError("hostile")
+        return level(n - 1) or (lying, mine)
+    return raised(lambda: level(4))
+
+
+SCENARIOS = {
+    "5 frames": (shallow, 200, 0.3),
+    "50 frames x 10 locals": (fifty_frames, 40, 0.2),
+    "RecursionError": (recursion, 10, 0.05),
+    "huge locals": (huge, 5, 0.02),
+    "hostile objects": (hostile, 100, None),
+}
+
+
+def median_time(capture: Callable[[BaseException], Any], error: BaseException, repeat: int) -> float:
+    capture(error)  # warm caches (source files, imports)
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        capture(error)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def threads_throughput(capture: Callable[[BaseException], Any], per_thread: int) -> float:
+    errors = [shallow() for _ in range(8)]
+    barrier = threading.Barrier(9)
+
+    def work(error: BaseException) -> None:
+        barrier.wait()
+        for _ in range(per_thread):
+            capture(error)
+
+    workers = [threading.Thread(target=work, args=(e,)) for e in errors]
+    for w in workers:
+        w.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for w in workers:
+        w.join()
+    return 8 * per_thread / (time.perf_counter() - start)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="few repetitions: a smoke run")
+    parser.add_argument("--json", help="also write the results to this file")
+    ns = parser.parse_args()
+    scale = 0.1 if ns.quick else 1.0
+    sentry_sdk.init(dsn="http://public@127.0.0.1:9/1", transport=SentryMemory, disabled_integrations=[DedupeIntegration()])
+    sent: List[Dict[str, Any]] = []
+    client = framecap.Client(transport=lambda event: (sent.append(event), sent.__delitem__(slice(None, -5))))
+    framecap_capture, sentry_capture = client.capture_exception, sentry_sdk.capture_exception
+    rows = []
+    for name, (make, repeat, target) in SCENARIOS.items():
+        error = make()
+        reps = max(3, int(repeat * scale))
+        Hostile.calls = 0
+        fc = median_time(framecap_capture, error, reps)
+        fc_repr = Hostile.calls / (reps + 1)
+        Hostile.calls = 0
+        st = median_time(sentry_capture, error, reps)
+        st_repr = Hostile.calls / (reps + 1)
+        size = len(json.dumps(sent[-1], separators=(",", ":")))
+        ratio = fc / st
+        row = {"scenario": name, "framecap_ms": fc * 1000, "sentry_ms": st * 1000, "ratio": ratio, "target": target,
+               "event_bytes": size}
+        if name == "hostile objects":
+            row["repr_calls_per_capture"] = {"framecap": fc_repr, "sentry": st_repr}
+        rows.append(row)
+        del error
+    per_thread = max(5, int(100 * scale))
+    fc_tp = threads_throughput(framecap_capture, per_thread)
+    st_tp = threads_throughput(sentry_capture, per_thread)
+    rows.append({"scenario": "8 threads (captures/s)", "framecap": fc_tp, "sentry": st_tp, "ratio": fc_tp / st_tp, "target": 4.0})
+    print(f"Python {sys.version.split()[0]}, framecap {framecap.__version__}, sentry-sdk {sentry_sdk.VERSION}")
+    print(f"| scenario | framecap | sentry-sdk | ratio | target |")
+    print(f"|---|---|---|---|---|")
+    for row in rows:
+        if "framecap_ms" in row:
+            extra = f" (event {row['event_bytes'] / 1000:.1f} kB)"
+            if "repr_calls_per_capture" in row:
+                extra += f" (`__repr__` calls per capture: {row['repr_calls_per_capture']['framecap']:.0f} vs {row['repr_calls_per_capture']['sentry']:.0f})"
+            target = f"≤ {row['target']}×" if row["target"] else "-"
+            print(f"| {row['scenario']}{extra} | {row['framecap_ms']:.2f} ms | {row['sentry_ms']:.2f} ms | {row['ratio']:.3f}× | {target} |")
+        else:
+            print(f"| {row['scenario']} | {row['framecap']:.0f}/s | {row['sentry']:.0f}/s | {row['ratio']:.1f}× | ≥ {row['target']}× |")
+    if ns.json:
+        with open(ns.json, "w") as handle:
+            json.dump(rows, handle, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
