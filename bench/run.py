@@ -211,7 +211,7 @@ def main() -> int:
         if "framecap_ms" in row:
             extra = f" (event {row['event_bytes'] / 1000:.1f} kB)"
             if "repr_calls_per_capture" in row:
-                extra += f" (`__repr__` calls per capture: {row['repr_calls_per_capture']['framecap']:.0f} vs {row['repr_calls_per_capture']['sentry']:.0f})"
+                extra += f" (6 distinct objects; `__repr__` calls per capture: {row['repr_calls_per_capture']['framecap']:.0f} vs {row['repr_calls_per_capture']['sentry']:.0f})"
             target = f"≤ {row['target']}×" if row["target"] else "-"
             print(f"| {row['scenario']}{extra} | {row['framecap_ms']:.2f} ms | {row['sentry_ms']:.2f} ms | {row['ratio']:.3f}× | {target} |")
         else:

@@ -3,6 +3,7 @@
     framecap run script.py [args...] | framecap run -m module [args...]
     framecap list [-n N]
     framecap show [ID|last] [--json]
+    framecap demo
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import argparse
 import json
 import os
 import runpy
+import subprocess
 import sys
+import tempfile
 from typing import Any, Dict, List, Optional, Sequence
 
 from .errors import ConfigError
@@ -23,6 +26,27 @@ _RELATION = {
     "__cause__": "The above exception was the direct cause of the following exception:",
     "__context__": "During handling of the above exception, another exception occurred:",
 }
+
+
+DEMO = '''"""framecap's demo: a small program with a bug, run under framecap."""
+
+
+class Account:
+    def __init__(self, owner, scores):
+        self.owner = owner
+        self.scores = scores
+
+    def ratio(self, idx):
+        return self.scores[idx] / (self.scores[1] - 1)
+
+
+def report(accounts):
+    return {account.owner: account.ratio(0) for account in accounts}
+
+
+if __name__ == "__main__":
+    print(report([Account("ada", [3, 2, 4]), Account("grace", [5, 1, 9])]))
+'''
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     show = commands.add_parser("show", help="show one event")
     show.add_argument("ref", nargs="?", default="last", help="event id, a unique prefix of one, or 'last' (default)")
     show.add_argument("--json", action="store_true", help="print the event as JSON")
+    commands.add_parser("demo", help="run a small crashing program under framecap, to see what it captures")
     return parser
 
 
@@ -86,6 +111,23 @@ def _run(ns: argparse.Namespace) -> int:
         if client.last_event_id and client.last_event_id != before:
             print(f"framecap: saved event {client.last_event_id} (framecap show {client.last_event_id[:12]})", file=sys.stderr)
         return 130 if isinstance(error, KeyboardInterrupt) else 1
+    return 0
+
+
+def _demo(ns: argparse.Namespace) -> int:
+    """Run the demo program in a fresh interpreter under ``framecap run``; its crash lands in the inbox."""
+    with tempfile.TemporaryDirectory(prefix="framecap-demo-") as folder:
+        script = os.path.join(folder, "accounts.py")
+        with open(script, "w") as handle:
+            handle.write(DEMO)
+        env = dict(os.environ, FRAMECAP_PROJECT_ROOT=folder)
+        if ns.store:
+            env["FRAMECAP_STORE"] = ns.store
+        status = subprocess.call([sys.executable, "-m", "framecap", "run", script], env=env, cwd=folder)
+    if status != 1:
+        print(f"framecap demo: the demo exited with {status}, not with its crash", file=sys.stderr)
+        return 1
+    print("framecap demo: that crash was captured; see it with: framecap show last", file=sys.stderr)
     return 0
 
 
@@ -175,6 +217,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _list(ns)
         if ns.command == "show":
             return _show(ns)
+        if ns.command == "demo":
+            return _demo(ns)
     except ConfigError as error:
         print(str(error), file=sys.stderr)
         return 2

@@ -37,7 +37,7 @@ def local_items(frame: FrameType, limit: int, only: Optional[Collection[str]] = 
         picked = [(name, scope[name]) for name in only if name in scope and name not in _SKIP]
         picked.sort(key=lambda item: item[0])
         return picked[:limit], len(picked)
-    pairs = ((k, v) for k, v in scope.items() if k not in _SKIP)
+    pairs = ((k, v) for k, v in scope.items() if k not in _SKIP and not k.startswith("."))  # ".0": a comprehension's iterator
     kept = list(itertools.islice(pairs, limit))
     total = len(kept) + sum(1 for _ in pairs) if len(kept) == limit else len(kept)
     return kept, total

@@ -222,3 +222,37 @@ def test_capture_inside_a_repr_during_capture_is_dropped(memory):
     except ValueError:
         framecap.capture_exception()
     assert [e["exception"]["values"][-1]["value"] for e in memory.events] == ["outer"]
+
+
+def test_running_frame_locals_cells_and_no_side_effects(memory):
+    counter = 0
+
+    def closure():
+        return counter
+
+    try:
+        value = 41
+        raise ValueError("running frame")
+    except ValueError:
+        framecap.capture_exception()
+    value += 1
+    assert value == 42 and closure() == 0
+    local_vars = frames_of(memory.events[-1])[-1]["vars"]
+    assert local_vars["value"] == "41" and local_vars["counter"] == "0"
+    assert local_vars["closure"].startswith("<function test_running_frame_locals_cells_and_no_side_effects.<locals>.closure")
+    assert "memory" in local_vars and list(local_vars).index("memory") == 0  # arguments first, in order
+
+
+def test_many_locals_keep_far_more_than_ten(memory):
+    namespace = {}
+    names = [f"v{i}" for i in range(80)]
+    exec("def many():\n" + "".join(f"    {n} = {i}\n" for i, n in enumerate(names)) + "    raise ValueError('many')\n", namespace)
+    try:
+        namespace["many"]()
+    except ValueError:
+        framecap.capture_exception()
+    event = memory.events[-1]
+    frame = frames_of(event)[-1]
+    assert list(frame["vars"]) == names[:50]
+    index = str(len(frames_of(event)) - 1)
+    assert event["_meta"]["exception"]["values"]["0"]["stacktrace"]["frames"][index]["vars"] == {"": {"len": 80}}

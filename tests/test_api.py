@@ -1,0 +1,70 @@
+import inspect
+import os
+import subprocess
+import sys
+import threading
+
+import framecap
+from conftest import ROOT, read_store
+
+
+def test_public_names_are_pinned_and_sorted():
+    assert framecap.__all__ == sorted(framecap.__all__)
+    assert framecap.__all__ == ["Client", "ConfigError", "MemoryTransport", "__version__", "capture_exception", "flush",
+                                "init", "install_hooks", "uninstall_hooks"]
+    for name in framecap.__all__:
+        assert getattr(framecap, name) is not None
+
+
+def test_package_is_typed():
+    assert os.path.exists(os.path.join(os.path.dirname(framecap.__file__), "py.typed"))
+    for fn in (framecap.init, framecap.capture_exception, framecap.flush, framecap.Client.capture_exception):
+        assert inspect.signature(fn).return_annotation is not inspect.Signature.empty
+
+
+def test_init_returns_the_client_and_replaces_the_previous_one():
+    first = framecap.init(transport=framecap.MemoryTransport(), install_hooks=False)
+    second = framecap.init(transport=framecap.MemoryTransport(), install_hooks=False)
+    assert isinstance(second, framecap.Client) and first is not second
+    assert first.capture_exception(ValueError()) is None, "the replaced client is closed"
+    assert framecap.capture_exception(ValueError()) is not None
+
+
+def test_memory_transport_is_synchronous_and_copies(memory):
+    event_id = framecap.capture_exception(ValueError("v"))
+    assert memory.events[-1]["event_id"] == event_id
+    memory.events[-1]["exception"]["values"][-1]["value"] = "changed"
+    assert memory.flush() is True
+
+
+def test_captures_from_many_threads(memory):
+    ids = []
+
+    def work():
+        for _ in range(20):
+            try:
+                raise ValueError("t")
+            except ValueError:
+                ids.append(framecap.capture_exception())
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(ids)) == 160 and len(memory.events) == 160
+
+
+def test_demo_command_captures_into_the_inbox(store, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FRAMECAP_")}
+    env.update(FRAMECAP_STORE=store, PYTHONPATH=ROOT)
+    result = subprocess.run([sys.executable, "-m", "framecap", "demo"], env=env, cwd=str(tmp_path),
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "ZeroDivisionError: division by zero" in result.stderr and "framecap show last" in result.stderr
+    (event,) = read_store(store)
+    frames = event["exception"]["values"][-1]["stacktrace"]["frames"]
+    assert frames[-1]["function"] == "Account.ratio" and frames[-1]["in_app"] is True
+    assert frames[-1]["vars"]["idx"] == "0"
+    shown = subprocess.run([sys.executable, "-m", "framecap", "show", "last"], env=env, capture_output=True, text=True, timeout=60)
+    assert "return self.scores[idx] / (self.scores[1] - 1)" in shown.stdout
