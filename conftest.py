@@ -15,6 +15,7 @@ import pytest
 import framecap
 from framecap import client as client_module
 from framecap import hooks
+from framecap import scope as scope_module
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 RELAY_CHECKED: List[int] = [0]
@@ -27,6 +28,27 @@ def relay_errors(event: Dict[str, Any]) -> List[Any]:
     normalized = StoreNormalizer(project_id=1, remove_other=True).normalize_event(json.loads(json.dumps(event)))
     RELAY_CHECKED[0] += 1
     return normalized.get("errors") or []
+
+
+def relay_scrub_leftovers(event: Dict[str, Any], ip_addresses: bool = True) -> Dict[str, Any]:
+    """What Sentry's server-side scrubbing (defaults, plus IP addresses unless the user sends them) would still change.
+
+    Returns the ``_meta`` Relay writes for frame variables and request data (empty: nothing left).
+    """
+    from sentry_relay.processing import convert_datascrubbing_config, pii_strip_event
+
+    config = convert_datascrubbing_config({"scrubData": True, "scrubDefaults": True, "scrubIpAddresses": ip_addresses,
+                                           "sensitiveFields": [], "excludeFields": []})
+    plain = json.loads(json.dumps({k: v for k, v in event.items() if k != "_meta"}))
+    meta = pii_strip_event(config, plain).get("_meta") or {}
+    found: Dict[str, Any] = {}
+    for vi, value in (meta.get("exception", {}).get("values") or {}).items():
+        for fi, frame in ((value.get("stacktrace") or {}).get("frames") or {}).items():
+            if "vars" in frame:
+                found[f"exception.values.{vi}.frames.{fi}.vars"] = frame["vars"]
+    if "data" in meta.get("request", {}):
+        found["request.data"] = meta["request"]["data"]
+    return found
 
 
 def assert_schema_valid(events: List[Dict[str, Any]]) -> None:
@@ -53,7 +75,8 @@ def _loud_internal_errors(request: pytest.FixtureRequest):
         seen.append((where, error))
 
     client_module.internal_error_handlers.append(handler)
-    yield seen
+    with scope_module.isolated():  # tags, users and breadcrumbs set by one test stay in it
+        yield seen
     client_module.internal_error_handlers.remove(handler)
     hooks.uninstall()
     client_module.set_current(None)

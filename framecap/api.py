@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from . import hooks
-from .client import Client, ErrorArg, get_current, set_current
+from typing import Dict
 
-__all__ = ["capture_exception", "flush", "init", "install_hooks", "uninstall_hooks"]
+from . import hooks, scope
+from .client import Client, ErrorArg, get_current, set_current
+from .scope import add_breadcrumb
+
+__all__ = ["add_breadcrumb", "capture_exception", "flush", "init", "install_hooks", "set_extra", "set_tag", "set_user",
+           "uninstall_hooks"]
 
 
 def init(dsn: Optional[str] = None, **options: Any) -> Client:
@@ -44,3 +48,18 @@ def install_hooks() -> None:
 def uninstall_hooks() -> None:
     """Put back the hooks framecap replaced (a hook installed on top of ours is left alone)."""
     hooks.uninstall()
+
+
+def set_user(user: Optional[Dict[str, Any]]) -> None:
+    """The user of the current scope (request or task), sent as given on later events, scrubbed; None clears it."""
+    scope.current().user = dict(user) if user else None
+
+
+def set_tag(key: str, value: Any) -> None:
+    """A tag on later events of the current scope (key and value as strings, at most 200 characters)."""
+    scope.current().tags[str(key)] = str(value)
+
+
+def set_extra(key: str, value: Any) -> None:
+    """Extra data on later events of the current scope (bounded and scrubbed like everything else)."""
+    scope.current().extra[str(key)] = value

@@ -24,6 +24,8 @@ from .errors import ConfigError
 from .event import build_event
 from .frames import InAppRules
 from .options import Options, resolve_options
+from .scope import current as current_scope, set_breadcrumb_limit
+from .scrub import Scrubber
 from .transports import CallableTransport, Inbox
 
 __all__ = ["Client", "ExcInfo", "get_current", "internal_error_handlers", "set_current"]
@@ -84,7 +86,12 @@ class Client:
         self.transport = self._make_transport(self.options)
         root = self.options.project_root or os.getcwd()
         self.rules = InAppRules(root, self.options.in_app_include, self.options.in_app_exclude)
-        self.processors: List[Processor] = []
+        o = self.options
+        #: Privacy stages, run on every event before ``before_send`` and the transport.
+        self.processors: List[Processor] = [Scrubber(o.denylist, o.allowlist, o.scrub_values,
+                                                     scrub_ip_addresses=not o.send_default_pii,
+                                                     wsgi_header_keys=not o.send_default_pii)]
+        set_breadcrumb_limit(o.max_breadcrumbs)
         self.last_event_id: Optional[str] = None
         self._busy = threading.local()
         self._closed = False
@@ -118,7 +125,7 @@ class Client:
             return None  # closed, or a capture inside a capture (a __repr__ that captures): drop
         self._busy.active = True
         try:
-            event: Optional[Event] = build_event(exc, self.options, self.rules, mechanism, extra)
+            event: Optional[Event] = build_event(exc, self.options, self.rules, mechanism, extra, scope=current_scope())
             hint: Hint = {"exc_info": (type(exc), exc, exc.__traceback__)}
             for processor in self.processors:
                 event = processor(event, hint) if event is not None else None

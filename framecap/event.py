@@ -17,6 +17,8 @@ from .chain import walk_chain
 from .expressions import code_qualname, statement_names
 from .frames import InAppRules, describe, walk_traceback
 from .options import Options
+from .request import BODY_LIMITS, request_data
+from .scope import Scope
 from .serialize import Meta, Serializer, clean_text, cost, cut_text
 from .source import SourceReader
 from .variables import is_module_frame, local_items
@@ -79,8 +81,11 @@ def _set_meta(root: Meta, path: Tuple[Any, ...], meta: Optional[Meta]) -> None:
 
 
 def build_event(exc: BaseException, options: Options, rules: InAppRules, mechanism: Dict[str, Any],
-                extra: Optional[Dict[str, Any]] = None, level: str = "error") -> Dict[str, Any]:
-    """Build the event for ``exc`` as it was raised; ``mechanism`` says how it was captured."""
+                extra: Optional[Dict[str, Any]] = None, level: str = "error", scope: Optional[Scope] = None) -> Dict[str, Any]:
+    """Build the event for ``exc`` as it was raised; ``mechanism`` says how it was captured.
+
+    ``scope`` adds the request (through the request policy), user, tags, extra and breadcrumbs.
+    """
     links, total = walk_chain(exc, options.max_exceptions)
     meta: Meta = {}
     serializer = Serializer(max_depth=options.max_depth, max_breadth=options.max_breadth, max_length=options.max_value_length)
@@ -139,6 +144,8 @@ def build_event(exc: BaseException, options: Options, rules: InAppRules, mechani
             event[key] = getattr(options, key)
     if extra:
         event.update(extra)
+    if scope is not None:
+        used += _apply_scope(event, scope, options, meta)
     if meta:
         event["_meta"] = meta
     # The estimate counts non-ASCII text at its escaped size; quoting and backslashes at most double
@@ -146,6 +153,61 @@ def build_event(exc: BaseException, options: Options, rules: InAppRules, mechani
     if (used + int(options.max_event_bytes * 0.8) - budget) * 2 > options.max_event_bytes:
         _fit(event, options.max_event_bytes, work)
     return event
+
+
+def _bounded(value: Any, options: Options) -> Tuple[Any, Optional[Meta], int]:
+    """Plain data (JSON types kept, strings cut) for scope values: request bodies, users, extra."""
+    serializer = Serializer(max_depth=options.max_depth, max_breadth=options.max_breadth,
+                            max_length=options.max_value_length, repr_strings=False)
+    try:
+        return serializer.serialize(value, options.max_event_bytes // _FRAME_SHARE)
+    finally:
+        serializer.close()
+
+
+def _apply_scope(event: Dict[str, Any], scope: Scope, options: Options, meta: Meta) -> int:
+    """Add what the scope knows, under the request policy; return its estimated size."""
+    spent = 0
+    user: Dict[str, Any] = {}
+    if options.send_default_pii and scope.integration_user:
+        user.update(scope.integration_user)
+    if scope.user:
+        user.update(scope.user)
+    if scope.request is not None:
+        request, ip, request_meta = request_data(scope.request, options.send_default_pii,
+                                                 BODY_LIMITS[options.max_request_body_size], options.trusted_proxies)
+        if "data" in request:
+            request["data"], data_meta, size = _bounded(request["data"], options)
+            spent += size
+            if data_meta:
+                request_meta = dict(request_meta)
+                request_meta["data"] = {**data_meta, **request_meta.get("data", {})}
+        event["request"] = request
+        _set_meta(meta, ("request",), request_meta)
+        spent += 500
+        if ip and "ip_address" not in user:
+            user["ip_address"] = ip
+    if user:
+        event["user"], user_meta, size = _bounded(user, options)
+        _set_meta(meta, ("user",), user_meta)
+        spent += size
+    if scope.tags:
+        event["tags"] = {clean_text(str(k))[:200]: clean_text(str(v))[:200] for k, v in list(scope.tags.items())[:200]}
+        spent += sum(len(k) + len(v) for k, v in event["tags"].items())
+    if scope.extra:
+        event["extra"], extra_meta, size = _bounded({**event.get("extra", {}), **scope.extra}, options)
+        _set_meta(meta, ("extra",), extra_meta)
+        spent += size
+    crumbs = list(scope.breadcrumbs)[-options.max_breadcrumbs:] if options.max_breadcrumbs else []
+    if crumbs:
+        values = []
+        for index, crumb in enumerate(crumbs):
+            value, crumb_meta, size = _bounded(crumb, options)
+            values.append(value)
+            _set_meta(meta, ("breadcrumbs", "values", index), crumb_meta)
+            spent += size
+        event["breadcrumbs"] = {"values": values}
+    return spent
 
 
 def _enrich(record: Dict[str, Any], tb: Any, options: Options, serializer: Serializer, reader: SourceReader,

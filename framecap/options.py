@@ -49,11 +49,18 @@ class Options:
     capture_keyboard_interrupt: bool = False
     shutdown_timeout: float = 2.0
     debug: bool = False
+    send_default_pii: bool = False
+    max_request_body_size: str = "medium"
+    denylist: Tuple[str, ...] = ()
+    allowlist: Tuple[str, ...] = ()
+    scrub_values: bool = True
+    trusted_proxies: Tuple[str, ...] = ()
+    max_breadcrumbs: int = 100
     # Filled in by resolve_options: where each explicitly set value came from (for messages).
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
-# name -> (kind, constraint). Kinds: bool, int, float, str, list, callable, object.
+# name -> (kind, constraint). Kinds: bool, int, float, choice, str, list, callable, object.
 _SPEC: Dict[str, Tuple[str, Any]] = {
     "dsn": ("str", None),
     "transport": ("object", None),
@@ -79,6 +86,13 @@ _SPEC: Dict[str, Tuple[str, Any]] = {
     "capture_keyboard_interrupt": ("bool", None),
     "shutdown_timeout": ("float", (0.0, 3600.0)),
     "debug": ("bool", None),
+    "send_default_pii": ("bool", None),
+    "max_request_body_size": ("choice", ("never", "small", "medium", "always")),
+    "denylist": ("list", None),
+    "allowlist": ("list", None),
+    "scrub_values": ("bool", None),
+    "trusted_proxies": ("list", None),
+    "max_breadcrumbs": ("int", (0, 1000)),
 }
 OPTION_NAMES = tuple(f.name for f in fields(Options) if f.name != "sources")
 assert set(OPTION_NAMES) == set(_SPEC), "options and their spec must agree"
@@ -121,6 +135,11 @@ def _convert(name: str, value: Any, env_var: Optional[str]) -> Any:
         if not (lo <= number <= hi) or number != number:
             raise _fail(name, env_var, value, allowed)
         return float(number) if kind == "float" else number
+    if kind == "choice":
+        chosen = value.strip().lower() if isinstance(value, str) else value
+        if chosen not in limits:
+            raise _fail(name, env_var, value, " / ".join(repr(c) for c in limits))
+        return chosen
     if kind == "str":
         if not isinstance(value, (str, os.PathLike)):
             raise _fail(name, env_var, value, "a string")

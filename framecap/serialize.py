@@ -127,16 +127,35 @@ class Serializer:
         else:
             names = type.__getattribute__(ntuple, "_fields")
             items = itertools.islice(zip(names, tuple.__iter__(value)), self.max_breadth)
+        quick = self.repr_strings
+        limit = self.max_length
+        left = self._left
         for key, item in items:
-            if self._left <= 0:
+            if left <= 0:
                 break
-            name = self._key(key)
-            while name in out:  # 1 and '1' both render as "1": keep both
-                name += "'"
-            self._left -= len(name) + 4
+            name = key if type(key) is str and len(key) <= _MAX_KEY and key.isascii() else self._key(key)
+            if name in out:  # 1 and '1' both render as "1": keep both
+                while name in out:
+                    name += "'"
+            t = type(item)
+            if t is int:
+                simple = quick and _NEG_SMALL_INT < item < _SMALL_INT
+            elif t is str:
+                simple = quick and len(item) <= limit
+            else:
+                simple = quick and t in _QUICK_SMALL
+            if simple:
+                text = repr(item)  # the common leaves, inline (see _walk)
+                if len(text) <= limit:
+                    out[name] = text
+                    left -= len(name) + 4 + (len(text) if text.isascii() else 6 * len(text))
+                    continue
+            self._left = left - len(name) - 4
             out[name], child = self._walk(item, depth + 1, path)
+            left = self._left
             if child:
                 meta[name] = child
+        self._left = left
         if len(out) < size:
             meta[""] = {"len": size}
         return out, meta or None
@@ -144,14 +163,33 @@ class Serializer:
     def _list(self, iterator: Any, size: int, depth: int, path: Set[int]) -> Tuple[Any, Optional[Meta]]:
         out = []
         meta: Meta = {}
+        quick = self.repr_strings
+        limit = self.max_length
+        left = self._left
+        append = out.append
         for index, item in enumerate(itertools.islice(iterator, self.max_breadth)):
-            if self._left <= 0:
+            if left <= 0:
                 break
-            self._left -= 2
+            t = type(item)
+            if t is int:
+                simple = quick and _NEG_SMALL_INT < item < _SMALL_INT
+            elif t is str:
+                simple = quick and len(item) <= limit
+            else:
+                simple = quick and t in _QUICK_SMALL
+            if simple:
+                text = repr(item)  # the common leaves, inline (see _walk)
+                if len(text) <= limit:
+                    append(text)
+                    left -= 2 + (len(text) if text.isascii() else 6 * len(text))
+                    continue
+            self._left = left - 2
             data, child = self._walk(item, depth + 1, path)
-            out.append(data)
+            left = self._left
+            append(data)
             if child:
                 meta[str(index)] = child
+        self._left = left
         if len(out) < size:
             meta[""] = {"len": size}
         return out, meta or None
@@ -269,3 +307,6 @@ _CONTAINERS: Dict[type, Tuple[str, Any, Any]] = {
 _SAFE_REPR = frozenset({type(None), bool, int, float, complex, range, type(Ellipsis), type(NotImplemented)})
 _LEAVES = frozenset({str, bytes, bytearray}) | _SAFE_REPR
 _QUICK = frozenset({type(None), bool, int, float})
+_QUICK_SMALL = frozenset({type(None), bool, float})
+_SMALL_INT = 10**50  # ints below this have short, cheap reprs
+_NEG_SMALL_INT = -_SMALL_INT

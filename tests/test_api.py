@@ -10,8 +10,9 @@ from conftest import ROOT, read_store
 
 def test_public_names_are_pinned_and_sorted():
     assert framecap.__all__ == sorted(framecap.__all__)
-    assert framecap.__all__ == ["Client", "ConfigError", "MemoryTransport", "__version__", "capture_exception", "flush",
-                                "init", "install_hooks", "uninstall_hooks"]
+    assert framecap.__all__ == ["Client", "ConfigError", "MemoryTransport", "__version__", "add_breadcrumb",
+                                "capture_exception", "flush", "init", "install_hooks", "set_extra", "set_tag", "set_user",
+                                "uninstall_hooks"]
     for name in framecap.__all__:
         assert getattr(framecap, name) is not None
 

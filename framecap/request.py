@@ -1,0 +1,174 @@
+"""The request policy: what of an HTTP request goes into an event, per ``send_default_pii`` and body limits.
+
+Integrations hand over a plain :class:`RawRequest`; :func:`request_data` decides. Without
+``send_default_pii``: no headers, no cookies, no IP address. Always: URL (without query), method,
+query string, and JSON or form bodies within ``max_request_body_size`` (raw bodies and uploaded
+files never). Sensitive headers and cookies are ``[Filtered]`` even when PII is allowed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+__all__ = ["BODY_LIMITS", "RawRequest", "client_ip", "parse_body", "request_data"]
+
+#: ``max_request_body_size`` values and the most bytes each sends (None: no limit of its own).
+BODY_LIMITS: Dict[str, Optional[int]] = {"never": 0, "small": 1_000, "medium": 10_000, "always": None}
+FILTERED = "[Filtered]"
+SENSITIVE_HEADERS = frozenset({
+    "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "x-auth-token", "x-csrftoken",
+    "x-csrf-token", "x-xsrf-token", "x-forwarded-for", "x-real-ip", "forwarded",
+})
+SENSITIVE_COOKIES = frozenset({
+    "sessionid", "csrftoken", "session", "phpsessid", "connect.sid", "_xsrf", "xsrf-token", "jsessionid",
+    "asp.net_sessionid", "laravel_session", "_session_id", "remember_token",
+})
+
+
+@dataclass
+class RawRequest:
+    """What an integration knows of the request being handled; only :func:`request_data` reads it."""
+
+    method: str
+    url: str  # without the query string
+    query_string: str = ""
+    headers: List[Tuple[str, str]] = field(default_factory=list)
+    remote_addr: Optional[str] = None
+    env: Dict[str, str] = field(default_factory=dict)
+    body: bytes = b""  # the first bytes the application read (up to the limit, plus one)
+    body_size: int = 0  # how many bytes the application read in all
+    body_complete: bool = False  # whether it read to the end
+
+    def header(self, name: str) -> Optional[str]:
+        name = name.lower()
+        return next((v for k, v in self.headers if k.lower() == name), None)
+
+
+def _note(reason: str, length: Optional[int] = None) -> Dict[str, Any]:
+    note: Dict[str, Any] = {"rem": [[reason, "x"]]}
+    if length is not None:
+        note["len"] = length
+    return {"": note}
+
+
+def _multipart(body: bytes, content_type: str) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    match = re.search(r'boundary="?([^";]+)"?', content_type)
+    if not match:
+        raise ValueError("multipart body without a boundary")
+    fields: Dict[str, Any] = {}
+    meta: Dict[str, Any] = {}
+    for part in body.split(b"--" + match.group(1).encode("latin-1"))[1:]:
+        if part.startswith(b"--"):
+            break
+        head, _, content = part.lstrip(b"\r\n").partition(b"\r\n\r\n")
+        disposition = next((line for line in head.decode("latin-1").split("\r\n") if line.lower().startswith("content-disposition")), "")
+        name = re.search(r'\bname="([^"]*)"', disposition)
+        if not name:
+            continue
+        content = content[:-2] if content.endswith(b"\r\n") else content
+        if re.search(r"\bfilename\*?=", disposition):
+            fields[name.group(1)] = ""  # an uploaded file: never sent
+            meta[name.group(1)] = _note("!raw", len(content))
+        else:
+            fields[name.group(1)] = content.decode("utf-8", "replace")
+    return fields, meta
+
+
+def parse_body(raw: RawRequest, limit: Optional[int]) -> Tuple[Any, Optional[Dict[str, Any]]]:
+    """``(data, meta)`` for the body: parsed JSON or form fields, or None with a ``_meta`` note saying why."""
+    size = raw.body_size
+    if size == 0:
+        return None, None
+    if limit is not None and size > limit:
+        return None, _note("!config", size)
+    content_type = raw.header("content-type") or ""
+    mime = content_type.split(";")[0].strip().lower()  # the boundary parameter keeps its case
+    try:
+        if not raw.body_complete:
+            return None, _note("!raw", size)  # the application stopped reading: we never read on its behalf
+        if mime == "application/json" or (mime.startswith("application/") and mime.endswith("+json")):
+            return json.loads(raw.body.decode("utf-8")), None
+        if mime == "application/x-www-form-urlencoded":
+            form: Dict[str, Any] = {}
+            for key, value in urllib.parse.parse_qsl(raw.body.decode("utf-8", "replace"), keep_blank_values=True):
+                form.setdefault(key, []).append(value)
+            return {k: v[0] if len(v) == 1 else v for k, v in form.items()}, None
+        if mime == "multipart/form-data":
+            fields, meta = _multipart(raw.body, content_type)
+            return fields, meta or None
+    except (ValueError, RecursionError):
+        return None, _note("!raw", size)
+    return None, _note("!raw", size)
+
+
+def client_ip(remote_addr: Optional[str], forwarded_for: Optional[str], real_ip: Optional[str],
+              trusted_proxies: Sequence[str]) -> Optional[str]:
+    """The user's address: the socket peer, unless that peer is a trusted proxy (then the nearest untrusted hop)."""
+    networks = []
+    for item in trusted_proxies:
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            continue
+
+    def trusted(address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address.strip())
+        except ValueError:
+            return False
+        return any(ip in network for network in networks)
+
+    if not remote_addr or not networks or not trusted(remote_addr):
+        return remote_addr or None
+    hops = [h.strip() for h in (forwarded_for or "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not trusted(hop):
+            return hop
+    return (real_ip or "").strip() or (hops[0] if hops else remote_addr)
+
+
+def request_data(raw: RawRequest, send_default_pii: bool, body_limit: Optional[int],
+                 trusted_proxies: Sequence[str] = ()) -> Tuple[Dict[str, Any], Optional[str], Dict[str, Any]]:
+    """``(event["request"], user IP or None, its _meta)`` under the policy."""
+    request: Dict[str, Any] = {"url": raw.url, "method": raw.method}
+    meta: Dict[str, Any] = {}
+    if raw.query_string:
+        request["query_string"] = raw.query_string
+    if send_default_pii:
+        headers: Dict[str, str] = {}
+        for name, value in raw.headers:
+            if name.lower() == "cookie":
+                continue
+            headers[name] = FILTERED if name.lower() in SENSITIVE_HEADERS else value
+            if headers[name] == FILTERED:
+                meta.setdefault("headers", {})[name] = {"": {"rem": [["framecap:header", "s", 0, len(FILTERED)]]}}
+        request["headers"] = headers
+        cookie_header = raw.header("cookie")
+        if cookie_header:
+            cookies = {}
+            for pair in cookie_header.split(";"):
+                name, _, value = pair.strip().partition("=")
+                if name:
+                    cookies[name] = FILTERED if name.lower() in SENSITIVE_COOKIES else value
+                    if cookies[name] == FILTERED:
+                        meta.setdefault("cookies", {})[name] = {"": {"rem": [["framecap:cookie", "s", 0, len(FILTERED)]]}}
+            request["cookies"] = cookies
+    data, data_meta = parse_body(raw, body_limit)
+    if data is not None:
+        request["data"] = data
+    if data_meta:
+        meta["data"] = data_meta
+    env = {k: v for k, v in raw.env.items() if k in ("SERVER_NAME", "SERVER_PORT")}
+    ip = None
+    if send_default_pii:
+        ip = client_ip(raw.remote_addr, raw.header("x-forwarded-for"), raw.header("x-real-ip"), trusted_proxies)
+        if raw.remote_addr:
+            env["REMOTE_ADDR"] = raw.remote_addr
+    if env:
+        request["env"] = env
+    return request, ip, meta
