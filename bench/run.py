@@ -3,7 +3,9 @@
     python bench/run.py            # full run (about a minute)
     python bench/run.py --quick    # a smoke run with few repetitions
 
-Both SDKs capture the same already-raised exception (so raising costs nothing here), with their
+Both SDKs capture the same already-raised exception (so raising costs nothing here), timed in
+alternating warm blocks (so drift in the machine's speed falls on both) and like ``timeit``
+(garbage collected before, collector off while timing), with their
 defaults: source context and local variables on. Sentry sends into an in-memory Transport
 (its DedupeIntegration disabled so repeated captures of one exception aren't skipped); framecap
 into a plain callable. Ratios are framecap's median time over sentry's: lower is better, except
@@ -13,6 +15,7 @@ the threads row, which is framecap's throughput over sentry's.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import statistics
 import sys
@@ -135,21 +138,50 @@ def hostile() -> BaseException:
 
 
 SCENARIOS = {
-    "5 frames": (shallow, 200, 0.3),
-    "50 frames x 10 locals": (fifty_frames, 40, 0.2),
-    "RecursionError": (recursion, 10, 0.05),
-    "huge locals": (huge, 5, 0.02),
-    "hostile objects": (hostile, 100, None),
+    "5 frames": (shallow, 300, 0.3),
+    "50 frames x 10 locals": (fifty_frames, 80, 0.2),
+    "RecursionError": (recursion, 15, 0.05),
+    "huge locals": (huge, 7, 0.02),
+    "hostile objects": (hostile, 150, None),
 }
 
 
+def paired_times(captures: List[Callable[[BaseException], Any]], error: BaseException, repeat: int) -> List[float]:
+    """Median seconds per capture for each SDK, measured in alternating blocks (A B A B ...) so that
+    drift in the machine's speed (other load, clock changes) falls on both alike, while each block
+    runs warm. Like timeit, the garbage collector is collected first and off while timing."""
+    for capture in captures:
+        capture(error)  # warm caches (source files, imports)
+    samples: List[List[float]] = [[] for _ in captures]
+    gc.collect()
+    gc.disable()
+    try:
+        blocks = 4 if repeat >= 8 else 1
+        for _ in range(blocks):
+            for which, capture in enumerate(captures):
+                capture(error)  # re-warm after the other SDK's block
+                for _ in range(repeat // blocks):
+                    start = time.perf_counter()
+                    capture(error)
+                    samples[which].append(time.perf_counter() - start)
+    finally:
+        gc.enable()
+    return [statistics.median(s) for s in samples]
+
+
 def median_time(capture: Callable[[BaseException], Any], error: BaseException, repeat: int) -> float:
+    """Median seconds per capture; like timeit, the garbage collector is collected first and off while timing."""
     capture(error)  # warm caches (source files, imports)
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        capture(error)
-        samples.append(time.perf_counter() - start)
+    gc.collect()
+    gc.disable()
+    try:
+        samples = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            capture(error)
+            samples.append(time.perf_counter() - start)
+    finally:
+        gc.enable()
     return statistics.median(samples)
 
 
@@ -187,11 +219,12 @@ def main() -> int:
         error = make()
         reps = max(3, int(repeat * scale))
         Hostile.calls = 0
-        fc = median_time(framecap_capture, error, reps)
-        fc_repr = Hostile.calls / (reps + 1)
+        framecap_capture(error)
+        fc_repr = Hostile.calls
         Hostile.calls = 0
-        st = median_time(sentry_capture, error, reps)
-        st_repr = Hostile.calls / (reps + 1)
+        sentry_capture(error)
+        st_repr = Hostile.calls
+        fc, st = paired_times([framecap_capture, sentry_capture], error, reps)
         size = len(json.dumps(sent[-1], separators=(",", ":")))
         ratio = fc / st
         row = {"scenario": name, "framecap_ms": fc * 1000, "sentry_ms": st * 1000, "ratio": ratio, "target": target,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import collections
 import itertools
-from typing import Any, Dict, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 __all__ = ["Meta", "Serializer", "clean_text", "cost", "cut_text"]
 
@@ -110,26 +110,28 @@ class Serializer:
             self._left -= len(_CYCLE)
             return _CYCLE, None
         path.add(id(value))
-        try:
-            if kind[0] == "dict":
-                return self._dict(value, size, depth, path)
-            if kind[0] == "namedtuple":
-                return self._dict(value, size, depth, path, t)
-            return self._list(kind[2](value), size, depth, path)
-        finally:
-            path.discard(id(value))
+        # Nothing below raises: user code never runs for containers (their own C methods are used).
+        if kind[0] == "dict":
+            result = self._dict(value, size, depth, path)
+        elif kind[0] == "namedtuple":
+            result = self._dict(value, size, depth, path, t)
+        else:
+            result = self._list(kind[2](value), size, depth, path)
+        path.discard(id(value))
+        return result
 
     def _dict(self, value: Any, size: int, depth: int, path: Set[int], ntuple: Optional[type] = None) -> Tuple[Any, Optional[Meta]]:
         out: Dict[str, Any] = {}
         meta: Meta = {}
         if ntuple is None:
-            items = itertools.islice(dict.items(value), self.max_breadth)
+            items = dict.items(value) if size <= self.max_breadth else itertools.islice(dict.items(value), self.max_breadth)
         else:
             names = type.__getattribute__(ntuple, "_fields")
             items = itertools.islice(zip(names, tuple.__iter__(value)), self.max_breadth)
         quick = self.repr_strings
         limit = self.max_length
         left = self._left
+        low, high, simple_types = _NEG_SMALL_INT, _SMALL_INT, _QUICK_SMALL
         for key, item in items:
             if left <= 0:
                 break
@@ -139,11 +141,11 @@ class Serializer:
                     name += "'"
             t = type(item)
             if t is int:
-                simple = quick and _NEG_SMALL_INT < item < _SMALL_INT
+                simple = quick and low < item < high
             elif t is str:
                 simple = quick and len(item) <= limit
             else:
-                simple = quick and t in _QUICK_SMALL
+                simple = quick and t in simple_types
             if simple:
                 text = repr(item)  # the common leaves, inline (see _walk)
                 if len(text) <= limit:
@@ -161,22 +163,31 @@ class Serializer:
         return out, meta or None
 
     def _list(self, iterator: Any, size: int, depth: int, path: Set[int]) -> Tuple[Any, Optional[Meta]]:
-        out = []
+        out: List[Any] = []
         meta: Meta = {}
         quick = self.repr_strings
         limit = self.max_length
+        chunk = list(itertools.islice(iterator, self.max_breadth))
+        if quick and chunk:
+            texts = _homogeneous_reprs(chunk, limit)
+            if texts is not None:  # all small ints, or all short strings: rendered at C speed
+                self._left -= 2 * len(texts) + sum(map(len, texts)) * (1 if all(map(str.isascii, texts)) else 6)
+                if len(texts) < size:
+                    meta[""] = {"len": size}
+                return texts, meta or None
         left = self._left
         append = out.append
-        for index, item in enumerate(itertools.islice(iterator, self.max_breadth)):
+        low, high, simple_types = _NEG_SMALL_INT, _SMALL_INT, _QUICK_SMALL
+        for index, item in enumerate(chunk):
             if left <= 0:
                 break
             t = type(item)
             if t is int:
-                simple = quick and _NEG_SMALL_INT < item < _SMALL_INT
+                simple = quick and low < item < high
             elif t is str:
                 simple = quick and len(item) <= limit
             else:
-                simple = quick and t in _QUICK_SMALL
+                simple = quick and t in simple_types
             if simple:
                 text = repr(item)  # the common leaves, inline (see _walk)
                 if len(text) <= limit:
@@ -266,6 +277,20 @@ class Serializer:
         self._memo[key] = (value, text, meta)
         self._left -= cost(text)
         return text, meta
+
+
+def _homogeneous_reprs(items: list, limit: int) -> Optional[list]:
+    """``repr`` of every item when all are small ints or all are strs short enough; else None."""
+    kinds = set(map(type, items))
+    if kinds == {int}:
+        if max(map(int.bit_length, items)) > 160:
+            return None
+    elif kinds == {str}:
+        if max(map(len, items)) > limit // 4 - 2:  # even fully escaped, each repr stays within the limit
+            return None
+    else:
+        return None
+    return list(map(repr, items))
 
 
 def _inherits(t: type, name: str, base: type) -> bool:

@@ -6,6 +6,7 @@ module's globals, so there only the names its failing statement uses are taken.
 
 from __future__ import annotations
 
+import inspect
 import itertools
 from types import FrameType
 from typing import Any, Collection, List, Optional, Tuple
@@ -16,9 +17,15 @@ _SKIP = frozenset({"__tracebackhide__", "__builtins__"})
 
 
 def is_module_frame(frame: FrameType) -> bool:
-    """A frame whose locals are its globals: module bodies and ``exec`` of module-level code."""
+    """A frame whose locals are its globals: module bodies and ``exec`` of module-level code.
+
+    Function frames are told apart by their code flags, without touching ``f_locals`` (which, before
+    Python 3.13, rebuilds the locals dict on every access).
+    """
     try:
-        return frame.f_code.co_name == "<module>" or frame.f_locals is frame.f_globals
+        if frame.f_code.co_flags & inspect.CO_NEWLOCALS:
+            return False
+        return frame.f_locals is frame.f_globals
     except Exception:
         return False
 

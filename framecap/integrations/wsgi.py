@@ -88,7 +88,7 @@ def _raw_request(environ: Dict[str, Any]) -> RawRequest:
             headers.append((key[5:].replace("_", "-").title(), str(value)))
         elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
             headers.append((key.replace("_", "-").title(), str(value)))
-    env = {k: str(environ[k]) for k in ("SERVER_NAME", "SERVER_PORT") if k in environ}
+    env: Dict[str, str] = {k: str(environ[k]) for k in ("SERVER_NAME", "SERVER_PORT") if k in environ}
     return RawRequest(method=str(environ.get("REQUEST_METHOD", "GET")), url=f"{scheme}://{host}{path}",
                       query_string=str(environ.get("QUERY_STRING", "")), headers=headers,
                       remote_addr=environ.get("REMOTE_ADDR"), env=env)
