@@ -167,6 +167,17 @@ def _marker(frame: Dict[str, Any], width: int) -> Optional[str]:
     return " " * (width + 3 + colno - 1) + "^" * (end - colno)
 
 
+def _python_style(value: Any) -> str:
+    """Serialized variables hold reprs at the leaves; show containers around them as Python would."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "[" + ", ".join(_python_style(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_python_style(v)}" for k, v in value.items()) + "}"
+    return json.dumps(value)
+
+
 def render_event(event: Dict[str, Any]) -> str:
     """A readable view of an event: each exception, root cause first, with source and variables."""
     out: List[str] = []
@@ -200,8 +211,9 @@ def render_event(event: Dict[str, Any]) -> str:
                 for offset, text in enumerate(post):
                     out.append(f"    {str(lineno + 1 + offset).rjust(width)}   {text}")
             for name, shown in (frame.get("vars") or {}).items():
-                rendered = shown if isinstance(shown, str) else json.dumps(shown)
-                out.append(f"      {name} = {rendered}")
+                out.append(f"      {name} = {_python_style(shown)}")
+            if (frame.get("data") or {}).get("expressions"):
+                out.append(f"      (expression values: {frame['data']['expressions']})")
         out.append(f"{value.get('type')}: {value.get('value')}")
     return "\n".join(out)
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime
 import json
 import sys
+import time
 import uuid
 from typing import Any, Dict, List, Optional, Tuple
 
 from . import __version__
 from .chain import walk_chain
-from .expressions import code_qualname, statement_names
+from .expressions import Analysis, analyze, code_qualname, statement_names, trim_cache
 from .frames import InAppRules, describe, walk_traceback
 from .options import Options
 from .request import BODY_LIMITS, request_data
@@ -28,6 +29,9 @@ __all__ = ["build_event", "encoded_size"]
 _EXC_VALUE_LIMIT = 8192
 _FRAME_SHARE = 8  # one frame's variables may take at most 1/8 of the event budget
 _HAS_QUALNAME = sys.version_info >= (3, 11)
+_MAX_PARSE_LINES = 20_000  # larger sources are not parsed for expressions (parsing can't be interrupted)
+_MAX_PARSE_CHARS = 2_000_000
+_EXECUTING_CACHE = 64  # parsed sources kept by executing between captures
 
 
 def encoded_size(event: Dict[str, Any]) -> int:
@@ -127,9 +131,11 @@ def build_event(exc: BaseException, options: Options, rules: InAppRules, mechani
     # Source and variables: root cause first, innermost frames first, while the budget lasts.
     work.sort(key=lambda item: (item[0], -item[1]))
     budget = int(options.max_event_bytes * 0.8) - used
+    analyses = _analyze(work, values, options, reader)
     for vi, fi, tb in work:
         frame_record = values[vi]["stacktrace"]["frames"][fi]
-        budget -= _enrich(frame_record, tb, options, serializer, reader, meta, ("exception", "values", vi, "stacktrace", "frames", fi), budget)
+        budget -= _enrich(frame_record, tb, options, serializer, reader, meta, ("exception", "values", vi, "stacktrace", "frames", fi),
+                          budget, analyses.get((vi, fi)))
     serializer.close()
     event: Dict[str, Any] = {
         "event_id": uuid.uuid4().hex,
@@ -153,6 +159,50 @@ def build_event(exc: BaseException, options: Options, rules: InAppRules, mechani
     if (used + int(options.max_event_bytes * 0.8) - budget) * 2 > options.max_event_bytes:
         _fit(event, options.max_event_bytes, work)
     return event
+
+
+def _analyze(work: List[Tuple[int, int, Any]], values: List[Dict[str, Any]], options: Options,
+             reader: SourceReader) -> Dict[Tuple[int, int], Analysis]:
+    """executing/pure_eval for the frames nearest the error (in-app first), within the time budget.
+
+    Frames it skips or fails on say so in their ``data.expressions``; their positions stay as the
+    interpreter gave them (``co_positions`` on 3.11+).
+    """
+    results: Dict[Tuple[int, int], Analysis] = {}
+    if options.max_expression_frames <= 0:
+        return results
+    with_values = options.include_local_variables and options.include_expression_values
+    ordered = sorted(work, key=lambda item: not values[item[0]]["stacktrace"]["frames"][item[1]]["in_app"])
+    deadline = time.perf_counter() + options.expression_time_budget
+    for vi, fi, tb in ordered[: options.max_expression_frames]:
+        record = values[vi]["stacktrace"]["frames"][fi]
+        if time.perf_counter() > deadline:
+            record.setdefault("data", {})["expressions"] = "skipped: time budget"
+            continue
+        filename = tb.tb_frame.f_code.co_filename
+        size = reader.memo.get(("size", filename))
+        if size is None:
+            lines = reader.lines(filename, tb.tb_frame.f_globals)
+            size = reader.memo[("size", filename)] = (len(lines), sum(map(len, lines)))
+        if size[0] > _MAX_PARSE_LINES or size[1] > _MAX_PARSE_CHARS:
+            record.setdefault("data", {})["expressions"] = "skipped: source too large"
+            continue
+        analysis = analyze(tb, with_values, options.max_expression_values)
+        if analysis.error:
+            record.setdefault("data", {})["expressions"] = analysis.error
+        results[(vi, fi)] = analysis
+        position = analysis.position
+        if position is not None:
+            data = record.setdefault("data", {})
+            data["end_lineno"], data["end_colno"] = position[2], position[3]
+            if position[0] == record.get("lineno"):
+                record["colno"] = position[1]
+            else:
+                data["start_lineno"], data["start_colno"] = position[0], position[1]
+                record.pop("colno", None)
+    if results:
+        trim_cache(_EXECUTING_CACHE)
+    return results
 
 
 def _bounded(value: Any, options: Options) -> Tuple[Any, Optional[Meta], int]:
@@ -211,7 +261,7 @@ def _apply_scope(event: Dict[str, Any], scope: Scope, options: Options, meta: Me
 
 
 def _enrich(record: Dict[str, Any], tb: Any, options: Options, serializer: Serializer, reader: SourceReader,
-            meta: Meta, path: Tuple[Any, ...], budget: int) -> int:
+            meta: Meta, path: Tuple[Any, ...], budget: int, analysis: Optional[Analysis] = None) -> int:
     """Add source context and variables to one frame record; return the characters spent."""
     frame = tb.tb_frame
     spent = 0
@@ -226,7 +276,9 @@ def _enrich(record: Dict[str, Any], tb: Any, options: Options, serializer: Seria
             spent += size
     if options.include_local_variables:
         share = min(budget - spent, options.max_event_bytes // _FRAME_SHARE)
-        only = statement_names(tb, line) if is_module_frame(frame) else None
+        only = None
+        if is_module_frame(frame):
+            only = analysis.names if analysis is not None and analysis.names else statement_names(tb, line)
         items, count = local_items(frame, options.max_breadth, only)
         if share <= 0:
             record["vars"] = {}
@@ -236,9 +288,17 @@ def _enrich(record: Dict[str, Any], tb: Any, options: Options, serializer: Seria
         if count > len(data):
             var_meta = dict(var_meta or {})
             var_meta[""] = {"len": count}
+        spent += used
+        if analysis is not None and analysis.values and share - used > 0:
+            expressions = {text: value for text, value in analysis.values if text not in data}
+            extra_data, extra_meta, extra_used = serializer.serialize(expressions, share - used)
+            data.update(extra_data)  # after the locals, never replacing one
+            if extra_meta:
+                var_meta = dict(var_meta or {})
+                var_meta.update({k: v for k, v in extra_meta.items() if k})
+            spent += extra_used
         record["vars"] = data
         _set_meta(meta, path + ("vars",), var_meta)
-        spent += used
     return spent
 
 

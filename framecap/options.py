@@ -56,6 +56,10 @@ class Options:
     scrub_values: bool = True
     trusted_proxies: Tuple[str, ...] = ()
     max_breadcrumbs: int = 100
+    include_expression_values: bool = True
+    max_expression_values: int = 10
+    max_expression_frames: int = 10
+    expression_time_budget: float = 0.1
     # Filled in by resolve_options: where each explicitly set value came from (for messages).
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
@@ -93,6 +97,10 @@ _SPEC: Dict[str, Tuple[str, Any]] = {
     "scrub_values": ("bool", None),
     "trusted_proxies": ("list", None),
     "max_breadcrumbs": ("int", (0, 1000)),
+    "include_expression_values": ("bool", None),
+    "max_expression_values": ("int", (0, 100)),
+    "max_expression_frames": ("int", (0, 100_000)),
+    "expression_time_budget": ("float", (0.0, 60.0)),
 }
 OPTION_NAMES = tuple(f.name for f in fields(Options) if f.name != "sources")
 assert set(OPTION_NAMES) == set(_SPEC), "options and their spec must agree"

@@ -41,6 +41,11 @@ def name_words(name: str) -> Tuple[str, ...]:
     return tuple(w.lower() for w in _WORD.findall(name))
 
 
+def _singular(words: Tuple[str, ...]) -> Tuple[str, ...]:
+    """``api_keys`` -> ``api_key``: a plural of a sensitive word is as sensitive."""
+    return tuple(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words)
+
+
 def _contains(words: Tuple[str, ...], needle: Tuple[str, ...]) -> bool:
     n = len(needle)
     return any(words[i:i + n] == needle for i in range(len(words) - n + 1)) if n else False
@@ -100,7 +105,8 @@ class Scrubber:
         found = self._keys.get(name)
         if found is None:
             words = name_words(name)
-            found = words not in self.allow and (any(_contains(words, d) for d in self.deny)
+            singular = _singular(words)
+            found = words not in self.allow and (any(_contains(words, d) or _contains(singular, d) for d in self.deny)
                                                  or (self.wsgi_header_keys and _WSGI_HEADER.match(name) is not None))
             if len(self._keys) < 10_000:
                 self._keys[name] = found

@@ -57,15 +57,18 @@ def test_whole_frames_with_exact_lines(memory, tmp_path, monkeypatch):
          "in_app": True,
          "pre_context": ["    def ratio(self, idx):", "        factor = 2"],
          "context_line": "        return self.scores[idx] / (self.scores[1] - 1)", "post_context": ["", ""],
-         "vars": {"self": frames[3]["vars"]["self"], "idx": "0", "factor": "2"}},
+         "vars": {"self": frames[3]["vars"]["self"], "idx": "0", "factor": "2",
+                  # pure expression values of the failing statement, nearest the failing node first
+                  "self.scores[idx]": "3", "self.scores[1] - 1": "0", "self.scores": ["3", "1", "4"],
+                  "self.scores[1]": "1"}},
     ]
     got = [{k: v for k, v in f.items() if k not in ("colno", "data")} for f in frames[1:]]
     assert got == expected
     assert frames[1]["vars"]["inner"].startswith("<function outer.<locals>.inner at 0x")
     assert frames[3]["vars"]["self"].startswith("<acct_mod.Account object at 0x")
-    if sys.version_info >= (3, 11):
-        assert frames[3]["colno"] == 16 and frames[3]["data"] == {"end_lineno": 8, "end_colno": 55}
-        assert frames[2]["colno"] == 16
+    # the failing node, from executing on every Python version: `self.scores[idx] / (self.scores[1] - 1)`
+    assert frames[3]["colno"] == 16 and frames[3]["data"] == {"end_lineno": 8, "end_colno": 55}
+    assert frames[2]["colno"] == 16 and frames[2]["data"] == {"end_lineno": 14, "end_colno": 32}
 
 
 def test_lineno_comes_from_the_traceback_not_the_frame(memory):

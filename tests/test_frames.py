@@ -107,7 +107,7 @@ def test_module_frame_shows_only_names_the_statement_uses(run_python, store):
     from conftest import read_store
     frame = frames_of(read_store(store)[-1])[-1]
     assert frame["function"] == "<module>" and frame["lineno"] == 7  # the snippet starts with a blank line
-    assert frame["vars"] == {"divisor": "0", "numbers": ["1", "2"]}
+    assert frame["vars"] == {"divisor": "0", "numbers": ["1", "2"], "sum(numbers)": "3"}
 
 
 def test_recursion_keeps_outer_and_inner_frames_and_records_the_count(memory):

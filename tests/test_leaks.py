@@ -87,8 +87,8 @@ def make_app(S):
 
     @app.errorhandler(ZeroDivisionError)
     def wrap(error):
-        raise RuntimeError("cannot reach postgres://app:" + S.by_kind["exc_url"] + "@db.internal/app with Bearer "
-                           + S.by_kind["exc_bearer"]) from error
+        raise RuntimeError("cannot reach postgres://app:" + S["exc_url"] + "@db.internal/app with Bearer "
+                           + S["exc_bearer"]) from error
 
     app.wsgi_app = FramecapWSGIMiddleware(app.wsgi_app)
     return app
