@@ -8,8 +8,11 @@ alternating warm blocks (so drift in the machine's speed falls on both) and like
 (garbage collected before, collector off while timing), with their
 defaults: source context and local variables on. Sentry sends into an in-memory Transport
 (its DedupeIntegration disabled so repeated captures of one exception aren't skipped); framecap
-into a plain callable. Ratios are framecap's median time over sentry's: lower is better, except
-the threads row, which is framecap's throughput over sentry's.
+into a plain callable. The core rows run framecap without expression values (sentry's defaults
+have none); the "expression values" rows compare framecap's executing/pure_eval enrichment on all
+50 frames with sentry-sdk's PureEvalIntegration + ExecutingIntegration. Ratios are framecap's
+median time over sentry's: lower is better, except the threads row, which is framecap's
+throughput over sentry's.
 """
 
 from __future__ import annotations
@@ -204,6 +207,32 @@ def threads_throughput(capture: Callable[[BaseException], Any], per_thread: int)
     return 8 * per_thread / (time.perf_counter() - start)
 
 
+def enrichment_rows(keep: Callable[[Dict[str, Any]], None], sent: List[Dict[str, Any]], scale: float) -> List[Dict[str, Any]]:
+    """executing + pure_eval on 50 frames: framecap with expression values on all 50 frames against
+    sentry-sdk with PureEvalIntegration and ExecutingIntegration; and the added cost per frame."""
+    from sentry_sdk.integrations.executing import ExecutingIntegration
+    from sentry_sdk.integrations.pure_eval import PureEvalIntegration
+
+    error = fifty_frames()
+    reps = max(4, int(40 * scale))
+    plain = framecap.Client(transport=keep, include_expression_values=False)
+    fc_off, st_off = paired_times([plain.capture_exception, sentry_sdk.capture_exception], error, reps)
+    sentry_sdk.init(dsn="http://public@127.0.0.1:9/1", transport=SentryMemory, disabled_integrations=[DedupeIntegration()],
+                    integrations=[PureEvalIntegration(), ExecutingIntegration()])
+    rich = framecap.Client(transport=keep, max_expression_frames=50, max_expression_values=10)
+    fc_on, st_on = paired_times([rich.capture_exception, sentry_sdk.capture_exception], error, reps)
+    rich.capture_exception(error)
+    size = len(json.dumps(sent[-1], separators=(",", ":")))
+    per_frame_fc, per_frame_st = (fc_on - fc_off) / 50, (st_on - st_off) / 50
+    return [
+        {"scenario": "expression values, 50 frames", "framecap_ms": fc_on * 1000, "sentry_ms": st_on * 1000,
+         "ratio": fc_on / st_on, "target": None, "event_bytes": size},
+        {"scenario": "expression values, added cost per frame", "framecap_ms": per_frame_fc * 1000,
+         "sentry_ms": per_frame_st * 1000, "ratio": per_frame_fc / per_frame_st if per_frame_st > 0 else float("nan"),
+         "target": None, "event_bytes": size},
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="few repetitions: a smoke run")
@@ -212,7 +241,13 @@ def main() -> int:
     scale = 0.1 if ns.quick else 1.0
     sentry_sdk.init(dsn="http://public@127.0.0.1:9/1", transport=SentryMemory, disabled_integrations=[DedupeIntegration()])
     sent: List[Dict[str, Any]] = []
-    client = framecap.Client(transport=lambda event: (sent.append(event), sent.__delitem__(slice(None, -5))))
+
+    def keep(event: Dict[str, Any]) -> None:
+        sent.append(event)
+        del sent[:-5]
+
+    # Sentry's defaults have no expression values: compare like with like (they get their own rows).
+    client = framecap.Client(transport=keep, include_expression_values=False)
     framecap_capture, sentry_capture = client.capture_exception, sentry_sdk.capture_exception
     rows = []
     for name, (make, repeat, target) in SCENARIOS.items():
@@ -233,6 +268,7 @@ def main() -> int:
             row["repr_calls_per_capture"] = {"framecap": fc_repr, "sentry": st_repr}
         rows.append(row)
         del error
+    rows += enrichment_rows(keep, sent, scale)
     per_thread = max(5, int(100 * scale))
     fc_tp = threads_throughput(framecap_capture, per_thread)
     st_tp = threads_throughput(sentry_capture, per_thread)
@@ -242,11 +278,11 @@ def main() -> int:
     print(f"|---|---|---|---|---|")
     for row in rows:
         if "framecap_ms" in row:
-            extra = f" (event {row['event_bytes'] / 1000:.1f} kB)"
+            extra = f" (event {row['event_bytes'] / 1000:.1f} kB)" if "per frame" not in row["scenario"] else ""
             if "repr_calls_per_capture" in row:
                 extra += f" (6 distinct objects; `__repr__` calls per capture: {row['repr_calls_per_capture']['framecap']:.0f} vs {row['repr_calls_per_capture']['sentry']:.0f})"
             target = f"≤ {row['target']}×" if row["target"] else "-"
-            print(f"| {row['scenario']}{extra} | {row['framecap_ms']:.2f} ms | {row['sentry_ms']:.2f} ms | {row['ratio']:.3f}× | {target} |")
+            print(f"| {row['scenario']}{extra} | {row['framecap_ms']:.3f} ms | {row['sentry_ms']:.3f} ms | {row['ratio']:.3f}× | {target} |")
         else:
             print(f"| {row['scenario']} | {row['framecap']:.0f}/s | {row['sentry']:.0f}/s | {row['ratio']:.1f}× | ≥ {row['target']}× |")
     if ns.json:

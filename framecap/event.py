@@ -29,6 +29,7 @@ __all__ = ["build_event", "encoded_size"]
 _EXC_VALUE_LIMIT = 8192
 _FRAME_SHARE = 8  # one frame's variables may take at most 1/8 of the event budget
 _HAS_QUALNAME = sys.version_info >= (3, 11)
+_COMPREHENSIONS = frozenset({"<listcomp>", "<setcomp>", "<dictcomp>"})
 _MAX_PARSE_LINES = 20_000  # larger sources are not parsed for expressions (parsing can't be interrupted)
 _MAX_PARSE_CHARS = 2_000_000
 _EXECUTING_CACHE = 64  # parsed sources kept by executing between captures
@@ -117,6 +118,10 @@ def build_event(exc: BaseException, options: Options, rules: InAppRules, mechani
             record = describe(tb, rules)
             if not _HAS_QUALNAME:
                 record["function"] = code_qualname(tb.tb_frame) or record["function"]
+                caller = frames[-1] if frames else None
+                if record["function"] in _COMPREHENSIONS and caller and caller["abs_path"] == record["abs_path"]:
+                    # run by the function that defines it, always: complete the name as co_qualname would
+                    record["function"] = f"{caller['function']}.<locals>.{record['function']}"
             frames.append(record)
             work.append((vi, fi, tb))
             used += 150 + cost(record["abs_path"]) + cost(record["filename"]) + cost(record["function"]) + cost(record["module"] or "")
@@ -187,7 +192,7 @@ def _analyze(work: List[Tuple[int, int, Any]], values: List[Dict[str, Any]], opt
         if size[0] > _MAX_PARSE_LINES or size[1] > _MAX_PARSE_CHARS:
             record.setdefault("data", {})["expressions"] = "skipped: source too large"
             continue
-        analysis = analyze(tb, with_values, options.max_expression_values)
+        analysis = analyze(tb, with_values, options.max_expression_values, with_names=is_module_frame(tb.tb_frame))
         if analysis.error:
             record.setdefault("data", {})["expressions"] = analysis.error
         results[(vi, fi)] = analysis

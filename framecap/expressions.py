@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from types import FrameType, TracebackType
 from typing import Any, List, Optional, Set, Tuple
@@ -82,8 +83,32 @@ def _depth_below(node: ast.AST, ancestor: ast.AST) -> Optional[int]:
     return None
 
 
-def analyze(tb: TracebackType, with_values: bool, max_values: int) -> Analysis:
-    """Position of the failing node and (``with_values``) up to ``max_values`` pure expression values."""
+def _segment(lines: Any, node: ast.AST) -> str:
+    """The source text of ``node`` from the file's lines (ast columns are UTF-8 byte offsets)."""
+    first, last = node.lineno, node.end_lineno  # type: ignore[attr-defined]
+    if not (0 < first <= last <= len(lines)):
+        return ""
+    if first == last:
+        raw = lines[first - 1].encode("utf-8")[node.col_offset:node.end_col_offset]  # type: ignore[attr-defined]
+        return raw.decode("utf-8", "replace")
+    parts = [lines[first - 1].encode("utf-8")[node.col_offset:].decode("utf-8", "replace")]  # type: ignore[attr-defined]
+    parts += list(lines[first:last - 1])
+    parts.append(lines[last - 1].encode("utf-8")[:node.end_col_offset].decode("utf-8", "replace"))  # type: ignore[attr-defined]
+    return "\n".join(parts)
+
+
+_UNKNOWN = object()
+_positions: "OrderedDict[Tuple[Any, int], Optional[Tuple[int, int, int, int]]]" = OrderedDict()
+
+
+def analyze(tb: TracebackType, with_values: bool, max_values: int, with_names: bool = False) -> Analysis:
+    """Position of the failing node, (``with_values``) up to ``max_values`` pure expression values, and
+    (``with_names``) the names the statement uses."""
+    key = (tb.tb_frame.f_code, tb.tb_lasti)
+    if not with_values and not with_names:
+        cached = _positions.get(key, _UNKNOWN)  # one lookup: other threads may evict at any time
+        if cached is not _UNKNOWN:
+            return Analysis(position=cached)  # type: ignore[arg-type]
     result = Analysis()
     try:
         found = executing.Source.executing(tb)
@@ -93,8 +118,9 @@ def analyze(tb: TracebackType, with_values: bool, max_values: int) -> Analysis:
     source = found.source
     node = found.node
     statements = list(found.statements or ())
-    result.names = {n.id for stmt in statements for n in ast.walk(stmt) if isinstance(n, ast.Name)}
-    lines = list(getattr(source, "lines", ()) or ())
+    if with_names:
+        result.names = {n.id for stmt in statements for n in ast.walk(stmt) if isinstance(n, ast.Name)}
+    lines = getattr(source, "lines", None) or ()
     if node is not None and getattr(node, "end_lineno", None) is not None:
         try:
             result.position = (
@@ -103,6 +129,12 @@ def analyze(tb: TracebackType, with_values: bool, max_values: int) -> Analysis:
             )
         except Exception:
             result.position = None
+    _positions[key] = result.position  # depends on the code object and instruction only
+    while len(_positions) > 4096:
+        try:
+            _positions.popitem(last=False)
+        except KeyError:
+            break
     if not with_values or not statements or max_values <= 0:
         return result
     try:
@@ -111,7 +143,6 @@ def analyze(tb: TracebackType, with_values: bool, max_values: int) -> Analysis:
     except Exception as error:
         result.error = f"pure_eval failed: {type(error).__name__}"
         return result
-    text = getattr(source, "text", "") or ""
     ranked = []
     for nodes, value in groups:
         first = nodes[0]
@@ -130,7 +161,7 @@ def analyze(tb: TracebackType, with_values: bool, max_values: int) -> Analysis:
         if len(result.values) >= max_values:
             break
         try:
-            segment = ast.get_source_segment(text, first) or ""
+            segment = _segment(lines, first)
         except Exception:
             segment = ""
         segment = " ".join(segment.split())
@@ -143,12 +174,14 @@ def analyze(tb: TracebackType, with_values: bool, max_values: int) -> Analysis:
     return result
 
 
-def trim_cache(max_sources: int) -> None:
-    """Keep executing's parsed-source cache to the ``max_sources`` most recent files (it grows without bound)."""
-    try:
-        cache = executing.Source.__dict__.get("__source_cache_with_lines")
-        if isinstance(cache, dict):
-            while len(cache) > max_sources:
-                cache.pop(next(iter(cache)))
-    except Exception:
-        pass
+def trim_cache(max_sources: int, max_nodes: int = 4096) -> None:
+    """Bound executing's caches, which grow without limit: parsed sources (the ``max_sources`` most
+    recent kept) and found nodes per code object and instruction (which also hold sources)."""
+    for name, bound in (("__source_cache_with_lines", max_sources), ("__executing_cache", max_nodes)):
+        try:
+            cache = executing.Source.__dict__.get(name)
+            if isinstance(cache, dict) and len(cache) > bound:
+                for key in list(cache)[: len(cache) - bound]:
+                    cache.pop(key, None)
+        except Exception:
+            pass

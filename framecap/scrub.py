@@ -34,6 +34,7 @@ _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _SKIP_TOP = frozenset({"event_id", "timestamp", "platform", "level", "sdk", "_meta", "type"})
 _SKIP_FRAME = frozenset({"filename", "abs_path", "module", "function", "lineno", "colno", "in_app", "data"})
 _SKIP_EXCEPTION = frozenset({"type", "module", "mechanism"})
+_SOURCE_KEYS = frozenset({"pre_context", "context_line", "post_context"})
 
 
 def name_words(name: str) -> Tuple[str, ...]:
@@ -99,6 +100,8 @@ class Scrubber:
         self.wsgi_header_keys = wsgi_header_keys
         self._keys: Dict[str, bool] = {}
         self._local = threading.local()
+        #: Scrubbed source lines across events: code, not user data, and the same lines recur.
+        self._code: Dict[str, Tuple[str, List[List[Any]]]] = {}
 
     def sensitive(self, name: str) -> bool:
         """Whether a key or header/cookie/variable name is sensitive (denylisted and not allowlisted)."""
@@ -151,7 +154,11 @@ class Scrubber:
                 if key == "stacktrace":
                     for fi, frame in enumerate((value[key] or {}).get("frames") or []):
                         for fkey in list(frame):
-                            if fkey not in _SKIP_FRAME:
+                            if fkey in _SOURCE_KEYS:
+                                if len(self._code) > 8192:
+                                    self._code.clear()
+                                frame[fkey] = self._walk(frame[fkey], base + ("stacktrace", "frames", fi, fkey), meta, False, self._code)
+                            elif fkey not in _SKIP_FRAME:
                                 frame[fkey] = self._walk(frame[fkey], base + ("stacktrace", "frames", fi, fkey), meta, fkey == "vars")
                 elif key not in _SKIP_EXCEPTION:
                     value[key] = self._walk(value[key], base + (key,), meta, False)
