@@ -113,7 +113,7 @@ def build_event(exc: BaseException, options: Options, rules: InAppRules, mechani
                 mech["is_exception_group"] = True
         header["mechanism"] = mech
         entries, count = walk_traceback(link.exc.__traceback__, options.max_frames)
-        frames = []
+        frames: List[Dict[str, Any]] = []
         for fi, tb in enumerate(entries):
             record = describe(tb, rules)
             if not _HAS_QUALNAME:

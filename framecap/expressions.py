@@ -18,7 +18,7 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from types import FrameType, TracebackType
-from typing import Any, List, Optional, Set, Tuple
+from typing import Any, List, Optional, Sequence, Set, Tuple
 
 import executing
 import pure_eval
@@ -63,7 +63,7 @@ def statement_names(tb: TracebackType, context_line: Optional[str]) -> Set[str]:
     return set(_IDENTIFIER.findall(context_line or ""))
 
 
-def _char_column(lines: List[str], lineno: int, byte_offset: int) -> int:
+def _char_column(lines: Sequence[str], lineno: int, byte_offset: int) -> int:
     """ast columns count UTF-8 bytes; the context line is shown in characters."""
     line = lines[lineno - 1] if 0 < lineno <= len(lines) else ""
     if line.isascii():
@@ -115,12 +115,12 @@ def analyze(tb: TracebackType, with_values: bool, max_values: int, with_names: b
     except Exception as error:
         result.error = f"executing failed: {type(error).__name__}"
         return result
-    source = found.source
-    node = found.node
+    source: Any = found.source
+    node: Any = found.node
     statements = list(found.statements or ())
     if with_names:
         result.names = {n.id for stmt in statements for n in ast.walk(stmt) if isinstance(n, ast.Name)}
-    lines = getattr(source, "lines", None) or ()
+    lines: Sequence[str] = getattr(source, "lines", None) or ()
     if node is not None and getattr(node, "end_lineno", None) is not None:
         try:
             result.position = (
@@ -145,7 +145,7 @@ def analyze(tb: TracebackType, with_values: bool, max_values: int, with_names: b
         return result
     ranked = []
     for nodes, value in groups:
-        first = nodes[0]
+        first: Any = nodes[0]
         if isinstance(first, ast.Name):
             continue  # a plain name is a variable: already among the locals
         depths = [d for d in (_depth_below(n, node) for n in nodes) if d is not None] if node is not None else []
