@@ -20,13 +20,15 @@ from types import TracebackType
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type, Union
 
 from ._types import Event, Hint
-from .errors import ConfigError
+from .dsn import parse_dsn
 from .event import build_event
 from .frames import InAppRules
 from .options import Options, resolve_options
 from .scope import current as current_scope, set_breadcrumb_limit
 from .scrub import Scrubber
 from .transports import CallableTransport, Inbox
+from .transports.http import HttpTransport
+from .transports.spool import Spool
 
 __all__ = ["Client", "ExcInfo", "get_current", "internal_error_handlers", "set_current"]
 
@@ -78,11 +80,6 @@ class Client:
         if dsn is not None:
             options["dsn"] = dsn
         self.options: Options = resolve_options(options)
-        if self.options.dsn:
-            raise ConfigError(
-                "framecap: option 'dsn' is set, but sending to a server is not available in this version; "
-                "allowed: no dsn (events go to the local inbox) or transport=..."
-            )
         self.transport = self._make_transport(self.options)
         root = self.options.project_root or os.getcwd()
         self.rules = InAppRules(root, self.options.in_app_include, self.options.in_app_exclude)
@@ -99,6 +96,14 @@ class Client:
     @staticmethod
     def _make_transport(options: Options) -> Any:
         transport = options.transport
+        if transport is None and options.dsn:
+            source = options.sources.get("dsn")
+            dsn = parse_dsn(options.dsn, source if source and source != "argument" else None)
+            state = options.state_dir or os.path.join(
+                os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state"), "framecap")
+            spool = Spool(os.path.join(state, "spool", dsn.key), options.max_spool_events, options.max_spool_bytes)
+            return HttpTransport(dsn, spool, timeout=options.http_timeout, max_queue=options.max_queue_size,
+                                 shutdown_timeout=options.shutdown_timeout)
         if transport is None:
             return Inbox(options.store, options.max_inbox_events, timeout=max(0.1, min(options.shutdown_timeout, 5.0)))
         if callable(getattr(transport, "send", None)):

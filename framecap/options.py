@@ -60,6 +60,11 @@ class Options:
     max_expression_values: int = 10
     max_expression_frames: int = 10
     expression_time_budget: float = 0.1
+    state_dir: Optional[str] = None
+    max_queue_size: int = 100
+    http_timeout: float = 5.0
+    max_spool_events: int = 100
+    max_spool_bytes: int = 10_000_000
     # Filled in by resolve_options: where each explicitly set value came from (for messages).
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
@@ -101,6 +106,11 @@ _SPEC: Dict[str, Tuple[str, Any]] = {
     "max_expression_values": ("int", (0, 100)),
     "max_expression_frames": ("int", (0, 100_000)),
     "expression_time_budget": ("float", (0.0, 60.0)),
+    "state_dir": ("str", None),
+    "max_queue_size": ("int", (1, 100_000)),
+    "http_timeout": ("float", (0.1, 300.0)),
+    "max_spool_events": ("int", (0, 1_000_000)),
+    "max_spool_bytes": ("int", (0, 10_000_000_000)),
 }
 OPTION_NAMES = tuple(f.name for f in fields(Options) if f.name != "sources")
 assert set(OPTION_NAMES) == set(_SPEC), "options and their spec must agree"

@@ -84,11 +84,6 @@ def test_config_error_is_a_value_error_and_client_raises_it(monkeypatch):
         framecap.init(transport=framecap.MemoryTransport())
 
 
-def test_dsn_is_refused_until_the_server_transport_exists():
-    with pytest.raises(framecap.ConfigError, match="'dsn'"):
-        framecap.Client("https://key@example.invalid/1")
-
-
 def test_every_option_has_an_environment_variable_or_says_why_not():
     for name in OPTION_NAMES:
         kind_needs_argument = name in ("before_send", "transport")
