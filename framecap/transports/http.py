@@ -122,6 +122,8 @@ class HttpTransport:
         self._conn: Optional[http.client.HTTPConnection] = None
         self._target = ""
         self._proxy_headers: Dict[str, str] = {}
+        self._spooled = True  # the spool may hold events (ours or another process's): look at start
+        self._drained_at = 0.0
 
     # -- the caller's side: never waits on the network -------------------------------------------
 
@@ -135,7 +137,9 @@ class HttpTransport:
                 self._start()
                 self._cond.notify_all()
                 return
-        if not self.spool.put(event_id, event_json(event)):  # full or closing: keep it for later
+        if self.spool.put(event_id, event_json(event)):  # full or closing: keep it for later
+            self._spooled = True
+        else:
             logger.debug("framecap: event %s dropped: queue full and spool unavailable", event_id)
 
     def flush(self, timeout: Optional[float] = None) -> bool:
@@ -180,14 +184,26 @@ class HttpTransport:
             self.spool.release(item.claim)
         else:
             self.spool.put(item.event_id, item.encoded())
+        self._spooled = True
 
     def _drain(self) -> None:
-        """Move spooled events into the queue, as far as it has room."""
+        """Move spooled events into the queue, as far as it has room.
+
+        Looks at the disk only when the spool may hold something: at start, after this process
+        spooled, or every 30 seconds (another process may have spooled for the same DSN).
+        """
+        now = time.monotonic()
+        if not self._spooled and now - self._drained_at < 30:
+            return
         room = self.max_queue - len(self._queue)
         if room <= 0:
             return
+        self._drained_at = now
+        claimed = self.spool.claim(room)
+        if len(claimed) < room:
+            self._spooled = False  # emptied (as far as we know)
         items = []
-        for claim, event_id, payload in self.spool.claim(room):
+        for claim, event_id, payload in claimed:
             if event_id in self._sent:
                 self.spool.done(claim)  # delivered already by this process
             else:

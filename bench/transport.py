@@ -1,0 +1,79 @@
+"""Delivery to a real server: framecap's DSN transport against sentry-sdk's, both sending to Bugsink.
+
+    python bench/transport.py [--quick]
+
+Starts Bugsink on 127.0.0.1 (see tests/bugsink_server.py; set BUGSINK_VENV to reuse an install),
+then for each SDK: events per second from the first capture until every event is delivered, and
+the capture latency (median and 95th percentile) while the worker is busy sending.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from typing import Callable, List
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+
+import sentry_sdk  # noqa: E402
+from sentry_sdk.integrations.dedupe import DedupeIntegration  # noqa: E402
+
+import framecap  # noqa: E402
+from bugsink_server import BugsinkServer  # noqa: E402
+
+
+def errors(n: int) -> List[BaseException]:
+    out = []
+    for i in range(n):
+        try:
+            {"a": 1}[f"missing-{i}"]
+        except KeyError as error:
+            out.append(error)
+    return out
+
+
+def measure(capture: Callable[[BaseException], object], flush: Callable[[], object], n: int) -> dict:
+    batch = errors(n)
+    latencies = []
+    start = time.perf_counter()
+    for error in batch:
+        t = time.perf_counter()
+        capture(error)
+        latencies.append(time.perf_counter() - t)
+    flush()
+    total = time.perf_counter() - start
+    latencies.sort()
+    return {"events_per_s": n / total, "median_ms": statistics.median(latencies) * 1000,
+            "p95_ms": latencies[int(len(latencies) * 0.95) - 1] * 1000}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    ns = parser.parse_args()
+    n = 30 if ns.quick else 300
+    with tempfile.TemporaryDirectory() as folder:
+        server = BugsinkServer(os.path.join(folder, "bugsink")).start()
+        try:
+            client = framecap.Client(dsn=server.dsn, state_dir=os.path.join(folder, "state"), max_queue_size=n + 10)
+            fc = measure(client.capture_exception, lambda: client.flush(120), n)
+            client.close()
+            sentry_sdk.init(dsn=server.dsn, disabled_integrations=[DedupeIntegration()], transport_queue_size=n + 10)
+            st = measure(sentry_sdk.capture_exception, lambda: sentry_sdk.flush(120), n)
+        finally:
+            server.stop()
+    print(f"Python {sys.version.split()[0]}, {n} events to Bugsink on 127.0.0.1")
+    print("| | framecap | sentry-sdk | ratio |")
+    print("|---|---|---|---|")
+    print(f"| events per second, capture to stored | {fc['events_per_s']:.0f} | {st['events_per_s']:.0f} | {fc['events_per_s'] / st['events_per_s']:.2f}× |")
+    print(f"| capture latency with the worker busy, median | {fc['median_ms']:.2f} ms | {st['median_ms']:.2f} ms | {fc['median_ms'] / st['median_ms']:.2f}× |")
+    print(f"| capture latency with the worker busy, p95 | {fc['p95_ms']:.2f} ms | {st['p95_ms']:.2f} ms | {fc['p95_ms'] / st['p95_ms']:.2f}× |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
