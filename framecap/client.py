@@ -103,7 +103,7 @@ class Client:
                 os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state"), "framecap")
             spool = Spool(os.path.join(state, "spool", dsn.key), options.max_spool_events, options.max_spool_bytes)
             return HttpTransport(dsn, spool, timeout=options.http_timeout, max_queue=options.max_queue_size,
-                                 shutdown_timeout=options.shutdown_timeout)
+                                 shutdown_timeout=options.shutdown_timeout, debug=options.debug)
         if transport is None:
             return Inbox(options.store, options.max_inbox_events, timeout=max(0.1, min(options.shutdown_timeout, 5.0)))
         if callable(getattr(transport, "send", None)):

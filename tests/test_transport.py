@@ -135,13 +135,15 @@ def test_sentry_rate_limits_per_category(server, tmp_path):
     assert parse_rate_limits(None, None, 429, 10.0) == {"": 70.0}
 
 
-def test_413_and_other_4xx_drop_the_event(server, tmp_path):
+def test_413_and_other_4xx_drop_the_event(server, tmp_path, caplog):
     server.reply = lambda n: (413, {}) if n == 0 else (400, {})
-    transport = transport_for(server, tmp_path)
+    transport = transport_for(server, tmp_path, debug=True)
     framecap.init(transport=transport, install_hooks=False)
     capture_many(2)
     assert framecap.flush(10) is True
     assert server.event_ids() == [] and len(server.requests) == 2 and transport.spool.count() == 0
+    assert [r.getMessage().split(" with ")[1] for r in caplog.records if "refused" in r.getMessage()] == [
+        "HTTP 413; dropped", "HTTP 400; dropped"]
 
 
 def test_connection_refused_spools_then_a_returning_server_gets_everything_once(tmp_path):

@@ -93,7 +93,8 @@ class HttpTransport:
     """``send(event)`` / ``flush(timeout)`` / ``close()`` over HTTP to the server a DSN names."""
 
     def __init__(self, dsn: Dsn, spool: Spool, *, timeout: float = 5.0, max_queue: int = 100,
-                 shutdown_timeout: float = 2.0, max_retries: int = 5, backoff: Tuple[float, float] = (1.0, 30.0)) -> None:
+                 shutdown_timeout: float = 2.0, max_retries: int = 5, backoff: Tuple[float, float] = (1.0, 30.0),
+                 debug: bool = False) -> None:
         self.dsn = dsn
         self.spool = spool
         self.timeout = timeout
@@ -101,6 +102,7 @@ class HttpTransport:
         self.shutdown_timeout = shutdown_timeout
         self.max_retries = max_retries
         self.backoff = backoff
+        self._level = logging.WARNING if debug else logging.DEBUG  # `debug=True` makes drops visible
         self._sent: "collections.OrderedDict[str, None]" = collections.OrderedDict()
         self._setup()
         _live.add(self)
@@ -140,7 +142,7 @@ class HttpTransport:
         if self.spool.put(event_id, event_json(event)):  # full or closing: keep it for later
             self._spooled = True
         else:
-            logger.debug("framecap: event %s dropped: queue full and spool unavailable", event_id)
+            logger.log(self._level, "framecap: event %s dropped: queue full and spool unavailable", event_id)
 
     def flush(self, timeout: Optional[float] = None) -> bool:
         """Wait until nothing is queued or in flight (rate-limited events included), or ``timeout``."""
@@ -307,7 +309,7 @@ class HttpTransport:
             return "limited" if (_CATEGORY in limits or "" in limits) else "retry"
         if status >= 500:
             return "retry"
-        logger.debug("framecap: the server refused event %s with HTTP %s; dropped", item.event_id, status)
+        logger.log(self._level, "framecap: the server refused event %s with HTTP %s; dropped", item.event_id, status)
         return "drop"
 
     def _disconnect(self) -> None:
