@@ -7,6 +7,8 @@ from typing import Any, Optional
 from typing import Dict
 
 from . import hooks, scope
+from .integrations import asyncio as asyncio_integration
+from .integrations import logging as logging_integration
 from .client import Client, ErrorArg, get_current, set_current
 from .scope import add_breadcrumb
 
@@ -25,6 +27,10 @@ def init(dsn: Optional[str] = None, **options: Any) -> Client:
         previous.close()
     if client.options.install_hooks:
         hooks.install()
+    if client.options.logging_integration:
+        logging_integration.install()
+    if client.options.asyncio_integration:
+        asyncio_integration.install()
     return client
 
 

@@ -40,6 +40,10 @@ Processor = Callable[[Event, Hint], Optional[Event]]
 
 #: Called with ``(where, error)`` for every contained internal failure.
 internal_error_handlers: List[Callable[[str, BaseException], None]] = []
+_MARK = "__framecap_event_id__"
+_UNSEEN = object()
+#: Lists that collect finished events instead of sending them (framecap.testing.capture_events).
+_sinks: List[List[Event]] = []
 
 
 def report_internal_error(where: str, error: BaseException, debug: bool = False) -> None:
@@ -124,31 +128,52 @@ class Client:
             return None
         return self.capture(exc, {"type": "generic", "handled": True})
 
-    def capture(self, exc: BaseException, mechanism: Dict[str, Any], extra: Optional[Dict[str, Any]] = None) -> Optional[str]:
+    def capture(self, exc: BaseException, mechanism: Dict[str, Any], extra: Optional[Dict[str, Any]] = None,
+                level: str = "error") -> Optional[str]:
         """Run the pipeline for ``exc`` with the given mechanism; the hooks and integrations call this."""
         if self._closed or getattr(self._busy, "active", False):
             return None  # closed, or a capture inside a capture (a __repr__ that captures): drop
+        try:
+            seen = exc.__dict__.get(_MARK, _UNSEEN)
+        except Exception:
+            seen = _UNSEEN
+        if seen is not _UNSEEN:
+            return seen  # type: ignore[no-any-return]  # the same exception through another path (logging, a framework, the excepthook)
         self._busy.active = True
         try:
-            event: Optional[Event] = build_event(exc, self.options, self.rules, mechanism, extra, scope=current_scope())
+            event: Optional[Event] = build_event(exc, self.options, self.rules, mechanism, extra, level=level, scope=current_scope())
             hint: Hint = {"exc_info": (type(exc), exc, exc.__traceback__)}
             for processor in self.processors:
                 event = processor(event, hint) if event is not None else None
             if event is not None and self.options.before_send is not None:
                 event = self.options.before_send(event, hint)
             if event is None:
+                self._remember(exc, None)
                 return None
             if not isinstance(event, dict):
                 raise TypeError(f"before_send returned {type(event).__name__}, not an event dict or None")
-            self.transport.send(event)
+            sink = _sinks[-1] if _sinks else None
+            if sink is not None:
+                sink.append(event)  # framecap.testing.capture_events(): kept, not sent
+            else:
+                self.transport.send(event)
             event_id = event.get("event_id")
             self.last_event_id = event_id if isinstance(event_id, str) else None
+            self._remember(exc, self.last_event_id)
             return self.last_event_id
         except Exception as error:
             report_internal_error("capture", error, self.options.debug)
             return None
         finally:
             self._busy.active = False
+
+    @staticmethod
+    def _remember(exc: BaseException, event_id: Optional[str]) -> None:
+        """Mark the exception object itself (no reference to it is kept, so neither are its frames)."""
+        try:
+            exc.__dict__[_MARK] = event_id
+        except Exception:
+            pass  # an exception that refuses attributes: no de-duplication for it
 
     def flush(self, timeout: Optional[float] = None) -> bool:
         """Wait up to ``timeout`` seconds (default ``shutdown_timeout``) for queued events to go out."""

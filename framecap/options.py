@@ -65,11 +65,15 @@ class Options:
     http_timeout: float = 5.0
     max_spool_events: int = 100
     max_spool_bytes: int = 10_000_000
+    logging_integration: bool = True
+    logging_event_level: int = 40
+    logging_breadcrumb_level: int = 20
+    asyncio_integration: bool = True
     # Filled in by resolve_options: where each explicitly set value came from (for messages).
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
-# name -> (kind, constraint). Kinds: bool, int, float, choice, str, list, callable, object.
+# name -> (kind, constraint). Kinds: bool, int, float, level, choice, str, list, callable, object.
 _SPEC: Dict[str, Tuple[str, Any]] = {
     "dsn": ("str", None),
     "transport": ("object", None),
@@ -111,6 +115,10 @@ _SPEC: Dict[str, Tuple[str, Any]] = {
     "http_timeout": ("float", (0.1, 300.0)),
     "max_spool_events": ("int", (0, 1_000_000)),
     "max_spool_bytes": ("int", (0, 10_000_000_000)),
+    "logging_integration": ("bool", None),
+    "logging_event_level": ("level", None),
+    "logging_breadcrumb_level": ("level", None),
+    "asyncio_integration": ("bool", None),
 }
 OPTION_NAMES = tuple(f.name for f in fields(Options) if f.name != "sources")
 assert set(OPTION_NAMES) == set(_SPEC), "options and their spec must agree"
@@ -153,6 +161,19 @@ def _convert(name: str, value: Any, env_var: Optional[str]) -> Any:
         if not (lo <= number <= hi) or number != number:
             raise _fail(name, env_var, value, allowed)
         return float(number) if kind == "float" else number
+    if kind == "level":
+        names = {"CRITICAL": 50, "FATAL": 50, "ERROR": 40, "WARNING": 30, "WARN": 30, "INFO": 20, "DEBUG": 10, "NOTSET": 0}
+        allowed = "a logging level: a name (DEBUG, INFO, WARNING, ERROR, CRITICAL) or a number from 0 to 100"
+        if isinstance(value, str):
+            text = value.strip().upper()
+            if text in names:
+                return names[text]
+            if text.isdigit() and 0 <= int(text) <= 100:
+                return int(text)
+            raise _fail(name, env_var, value, allowed)
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 100:
+            return value
+        raise _fail(name, env_var, value, allowed)
     if kind == "choice":
         chosen = value.strip().lower() if isinstance(value, str) else value
         if chosen not in limits:

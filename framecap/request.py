@@ -43,6 +43,7 @@ class RawRequest:
     body: bytes = b""  # the first bytes the application read (up to the limit, plus one)
     body_size: int = 0  # how many bytes the application read in all
     body_complete: bool = False  # whether it read to the end
+    form: Optional[Dict[str, Any]] = None  # fields a framework already parsed (its own stream), files excluded
 
     def header(self, name: str) -> Optional[str]:
         name = name.lower()
@@ -82,6 +83,12 @@ def _multipart(body: bytes, content_type: str) -> Tuple[Dict[str, Any], Dict[str
 def parse_body(raw: RawRequest, limit: Optional[int]) -> Tuple[Any, Optional[Dict[str, Any]]]:
     """``(data, meta)`` for the body: parsed JSON or form fields, or None with a ``_meta`` note saying why."""
     size = raw.body_size
+    if size == 0 and raw.form is not None:  # the framework parsed the form from its own stream
+        declared = raw.header("content-length")
+        size = int(declared) if declared and declared.isdigit() else 0
+        if limit is not None and size > limit:
+            return None, _note("!config", size)
+        return dict(raw.form), None
     if size == 0:
         return None, None
     if limit is not None and size > limit:

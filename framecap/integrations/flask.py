@@ -1,0 +1,58 @@
+"""Flask: ``framecap.integrations.flask.init_app(app)``.
+
+Flask turns a view's exception into a 500 response, so a WSGI middleware never sees it; this
+listens to Flask's ``got_request_exception`` signal instead (mechanism ``flask``, unhandled). It
+also wraps ``app.wsgi_app`` in :class:`~framecap.integrations.wsgi.FramecapWSGIMiddleware`, so
+every event captured during a request carries it (through the request policy), and, with
+``send_default_pii=True``, adds Flask-Login's user (id, username and email as the user object has them).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+from ..client import get_current
+from ..scope import current
+from .wsgi import FramecapWSGIMiddleware
+
+__all__ = ["init_app"]
+
+
+def _login_user() -> Optional[Dict[str, Any]]:
+    try:
+        from flask_login import current_user  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    try:
+        if not getattr(current_user, "is_authenticated", False):
+            return None
+        user: Dict[str, Any] = {"id": str(current_user.get_id())}
+        for name in ("username", "email"):
+            value = getattr(current_user, name, None)
+            if isinstance(value, str):
+                user[name] = value
+        return user
+    except Exception:
+        return None
+
+
+def _on_exception(sender: Any, exception: BaseException, **extra: Any) -> None:
+    client = get_current()
+    if client is None:
+        return
+    if client.options.send_default_pii:
+        user = _login_user()
+        if user:
+            current().integration_user = user
+    client.capture(exception, {"type": "flask", "handled": False})
+
+
+def init_app(app: Any) -> Any:
+    """Report unhandled view errors of ``app`` with their request; returns the app."""
+    from flask import got_request_exception
+
+    if not getattr(app, "_framecap_installed", False):
+        app.wsgi_app = FramecapWSGIMiddleware(app.wsgi_app)
+        got_request_exception.connect(_on_exception, app, weak=False)
+        app._framecap_installed = True
+    return app

@@ -1,0 +1,157 @@
+"""logging, asyncio, de-duplication, and the testing helpers."""
+
+import asyncio
+import gc
+import logging
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import framecap
+from conftest import ROOT, assert_schema_valid
+from framecap.testing import capture_events
+
+
+def test_logged_exceptions_become_events_and_records_breadcrumbs(memory):
+    log = logging.getLogger("shop.checkout")
+    log.setLevel(logging.DEBUG)
+    log.debug("not kept: below the breadcrumb level")
+    log.info("cart %s has %d items", "c-1", 3)
+    log.warning("slow payment provider")
+    try:
+        {}["missing"]
+    except KeyError:
+        log.exception("checkout failed for %s", "c-1")
+    log.error("no exception info: a breadcrumb, not an event")
+    try:
+        raise ValueError("second")
+    except ValueError:
+        log.error("with exc_info", exc_info=True)
+    first, second = memory.events
+    assert first["exception"]["values"][-1]["mechanism"] == {"type": "logging", "handled": True}
+    assert first["logentry"] == {"formatted": "checkout failed for c-1", "message": "checkout failed for %s"}
+    assert first["logger"] == "shop.checkout" and first["level"] == "error"
+    crumbs = [(c["level"], c["category"], c["message"]) for c in second["breadcrumbs"]["values"]]
+    assert crumbs == [("info", "shop.checkout", "cart c-1 has 3 items"), ("warning", "shop.checkout", "slow payment provider"),
+                      ("error", "shop.checkout", "no exception info: a breadcrumb, not an event")]
+
+
+def test_logging_levels_from_the_environment_and_framecaps_own_records(memory, monkeypatch):
+    monkeypatch.setenv("FRAMECAP_LOGGING_EVENT_LEVEL", "critical")
+    monkeypatch.setenv("FRAMECAP_LOGGING_BREADCRUMB_LEVEL", "30")
+    framecap.init(transport=memory, install_hooks=False)
+    log = logging.getLogger("app")
+    log.info("below 30: dropped")
+    try:
+        raise KeyError("k")
+    except KeyError:
+        log.exception("error level: only a breadcrumb now")
+        logging.getLogger("framecap").error("our own: ignored", exc_info=True)
+        log.critical("critical: an event", exc_info=True)
+    (event,) = memory.events
+    assert [c["message"] for c in event["breadcrumbs"]["values"]] == ["error level: only a breadcrumb now"]
+    monkeypatch.setenv("FRAMECAP_LOGGING_EVENT_LEVEL", "loud")
+    with pytest.raises(framecap.ConfigError, match="FRAMECAP_LOGGING_EVENT_LEVEL.*'loud'.*a logging level"):
+        framecap.init(transport=memory, install_hooks=False)
+
+
+def test_logging_integration_off(memory):
+    framecap.init(transport=memory, install_hooks=False, logging_integration=False)
+    try:
+        raise KeyError("k")
+    except KeyError:
+        logging.getLogger("app").exception("not captured")
+    assert memory.events == []
+
+
+def test_one_exception_through_several_paths_is_one_event(memory):
+    try:
+        raise RuntimeError("once")
+    except RuntimeError as error:
+        logging.getLogger("app").exception("logged")
+        first = framecap.capture_exception()
+        again = framecap.capture_exception(error)
+    assert first == again and len(memory.events) == 1
+
+
+def test_asyncio_unretrieved_task_and_failing_callback_for_loops_before_and_after_init(run_python, store):
+    result = run_python("""
+        import asyncio, gc, framecap
+        seen = []
+        early = asyncio.new_event_loop()           # created before init()
+        framecap.init()
+
+        async def fails():
+            raise LookupError("never retrieved")
+
+        async def handled():
+            raise KeyError("handled")
+
+        async def main():
+            loop = asyncio.get_running_loop()
+            loop.set_exception_handler(lambda l, ctx: seen.append(ctx["message"]))
+            asyncio.ensure_future(fails())          # nobody awaits it
+            await asyncio.sleep(0.01)
+            await asyncio.gather(handled(), return_exceptions=True)
+            try:
+                await asyncio.ensure_future(handled())
+            except KeyError:
+                pass
+            loop.call_soon(lambda: 1 / 0)           # a failing callback
+            await asyncio.sleep(0.01)
+
+        asyncio.run(main())                          # a loop created after init()
+        gc.collect()
+        early.call_soon(lambda: [][1])
+        early.run_until_complete(asyncio.sleep(0.01))
+        early.close()
+        print(len(seen))
+    """)
+    assert result.returncode == 0, result.stderr
+    from conftest import read_store
+    events = read_store(store)
+    kinds = sorted(e["exception"]["values"][-1]["type"] for e in events)
+    assert kinds == ["IndexError", "LookupError", "ZeroDivisionError"]
+    assert all(e["exception"]["values"][-1]["mechanism"] == {"type": "asyncio", "handled": False} for e in events)
+    assert int(result.stdout.strip()) == 2, "the loop's own handler still ran"
+
+
+def test_capture_events_collects_without_sending():
+    sent = []
+    framecap.init(transport=sent.append, install_hooks=False)
+    with capture_events() as events:
+        framecap.capture_exception(ValueError("kept here"))
+    framecap.capture_exception(ValueError("sent"))
+    assert [e["exception"]["values"][-1]["value"] for e in events] == ["kept here"]
+    assert [e["exception"]["values"][-1]["value"] for e in sent] == ["sent"]
+    assert_schema_valid(events)
+
+
+def test_capture_events_without_a_client():
+    with capture_events() as events:
+        try:
+            raise KeyError("no client configured")
+        except KeyError:
+            assert framecap.capture_exception() is not None
+    assert len(events) == 1 and framecap.capture_exception(ValueError()) is None
+
+
+def test_pytest_fixture_through_the_plugin_entry_point(tmp_path):
+    (tmp_path / "test_user_code.py").write_text(textwrap.dedent("""
+        import framecap
+
+        def test_it(framecap_events):
+            try:
+                raise ValueError("from the user's test")
+            except ValueError:
+                framecap.capture_exception()
+            assert framecap_events[0]["exception"]["values"][-1]["value"] == "from the user's test"
+    """))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FRAMECAP_")}
+    env["PYTHONPATH"] = ROOT
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+                            cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=120)
+    assert "1 passed" in result.stdout, result.stdout + result.stderr
