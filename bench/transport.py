@@ -70,7 +70,8 @@ def main() -> int:
             client = framecap.Client(dsn=server.dsn, state_dir=os.path.join(folder, "state"), max_queue_size=n + 10)
             fc = measure(client.capture_exception, lambda: client.flush(120), n)
             client.close()
-            sentry_sdk.init(dsn=server.dsn, disabled_integrations=[DedupeIntegration()], transport_queue_size=n + 10)
+            sentry_sdk.init(dsn=server.dsn, disabled_integrations=[DedupeIntegration()], transport_queue_size=n + 10,
+                            auto_enabling_integrations=False)
             st = measure(sentry_sdk.capture_exception, lambda: sentry_sdk.flush(120), n)
         finally:
             server.stop()
