@@ -1,31 +1,17 @@
-"""Shapes shared by the pipeline stages: plain dicts described as TypedDicts, and the transport protocol."""
+"""Shapes and constants shared by the pipeline stages: the event, the transport protocol, the filter marker."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Protocol, TypedDict, Union, runtime_checkable
+from typing import Any, Dict, Optional, Protocol, runtime_checkable
 
-__all__ = ["Event", "Frame", "Hint", "Transport", "TransportLike"]
+__all__ = ["FILTERED", "Event", "Hint", "Transport"]
 
 #: A Sentry-protocol event, as JSON-ready plain data.
 Event = Dict[str, Any]
+#: What a filtered value becomes (the privacy stages' one marker).
+FILTERED = "[Filtered]"
 #: What ``before_send`` gets beside the event: ``{"exc_info": (type, value, tb)}``.
 Hint = Dict[str, Any]
-
-
-class Frame(TypedDict, total=False):
-    """One stack frame of ``exception.values[i].stacktrace.frames``, oldest first."""
-
-    filename: str
-    abs_path: str
-    module: Optional[str]
-    function: str
-    lineno: Optional[int]
-    colno: int
-    in_app: bool
-    pre_context: List[str]
-    context_line: Optional[str]
-    post_context: List[str]
-    vars: Dict[str, Any]
 
 
 @runtime_checkable
@@ -38,6 +24,3 @@ class Transport(Protocol):
 
     def close(self) -> None: ...
 
-
-#: What ``transport=`` accepts: a transport object, or a plain callable taking the event dict.
-TransportLike = Union[Transport, Callable[[Event], Any]]

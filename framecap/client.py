@@ -19,7 +19,7 @@ import threading
 from types import TracebackType
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type, Union
 
-from ._types import Event, Hint
+from ._types import Event, Hint, Transport
 from .dsn import parse_dsn
 from .event import build_event
 from .frames import InAppRules
@@ -28,6 +28,7 @@ from .scope import current as current_scope, set_breadcrumb_limit
 from .scrub import Scrubber
 from .transports import CallableTransport, Inbox
 from .transports.http import HttpTransport
+from .transports.inbox import default_state_dir
 from .transports.spool import Spool
 
 __all__ = ["Client", "ExcInfo", "get_current", "internal_error_handlers", "set_current"]
@@ -98,13 +99,12 @@ class Client:
         self._closed = False
 
     @staticmethod
-    def _make_transport(options: Options) -> Any:
+    def _make_transport(options: Options) -> Transport:
         transport = options.transport
         if transport is None and options.dsn:
             source = options.sources.get("dsn")
             dsn = parse_dsn(options.dsn, source if source and source != "argument" else None)
-            state = options.state_dir or os.path.join(
-                os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state"), "framecap")
+            state = options.state_dir or default_state_dir()
             spool = Spool(os.path.join(state, "spool", dsn.key), options.max_spool_events, options.max_spool_bytes)
             return HttpTransport(dsn, spool, timeout=options.http_timeout, max_queue=options.max_queue_size,
                                  shutdown_timeout=options.shutdown_timeout, debug=options.debug)

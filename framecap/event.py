@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from . import __version__
 from .chain import walk_chain
-from .expressions import Analysis, analyze, code_qualname, statement_names, trim_cache
+from .expressions import Analysis, analyze, code_qualname, line_names, statement_names, trim_cache
 from .frames import InAppRules, describe, walk_traceback
 from .options import Options
 from .request import BODY_LIMITS, request_data
@@ -52,9 +52,9 @@ def _exception_value(exc: BaseException, limit: int) -> Tuple[str, Optional[Meta
             text = str(exc)
             original = len(text)
     except Exception:
-        text, original = f"<exception str() failed>", None
+        text, original = "<exception str() failed>", None
     try:
-        notes = exc.__dict__.get("__notes__") if hasattr(type(exc), "__dict__") else None
+        notes = exc.__dict__.get("__notes__")
         if isinstance(notes, (list, tuple)):
             extra = "\n".join(n if isinstance(n, str) else "<note that is not a string>" for n in notes[:20])
             if extra:
@@ -133,14 +133,19 @@ def build_event(exc: BaseException, options: Options, rules: InAppRules, mechani
         values.append(header)
     if total > len(links):
         _set_meta(meta, ("exception", "values"), {"": {"len": total}})
+    context: Dict[str, Any] = {}
+    if scope is not None:  # request, user, tags, extra, breadcrumbs: at most a quarter of the event
+        used += _apply_scope(context, scope, options, meta)
     # Source and variables: root cause first, innermost frames first, while the budget lasts.
     work.sort(key=lambda item: (item[0], -item[1]))
     budget = int(options.max_event_bytes * 0.8) - used
     analyses = _analyze(work, values, options, reader)
     for vi, fi, tb in work:
         frame_record = values[vi]["stacktrace"]["frames"][fi]
-        budget -= _enrich(frame_record, tb, options, serializer, reader, meta, ("exception", "values", vi, "stacktrace", "frames", fi),
-                          budget, analyses.get((vi, fi)))
+        spent = _enrich(frame_record, tb, options, serializer, reader, meta, ("exception", "values", vi, "stacktrace", "frames", fi),
+                        budget, analyses.get((vi, fi)))
+        budget -= spent
+        used += spent
     serializer.close()
     event: Dict[str, Any] = {
         "event_id": uuid.uuid4().hex,
@@ -155,13 +160,14 @@ def build_event(exc: BaseException, options: Options, rules: InAppRules, mechani
             event[key] = getattr(options, key)
     if extra:
         event.update(extra)
-    if scope is not None:
-        used += _apply_scope(event, scope, options, meta)
+    if context.get("extra") and isinstance(event.get("extra"), dict):
+        context["extra"] = {**event["extra"], **context["extra"]}
+    event.update(context)
     if meta:
         event["_meta"] = meta
-    # The estimate counts non-ASCII text at its escaped size; quoting and backslashes at most double
-    # the rest. Only an event that could exceed the limit is encoded and measured exactly.
-    if (used + int(options.max_event_bytes * 0.8) - budget) * 2 > options.max_event_bytes:
+    # ``used`` counts non-ASCII text at its escaped size; quoting and backslashes at most double the
+    # rest. Only an event that could exceed the limit is encoded and measured exactly.
+    if used * 2 > options.max_event_bytes:
         _fit(event, options.max_event_bytes, work)
     return event
 
@@ -210,19 +216,24 @@ def _analyze(work: List[Tuple[int, int, Any]], values: List[Dict[str, Any]], opt
     return results
 
 
-def _bounded(value: Any, options: Options) -> Tuple[Any, Optional[Meta], int]:
-    """Plain data (JSON types kept, strings cut) for scope values: request bodies, users, extra."""
+def _apply_scope(out: Dict[str, Any], scope: Scope, options: Options, meta: Meta) -> int:
+    """Put what the scope knows into ``out``, under the request policy; return its estimated size.
+
+    One serializer (JSON types kept, strings cut) with one budget bounds all of it together.
+    """
+    if scope.request is None and not (scope.user or scope.integration_user or scope.tags or scope.extra or scope.breadcrumbs):
+        return 0
     serializer = Serializer(max_depth=options.max_depth, max_breadth=options.max_breadth,
                             max_length=options.max_value_length, repr_strings=False)
-    try:
-        return serializer.serialize(value, options.max_event_bytes // _FRAME_SHARE)
-    finally:
-        serializer.close()
+    left = options.max_event_bytes // 4
 
+    def bounded(value: Any, path: Tuple[Any, ...]) -> Any:
+        nonlocal left
+        data, data_meta, size = serializer.serialize(value, left)
+        left -= size
+        _set_meta(meta, path, data_meta)
+        return data
 
-def _apply_scope(event: Dict[str, Any], scope: Scope, options: Options, meta: Meta) -> int:
-    """Add what the scope knows, under the request policy; return its estimated size."""
-    spent = 0
     user: Dict[str, Any] = {}
     if options.send_default_pii and scope.integration_user:
         user.update(scope.integration_user)
@@ -231,38 +242,26 @@ def _apply_scope(event: Dict[str, Any], scope: Scope, options: Options, meta: Me
     if scope.request is not None:
         request, ip, request_meta = request_data(scope.request, options.send_default_pii,
                                                  BODY_LIMITS[options.max_request_body_size], options.trusted_proxies)
-        if "data" in request:
-            request["data"], data_meta, size = _bounded(request["data"], options)
-            spent += size
-            if data_meta:
-                request_meta = dict(request_meta)
-                request_meta["data"] = {**data_meta, **request_meta.get("data", {})}
-        event["request"] = request
         _set_meta(meta, ("request",), request_meta)
-        spent += 500
+        if "data" in request:
+            request["data"] = bounded(request["data"], ("request", "data"))
+        out["request"] = request
+        left -= 500
         if ip and "ip_address" not in user:
             user["ip_address"] = ip
     if user:
-        event["user"], user_meta, size = _bounded(user, options)
-        _set_meta(meta, ("user",), user_meta)
-        spent += size
+        out["user"] = bounded(user, ("user",))
     if scope.tags:
-        event["tags"] = {clean_text(str(k))[:200]: clean_text(str(v))[:200] for k, v in list(scope.tags.items())[:200]}
-        spent += sum(len(k) + len(v) for k, v in event["tags"].items())
+        out["tags"] = {clean_text(str(k))[:200]: clean_text(str(v))[:200] for k, v in list(scope.tags.items())[:200]}
+        left -= sum(len(k) + len(v) for k, v in out["tags"].items())
     if scope.extra:
-        event["extra"], extra_meta, size = _bounded({**event.get("extra", {}), **scope.extra}, options)
-        _set_meta(meta, ("extra",), extra_meta)
-        spent += size
+        out["extra"] = bounded(dict(scope.extra), ("extra",))
     crumbs = list(scope.breadcrumbs)[-options.max_breadcrumbs:] if options.max_breadcrumbs else []
     if crumbs:
-        values = []
-        for index, crumb in enumerate(crumbs):
-            value, crumb_meta, size = _bounded(crumb, options)
-            values.append(value)
-            _set_meta(meta, ("breadcrumbs", "values", index), crumb_meta)
-            spent += size
-        event["breadcrumbs"] = {"values": values}
-    return spent
+        newest_first = [bounded(crumbs[i], ("breadcrumbs", "values", i)) for i in reversed(range(len(crumbs)))]
+        out["breadcrumbs"] = {"values": newest_first[::-1]}  # the budget goes to the newest first
+    serializer.close()
+    return options.max_event_bytes // 4 - left
 
 
 def _enrich(record: Dict[str, Any], tb: Any, options: Options, serializer: Serializer, reader: SourceReader,
@@ -272,8 +271,7 @@ def _enrich(record: Dict[str, Any], tb: Any, options: Options, serializer: Seria
     spent = 0
     line: Optional[str] = None
     if options.include_source_context:
-        lines_budget = (2 * options.context_lines + 1) * options.max_value_length
-        if budget > lines_budget or budget > 4096:
+        if budget > min((2 * options.context_lines + 1) * options.max_value_length, 4096):
             pre, line, post, line_meta, size = _context(reader, frame, record.get("lineno"), options)
             record["pre_context"], record["context_line"], record["post_context"] = list(pre), line, list(post)
             for key, value in line_meta.items():
@@ -282,8 +280,8 @@ def _enrich(record: Dict[str, Any], tb: Any, options: Options, serializer: Seria
     if options.include_local_variables:
         share = min(budget - spent, options.max_event_bytes // _FRAME_SHARE)
         only = None
-        if is_module_frame(frame):
-            only = analysis.names if analysis is not None and analysis.names else statement_names(tb, line)
+        if is_module_frame(frame):  # its locals are the module's globals: only what the statement uses
+            only = statement_names(tb, line) if analysis is None else analysis.names or line_names(line)
         items, count = local_items(frame, options.max_breadth, only)
         if share <= 0:
             record["vars"] = {}

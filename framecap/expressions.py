@@ -23,7 +23,7 @@ from typing import Any, List, Optional, Sequence, Set, Tuple
 import executing
 import pure_eval
 
-__all__ = ["Analysis", "analyze", "code_qualname", "statement_names", "trim_cache"]
+__all__ = ["Analysis", "analyze", "code_qualname", "line_names", "statement_names", "trim_cache"]
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _MAX_EXPRESSION_TEXT = 200
@@ -52,15 +52,24 @@ def code_qualname(frame: FrameType) -> Optional[str]:
         return None
 
 
+def _names(statements: Any) -> Set[str]:
+    return {node.id for stmt in statements for node in ast.walk(stmt) if isinstance(node, ast.Name)}
+
+
+def line_names(context_line: Optional[str]) -> Set[str]:
+    """The identifiers on a source line: the fallback when the statement can't be found."""
+    return set(_IDENTIFIER.findall(context_line or ""))
+
+
 def statement_names(tb: TracebackType, context_line: Optional[str]) -> Set[str]:
     """Names used by the statement running at ``tb``; the identifiers on ``context_line`` if unknown."""
     try:
         statements = executing.Source.executing(tb).statements
         if statements:
-            return {node.id for stmt in statements for node in ast.walk(stmt) if isinstance(node, ast.Name)}
+            return _names(statements)
     except Exception:
         pass
-    return set(_IDENTIFIER.findall(context_line or ""))
+    return line_names(context_line)
 
 
 def _char_column(lines: Sequence[str], lineno: int, byte_offset: int) -> int:
@@ -119,7 +128,7 @@ def analyze(tb: TracebackType, with_values: bool, max_values: int, with_names: b
     node: Any = found.node
     statements = list(found.statements or ())
     if with_names:
-        result.names = {n.id for stmt in statements for n in ast.walk(stmt) if isinstance(n, ast.Name)}
+        result.names = _names(statements)
     lines: Sequence[str] = getattr(source, "lines", None) or ()
     if node is not None and getattr(node, "end_lineno", None) is not None:
         try:

@@ -10,7 +10,6 @@ import collections
 import functools
 import itertools
 import os
-import sys
 import sysconfig
 from types import CodeType, FrameType, TracebackType
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -155,8 +154,3 @@ def describe(tb: TracebackType, rules: InAppRules) -> Dict[str, Any]:
         record["colno"] = position[2] + 1
         record["data"] = {"end_lineno": position[1], "end_colno": position[3] + 1}
     return record
-
-
-def has_qualname() -> bool:
-    """Whether code objects carry ``co_qualname`` (Python 3.11+)."""
-    return sys.version_info >= (3, 11)

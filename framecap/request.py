@@ -15,11 +15,12 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from ._types import FILTERED
+
 __all__ = ["BODY_LIMITS", "RawRequest", "client_ip", "parse_body", "request_data"]
 
 #: ``max_request_body_size`` values and the most bytes each sends (None: no limit of its own).
 BODY_LIMITS: Dict[str, Optional[int]] = {"never": 0, "small": 1_000, "medium": 10_000, "always": None}
-FILTERED = "[Filtered]"
 SENSITIVE_HEADERS = frozenset({
     "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "x-auth-token", "x-csrftoken",
     "x-csrf-token", "x-xsrf-token", "x-forwarded-for", "x-real-ip", "forwarded",

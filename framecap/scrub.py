@@ -11,12 +11,12 @@ is sensitive. Only the secret part of a string is replaced; the marker never con
 from __future__ import annotations
 
 import re
-import threading
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from ._types import FILTERED
 
 __all__ = ["DEFAULT_DENYLIST", "FILTERED", "Scrubber", "name_words"]
 
-FILTERED = "[Filtered]"
 
 #: Names (matched as whole words of a normalized name) whose values are never sent.
 DEFAULT_DENYLIST: Tuple[str, ...] = (
@@ -88,6 +88,24 @@ _WORDS_IN_VALUE = re.compile(r"password|secret|passwd|api_key|apikey|auth|creden
 _PLACEHOLDER = re.compile(r"(?:\?\d*|%s|%\([^)]*\)s|:[A-Za-z_]\w*|\$\d+)\Z")  # SQL parameters are not secrets
 
 
+_NEW = object()  # memo: not seen yet
+_UNCHANGED = object()  # memo: nothing to replace
+_SENSITIVE_WORD = object()  # memo: a data value to filter whole
+
+
+class _Memos:
+    """Per event: what each string scanned to, for text and for data values (the rules differ)."""
+
+    __slots__ = ("text", "data")
+
+    def __init__(self) -> None:
+        self.text: Dict[str, Any] = {}
+        self.data: Dict[str, Any] = {}
+
+    def of(self, data: bool) -> Dict[str, Any]:
+        return self.data if data else self.text
+
+
 class Scrubber:
     """Filters an event in place. One instance per client; thread-safe (its caches only grow to a bound)."""
 
@@ -99,9 +117,8 @@ class Scrubber:
         self.scrub_ip_addresses = scrub_ip_addresses
         self.wsgi_header_keys = wsgi_header_keys
         self._keys: Dict[str, bool] = {}
-        self._local = threading.local()
         #: Scrubbed source lines across events: code, not user data, and the same lines recur.
-        self._code: Dict[str, Tuple[str, List[List[Any]]]] = {}
+        self._code: Dict[str, Any] = {}
 
     def sensitive(self, name: str) -> bool:
         """Whether a key or header/cookie/variable name is sensitive (denylisted and not allowlisted)."""
@@ -117,36 +134,34 @@ class Scrubber:
 
     def __call__(self, event: Dict[str, Any], hint: Any = None) -> Dict[str, Any]:
         meta = event.setdefault("_meta", {})
-        self._local.memo = ({}, {})  # per event, for text and data values: identical strings are scanned once
-        try:
-            self._scrub_event(event, meta)
-        finally:
-            self._local.memo = None
+        self._scrub_event(event, meta, _Memos())
         if not meta:
             event.pop("_meta")
         return event
 
-    def _scrub_event(self, event: Dict[str, Any], meta: Dict[str, Any]) -> None:
+    def _scrub_event(self, event: Dict[str, Any], meta: Dict[str, Any], memos: "_Memos") -> None:
         for key in list(event):
             if key in _SKIP_TOP:
                 continue
             if key == "exception":
-                self._exceptions(event[key], meta)
+                self._exceptions(event[key], meta, memos)
             elif key == "request" and isinstance(event[key], dict):
                 request = event[key]
                 for name in list(request):
                     if name == "url" and isinstance(request[name], str):
                         request[name] = self._url(request[name], (key, name), meta)
                     else:
-                        request[name] = self._walk(request[name], (key, name), meta, name not in ("query_string", "method"))
+                        data = name not in ("query_string", "method")
+                        request[name] = self._walk(request[name], (key, name), meta, data, memos.of(data))
             elif key == "breadcrumbs" and isinstance(event[key], dict):
                 for index, crumb in enumerate(event[key].get("values") or []):
                     for name in list(crumb) if isinstance(crumb, dict) else ():
-                        crumb[name] = self._walk(crumb[name], (key, "values", index, name), meta, name == "data")
+                        crumb[name] = self._walk(crumb[name], (key, "values", index, name), meta, name == "data", memos.of(name == "data"))
             else:
-                event[key] = self._walk(event[key], (key,), meta, key not in ("threads", "message", "logentry"))
+                data = key not in ("threads", "message", "logentry")
+                event[key] = self._walk(event[key], (key,), meta, data, memos.of(data))
 
-    def _exceptions(self, exception: Any, meta: Dict[str, Any]) -> None:
+    def _exceptions(self, exception: Any, meta: Dict[str, Any], memos: "_Memos") -> None:
         values = exception.get("values") if isinstance(exception, dict) else None
         for vi, value in enumerate(values or []):
             base = ("exception", "values", vi)
@@ -159,18 +174,18 @@ class Scrubber:
                                     self._code.clear()
                                 frame[fkey] = self._walk(frame[fkey], base + ("stacktrace", "frames", fi, fkey), meta, False, self._code)
                             elif fkey not in _SKIP_FRAME:
-                                frame[fkey] = self._walk(frame[fkey], base + ("stacktrace", "frames", fi, fkey), meta, fkey == "vars")
+                                data = fkey == "vars"
+                                frame[fkey] = self._walk(frame[fkey], base + ("stacktrace", "frames", fi, fkey), meta, data, memos.of(data))
                 elif key not in _SKIP_EXCEPTION:
-                    value[key] = self._walk(value[key], base + (key,), meta, False)
+                    value[key] = self._walk(value[key], base + (key,), meta, False, memos.text)
 
-    def _walk(self, value: Any, path: Tuple[Any, ...], meta: Dict[str, Any], data: bool, memo: Any = None) -> Any:
+    def _walk(self, value: Any, path: Tuple[Any, ...], meta: Dict[str, Any], data: bool, memo: Dict[str, Any]) -> Any:
         """Scrub ``value`` in place (returns the new value for strings).
 
         ``data``: a data value (variables, request data, ...), also held to the sensitive-word rule.
+        ``memo``: results for strings already seen (their rules depend on ``data``, so one memo per kind).
         Paths are built only when something is recorded: most of an event is walked without allocating.
         """
-        if memo is None:
-            memo = self._local.memo[data] if getattr(self._local, "memo", None) else {}
         kind = type(value)
         if kind is str:
             return self._text(value, path, None, meta, data, memo)
@@ -188,9 +203,8 @@ class Scrubber:
                 item_kind = type(item)
                 if item_kind is str:
                     if len(item) >= 4:
-                        seen = memo.get(item)
-                        if seen is not None and not seen[1] and seen[1] is not None:
-                            continue  # scanned before in this event: nothing to change
+                        if memo.get(item, _NEW) is _UNCHANGED:
+                            continue  # seen before in this event: nothing to change (the common case, inline)
                         new = self._text(item, path, name, meta, data, memo)
                         if new is not item:
                             value[name] = new
@@ -202,8 +216,7 @@ class Scrubber:
                 item_kind = type(item)
                 if item_kind is str:
                     if len(item) >= 4:
-                        seen = memo.get(item)
-                        if seen is not None and not seen[1] and seen[1] is not None:
+                        if memo.get(item, _NEW) is _UNCHANGED:
                             continue
                         new = self._text(item, path, index, meta, data, memo)
                         if new is not item:
@@ -218,25 +231,25 @@ class Scrubber:
     def _text(self, text: str, parent: Tuple[Any, ...], key: Any, meta: Dict[str, Any], data: bool,
               memo: Dict[str, Any]) -> str:
         """Scrub one string found at ``parent`` (+ ``key``, when not None); ``memo`` holds this event's results."""
-        found = memo.get(text)
-        if found is None:
-            if not self.scrub_values or text == FILTERED:
-                return text
-            if data and _WORDS_IN_VALUE.search(text.lower()):
-                found = (FILTERED, None)
-            elif len(text) < 5:
-                found = (text, [])
+        found = memo.get(text, _NEW)
+        if found is _NEW:
+            if not self.scrub_values or text == FILTERED or len(text) < 5 and not data:
+                found = _UNCHANGED
+            elif data and _WORDS_IN_VALUE.search(text.lower()):
+                found = _SENSITIVE_WORD
             else:
-                found = self._scan(text)
+                result, removed = self._scan(text) if len(text) >= 5 else (text, [])
+                found = (result, removed) if removed else _UNCHANGED
             memo[text] = found
+        if found is _UNCHANGED:
+            return text
+        path = parent if key is None else parent + (key,)
+        if found is _SENSITIVE_WORD:
+            return self._filtered(text, path, meta, "sensitive-word")
         result, removed = found
-        if removed is None or removed:
-            path = parent if key is None else parent + (key,)
-            if removed is None:
-                return self._filtered(text, path, meta, "sensitive-word")
-            node = _meta_node(meta, path).setdefault("", {})
-            node.setdefault("len", len(text))
-            node["rem"] = list(node.get("rem", [])) + [list(r) for r in removed]
+        node = _meta_node(meta, path).setdefault("", {})
+        node.setdefault("len", len(text))
+        node["rem"] = list(node.get("rem", [])) + [list(r) for r in removed]
         return result
 
     def _filtered(self, original: Any, path: Tuple[Any, ...], meta: Dict[str, Any], rule: str) -> str:

@@ -23,3 +23,14 @@ def load_module(directory: Path, source: str, name: str = "") -> ModuleType:
 
 def frames_of(event, index=-1):
     return event["exception"]["values"][index]["stacktrace"]["frames"]
+
+
+def capture_call(memory, fn, *args):
+    """Call ``fn``; capture what it raises; return the event the memory transport got."""
+    import framecap
+
+    try:
+        fn(*args)
+    except BaseException:
+        framecap.capture_exception()
+    return memory.events[-1]

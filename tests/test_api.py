@@ -32,9 +32,17 @@ def test_init_returns_the_client_and_replaces_the_previous_one():
 
 
 def test_memory_transport_is_synchronous_and_copies(memory):
+    handed_over = []
+
+    def keep(event, hint):
+        handed_over.append(event)
+        return event
+
+    framecap.init(transport=memory, install_hooks=False, before_send=keep)
     event_id = framecap.capture_exception(ValueError("v"))
-    assert memory.events[-1]["event_id"] == event_id
-    memory.events[-1]["exception"]["values"][-1]["value"] = "changed"
+    assert memory.events[-1]["event_id"] == event_id, "stored before capture_exception returned"
+    handed_over[0]["exception"]["values"][-1]["value"] = "changed after sending"
+    assert memory.events[-1]["exception"]["values"][-1]["value"] == "v", "the transport kept its own copy"
     assert memory.flush() is True
 
 

@@ -105,3 +105,12 @@ def test_bad_environment_is_a_clear_error(cli, tmp_path):
     result = subprocess.run([sys.executable, "-m", "framecap", "run", "crash.py"], cwd=str(tmp_path), env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "FRAMECAP_CONTEXT_LINES" in result.stderr and "'lots'" in result.stderr
+
+
+def test_store_option_picks_the_inbox(cli, tmp_path):
+    other = str(tmp_path / "other.db")
+    assert cli("--store", other, "run", "crash.py").returncode == 1
+    assert len(read_store(other)) == 1
+    listing = cli("--store", other, "list")
+    assert "ZeroDivisionError" in listing.stdout
+    assert cli("list").stdout.strip() == "no events yet", "the default inbox (FRAMECAP_STORE) stayed empty"

@@ -11,19 +11,11 @@ import pytest
 
 import framecap
 from framecap.cli import render_event
-from helpers import frames_of, load_module
-
-
-def capture(memory, fn, *args):
-    try:
-        fn(*args)
-    except BaseException:
-        framecap.capture_exception()
-    return memory.events[-1]
+from helpers import capture_call, frames_of, load_module
 
 
 def last_frame(memory, fn, *args):
-    return frames_of(capture(memory, fn, *args))[-1]
+    return frames_of(capture_call(memory, fn, *args))[-1]
 
 
 def test_the_issue_example(memory, tmp_path):
@@ -155,7 +147,7 @@ def test_frames_limit_prefers_in_app_nearest_the_error(memory, tmp_path):
                 return box["k"][n]
             return level(n - 1, box) + box["k"][0]
     """, "limits")
-    event = capture(memory, module.level, 4, {"k": []})
+    event = capture_call(memory, module.level, 4, {"k": []})
     frames = frames_of(event)
     with_values = [i for i, f in enumerate(frames) if any(k.startswith("box[") for k in f.get("vars", {}))]
     assert with_values == [len(frames) - 2, len(frames) - 1]
@@ -274,5 +266,5 @@ def test_executing_cache_stays_bounded(memory, tmp_path):
 
     for i in range(80):
         module = load_module(tmp_path, f"def f{i}(d):\n    return d['k{i}']\n", f"cachemod{i}")
-        capture(memory, getattr(module, f"f{i}"), {})
+        capture_call(memory, getattr(module, f"f{i}"), {})
     assert len(executing.Source.__dict__["__source_cache_with_lines"]) <= 64

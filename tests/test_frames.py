@@ -5,15 +5,7 @@ import zipfile
 
 import framecap
 from framecap.frames import InAppRules
-from helpers import frames_of, load_module
-
-
-def capture_call(memory, fn, *args):
-    try:
-        fn(*args)
-    except BaseException:
-        framecap.capture_exception()
-    return memory.events[-1]
+from helpers import capture_call, frames_of, load_module
 
 
 def test_exec_code_never_shows_another_files_lines(memory, tmp_path):
@@ -210,3 +202,19 @@ def test_frames_hold_no_references_to_frames_or_tracebacks(memory):
     ref = go()
     gc.collect()
     assert ref() is None, "framecap kept a frame, traceback or local alive"
+
+
+def test_scope_data_shares_one_budget_and_the_event_stays_in_bounds(memory):
+    from framecap.event import encoded_size
+
+    framecap.init(transport=memory, install_hooks=False, max_event_bytes=200_000)
+    for i in range(100):
+        framecap.add_breadcrumb(message=f"step {i}", data={f"k{j}": "v" * 1000 for j in range(50)})
+    framecap.set_extra("big", {f"e{j}": "x" * 1000 for j in range(10)})
+    event = capture_call(memory, lambda: 1 / 0)
+    assert encoded_size(event) <= 200_000, "100 breadcrumbs of 50 kB each still fit the event limit"
+    crumbs = event["breadcrumbs"]["values"]
+    assert len(crumbs) == 100 and crumbs[-1]["message"] == "step 99", "the budget goes to the newest first"
+    assert crumbs[0] == {} and len(event["extra"]["big"]) == 10
+    cut = event["_meta"]["breadcrumbs"]["values"]
+    assert any(node.get("data", {}).get("", {}).get("len") == 50 for node in cut.values()), "the cuts are recorded"

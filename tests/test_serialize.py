@@ -168,3 +168,18 @@ def test_breadth_and_depth_options():
     data, meta, _ = ser(max_breadth=2, max_depth=1).serialize({"a": [1, 2, 3], "b": 1, "c": 2})
     assert data == {"a": "<list with 3 items>", "b": "1"}
     assert meta == {"": {"len": 3}, "a": {"": {"rem": [["!limit", "s"]], "len": 3}}}
+
+
+def test_plain_leaf_paths_agree():
+    """A leaf alone, in a dict, in a mixed list and in a uniform list renders the same: one rule, four paths."""
+    from framecap.serialize import _SMALL_INT
+
+    limit = 40
+    edge = [_SMALL_INT - 1, _SMALL_INT, -_SMALL_INT + 1, -_SMALL_INT, "x" * 19, "x" * 38, "x" * 39, "é" * 30,
+            "\x00" * 12, 1.5, True, None, 10**30]
+    for value in edge:
+        alone, _, _ = ser(max_length=limit).serialize(value)
+        in_dict, _, _ = ser(max_length=limit).serialize({"k": value})
+        in_list, _, _ = ser(max_length=limit).serialize([value, object()])
+        uniform, _, _ = ser(max_length=limit).serialize([value, value])
+        assert alone == in_dict["k"] == in_list[0] == uniform[0], value

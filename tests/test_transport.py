@@ -181,6 +181,25 @@ def test_full_queue_spools_instead_of_blocking(server, tmp_path):
     assert sorted(server.event_ids()) == sorted(ids)
 
 
+def test_closing_waits_once_and_a_closed_transport_never_waits(server, tmp_path):
+    server.hang.clear()
+    transport = transport_for(server, tmp_path, timeout=30.0, shutdown_timeout=60.0)
+    transport.send({"event_id": "c" * 32, "platform": "python", "level": "error", "timestamp": 1700000000.0})
+    closing = threading.Thread(target=transport.close)
+    closing.start()
+    closing.join(10)
+    assert not closing.is_alive(), "close() spools and returns; it doesn't flush again"
+    assert transport.spool.count() == 1
+    client = framecap.Client(dsn=server.dsn(), state_dir=str(tmp_path / "c"), shutdown_timeout=3, http_timeout=30)
+    client.capture_exception(ValueError("pending"))
+    closing = threading.Thread(target=client.close)
+    started = time.monotonic()
+    closing.start()
+    closing.join(10)
+    assert not closing.is_alive() and time.monotonic() - started < 3 + 2.5, "one shutdown_timeout, not two"
+    server.hang.set()
+
+
 def run_script(code, tmp_path, timeout=60):
     env = {k: v for k, v in os.environ.items() if not k.startswith("FRAMECAP_")}
     env["PYTHONPATH"] = ROOT

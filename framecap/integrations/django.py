@@ -9,37 +9,32 @@ parsed (``request.body`` or ``request.POST``), never reading on the application'
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, Optional
 
 from ..client import get_current
 from ..request import RawRequest
 from ..scope import current, isolated
+from . import body_keep_limit
+from .wsgi import raw_request
 
 __all__ = ["FramecapMiddleware"]
 
 
 def _raw_request(request: Any) -> RawRequest:
-    meta = request.META
-    headers: List[Tuple[str, str]] = []
-    for key, value in meta.items():
-        if key.startswith("HTTP_"):
-            headers.append((key[5:].replace("_", "-").title(), str(value)))
-        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
-            headers.append((key.replace("_", "-").title(), str(value)))
+    raw = raw_request(request.META)  # Django's META is the WSGI environ
     try:
-        url = request.build_absolute_uri(request.path)
+        raw.url = request.build_absolute_uri(request.path)  # Django's own view of host and script prefix
     except Exception:
-        url = str(request.path)
-    env: Dict[str, str] = {k: str(meta[k]) for k in ("SERVER_NAME", "SERVER_PORT") if k in meta}
-    return RawRequest(method=request.method or "GET", url=url, query_string=str(meta.get("QUERY_STRING", "")),
-                      headers=headers, remote_addr=meta.get("REMOTE_ADDR"), env=env)
+        raw.url = str(request.path)
+    raw.method = request.method or raw.method
+    return raw
 
 
 def _fill_body(raw: RawRequest, request: Any) -> None:
     """What Django already read: the raw body, else the parsed form (files left out)."""
     body = request.__dict__.get("_body")
     if isinstance(body, bytes):
-        raw.body, raw.body_size, raw.body_complete = body[:1_000_001], len(body), True
+        raw.body, raw.body_size, raw.body_complete = body[: body_keep_limit()], len(body), True
         return
     post = request.__dict__.get("_post")
     if post is not None:

@@ -78,7 +78,8 @@ class _TeeInput:
         return getattr(self._stream, name)
 
 
-def _raw_request(environ: Dict[str, Any]) -> RawRequest:
+def raw_request(environ: Dict[str, Any]) -> RawRequest:
+    """What a WSGI environ says of its request (headers, URL without the query, peer, server)."""
     scheme = environ.get("wsgi.url_scheme", "http")
     host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', 'localhost')}:{environ.get('SERVER_PORT', '80')}"
     path = quote(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""), safe="/%;:@&=+$,!~*'()")
@@ -101,7 +102,7 @@ class FramecapWSGIMiddleware:
         self.app = app
 
     def __call__(self, environ: Dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        raw = _raw_request(environ)
+        raw = raw_request(environ)
         try:
             length: Optional[int] = int(environ.get("CONTENT_LENGTH") or "")
         except ValueError:

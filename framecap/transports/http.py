@@ -106,8 +106,7 @@ class HttpTransport:
         self._sent: "collections.OrderedDict[str, None]" = collections.OrderedDict()
         self._setup()
         _live.add(self)
-        ref = weakref.ref(self)
-        atexit.register(lambda: ref() and ref().close())  # type: ignore[union-attr]
+        atexit.register(_exit, weakref.ref(self))
         self._drain()  # events an earlier process could not deliver: flush() waits for them too
 
     def _setup(self) -> None:
@@ -156,10 +155,10 @@ class HttpTransport:
         return True
 
     def close(self) -> None:
-        """Flush within ``shutdown_timeout``, then spool what is left and stop. Never hangs."""
+        """Stop: what is still queued or in flight goes to the spool. Doesn't wait; flush() first for that
+        (the client does, within ``shutdown_timeout``, and so does the exit handler)."""
         if self._closed or self._pid != os.getpid():
             return
-        self.flush(self.shutdown_timeout)
         with self._cond:
             self._closed = True
             left = list(self._queue)
@@ -353,6 +352,14 @@ class HttpTransport:
             conn = http.client.HTTPConnection(dsn.host, dsn.port, timeout=self.timeout)
         self._conn = conn
         return conn
+
+
+def _exit(ref: "weakref.ref[HttpTransport]") -> None:
+    """At exit (also without a client): flush within ``shutdown_timeout``, then close."""
+    transport = ref()
+    if transport is not None and not transport._closed:
+        transport.flush()
+        transport.close()
 
 
 def _after_fork_in_child() -> None:

@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional
 
 from .._types import Event
 
-__all__ = ["Inbox", "default_store_path", "summarize"]
+__all__ = ["Inbox", "default_state_dir", "default_store_path", "summarize"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -31,10 +31,15 @@ CREATE TABLE IF NOT EXISTS events (
 """
 
 
+def default_state_dir() -> str:
+    """``$XDG_STATE_HOME/framecap``, else ``~/.local/state/framecap``: the inbox and the spool live here."""
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return os.path.join(base, "framecap")
+
+
 def default_store_path() -> str:
     """``$XDG_STATE_HOME/framecap/events.db``, else ``~/.local/state/framecap/events.db``."""
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
-    return os.path.join(base, "framecap", "events.db")
+    return os.path.join(default_state_dir(), "events.db")
 
 
 def summarize(event: Event) -> Dict[str, Optional[str]]:
