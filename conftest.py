@@ -8,7 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 
@@ -18,10 +18,10 @@ from framecap import hooks
 from framecap import scope as scope_module
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
-RELAY_CHECKED: List[int] = [0]
+RELAY_CHECKED: list[int] = [0]
 
 
-def relay_errors(event: Dict[str, Any]) -> List[Any]:
+def relay_errors(event: dict[str, Any]) -> list[Any]:
     """What Sentry's own normalizer (PyPI ``sentry-relay``) objects to in ``event``."""
     from sentry_relay.processing import StoreNormalizer
 
@@ -30,18 +30,25 @@ def relay_errors(event: Dict[str, Any]) -> List[Any]:
     return normalized.get("errors") or []
 
 
-def relay_scrub_leftovers(event: Dict[str, Any], ip_addresses: bool = True) -> Dict[str, Any]:
+def relay_scrub_leftovers(event: dict[str, Any], ip_addresses: bool = True) -> dict[str, Any]:
     """What Sentry's server-side scrubbing (defaults, plus IP addresses unless the user sends them) would still change.
 
     Returns the ``_meta`` Relay writes for frame variables and request data (empty: nothing left).
     """
     from sentry_relay.processing import convert_datascrubbing_config, pii_strip_event
 
-    config = convert_datascrubbing_config({"scrubData": True, "scrubDefaults": True, "scrubIpAddresses": ip_addresses,
-                                           "sensitiveFields": [], "excludeFields": []})
+    config = convert_datascrubbing_config(
+        {
+            "scrubData": True,
+            "scrubDefaults": True,
+            "scrubIpAddresses": ip_addresses,
+            "sensitiveFields": [],
+            "excludeFields": [],
+        }
+    )
     plain = json.loads(json.dumps({k: v for k, v in event.items() if k != "_meta"}))
     meta = pii_strip_event(config, plain).get("_meta") or {}
-    found: Dict[str, Any] = {}
+    found: dict[str, Any] = {}
     for vi, value in (meta.get("exception", {}).get("values") or {}).items():
         for fi, frame in ((value.get("stacktrace") or {}).get("frames") or {}).items():
             if "vars" in frame:
@@ -51,13 +58,13 @@ def relay_scrub_leftovers(event: Dict[str, Any], ip_addresses: bool = True) -> D
     return found
 
 
-def assert_schema_valid(events: List[Dict[str, Any]]) -> None:
+def assert_schema_valid(events: list[dict[str, Any]]) -> None:
     for event in events:
         errors = relay_errors(event)
         assert not errors, f"Relay rejected parts of event {event.get('event_id')}: {errors}"
 
 
-def read_store(path: str) -> List[Dict[str, Any]]:
+def read_store(path: str) -> list[dict[str, Any]]:
     """Events in an inbox file, oldest first."""
     if not os.path.exists(path):
         return []
@@ -69,7 +76,7 @@ def read_store(path: str) -> List[Dict[str, Any]]:
 @pytest.fixture(autouse=True)
 def _loud_internal_errors(request: pytest.FixtureRequest):
     """A contained internal error is still a failing test, unless the test expects one."""
-    seen: List[Any] = []
+    seen: list[Any] = []
 
     def handler(where: str, error: BaseException) -> None:
         seen.append((where, error))
@@ -112,14 +119,20 @@ def store(tmp_path, monkeypatch):
 def run_python(tmp_path):
     """Run a Python snippet in a fresh interpreter (cwd = tmp_path); returns the CompletedProcess."""
 
-    def run(code: str, *args: str, env: Dict[str, str] = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    def run(code: str, *args: str, env: dict[str, str] = None, timeout: float = 60) -> subprocess.CompletedProcess:
         script = tmp_path / "snippet.py"
         script.write_text(textwrap.dedent(code))
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("FRAMECAP_") or k == "FRAMECAP_STORE"}
         full_env["PYTHONPATH"] = ROOT + os.pathsep + full_env.get("PYTHONPATH", "")
         full_env.update(env or {})
-        return subprocess.run([sys.executable, str(script), *args], cwd=str(tmp_path), env=full_env,
-                              capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(
+            [sys.executable, str(script), *args],
+            cwd=str(tmp_path),
+            env=full_env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
     return run
 

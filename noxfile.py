@@ -1,7 +1,7 @@
 """Run the whole test suite on every supported CPython found under ``pyenv root``.
 
-    nox                 # all of 3.9 ... 3.13
-    nox -s tests-3.13   # one
+nox                 # all of 3.9 ... 3.13
+nox -s tests-3.13   # one
 """
 
 import glob
@@ -21,8 +21,10 @@ def _pyenv_python(version: str) -> str:
         root = subprocess.run(["pyenv", "root"], capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         root = os.path.expanduser("~/.pyenv")
-    found = sorted(glob.glob(os.path.join(root, "versions", f"{version}.*", "bin", "python")),
-                   key=lambda p: [int(x) for x in p.split(os.sep)[-3].split(".") if x.isdigit()])
+    found = sorted(
+        glob.glob(os.path.join(root, "versions", f"{version}.*", "bin", "python")),
+        key=lambda p: [int(x) for x in p.split(os.sep)[-3].split(".") if x.isdigit()],
+    )
     return found[-1] if found else f"python{version}"
 
 

@@ -26,7 +26,7 @@ import statistics
 import sys
 import threading
 import time
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable
 
 import sentry_sdk
 from sentry_sdk.integrations.dedupe import DedupeIntegration
@@ -38,7 +38,7 @@ import framecap
 class SentryMemory(Transport):
     def __init__(self, options: Any = None) -> None:
         super().__init__(options)
-        self.envelopes: List[Any] = []
+        self.envelopes: list[Any] = []
 
     def capture_envelope(self, envelope: Any) -> None:
         self.envelopes.append(envelope)
@@ -68,10 +68,11 @@ def raised(fn: Callable[[], Any]) -> BaseException:
 
 
 def shallow() -> BaseException:
-    def level(n: int, name: str = "x", data: Tuple[int, ...] = (1, 2, 3)) -> Any:
+    def level(n: int, name: str = "x", data: tuple[int, ...] = (1, 2, 3)) -> Any:
         if n == 0:
             return {"a": 1}["missing"]
         return level(n - 1)
+
     return raised(lambda: level(3))
 
 
@@ -97,12 +98,14 @@ def fifty_frames() -> BaseException:
         if n == 0:
             raise ValueError("bottom")
         return level(n - 1) + count + ratio + len(items) + len(mapping) + flag + (nothing or 0) + obj.i + len(blob)
+
     return raised(lambda: level(48))
 
 
 def recursion() -> BaseException:
     def recurse(n: int) -> int:
         return recurse(n + 1) + 1
+
     return raised(lambda: recurse(0))
 
 
@@ -112,12 +115,13 @@ def huge() -> BaseException:
         big_dict = {i: i for i in range(300_000)}
         big_str = "s" * 20_000_000
         big_bytes = b"b" * 10_000_000
-        deep: Dict[str, Any] = {}
+        deep: dict[str, Any] = {}
         cur = deep
         for _ in range(300):
             cur["k"] = {}
             cur = cur["k"]
         raise MemoryError(len(big_list) + len(big_dict) + len(big_str) + len(big_bytes))
+
     return raised(hold)
 
 
@@ -150,6 +154,7 @@ def hostile() -> BaseException:
         if n == 0:
             raise KeyError("hostile")
         return level(n - 1) or (lying, mine)
+
     return raised(lambda: level(4))
 
 
@@ -162,13 +167,13 @@ SCENARIOS = {
 }
 
 
-def paired_times(captures: List[Callable[[BaseException], Any]], error: BaseException, repeat: int) -> List[float]:
+def paired_times(captures: list[Callable[[BaseException], Any]], error: BaseException, repeat: int) -> list[float]:
     """Median seconds per capture for each SDK, measured in alternating blocks (A B A B ...) so that
     drift in the machine's speed (other load, clock changes) falls on both alike, while each block
     runs warm. Like timeit, the garbage collector is collected first and off while timing."""
     for capture in captures:
         capture(error)  # warm caches (source files, imports)
-    samples: List[List[float]] = [[] for _ in captures]
+    samples: list[list[float]] = [[] for _ in captures]
     gc.collect()
     gc.disable()
     try:
@@ -220,7 +225,9 @@ def threads_throughput(capture: Callable[[BaseException], Any], per_thread: int)
     return 8 * per_thread / (time.perf_counter() - start)
 
 
-def enrichment_rows(keep: Callable[[Dict[str, Any]], None], sent: List[Dict[str, Any]], scale: float) -> List[Dict[str, Any]]:
+def enrichment_rows(
+    keep: Callable[[dict[str, Any]], None], sent: list[dict[str, Any]], scale: float
+) -> list[dict[str, Any]]:
     """executing + pure_eval on 50 frames: framecap with expression values on all 50 frames against
     sentry-sdk with PureEvalIntegration and ExecutingIntegration; and the added cost per frame."""
     from sentry_sdk.integrations.executing import ExecutingIntegration
@@ -230,19 +237,35 @@ def enrichment_rows(keep: Callable[[Dict[str, Any]], None], sent: List[Dict[str,
     reps = max(4, int(40 * scale))
     plain = framecap.Client(transport=keep, include_expression_values=False)
     fc_off, st_off = paired_times([undeduplicated(plain), sentry_sdk.capture_exception], error, reps)
-    sentry_sdk.init(dsn="http://public@127.0.0.1:9/1", transport=SentryMemory, disabled_integrations=[DedupeIntegration()],
-                    auto_enabling_integrations=False, integrations=[PureEvalIntegration(), ExecutingIntegration()])
+    sentry_sdk.init(
+        dsn="http://public@127.0.0.1:9/1",
+        transport=SentryMemory,
+        disabled_integrations=[DedupeIntegration()],
+        auto_enabling_integrations=False,
+        integrations=[PureEvalIntegration(), ExecutingIntegration()],
+    )
     rich = framecap.Client(transport=keep, max_expression_frames=50, max_expression_values=10)
     fc_on, st_on = paired_times([undeduplicated(rich), sentry_sdk.capture_exception], error, reps)
     undeduplicated(rich)(error)
     size = len(json.dumps(sent[-1], separators=(",", ":")))
     per_frame_fc, per_frame_st = (fc_on - fc_off) / 50, (st_on - st_off) / 50
     return [
-        {"scenario": "expression values, 50 frames", "framecap_ms": fc_on * 1000, "sentry_ms": st_on * 1000,
-         "ratio": fc_on / st_on, "target": None, "event_bytes": size},
-        {"scenario": "expression values, added cost per frame", "framecap_ms": per_frame_fc * 1000,
-         "sentry_ms": per_frame_st * 1000, "ratio": per_frame_fc / per_frame_st if per_frame_st > 0 else float("nan"),
-         "target": None, "event_bytes": size},
+        {
+            "scenario": "expression values, 50 frames",
+            "framecap_ms": fc_on * 1000,
+            "sentry_ms": st_on * 1000,
+            "ratio": fc_on / st_on,
+            "target": None,
+            "event_bytes": size,
+        },
+        {
+            "scenario": "expression values, added cost per frame",
+            "framecap_ms": per_frame_fc * 1000,
+            "sentry_ms": per_frame_st * 1000,
+            "ratio": per_frame_fc / per_frame_st if per_frame_st > 0 else float("nan"),
+            "target": None,
+            "event_bytes": size,
+        },
     ]
 
 
@@ -253,11 +276,15 @@ def main() -> int:
     ns = parser.parse_args()
     scale = 0.1 if ns.quick else 1.0
     # Core defaults only: with frameworks installed, sentry-sdk would auto-enable their integrations and be slower.
-    sentry_sdk.init(dsn="http://public@127.0.0.1:9/1", transport=SentryMemory, disabled_integrations=[DedupeIntegration()],
-                    auto_enabling_integrations=False)
-    sent: List[Dict[str, Any]] = []
+    sentry_sdk.init(
+        dsn="http://public@127.0.0.1:9/1",
+        transport=SentryMemory,
+        disabled_integrations=[DedupeIntegration()],
+        auto_enabling_integrations=False,
+    )
+    sent: list[dict[str, Any]] = []
 
-    def keep(event: Dict[str, Any]) -> None:
+    def keep(event: dict[str, Any]) -> None:
         sent.append(event)
         del sent[:-5]
 
@@ -274,13 +301,21 @@ def main() -> int:
         Hostile.calls = 0
         sentry_capture(error)
         st_repr = Hostile.calls
-        rounds = sorted((paired_times([framecap_capture, sentry_capture], error, reps) for _ in range(3)),
-                        key=lambda pair: pair[0] / pair[1])
+        rounds = sorted(
+            (paired_times([framecap_capture, sentry_capture], error, reps) for _ in range(3)),
+            key=lambda pair: pair[0] / pair[1],
+        )
         fc, st = rounds[1]  # the round with the median ratio: one noisy stretch of the machine doesn't decide
         size = len(json.dumps(sent[-1], separators=(",", ":")))
         ratio = fc / st
-        row = {"scenario": name, "framecap_ms": fc * 1000, "sentry_ms": st * 1000, "ratio": ratio, "target": target,
-               "event_bytes": size}
+        row = {
+            "scenario": name,
+            "framecap_ms": fc * 1000,
+            "sentry_ms": st * 1000,
+            "ratio": ratio,
+            "target": target,
+            "event_bytes": size,
+        }
         if name == "hostile objects":
             row["repr_calls_per_capture"] = {"framecap": fc_repr, "sentry": st_repr}
         rows.append(row)
@@ -288,21 +323,31 @@ def main() -> int:
     per_thread = max(5, int(100 * scale))  # (before the enrichment rows re-initialise sentry with its integrations)
     fc_tp = threads_throughput(framecap_capture, per_thread)
     st_tp = threads_throughput(sentry_capture, per_thread)
-    threads_row = {"scenario": "8 threads (captures/s)", "framecap": fc_tp, "sentry": st_tp, "ratio": fc_tp / st_tp, "target": 4.0}
+    threads_row = {
+        "scenario": "8 threads (captures/s)",
+        "framecap": fc_tp,
+        "sentry": st_tp,
+        "ratio": fc_tp / st_tp,
+        "target": 4.0,
+    }
     rows += enrichment_rows(keep, sent, scale)
     rows.append(threads_row)
     print(f"Python {sys.version.split()[0]}, framecap {framecap.__version__}, sentry-sdk {sentry_sdk.VERSION}")
-    print(f"| scenario | framecap | sentry-sdk | ratio | target |")
-    print(f"|---|---|---|---|---|")
+    print("| scenario | framecap | sentry-sdk | ratio | target |")
+    print("|---|---|---|---|---|")
     for row in rows:
         if "framecap_ms" in row:
             extra = f" (event {row['event_bytes'] / 1000:.1f} kB)" if "per frame" not in row["scenario"] else ""
             if "repr_calls_per_capture" in row:
                 extra += f" (6 distinct objects; `__repr__` calls per capture: {row['repr_calls_per_capture']['framecap']:.0f} vs {row['repr_calls_per_capture']['sentry']:.0f})"
             target = f"≤ {row['target']}×" if row["target"] else "-"
-            print(f"| {row['scenario']}{extra} | {row['framecap_ms']:.3f} ms | {row['sentry_ms']:.3f} ms | {row['ratio']:.3f}× | {target} |")
+            print(
+                f"| {row['scenario']}{extra} | {row['framecap_ms']:.3f} ms | {row['sentry_ms']:.3f} ms | {row['ratio']:.3f}× | {target} |"
+            )
         else:
-            print(f"| {row['scenario']} | {row['framecap']:.0f}/s | {row['sentry']:.0f}/s | {row['ratio']:.1f}× | ≥ {row['target']}× |")
+            print(
+                f"| {row['scenario']} | {row['framecap']:.0f}/s | {row['sentry']:.0f}/s | {row['ratio']:.1f}× | ≥ {row['target']}× |"
+            )
     if ns.json:
         with open(ns.json, "w") as handle:
             json.dump(rows, handle, indent=2)

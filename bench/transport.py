@@ -16,18 +16,18 @@ import statistics
 import sys
 import tempfile
 import time
-from typing import Callable, List
+from typing import Callable
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 
 import sentry_sdk  # noqa: E402
+from bugsink_server import BugsinkServer  # noqa: E402
 from sentry_sdk.integrations.dedupe import DedupeIntegration  # noqa: E402
 
 import framecap  # noqa: E402
-from bugsink_server import BugsinkServer  # noqa: E402
 
 
-def errors(n: int) -> List[BaseException]:
+def errors(n: int) -> list[BaseException]:
     out = []
     for i in range(n):
         try:
@@ -50,8 +50,11 @@ def measure(capture: Callable[[BaseException], object], flush: Callable[[], obje
     flush()
     total = time.perf_counter() - start
     latencies.sort()
-    return {"events_per_s": n / total, "median_ms": statistics.median(latencies) * 1000,
-            "p95_ms": latencies[int(len(latencies) * 0.95) - 1] * 1000}
+    return {
+        "events_per_s": n / total,
+        "median_ms": statistics.median(latencies) * 1000,
+        "p95_ms": latencies[int(len(latencies) * 0.95) - 1] * 1000,
+    }
 
 
 def main() -> int:
@@ -70,17 +73,27 @@ def main() -> int:
             client = framecap.Client(dsn=server.dsn, state_dir=os.path.join(folder, "state"), max_queue_size=n + 10)
             fc = measure(client.capture_exception, lambda: client.flush(120), n)
             client.close()
-            sentry_sdk.init(dsn=server.dsn, disabled_integrations=[DedupeIntegration()], transport_queue_size=n + 10,
-                            auto_enabling_integrations=False)
+            sentry_sdk.init(
+                dsn=server.dsn,
+                disabled_integrations=[DedupeIntegration()],
+                transport_queue_size=n + 10,
+                auto_enabling_integrations=False,
+            )
             st = measure(sentry_sdk.capture_exception, lambda: sentry_sdk.flush(120), n)
         finally:
             server.stop()
     print(f"Python {sys.version.split()[0]}, {n} events to Bugsink on 127.0.0.1")
     print("| | framecap | sentry-sdk | ratio |")
     print("|---|---|---|---|")
-    print(f"| events per second, capture to stored | {fc['events_per_s']:.0f} | {st['events_per_s']:.0f} | {fc['events_per_s'] / st['events_per_s']:.2f}× |")
-    print(f"| capture latency with the worker busy, median | {fc['median_ms']:.2f} ms | {st['median_ms']:.2f} ms | {fc['median_ms'] / st['median_ms']:.2f}× |")
-    print(f"| capture latency with the worker busy, p95 | {fc['p95_ms']:.2f} ms | {st['p95_ms']:.2f} ms | {fc['p95_ms'] / st['p95_ms']:.2f}× |")
+    print(
+        f"| events per second, capture to stored | {fc['events_per_s']:.0f} | {st['events_per_s']:.0f} | {fc['events_per_s'] / st['events_per_s']:.2f}× |"
+    )
+    print(
+        f"| capture latency with the worker busy, median | {fc['median_ms']:.2f} ms | {st['median_ms']:.2f} ms | {fc['median_ms'] / st['median_ms']:.2f}× |"
+    )
+    print(
+        f"| capture latency with the worker busy, p95 | {fc['p95_ms']:.2f} ms | {st['p95_ms']:.2f} ms | {fc['p95_ms'] / st['p95_ms']:.2f}× |"
+    )
     return 0
 
 

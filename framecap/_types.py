@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 __all__ = ["FILTERED", "Event", "Hint", "Transport"]
 
 #: A Sentry-protocol event, as JSON-ready plain data.
-Event = Dict[str, Any]
+Event = dict[str, Any]
 #: What a filtered value becomes (the privacy stages' one marker).
 FILTERED = "[Filtered]"
 #: What ``before_send`` gets beside the event: ``{"exc_info": (type, value, tb)}``.
-Hint = Dict[str, Any]
+Hint = dict[str, Any]
 
 
 @runtime_checkable
@@ -20,7 +20,6 @@ class Transport(Protocol):
 
     def send(self, event: Event) -> None: ...
 
-    def flush(self, timeout: Optional[float] = None) -> bool: ...
+    def flush(self, timeout: float | None = None) -> bool: ...
 
     def close(self) -> None: ...
-

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
-
-from typing import Dict
+from typing import Any
 
 from . import hooks, scope
+from .client import Client, ErrorArg, get_current, set_current
 from .integrations import asyncio as asyncio_integration
 from .integrations import logging as logging_integration
-from .client import Client, ErrorArg, get_current, set_current
 from .scope import add_breadcrumb
 
-__all__ = ["add_breadcrumb", "capture_exception", "flush", "init", "install_hooks", "set_extra", "set_tag", "set_user",
-           "uninstall_hooks"]
+__all__ = [
+    "add_breadcrumb",
+    "capture_exception",
+    "flush",
+    "init",
+    "install_hooks",
+    "set_extra",
+    "set_tag",
+    "set_user",
+    "uninstall_hooks",
+]
 
 
-def init(dsn: Optional[str] = None, **options: Any) -> Client:
+def init(dsn: str | None = None, **options: Any) -> Client:
     """Configure the global client (replacing and closing any earlier one) and install the hooks.
 
     Pass ``install_hooks=False`` to leave ``sys.excepthook`` and friends alone.
@@ -34,13 +41,13 @@ def init(dsn: Optional[str] = None, **options: Any) -> Client:
     return client
 
 
-def capture_exception(error: ErrorArg = None) -> Optional[str]:
+def capture_exception(error: ErrorArg = None) -> str | None:
     """Capture an exception (or exc_info, or the one being handled); the event id, or None if dropped."""
     client = get_current()
     return client.capture_exception(error) if client is not None else None
 
 
-def flush(timeout: Optional[float] = None) -> bool:
+def flush(timeout: float | None = None) -> bool:
     """Wait for the global client's pending events; True when nothing is left (or there is no client)."""
     client = get_current()
     return client.flush(timeout) if client is not None else True
@@ -56,7 +63,7 @@ def uninstall_hooks() -> None:
     hooks.uninstall()
 
 
-def set_user(user: Optional[Dict[str, Any]]) -> None:
+def set_user(user: dict[str, Any] | None) -> None:
     """The user of the current scope (request or task), sent as given on later events, scrubbed; None clears it."""
     scope.current().user = dict(user) if user else None
 

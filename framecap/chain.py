@@ -9,7 +9,6 @@ from __future__ import annotations
 import builtins
 import sys
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
 
 __all__ = ["Link", "walk_chain"]
 
@@ -22,19 +21,19 @@ class Link:
 
     exc: BaseException
     exception_id: int
-    parent_id: Optional[int]
-    source: Optional[str]  # "__cause__", "__context__" or "exceptions[i]"
+    parent_id: int | None
+    source: str | None  # "__cause__", "__context__" or "exceptions[i]"
     is_group: bool
 
 
-def _group_types() -> Tuple[type, ...]:
+def _group_types() -> tuple[type, ...]:
     found = [getattr(builtins, "BaseExceptionGroup", None)]
     backport = sys.modules.get("exceptiongroup")  # the PyPI backport, on Python < 3.11
     found.append(getattr(backport, "BaseExceptionGroup", None))
     return tuple(t for t in found if isinstance(t, type))
 
 
-def _members(exc: BaseException, groups: Tuple[type, ...]) -> Optional[tuple]:
+def _members(exc: BaseException, groups: tuple[type, ...]) -> tuple | None:
     if not groups or not isinstance(exc, groups):
         return None
     try:
@@ -44,8 +43,8 @@ def _members(exc: BaseException, groups: Tuple[type, ...]) -> Optional[tuple]:
     return members if isinstance(members, tuple) else None
 
 
-def _children(exc: BaseException, members: Optional[tuple]) -> List[Tuple[str, BaseException]]:
-    out: List[Tuple[str, BaseException]] = []
+def _children(exc: BaseException, members: tuple | None) -> list[tuple[str, BaseException]]:
+    out: list[tuple[str, BaseException]] = []
     cause = exc.__cause__
     if isinstance(cause, BaseException):
         out.append(("__cause__", cause))
@@ -56,22 +55,22 @@ def _children(exc: BaseException, members: Optional[tuple]) -> List[Tuple[str, B
     return out
 
 
-def walk_chain(exc: BaseException, max_exceptions: int) -> Tuple[List[Link], int]:
+def walk_chain(exc: BaseException, max_exceptions: int) -> tuple[list[Link], int]:
     """Return ``(links root-cause-first, number of exceptions reachable)``, keeping at most ``max_exceptions``.
 
     Links are numbered in depth-first order from the captured exception (id 0); each child
     names its parent and how it hangs from it. The walk keeps going past the cap only to count.
     """
     groups = _group_types()
-    links: List[Link] = []
+    links: list[Link] = []
     seen = {id(exc)}
-    stack: List[Tuple[BaseException, Optional[int], Optional[str]]] = [(exc, None, None)]
+    stack: list[tuple[BaseException, int | None, str | None]] = [(exc, None, None)]
     total = 0
     while stack and total < _COUNT_LIMIT:
         current, parent, source = stack.pop()
         total += 1
         members = _members(current, groups)
-        own_id: Optional[int] = None
+        own_id: int | None = None
         if len(links) < max_exceptions:
             own_id = len(links)
             links.append(Link(current, own_id, parent, source, members is not None))

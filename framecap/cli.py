@@ -1,9 +1,9 @@
 """The ``framecap`` command: run a program under framecap, and read the local inbox.
 
-    framecap run script.py [args...] | framecap run -m module [args...]
-    framecap list [-n N]
-    framecap show [ID|last] [--json]
-    framecap demo
+framecap run script.py [args...] | framecap run -m module [args...]
+framecap list [-n N]
+framecap show [ID|last] [--json]
+framecap demo
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import runpy
 import subprocess
 import sys
 import tempfile
-from typing import Any, Dict, List, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .errors import ConfigError
 from .transports.inbox import Inbox
@@ -50,8 +51,12 @@ if __name__ == "__main__":
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="framecap", description="Capture Python crashes into a local inbox and read them.")
-    parser.add_argument("--store", help="inbox path (default: $FRAMECAP_STORE, else $XDG_STATE_HOME/framecap/events.db)")
+    parser = argparse.ArgumentParser(
+        prog="framecap", description="Capture Python crashes into a local inbox and read them."
+    )
+    parser.add_argument(
+        "--store", help="inbox path (default: $FRAMECAP_STORE, else $XDG_STATE_HOME/framecap/events.db)"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     run = commands.add_parser("run", help="run a script or module with framecap initialised")
     run.add_argument("-m", dest="module", help="run a library module as a script, like python -m")
@@ -66,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _inbox(store: Optional[str]) -> Inbox:
+def _inbox(store: str | None) -> Inbox:
     return Inbox(store or os.environ.get("FRAMECAP_STORE") or None)
 
 
@@ -86,7 +91,7 @@ def _run(ns: argparse.Namespace) -> int:
     args = list(ns.args)
     if ns.module and ns.target:
         args.insert(0, ns.target)
-    options: Dict[str, Any] = {"store": ns.store} if ns.store else {}
+    options: dict[str, Any] = {"store": ns.store} if ns.store else {}
     client = framecap.init(**options)
     if ns.module:
         sys.argv = [ns.module] + args
@@ -109,7 +114,10 @@ def _run(ns: argparse.Namespace) -> int:
         error = error.with_traceback(_trim_runner_frames(error.__traceback__))
         sys.excepthook(type(error), error, error.__traceback__)
         if client.last_event_id and client.last_event_id != before:
-            print(f"framecap: saved event {client.last_event_id} (framecap show {client.last_event_id[:12]})", file=sys.stderr)
+            print(
+                f"framecap: saved event {client.last_event_id} (framecap show {client.last_event_id[:12]})",
+                file=sys.stderr,
+            )
         return 130 if isinstance(error, KeyboardInterrupt) else 1
     return 0
 
@@ -155,7 +163,7 @@ def _show(ns: argparse.Namespace) -> int:
     return 0
 
 
-def _marker(frame: Dict[str, Any], width: int) -> Optional[str]:
+def _marker(frame: dict[str, Any], width: int) -> str | None:
     colno, data = frame.get("colno"), frame.get("data") or {}
     line = frame.get("context_line")
     if not isinstance(colno, int) or line is None:
@@ -178,9 +186,9 @@ def _python_style(value: Any) -> str:
     return json.dumps(value)
 
 
-def render_event(event: Dict[str, Any]) -> str:
+def render_event(event: dict[str, Any]) -> str:
     """A readable view of an event: each exception, root cause first, with source and variables."""
-    out: List[str] = []
+    out: list[str] = []
     head = [event.get("event_id", "?"), event.get("timestamp", ""), event.get("level", "")]
     head += [f"{k}={event[k]}" for k in ("environment", "release", "server_name") if event.get(k)]
     out.append("event " + "  ".join(str(h) for h in head if h))
@@ -190,14 +198,21 @@ def render_event(event: Dict[str, Any]) -> str:
         if index:
             out.append("")
             source = (values[index - 1].get("mechanism") or {}).get("source", "")
-            out.append(_RELATION.get(source, f"The above exception is {source} of the following one:" if source else ""))
+            out.append(
+                _RELATION.get(source, f"The above exception is {source} of the following one:" if source else "")
+            )
         out.append("")
         frames = (value.get("stacktrace") or {}).get("frames") or []
         if frames:
-            out.append(f"Traceback (most recent call last)  [{mechanism.get('type', '?')}, handled={mechanism.get('handled')}]")
+            out.append(
+                f"Traceback (most recent call last)  [{mechanism.get('type', '?')}, handled={mechanism.get('handled')}]"
+            )
         for frame in frames:
-            out.append(f'  File "{frame.get("abs_path") or frame.get("filename")}", line {frame.get("lineno")}, in {frame.get("function")}'
-                       + ("" if frame.get("in_app") else "  (library)"))
+            where = frame.get("abs_path") or frame.get("filename")
+            out.append(
+                f'  File "{where}", line {frame.get("lineno")}, in {frame.get("function")}'
+                + ("" if frame.get("in_app") else "  (library)")
+            )
             lineno = frame.get("lineno") or 0
             pre, post = frame.get("pre_context") or [], frame.get("post_context") or []
             if frame.get("context_line") is not None:
@@ -218,7 +233,7 @@ def render_event(event: Dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``framecap`` command and ``python -m framecap``."""
     parser = _parser()
     ns = parser.parse_args(argv)

@@ -12,19 +12,21 @@ logged on the ``framecap`` logger.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
 import threading
 from types import TracebackType
-from typing import Any, Callable, Dict, List, Optional, Tuple, Type, Union
+from typing import Any, Callable, Optional, Union
 
 from ._types import Event, Hint, Transport
 from .dsn import parse_dsn
 from .event import build_event
 from .frames import InAppRules
 from .options import Options, resolve_options
-from .scope import current as current_scope, set_breadcrumb_limit
+from .scope import current as current_scope
+from .scope import set_breadcrumb_limit
 from .scrub import Scrubber
 from .transports import CallableTransport, Inbox
 from .transports.http import HttpTransport
@@ -35,32 +37,28 @@ __all__ = ["Client", "ExcInfo", "get_current", "internal_error_handlers", "set_c
 
 logger = logging.getLogger("framecap")
 
-ExcInfo = Tuple[Optional[Type[BaseException]], Optional[BaseException], Optional[TracebackType]]
+ExcInfo = tuple[Optional[type[BaseException]], Optional[BaseException], Optional[TracebackType]]
 ErrorArg = Union[BaseException, ExcInfo, None]
 Processor = Callable[[Event, Hint], Optional[Event]]
 
 #: Called with ``(where, error)`` for every contained internal failure.
-internal_error_handlers: List[Callable[[str, BaseException], None]] = []
+internal_error_handlers: list[Callable[[str, BaseException], None]] = []
 _MARK = "__framecap_event_id__"
 _UNSEEN = object()
 #: Lists that collect finished events instead of sending them (framecap.testing.capture_events).
-_sinks: List[List[Event]] = []
+_sinks: list[list[Event]] = []
 
 
 def report_internal_error(where: str, error: BaseException, debug: bool = False) -> None:
     """Contain an internal failure: tell the handlers and, under ``debug``, the log. Never raises."""
     for handler in list(internal_error_handlers):
-        try:
+        with contextlib.suppress(Exception):
             handler(where, error)
-        except Exception:
-            pass
-    try:
+    with contextlib.suppress(Exception):
         logger.log(logging.WARNING if debug else logging.DEBUG, "framecap: internal error in %s", where, exc_info=error)
-    except Exception:
-        pass
 
 
-def _exception_from(error: ErrorArg) -> Optional[BaseException]:
+def _exception_from(error: ErrorArg) -> BaseException | None:
     if error is None:
         return sys.exc_info()[1]
     if isinstance(error, BaseException):
@@ -81,7 +79,7 @@ class Client:
     ``Client(dsn=None, **options)``: each option may also come from ``FRAMECAP_<OPTION>``.
     """
 
-    def __init__(self, dsn: Optional[str] = None, **options: Any) -> None:
+    def __init__(self, dsn: str | None = None, **options: Any) -> None:
         if dsn is not None:
             options["dsn"] = dsn
         self.options: Options = resolve_options(options)
@@ -90,11 +88,17 @@ class Client:
         self.rules = InAppRules(root, self.options.in_app_include, self.options.in_app_exclude)
         o = self.options
         #: Privacy stages, run on every event before ``before_send`` and the transport.
-        self.processors: List[Processor] = [Scrubber(o.denylist, o.allowlist, o.scrub_values,
-                                                     scrub_ip_addresses=not o.send_default_pii,
-                                                     wsgi_header_keys=not o.send_default_pii)]
+        self.processors: list[Processor] = [
+            Scrubber(
+                o.denylist,
+                o.allowlist,
+                o.scrub_values,
+                scrub_ip_addresses=not o.send_default_pii,
+                wsgi_header_keys=not o.send_default_pii,
+            )
+        ]
         set_breadcrumb_limit(o.max_breadcrumbs)
-        self.last_event_id: Optional[str] = None
+        self.last_event_id: str | None = None
         self._busy = threading.local()
         self._closed = False
 
@@ -106,15 +110,21 @@ class Client:
             dsn = parse_dsn(options.dsn, source if source and source != "argument" else None)
             state = options.state_dir or default_state_dir()
             spool = Spool(os.path.join(state, "spool", dsn.key), options.max_spool_events, options.max_spool_bytes)
-            return HttpTransport(dsn, spool, timeout=options.http_timeout, max_queue=options.max_queue_size,
-                                 shutdown_timeout=options.shutdown_timeout, debug=options.debug)
+            return HttpTransport(
+                dsn,
+                spool,
+                timeout=options.http_timeout,
+                max_queue=options.max_queue_size,
+                shutdown_timeout=options.shutdown_timeout,
+                debug=options.debug,
+            )
         if transport is None:
             return Inbox(options.store, options.max_inbox_events, timeout=max(0.1, min(options.shutdown_timeout, 5.0)))
         if callable(getattr(transport, "send", None)):
             return transport
         return CallableTransport(transport)
 
-    def capture_exception(self, error: ErrorArg = None) -> Optional[str]:
+    def capture_exception(self, error: ErrorArg = None) -> str | None:
         """Capture ``error`` (an exception, an exc_info tuple, or None for the one being handled).
 
         Returns the event id, or None when the event was dropped.
@@ -128,8 +138,13 @@ class Client:
             return None
         return self.capture(exc, {"type": "generic", "handled": True})
 
-    def capture(self, exc: BaseException, mechanism: Dict[str, Any], extra: Optional[Dict[str, Any]] = None,
-                level: str = "error") -> Optional[str]:
+    def capture(
+        self,
+        exc: BaseException,
+        mechanism: dict[str, Any],
+        extra: dict[str, Any] | None = None,
+        level: str = "error",
+    ) -> str | None:
         """Run the pipeline for ``exc`` with the given mechanism; the hooks and integrations call this."""
         if self._closed or getattr(self._busy, "active", False):
             return None  # closed, or a capture inside a capture (a __repr__ that captures): drop
@@ -141,7 +156,9 @@ class Client:
             return seen  # type: ignore[no-any-return]  # the same exception through another path (logging, a framework, the excepthook)
         self._busy.active = True
         try:
-            event: Optional[Event] = build_event(exc, self.options, self.rules, mechanism, extra, level=level, scope=current_scope())
+            event: Event | None = build_event(
+                exc, self.options, self.rules, mechanism, extra, level=level, scope=current_scope()
+            )
             hint: Hint = {"exc_info": (type(exc), exc, exc.__traceback__)}
             for processor in self.processors:
                 event = processor(event, hint) if event is not None else None
@@ -168,14 +185,12 @@ class Client:
             self._busy.active = False
 
     @staticmethod
-    def _remember(exc: BaseException, event_id: Optional[str]) -> None:
+    def _remember(exc: BaseException, event_id: str | None) -> None:
         """Mark the exception object itself (no reference to it is kept, so neither are its frames)."""
-        try:
+        with contextlib.suppress(Exception):  # an exception that refuses attributes: no de-duplication for it
             exc.__dict__[_MARK] = event_id
-        except Exception:
-            pass  # an exception that refuses attributes: no de-duplication for it
 
-    def flush(self, timeout: Optional[float] = None) -> bool:
+    def flush(self, timeout: float | None = None) -> bool:
         """Wait up to ``timeout`` seconds (default ``shutdown_timeout``) for queued events to go out."""
         try:
             return bool(self.transport.flush(self.options.shutdown_timeout if timeout is None else timeout))
@@ -195,16 +210,16 @@ class Client:
             report_internal_error("close", error, self.options.debug)
 
 
-_current: Optional[Client] = None
+_current: Client | None = None
 _current_lock = threading.Lock()
 
 
-def get_current() -> Optional[Client]:
+def get_current() -> Client | None:
     """The client :func:`framecap.init` configured, if any."""
     return _current
 
 
-def set_current(client: Optional[Client]) -> Optional[Client]:
+def set_current(client: Client | None) -> Client | None:
     """Make ``client`` current; returns the one it replaced."""
     global _current
     with _current_lock:

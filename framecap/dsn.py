@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import urllib.parse
 from dataclasses import dataclass
-from typing import Optional
 
 from .errors import ConfigError
 
@@ -21,7 +20,7 @@ class Dsn:
 
     scheme: str
     public_key: str
-    secret_key: Optional[str]
+    secret_key: str | None
     host: str
     port: int
     path: str  # "" or "/prefix" (no trailing slash)
@@ -40,19 +39,23 @@ class Dsn:
     @property
     def key(self) -> str:
         """A short stable id for this DSN (the spool directory's name); no key material in clear."""
-        return hashlib.sha256(f"{self.scheme}://{self.public_key}@{self.netloc}{self.path}/{self.project_id}".encode()).hexdigest()[:16]
+        return hashlib.sha256(
+            f"{self.scheme}://{self.public_key}@{self.netloc}{self.path}/{self.project_id}".encode()
+        ).hexdigest()[:16]
 
     def __str__(self) -> str:
         return f"{self.scheme}://{self.public_key}@{self.netloc}{self.path}/{self.project_id}"
 
 
-def _bad(part: str, shown: str, allowed: str, source: Optional[str]) -> ConfigError:
+def _bad(part: str, shown: str, allowed: str, source: str | None) -> ConfigError:
     where = "option 'dsn'" + (f" (from environment variable {source})" if source else "")
-    return ConfigError(f"framecap: {where} has a bad {part}: {shown}; allowed: {allowed}. "
-                       "A DSN looks like https://PUBLIC_KEY@HOST[:PORT]/[PATH/]PROJECT_ID")
+    return ConfigError(
+        f"framecap: {where} has a bad {part}: {shown}; allowed: {allowed}. "
+        "A DSN looks like https://PUBLIC_KEY@HOST[:PORT]/[PATH/]PROJECT_ID"
+    )
 
 
-def parse_dsn(value: str, source: Optional[str] = None) -> Dsn:
+def parse_dsn(value: str, source: str | None = None) -> Dsn:
     """Parse and check every part; the error names the part and shows the DSN without its secret."""
     try:
         parts = urllib.parse.urlsplit(value.strip())
@@ -81,5 +84,12 @@ def parse_dsn(value: str, source: Optional[str] = None) -> Dsn:
         raise _bad("project id", repr(project), "digits, as the last path segment", source)
     if parts.query or parts.fragment:
         raise _bad("suffix", shown, "no query string or fragment", source)
-    return Dsn(parts.scheme, parts.username, secret or None, host,
-               port or (443 if parts.scheme == "https" else 80), path, project)
+    return Dsn(
+        parts.scheme,
+        parts.username,
+        secret or None,
+        host,
+        port or (443 if parts.scheme == "https" else 80),
+        path,
+        project,
+    )

@@ -11,7 +11,7 @@ import json
 import sys
 import time
 import uuid
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 from . import __version__
 from .chain import walk_chain
@@ -35,12 +35,12 @@ _MAX_PARSE_CHARS = 2_000_000
 _EXECUTING_CACHE = 64  # parsed sources kept by executing between captures
 
 
-def encoded_size(event: Dict[str, Any]) -> int:
+def encoded_size(event: dict[str, Any]) -> int:
     """Bytes of the event as framecap encodes it (compact, ASCII-escaped JSON)."""
     return len(json.dumps(event, separators=(",", ":")))
 
 
-def _exception_value(exc: BaseException, limit: int) -> Tuple[str, Optional[Meta]]:
+def _exception_value(exc: BaseException, limit: int) -> tuple[str, Meta | None]:
     """``str(exc)`` plus ``__notes__``; never raises, never builds a huge message whole when avoidable."""
     try:
         args = exc.args
@@ -65,17 +65,17 @@ def _exception_value(exc: BaseException, limit: int) -> Tuple[str, Optional[Meta
     return cut_text(text, limit, original if original and original > limit else None)
 
 
-def _exception_header(exc: BaseException, limit: int) -> Tuple[Dict[str, Any], Optional[Meta]]:
+def _exception_header(exc: BaseException, limit: int) -> tuple[dict[str, Any], Meta | None]:
     t = type(exc)
     value, meta = _exception_value(exc, limit)
-    out: Dict[str, Any] = {"type": clean_text(getattr(t, "__qualname__", t.__name__)), "value": value}
+    out: dict[str, Any] = {"type": clean_text(getattr(t, "__qualname__", t.__name__)), "value": value}
     module = getattr(t, "__module__", None)
     if isinstance(module, str) and module not in ("builtins", "__builtin__", "exceptions"):
         out["module"] = module
     return out, ({"value": meta} if meta else None)
 
 
-def _set_meta(root: Meta, path: Tuple[Any, ...], meta: Optional[Meta]) -> None:
+def _set_meta(root: Meta, path: tuple[Any, ...], meta: Meta | None) -> None:
     if not meta:
         return
     node = root
@@ -85,24 +85,37 @@ def _set_meta(root: Meta, path: Tuple[Any, ...], meta: Optional[Meta]) -> None:
         node[key] = value
 
 
-def build_event(exc: BaseException, options: Options, rules: InAppRules, mechanism: Dict[str, Any],
-                extra: Optional[Dict[str, Any]] = None, level: str = "error", scope: Optional[Scope] = None) -> Dict[str, Any]:
+def build_event(
+    exc: BaseException,
+    options: Options,
+    rules: InAppRules,
+    mechanism: dict[str, Any],
+    extra: dict[str, Any] | None = None,
+    level: str = "error",
+    scope: Scope | None = None,
+) -> dict[str, Any]:
     """Build the event for ``exc`` as it was raised; ``mechanism`` says how it was captured.
 
     ``scope`` adds the request (through the request policy), user, tags, extra and breadcrumbs.
     """
     links, total = walk_chain(exc, options.max_exceptions)
     meta: Meta = {}
-    serializer = Serializer(max_depth=options.max_depth, max_breadth=options.max_breadth, max_length=options.max_value_length)
+    serializer = Serializer(
+        max_depth=options.max_depth, max_breadth=options.max_breadth, max_length=options.max_value_length
+    )
     reader = SourceReader()
-    values: List[Dict[str, Any]] = []
-    work: List[Tuple[int, int, Any]] = []  # (value index, frame index, traceback entry) for source + vars
+    values: list[dict[str, Any]] = []
+    work: list[tuple[int, int, Any]] = []  # (value index, frame index, traceback entry) for source + vars
     chained = len(links) > 1 or any(link.is_group for link in links)
     used = 0
     for vi, link in enumerate(links):
         header, header_meta = _exception_header(link.exc, max(options.max_value_length, _EXC_VALUE_LIMIT))
         _set_meta(meta, ("exception", "values", vi), header_meta)
-        mech = dict(mechanism) if link.exception_id == 0 else {"type": "chained", "handled": mechanism.get("handled", True)}
+        mech = (
+            dict(mechanism)
+            if link.exception_id == 0
+            else {"type": "chained", "handled": mechanism.get("handled", True)}
+        )
         if chained:
             mech["exception_id"] = link.exception_id
             if link.parent_id is not None:
@@ -113,7 +126,7 @@ def build_event(exc: BaseException, options: Options, rules: InAppRules, mechani
                 mech["is_exception_group"] = True
         header["mechanism"] = mech
         entries, count = walk_traceback(link.exc.__traceback__, options.max_frames)
-        frames: List[Dict[str, Any]] = []
+        frames: list[dict[str, Any]] = []
         for fi, tb in enumerate(entries):
             record = describe(tb, rules)
             if not _HAS_QUALNAME:
@@ -124,7 +137,13 @@ def build_event(exc: BaseException, options: Options, rules: InAppRules, mechani
                     record["function"] = f"{caller['function']}.<locals>.{record['function']}"
             frames.append(record)
             work.append((vi, fi, tb))
-            used += 150 + cost(record["abs_path"]) + cost(record["filename"]) + cost(record["function"]) + cost(record["module"] or "")
+            used += (
+                150
+                + cost(record["abs_path"])
+                + cost(record["filename"])
+                + cost(record["function"])
+                + cost(record["module"] or "")
+            )
         if frames:
             header["stacktrace"] = {"frames": frames}
         if count > len(frames):
@@ -133,7 +152,7 @@ def build_event(exc: BaseException, options: Options, rules: InAppRules, mechani
         values.append(header)
     if total > len(links):
         _set_meta(meta, ("exception", "values"), {"": {"len": total}})
-    context: Dict[str, Any] = {}
+    context: dict[str, Any] = {}
     if scope is not None:  # request, user, tags, extra, breadcrumbs: at most a quarter of the event
         used += _apply_scope(context, scope, options, meta)
     # Source and variables: root cause first, innermost frames first, while the budget lasts.
@@ -142,12 +161,21 @@ def build_event(exc: BaseException, options: Options, rules: InAppRules, mechani
     analyses = _analyze(work, values, options, reader)
     for vi, fi, tb in work:
         frame_record = values[vi]["stacktrace"]["frames"][fi]
-        spent = _enrich(frame_record, tb, options, serializer, reader, meta, ("exception", "values", vi, "stacktrace", "frames", fi),
-                        budget, analyses.get((vi, fi)))
+        spent = _enrich(
+            frame_record,
+            tb,
+            options,
+            serializer,
+            reader,
+            meta,
+            ("exception", "values", vi, "stacktrace", "frames", fi),
+            budget,
+            analyses.get((vi, fi)),
+        )
         budget -= spent
         used += spent
     serializer.close()
-    event: Dict[str, Any] = {
+    event: dict[str, Any] = {
         "event_id": uuid.uuid4().hex,
         "timestamp": datetime.datetime.now(datetime.timezone.utc).isoformat(),
         "platform": "python",
@@ -172,14 +200,15 @@ def build_event(exc: BaseException, options: Options, rules: InAppRules, mechani
     return event
 
 
-def _analyze(work: List[Tuple[int, int, Any]], values: List[Dict[str, Any]], options: Options,
-             reader: SourceReader) -> Dict[Tuple[int, int], Analysis]:
+def _analyze(
+    work: list[tuple[int, int, Any]], values: list[dict[str, Any]], options: Options, reader: SourceReader
+) -> dict[tuple[int, int], Analysis]:
     """executing/pure_eval for the frames nearest the error (in-app first), within the time budget.
 
     Frames it skips or fails on say so in their ``data.expressions``; their positions stay as the
     interpreter gave them (``co_positions`` on 3.11+).
     """
-    results: Dict[Tuple[int, int], Analysis] = {}
+    results: dict[tuple[int, int], Analysis] = {}
     if options.max_expression_frames <= 0:
         return results
     with_values = options.include_local_variables and options.include_expression_values
@@ -216,32 +245,39 @@ def _analyze(work: List[Tuple[int, int, Any]], values: List[Dict[str, Any]], opt
     return results
 
 
-def _apply_scope(out: Dict[str, Any], scope: Scope, options: Options, meta: Meta) -> int:
+def _apply_scope(out: dict[str, Any], scope: Scope, options: Options, meta: Meta) -> int:
     """Put what the scope knows into ``out``, under the request policy; return its estimated size.
 
     One serializer (JSON types kept, strings cut) with one budget bounds all of it together.
     """
-    if scope.request is None and not (scope.user or scope.integration_user or scope.tags or scope.extra or scope.breadcrumbs):
+    if scope.request is None and not (
+        scope.user or scope.integration_user or scope.tags or scope.extra or scope.breadcrumbs
+    ):
         return 0
-    serializer = Serializer(max_depth=options.max_depth, max_breadth=options.max_breadth,
-                            max_length=options.max_value_length, repr_strings=False)
+    serializer = Serializer(
+        max_depth=options.max_depth,
+        max_breadth=options.max_breadth,
+        max_length=options.max_value_length,
+        repr_strings=False,
+    )
     left = options.max_event_bytes // 4
 
-    def bounded(value: Any, path: Tuple[Any, ...]) -> Any:
+    def bounded(value: Any, path: tuple[Any, ...]) -> Any:
         nonlocal left
         data, data_meta, size = serializer.serialize(value, left)
         left -= size
         _set_meta(meta, path, data_meta)
         return data
 
-    user: Dict[str, Any] = {}
+    user: dict[str, Any] = {}
     if options.send_default_pii and scope.integration_user:
         user.update(scope.integration_user)
     if scope.user:
         user.update(scope.user)
     if scope.request is not None:
-        request, ip, request_meta = request_data(scope.request, options.send_default_pii,
-                                                 BODY_LIMITS[options.max_request_body_size], options.trusted_proxies)
+        request, ip, request_meta = request_data(
+            scope.request, options.send_default_pii, BODY_LIMITS[options.max_request_body_size], options.trusted_proxies
+        )
         _set_meta(meta, ("request",), request_meta)
         if "data" in request:
             request["data"] = bounded(request["data"], ("request", "data"))
@@ -256,7 +292,7 @@ def _apply_scope(out: Dict[str, Any], scope: Scope, options: Options, meta: Meta
         left -= sum(len(k) + len(v) for k, v in out["tags"].items())
     if scope.extra:
         out["extra"] = bounded(dict(scope.extra), ("extra",))
-    crumbs = list(scope.breadcrumbs)[-options.max_breadcrumbs:] if options.max_breadcrumbs else []
+    crumbs = list(scope.breadcrumbs)[-options.max_breadcrumbs :] if options.max_breadcrumbs else []
     if crumbs:
         newest_first = [bounded(crumbs[i], ("breadcrumbs", "values", i)) for i in reversed(range(len(crumbs)))]
         out["breadcrumbs"] = {"values": newest_first[::-1]}  # the budget goes to the newest first
@@ -264,19 +300,29 @@ def _apply_scope(out: Dict[str, Any], scope: Scope, options: Options, meta: Meta
     return options.max_event_bytes // 4 - left
 
 
-def _enrich(record: Dict[str, Any], tb: Any, options: Options, serializer: Serializer, reader: SourceReader,
-            meta: Meta, path: Tuple[Any, ...], budget: int, analysis: Optional[Analysis] = None) -> int:
+def _enrich(
+    record: dict[str, Any],
+    tb: Any,
+    options: Options,
+    serializer: Serializer,
+    reader: SourceReader,
+    meta: Meta,
+    path: tuple[Any, ...],
+    budget: int,
+    analysis: Analysis | None = None,
+) -> int:
     """Add source context and variables to one frame record; return the characters spent."""
     frame = tb.tb_frame
     spent = 0
-    line: Optional[str] = None
-    if options.include_source_context:
-        if budget > min((2 * options.context_lines + 1) * options.max_value_length, 4096):
-            pre, line, post, line_meta, size = _context(reader, frame, record.get("lineno"), options)
-            record["pre_context"], record["context_line"], record["post_context"] = list(pre), line, list(post)
-            for key, value in line_meta.items():
-                _set_meta(meta, path + key, value)
-            spent += size
+    line: str | None = None
+    if options.include_source_context and budget > min(
+        (2 * options.context_lines + 1) * options.max_value_length, 4096
+    ):
+        pre, line, post, line_meta, size = _context(reader, frame, record.get("lineno"), options)
+        record["pre_context"], record["context_line"], record["post_context"] = list(pre), line, list(post)
+        for key, value in line_meta.items():
+            _set_meta(meta, path + key, value)
+        spent += size
     if options.include_local_variables:
         share = min(budget - spent, options.max_event_bytes // _FRAME_SHARE)
         only = None
@@ -305,16 +351,16 @@ def _enrich(record: Dict[str, Any], tb: Any, options: Options, serializer: Seria
     return spent
 
 
-def _context(reader: SourceReader, frame: Any, lineno: Optional[int], options: Options) -> Tuple[Any, ...]:
+def _context(reader: SourceReader, frame: Any, lineno: int | None, options: Options) -> tuple[Any, ...]:
     """Context lines cut to ``max_value_length``, with their ``_meta`` and cost; memoized per capture."""
     key = (frame.f_code.co_filename, lineno)
     found = reader.memo.get(key)
     if found is None:
         pre, line, post = reader.context(key[0], lineno, options.context_lines, frame.f_globals)
-        metas: Dict[Tuple[Any, ...], Meta] = {}
+        metas: dict[tuple[Any, ...], Meta] = {}
         limit = options.max_value_length
 
-        def cut(text: str, where: Tuple[Any, ...]) -> str:
+        def cut(text: str, where: tuple[Any, ...]) -> str:
             if len(text) <= limit:
                 return clean_text(text)
             out, line_meta = cut_text(text, limit, len(text))
@@ -329,7 +375,7 @@ def _context(reader: SourceReader, frame: Any, lineno: Optional[int], options: O
     return found
 
 
-def _fit(event: Dict[str, Any], limit: int, work: List[Tuple[int, int, Any]]) -> None:
+def _fit(event: dict[str, Any], limit: int, work: list[tuple[int, int, Any]]) -> None:
     """Last guard on size: drop variables, then source, from the frames farthest from the error."""
     if encoded_size(event) <= limit:
         return
@@ -338,7 +384,12 @@ def _fit(event: Dict[str, Any], limit: int, work: List[Tuple[int, int, Any]]) ->
     for key in ("vars", "source"):
         for vi, fi, _ in reversed(work):
             record = values[vi]["stacktrace"]["frames"][fi]
-            node = frames_meta.setdefault(str(vi), {}).setdefault("stacktrace", {}).setdefault("frames", {}).setdefault(str(fi), {})
+            node = (
+                frames_meta.setdefault(str(vi), {})
+                .setdefault("stacktrace", {})
+                .setdefault("frames", {})
+                .setdefault(str(fi), {})
+            )
             if key == "vars" and record.get("vars"):
                 record["vars"] = {}
                 node["vars"] = {"": {"rem": [["!limit", "x"]]}}

@@ -16,9 +16,10 @@ from __future__ import annotations
 import ast
 import re
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import FrameType, TracebackType
-from typing import Any, List, Optional, Sequence, Set, Tuple
+from typing import Any
 
 import executing
 import pure_eval
@@ -34,16 +35,16 @@ class Analysis:
     """Plain results for one traceback entry."""
 
     #: ``(lineno, colno, end_lineno, end_colno)`` of the failing node, 1-based columns, in characters.
-    position: Optional[Tuple[int, int, int, int]] = None
+    position: tuple[int, int, int, int] | None = None
     #: ``(source text, value)`` pairs, nearest the failing node first.
-    values: List[Tuple[str, Any]] = field(default_factory=list)
+    values: list[tuple[str, Any]] = field(default_factory=list)
     #: Names the executing statement uses (for module frames).
-    names: Set[str] = field(default_factory=set)
+    names: set[str] = field(default_factory=set)
     #: Why part of the analysis is missing, if it is.
-    error: Optional[str] = None
+    error: str | None = None
 
 
-def code_qualname(frame: FrameType) -> Optional[str]:
+def code_qualname(frame: FrameType) -> str | None:
     """``Class.method`` / ``outer.<locals>.inner`` on Pythons without ``co_qualname``."""
     try:
         name = executing.Source.for_frame(frame).code_qualname(frame.f_code)
@@ -52,16 +53,16 @@ def code_qualname(frame: FrameType) -> Optional[str]:
         return None
 
 
-def _names(statements: Any) -> Set[str]:
+def _names(statements: Any) -> set[str]:
     return {node.id for stmt in statements for node in ast.walk(stmt) if isinstance(node, ast.Name)}
 
 
-def line_names(context_line: Optional[str]) -> Set[str]:
+def line_names(context_line: str | None) -> set[str]:
     """The identifiers on a source line: the fallback when the statement can't be found."""
     return set(_IDENTIFIER.findall(context_line or ""))
 
 
-def statement_names(tb: TracebackType, context_line: Optional[str]) -> Set[str]:
+def statement_names(tb: TracebackType, context_line: str | None) -> set[str]:
     """Names used by the statement running at ``tb``; the identifiers on ``context_line`` if unknown."""
     try:
         statements = executing.Source.executing(tb).statements
@@ -80,7 +81,7 @@ def _char_column(lines: Sequence[str], lineno: int, byte_offset: int) -> int:
     return len(line.encode("utf-8")[:byte_offset].decode("utf-8", "replace"))
 
 
-def _depth_below(node: ast.AST, ancestor: ast.AST) -> Optional[int]:
+def _depth_below(node: ast.AST, ancestor: ast.AST) -> int | None:
     """How many parent links from ``node`` up to ``ancestor`` (None if it is not below it)."""
     depth = 0
     current: Any = node
@@ -98,16 +99,16 @@ def _segment(lines: Any, node: ast.AST) -> str:
     if not (0 < first <= last <= len(lines)):
         return ""
     if first == last:
-        raw = lines[first - 1].encode("utf-8")[node.col_offset:node.end_col_offset]  # type: ignore[attr-defined]
+        raw = lines[first - 1].encode("utf-8")[node.col_offset : node.end_col_offset]  # type: ignore[attr-defined]
         return raw.decode("utf-8", "replace")
-    parts = [lines[first - 1].encode("utf-8")[node.col_offset:].decode("utf-8", "replace")]  # type: ignore[attr-defined]
-    parts += list(lines[first:last - 1])
-    parts.append(lines[last - 1].encode("utf-8")[:node.end_col_offset].decode("utf-8", "replace"))  # type: ignore[attr-defined]
+    parts = [lines[first - 1].encode("utf-8")[node.col_offset :].decode("utf-8", "replace")]  # type: ignore[attr-defined]
+    parts += list(lines[first : last - 1])
+    parts.append(lines[last - 1].encode("utf-8")[: node.end_col_offset].decode("utf-8", "replace"))  # type: ignore[attr-defined]
     return "\n".join(parts)
 
 
 _UNKNOWN = object()
-_positions: "OrderedDict[Tuple[Any, int], Optional[Tuple[int, int, int, int]]]" = OrderedDict()
+_positions: OrderedDict[tuple[Any, int], tuple[int, int, int, int] | None] = OrderedDict()
 
 
 def analyze(tb: TracebackType, with_values: bool, max_values: int, with_names: bool = False) -> Analysis:
@@ -133,8 +134,10 @@ def analyze(tb: TracebackType, with_values: bool, max_values: int, with_names: b
     if node is not None and getattr(node, "end_lineno", None) is not None:
         try:
             result.position = (
-                node.lineno, _char_column(lines, node.lineno, node.col_offset) + 1,
-                node.end_lineno, _char_column(lines, node.end_lineno, node.end_col_offset) + 1,
+                node.lineno,
+                _char_column(lines, node.lineno, node.col_offset) + 1,
+                node.end_lineno,
+                _char_column(lines, node.end_lineno, node.end_col_offset) + 1,
             )
         except Exception:
             result.position = None
@@ -165,7 +168,7 @@ def analyze(tb: TracebackType, with_values: bool, max_values: int, with_names: b
             rank = (1, distance, first.col_offset)
         ranked.append((rank, first.lineno, first.col_offset, first, value))
     ranked.sort(key=lambda item: item[:3])
-    seen: Set[str] = set()
+    seen: set[str] = set()
     for _, _, _, first, value in ranked:
         if len(result.values) >= max_values:
             break

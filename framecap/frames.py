@@ -11,8 +11,9 @@ import functools
 import itertools
 import os
 import sysconfig
+from collections.abc import Sequence
 from types import CodeType, FrameType, TracebackType
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any
 
 __all__ = ["InAppRules", "code_position", "describe", "is_pseudo_file", "walk_traceback"]
 
@@ -27,7 +28,11 @@ def is_pseudo_file(filename: str) -> bool:
 def _hidden(frame: FrameType) -> bool:
     """Frames of framecap itself, and frames that set ``__tracebackhide__`` (pytest's convention)."""
     module = frame.f_globals.get("__name__")
-    if isinstance(module, str) and (module == _OWN_PACKAGE or module.startswith(_OWN_PACKAGE + ".")) and module != _OWN_PACKAGE + ".__main__":
+    if (
+        isinstance(module, str)
+        and (module == _OWN_PACKAGE or module.startswith(_OWN_PACKAGE + "."))
+        and module != _OWN_PACKAGE + ".__main__"
+    ):
         return True
     code = frame.f_code
     if "__tracebackhide__" in code.co_varnames:
@@ -38,14 +43,14 @@ def _hidden(frame: FrameType) -> bool:
     return bool(frame.f_globals.get("__tracebackhide__"))
 
 
-def walk_traceback(tb: Optional[TracebackType], max_frames: int) -> Tuple[List[TracebackType], int]:
+def walk_traceback(tb: TracebackType | None, max_frames: int) -> tuple[list[TracebackType], int]:
     """Return ``(entries oldest first, visible frame count)``, keeping the outermost and innermost halves.
 
     Memory stays bounded however deep the traceback: the inner half is a ring buffer.
     """
     head_size = max_frames // 2
-    head: List[TracebackType] = []
-    tail: "collections.deque[TracebackType]" = collections.deque(maxlen=max_frames - head_size)
+    head: list[TracebackType] = []
+    tail: collections.deque[TracebackType] = collections.deque(maxlen=max_frames - head_size)
     total = 0
     while tb is not None:
         if not _hidden(tb.tb_frame):
@@ -56,8 +61,8 @@ def walk_traceback(tb: Optional[TracebackType], max_frames: int) -> Tuple[List[T
 
 
 @functools.lru_cache(maxsize=4096)
-def code_position(code: CodeType, lasti: int) -> Optional[Tuple[int, int, int, int]]:
-    """``(lineno, end_lineno, col, end_col)`` of instruction ``lasti`` (0-based columns), where Python 3.11+ knows it."""
+def code_position(code: CodeType, lasti: int) -> tuple[int, int, int, int] | None:
+    """``(lineno, end_lineno, col, end_col)`` of instruction ``lasti`` (0-based columns), on Python 3.11+."""
     positions = getattr(code, "co_positions", None)
     if positions is None or lasti < 0:
         return None
@@ -80,17 +85,17 @@ class InAppRules:
         paths = sysconfig.get_paths()
         roots = {paths.get("stdlib"), paths.get("platstdlib"), os.path.dirname(os.__file__)}
         self.stdlib = tuple(sorted({os.path.realpath(p) for p in roots if p}))
-        self._cache: Dict[Tuple[Optional[str], str], bool] = {}
+        self._cache: dict[tuple[str | None, str], bool] = {}
 
     @staticmethod
-    def _prefix(module: Optional[str], prefixes: Sequence[str]) -> bool:
+    def _prefix(module: str | None, prefixes: Sequence[str]) -> bool:
         return bool(module) and any(module == p or module.startswith(p + ".") for p in prefixes)  # type: ignore[union-attr]
 
     @staticmethod
     def _under(path: str, root: str) -> bool:
         return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
-    def __call__(self, module: Optional[str], abs_path: str) -> bool:
+    def __call__(self, module: str | None, abs_path: str) -> bool:
         key = (module, abs_path)
         found = self._cache.get(key)
         if found is None:
@@ -99,7 +104,7 @@ class InAppRules:
             found = self._cache[key] = self._decide(module, abs_path)
         return found
 
-    def _decide(self, module: Optional[str], abs_path: str) -> bool:
+    def _decide(self, module: str | None, abs_path: str) -> bool:
         if self._prefix(module, self.exclude):
             return False
         if self._prefix(module, self.include):
@@ -114,25 +119,25 @@ class InAppRules:
         return self._under(abs_path, self.project_root)
 
 
-def _short_filename(abs_path: str, module: Optional[str], project_root: str) -> str:
+def _short_filename(abs_path: str, module: str | None, project_root: str) -> str:
     """The path a reader recognises: relative to the project, else from the top-level package, else as is."""
     if is_pseudo_file(abs_path):
         return abs_path
     root = project_root.rstrip(os.sep) + os.sep
     if abs_path.startswith(root):
-        return abs_path[len(root):].replace(os.sep, "/")
+        return abs_path[len(root) :].replace(os.sep, "/")
     if module and module != "__main__":
         top = module.split(".")[0]
         marker = os.sep + top + os.sep
         index = abs_path.rfind(marker)
         if index >= 0:
-            return abs_path[index + 1:].replace(os.sep, "/")
+            return abs_path[index + 1 :].replace(os.sep, "/")
         if os.path.basename(abs_path) == top + ".py":
             return top + ".py"
     return abs_path
 
 
-def describe(tb: TracebackType, rules: InAppRules) -> Dict[str, Any]:
+def describe(tb: TracebackType, rules: InAppRules) -> dict[str, Any]:
     """Plain data for one traceback entry. ``lineno`` comes from the entry (``tb_lineno``), never the frame."""
     frame = tb.tb_frame
     code = frame.f_code
@@ -141,7 +146,7 @@ def describe(tb: TracebackType, rules: InAppRules) -> Dict[str, Any]:
     filename = code.co_filename if isinstance(code.co_filename, str) else "<unknown>"
     abs_path = filename if is_pseudo_file(filename) or filename.startswith(os.sep) else os.path.abspath(filename)
     lineno = tb.tb_lineno
-    record: Dict[str, Any] = {
+    record: dict[str, Any] = {
         "filename": _short_filename(abs_path, module, rules.project_root),
         "abs_path": abs_path,
         "module": module,

@@ -12,21 +12,21 @@ import _thread
 import atexit
 import sys
 import threading
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable
 
 from .client import get_current, report_internal_error
 from .serialize import Serializer
 
 __all__ = ["install", "installed", "uninstall"]
 
-_previous: Dict[str, Callable[..., Any]] = {}
+_previous: dict[str, Callable[..., Any]] = {}
 #: The stdlib's own thread hook (``threading.__excepthook__`` is 3.10+; on 3.9 it is ``_thread._excepthook``).
 _THREADING_DEFAULT: Callable[..., Any] = getattr(threading, "__excepthook__", None) or _thread._excepthook
 _state = {"active": False, "atexit": False}
 _lock = threading.RLock()
 
 
-def _capture(exc: Optional[BaseException], mechanism: Dict[str, Any], extra: Optional[Dict[str, Any]] = None) -> None:
+def _capture(exc: BaseException | None, mechanism: dict[str, Any], extra: dict[str, Any] | None = None) -> None:
     """Capture through the current client; contain everything (this runs inside a hook)."""
     try:
         client = get_current()
@@ -51,10 +51,12 @@ def _excepthook(exc_type: Any, exc: Any, tb: Any) -> None:
 def _threading_hook(args: Any) -> None:
     thread = getattr(args, "thread", None)
     if not (isinstance(args.exc_value, SystemExit)):
-        extra: Dict[str, Any] = {}
+        extra: dict[str, Any] = {}
         ident = getattr(thread, "ident", None)
         if thread is not None and isinstance(ident, int):
-            extra["threads"] = {"values": [{"id": ident, "name": str(getattr(thread, "name", "")), "crashed": True, "current": True}]}
+            extra["threads"] = {
+                "values": [{"id": ident, "name": str(getattr(thread, "name", "")), "crashed": True, "current": True}]
+            }
             extra["contexts"] = {"thread": {"type": "default", "name": str(getattr(thread, "name", "")), "id": ident}}
         _capture(args.exc_value, {"type": "threading", "handled": False}, extra)
     previous = _previous.get("threading.excepthook", _THREADING_DEFAULT)
@@ -66,7 +68,9 @@ def _threading_hook(args: Any) -> None:
 
 def _unraisable_hook(unraisable: Any) -> None:
     try:
-        rendered = Serializer(max_depth=1, max_breadth=1, max_length=512, repr_strings=True).serialize(unraisable.object)[0]
+        rendered = Serializer(max_depth=1, max_breadth=1, max_length=512, repr_strings=True).serialize(
+            unraisable.object
+        )[0]
         message = unraisable.err_msg or "Exception ignored in"
         extra = {"extra": {"unraisable": {"message": str(message)[:512], "object": rendered}}}
     except BaseException:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple
+from typing import Any, Callable
 
 from .errors import ConfigError
 
@@ -25,9 +26,9 @@ _FALSE = {"0", "false", "no", "off"}
 class Options:
     """Every setting framecap reads. Build one with :func:`resolve_options`, not directly."""
 
-    dsn: Optional[str] = None
+    dsn: str | None = None
     transport: Any = None
-    store: Optional[str] = None
+    store: str | None = None
     max_inbox_events: int = 1000
     include_source_context: bool = True
     include_local_variables: bool = True
@@ -38,29 +39,29 @@ class Options:
     max_frames: int = 250
     max_exceptions: int = 50
     max_event_bytes: int = 1_000_000
-    in_app_include: Tuple[str, ...] = ()
-    in_app_exclude: Tuple[str, ...] = ()
-    project_root: Optional[str] = None
-    environment: Optional[str] = None
-    release: Optional[str] = None
-    server_name: Optional[str] = None
-    before_send: Optional[Callable[..., Any]] = None
+    in_app_include: tuple[str, ...] = ()
+    in_app_exclude: tuple[str, ...] = ()
+    project_root: str | None = None
+    environment: str | None = None
+    release: str | None = None
+    server_name: str | None = None
+    before_send: Callable[..., Any] | None = None
     install_hooks: bool = True
     capture_keyboard_interrupt: bool = False
     shutdown_timeout: float = 2.0
     debug: bool = False
     send_default_pii: bool = False
     max_request_body_size: str = "medium"
-    denylist: Tuple[str, ...] = ()
-    allowlist: Tuple[str, ...] = ()
+    denylist: tuple[str, ...] = ()
+    allowlist: tuple[str, ...] = ()
     scrub_values: bool = True
-    trusted_proxies: Tuple[str, ...] = ()
+    trusted_proxies: tuple[str, ...] = ()
     max_breadcrumbs: int = 100
     include_expression_values: bool = True
     max_expression_values: int = 10
     max_expression_frames: int = 10
     expression_time_budget: float = 0.1
-    state_dir: Optional[str] = None
+    state_dir: str | None = None
     max_queue_size: int = 100
     http_timeout: float = 5.0
     max_spool_events: int = 100
@@ -74,7 +75,7 @@ class Options:
 
 
 # name -> (kind, constraint). Kinds: bool, int, float, level, choice, str, list, callable, object.
-_SPEC: Dict[str, Tuple[str, Any]] = {
+_SPEC: dict[str, tuple[str, Any]] = {
     "dsn": ("str", None),
     "transport": ("object", None),
     "store": ("str", None),
@@ -124,18 +125,18 @@ OPTION_NAMES = tuple(f.name for f in fields(Options) if f.name != "sources")
 assert set(OPTION_NAMES) == set(_SPEC), "options and their spec must agree"
 
 
-def _where(name: str, env_var: Optional[str]) -> str:
+def _where(name: str, env_var: str | None) -> str:
     return f"option {name!r}" + (f" (from environment variable {env_var})" if env_var else "")
 
 
-def _fail(name: str, env_var: Optional[str], value: Any, allowed: str) -> ConfigError:
+def _fail(name: str, env_var: str | None, value: Any, allowed: str) -> ConfigError:
     shown = repr(value)
     if len(shown) > 200:
         shown = shown[:197] + "..."
     return ConfigError(f"framecap: {_where(name, env_var)} has the value {shown}; allowed: {allowed}")
 
 
-def _convert(name: str, value: Any, env_var: Optional[str]) -> Any:
+def _convert(name: str, value: Any, env_var: str | None) -> Any:
     kind, limits = _SPEC[name]
     from_env = env_var is not None
     if value is None and kind not in ("bool", "int", "float"):
@@ -162,7 +163,16 @@ def _convert(name: str, value: Any, env_var: Optional[str]) -> Any:
             raise _fail(name, env_var, value, allowed)
         return float(number) if kind == "float" else number
     if kind == "level":
-        names = {"CRITICAL": 50, "FATAL": 50, "ERROR": 40, "WARNING": 30, "WARN": 30, "INFO": 20, "DEBUG": 10, "NOTSET": 0}
+        names = {
+            "CRITICAL": 50,
+            "FATAL": 50,
+            "ERROR": 40,
+            "WARNING": 30,
+            "WARN": 30,
+            "INFO": 20,
+            "DEBUG": 10,
+            "NOTSET": 0,
+        }
         allowed = "a logging level: a name (DEBUG, INFO, WARNING, ERROR, CRITICAL) or a number from 0 to 100"
         if isinstance(value, str):
             text = value.strip().upper()
@@ -195,37 +205,46 @@ def _convert(name: str, value: Any, env_var: Optional[str]) -> Any:
         return tuple(item for item in items if item)
     if kind == "callable":
         if from_env:
-            raise _fail(name, env_var, value, "a Python callable, passed as an argument; not settable from the environment")
+            raise _fail(
+                name, env_var, value, "a Python callable, passed as an argument; not settable from the environment"
+            )
         if not callable(value):
             raise _fail(name, env_var, value, "a callable or None")
         return value
     # object: transport
     if from_env:
-        raise _fail(name, env_var, value, "a transport object or callable, passed as an argument; not settable from the environment")
+        raise _fail(
+            name,
+            env_var,
+            value,
+            "a transport object or callable, passed as an argument; not settable from the environment",
+        )
     if not (callable(value) or callable(getattr(value, "send", None))):
-        raise _fail(name, env_var, value, "an object with send(event), flush(timeout) and close(), or a callable f(event)")
+        raise _fail(
+            name, env_var, value, "an object with send(event), flush(timeout) and close(), or a callable f(event)"
+        )
     return value
 
 
-def _unknown(name: str, env_var: Optional[str]) -> ConfigError:
+def _unknown(name: str, env_var: str | None) -> ConfigError:
     close = difflib.get_close_matches(name, OPTION_NAMES, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else "."
     where = f"environment variable {env_var}" if env_var else f"option {name!r}"
     return ConfigError(f"framecap: unknown {where}{hint} Known options: {', '.join(OPTION_NAMES)}")
 
 
-def resolve_options(kwargs: Mapping[str, Any], environ: Optional[Mapping[str, str]] = None) -> Options:
+def resolve_options(kwargs: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Options:
     """Merge keyword arguments over ``FRAMECAP_*`` variables over defaults, validating each value.
 
     An empty environment variable counts as unset. Unknown names, from either side, are errors.
     """
     env = os.environ if environ is None else environ
-    values: Dict[str, Any] = {}
-    sources: Dict[str, str] = {}
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
     for key, raw in env.items():
         if not key.startswith(ENV_PREFIX) or raw == "":
             continue
-        name = key[len(ENV_PREFIX):].lower()
+        name = key[len(ENV_PREFIX) :].lower()
         if name not in _SPEC:
             raise _unknown(name, key)
         if name in kwargs:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator, List
+from collections.abc import Iterator
 
 import pytest
 
@@ -11,7 +11,7 @@ from .testing import capture_events
 
 
 @pytest.fixture
-def framecap_events() -> Iterator[List[Event]]:
+def framecap_events() -> Iterator[list[Event]]:
     """The events captured during the test (exactly as they would be sent), none of them sent."""
     with capture_events() as events:
         yield events

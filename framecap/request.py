@@ -12,23 +12,48 @@ import ipaddress
 import json
 import re
 import urllib.parse
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any
 
 from ._types import FILTERED
 
 __all__ = ["BODY_LIMITS", "RawRequest", "client_ip", "parse_body", "request_data"]
 
 #: ``max_request_body_size`` values and the most bytes each sends (None: no limit of its own).
-BODY_LIMITS: Dict[str, Optional[int]] = {"never": 0, "small": 1_000, "medium": 10_000, "always": None}
-SENSITIVE_HEADERS = frozenset({
-    "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "x-auth-token", "x-csrftoken",
-    "x-csrf-token", "x-xsrf-token", "x-forwarded-for", "x-real-ip", "forwarded",
-})
-SENSITIVE_COOKIES = frozenset({
-    "sessionid", "csrftoken", "session", "phpsessid", "connect.sid", "_xsrf", "xsrf-token", "jsessionid",
-    "asp.net_sessionid", "laravel_session", "_session_id", "remember_token",
-})
+BODY_LIMITS: dict[str, int | None] = {"never": 0, "small": 1_000, "medium": 10_000, "always": None}
+SENSITIVE_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-api-key",
+        "x-auth-token",
+        "x-csrftoken",
+        "x-csrf-token",
+        "x-xsrf-token",
+        "x-forwarded-for",
+        "x-real-ip",
+        "forwarded",
+    }
+)
+SENSITIVE_COOKIES = frozenset(
+    {
+        "sessionid",
+        "csrftoken",
+        "session",
+        "phpsessid",
+        "connect.sid",
+        "_xsrf",
+        "xsrf-token",
+        "jsessionid",
+        "asp.net_sessionid",
+        "laravel_session",
+        "_session_id",
+        "remember_token",
+    }
+)
 
 
 @dataclass
@@ -38,37 +63,40 @@ class RawRequest:
     method: str
     url: str  # without the query string
     query_string: str = ""
-    headers: List[Tuple[str, str]] = field(default_factory=list)
-    remote_addr: Optional[str] = None
-    env: Dict[str, str] = field(default_factory=dict)
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    remote_addr: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
     body: bytes = b""  # the first bytes the application read (up to the limit, plus one)
     body_size: int = 0  # how many bytes the application read in all
     body_complete: bool = False  # whether it read to the end
-    form: Optional[Dict[str, Any]] = None  # fields a framework already parsed (its own stream), files excluded
+    form: dict[str, Any] | None = None  # fields a framework already parsed (its own stream), files excluded
 
-    def header(self, name: str) -> Optional[str]:
+    def header(self, name: str) -> str | None:
         name = name.lower()
         return next((v for k, v in self.headers if k.lower() == name), None)
 
 
-def _note(reason: str, length: Optional[int] = None) -> Dict[str, Any]:
-    note: Dict[str, Any] = {"rem": [[reason, "x"]]}
+def _note(reason: str, length: int | None = None) -> dict[str, Any]:
+    note: dict[str, Any] = {"rem": [[reason, "x"]]}
     if length is not None:
         note["len"] = length
     return {"": note}
 
 
-def _multipart(body: bytes, content_type: str) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+def _multipart(body: bytes, content_type: str) -> tuple[dict[str, Any], dict[str, Any]]:
     match = re.search(r'boundary="?([^";]+)"?', content_type)
     if not match:
         raise ValueError("multipart body without a boundary")
-    fields: Dict[str, Any] = {}
-    meta: Dict[str, Any] = {}
+    fields: dict[str, Any] = {}
+    meta: dict[str, Any] = {}
     for part in body.split(b"--" + match.group(1).encode("latin-1"))[1:]:
         if part.startswith(b"--"):
             break
         head, _, content = part.lstrip(b"\r\n").partition(b"\r\n\r\n")
-        disposition = next((line for line in head.decode("latin-1").split("\r\n") if line.lower().startswith("content-disposition")), "")
+        disposition = next(
+            (line for line in head.decode("latin-1").split("\r\n") if line.lower().startswith("content-disposition")),
+            "",
+        )
         name = re.search(r'\bname="([^"]*)"', disposition)
         if not name:
             continue
@@ -81,7 +109,7 @@ def _multipart(body: bytes, content_type: str) -> Tuple[Dict[str, Any], Dict[str
     return fields, meta
 
 
-def parse_body(raw: RawRequest, limit: Optional[int]) -> Tuple[Any, Optional[Dict[str, Any]]]:
+def parse_body(raw: RawRequest, limit: int | None) -> tuple[Any, dict[str, Any] | None]:
     """``(data, meta)`` for the body: parsed JSON or form fields, or None with a ``_meta`` note saying why."""
     size = raw.body_size
     if size == 0 and raw.form is not None:  # the framework parsed the form from its own stream
@@ -102,7 +130,7 @@ def parse_body(raw: RawRequest, limit: Optional[int]) -> Tuple[Any, Optional[Dic
         if mime == "application/json" or (mime.startswith("application/") and mime.endswith("+json")):
             return json.loads(raw.body.decode("utf-8")), None
         if mime == "application/x-www-form-urlencoded":
-            form: Dict[str, Any] = {}
+            form: dict[str, Any] = {}
             for key, value in urllib.parse.parse_qsl(raw.body.decode("utf-8", "replace"), keep_blank_values=True):
                 form.setdefault(key, []).append(value)
             return {k: v[0] if len(v) == 1 else v for k, v in form.items()}, None
@@ -114,8 +142,9 @@ def parse_body(raw: RawRequest, limit: Optional[int]) -> Tuple[Any, Optional[Dic
     return None, _note("!raw", size)
 
 
-def client_ip(remote_addr: Optional[str], forwarded_for: Optional[str], real_ip: Optional[str],
-              trusted_proxies: Sequence[str]) -> Optional[str]:
+def client_ip(
+    remote_addr: str | None, forwarded_for: str | None, real_ip: str | None, trusted_proxies: Sequence[str]
+) -> str | None:
     """The user's address: the socket peer, unless that peer is a trusted proxy (then the nearest untrusted hop)."""
     networks = []
     for item in trusted_proxies:
@@ -140,15 +169,16 @@ def client_ip(remote_addr: Optional[str], forwarded_for: Optional[str], real_ip:
     return (real_ip or "").strip() or (hops[0] if hops else remote_addr)
 
 
-def request_data(raw: RawRequest, send_default_pii: bool, body_limit: Optional[int],
-                 trusted_proxies: Sequence[str] = ()) -> Tuple[Dict[str, Any], Optional[str], Dict[str, Any]]:
+def request_data(
+    raw: RawRequest, send_default_pii: bool, body_limit: int | None, trusted_proxies: Sequence[str] = ()
+) -> tuple[dict[str, Any], str | None, dict[str, Any]]:
     """``(event["request"], user IP or None, its _meta)`` under the policy."""
-    request: Dict[str, Any] = {"url": raw.url, "method": raw.method}
-    meta: Dict[str, Any] = {}
+    request: dict[str, Any] = {"url": raw.url, "method": raw.method}
+    meta: dict[str, Any] = {}
     if raw.query_string:
         request["query_string"] = raw.query_string
     if send_default_pii:
-        headers: Dict[str, str] = {}
+        headers: dict[str, str] = {}
         for name, value in raw.headers:
             if name.lower() == "cookie":
                 continue
@@ -164,7 +194,9 @@ def request_data(raw: RawRequest, send_default_pii: bool, body_limit: Optional[i
                 if name:
                     cookies[name] = FILTERED if name.lower() in SENSITIVE_COOKIES else value
                     if cookies[name] == FILTERED:
-                        meta.setdefault("cookies", {})[name] = {"": {"rem": [["framecap:cookie", "s", 0, len(FILTERED)]]}}
+                        meta.setdefault("cookies", {})[name] = {
+                            "": {"rem": [["framecap:cookie", "s", 0, len(FILTERED)]]}
+                        }
             request["cookies"] = cookies
     data, data_meta = parse_body(raw, body_limit)
     if data is not None:

@@ -11,15 +11,16 @@ import collections
 import contextlib
 import contextvars
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Deque, Dict, Iterator, Optional
+from typing import Any
 
 __all__ = ["Scope", "activated", "add_breadcrumb", "current", "isolated", "set_breadcrumb_limit"]
 
 _limit = [100]
 
 
-def _crumbs() -> Deque[Dict[str, Any]]:
+def _crumbs() -> collections.deque[dict[str, Any]]:
     return collections.deque(maxlen=max(1, _limit[0]))
 
 
@@ -28,19 +29,24 @@ class Scope:
     """Raw context for events: request (an integration's RawRequest), users, tags, extra, breadcrumbs."""
 
     request: Any = None
-    user: Optional[Dict[str, Any]] = None  # set by the program: sent as set (scrubbed)
-    integration_user: Optional[Dict[str, Any]] = None  # found by a framework: sent only with send_default_pii
-    tags: Dict[str, str] = field(default_factory=dict)
-    extra: Dict[str, Any] = field(default_factory=dict)
-    breadcrumbs: Deque[Dict[str, Any]] = field(default_factory=_crumbs)
+    user: dict[str, Any] | None = None  # set by the program: sent as set (scrubbed)
+    integration_user: dict[str, Any] | None = None  # found by a framework: sent only with send_default_pii
+    tags: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    breadcrumbs: collections.deque[dict[str, Any]] = field(default_factory=_crumbs)
 
-    def fork(self) -> "Scope":
+    def fork(self) -> Scope:
         """A child that starts with a copy of this scope's data; its changes stay its own."""
         crumbs = _crumbs()
         crumbs.extend(self.breadcrumbs)
-        return Scope(self.request, dict(self.user) if self.user else None,
-                     dict(self.integration_user) if self.integration_user else None,
-                     dict(self.tags), dict(self.extra), crumbs)
+        return Scope(
+            self.request,
+            dict(self.user) if self.user else None,
+            dict(self.integration_user) if self.integration_user else None,
+            dict(self.tags),
+            dict(self.extra),
+            crumbs,
+        )
 
 
 _root = Scope()
@@ -65,10 +71,19 @@ def isolated(request: Any = None) -> Iterator[Scope]:
         _current.reset(token)
 
 
-def add_breadcrumb(message: Optional[str] = None, category: Optional[str] = None, level: str = "info",
-                   data: Optional[Dict[str, Any]] = None, type: str = "default") -> None:
+def add_breadcrumb(
+    message: str | None = None,
+    category: str | None = None,
+    level: str = "info",
+    data: dict[str, Any] | None = None,
+    type: str = "default",
+) -> None:
     """Record something that happened, for the events that follow in this scope (bounded, oldest dropped)."""
-    crumb: Dict[str, Any] = {"timestamp": datetime.datetime.now(datetime.timezone.utc).isoformat(), "type": type, "level": level}
+    crumb: dict[str, Any] = {
+        "timestamp": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        "type": type,
+        "level": level,
+    }
     if message is not None:
         crumb["message"] = message
     if category is not None:

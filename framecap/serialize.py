@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import collections
 import itertools
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any
 
 __all__ = ["Meta", "Serializer", "clean_text", "cost", "cut_text"]
 
 #: Sentry ``_meta`` subtree: ``{"": {"len": ..., "rem": [...]}, "<child>": {...}}``.
-Meta = Dict[str, Any]
+Meta = dict[str, Any]
 
 _ELLIPSIS = "..."
 _CYCLE = "<cyclic reference>"
@@ -35,14 +35,17 @@ def clean_text(text: str) -> str:
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def cut_text(text: str, limit: int, original_length: Optional[int] = None) -> Tuple[str, Optional[Meta]]:
+def cut_text(text: str, limit: int, original_length: int | None = None) -> tuple[str, Meta | None]:
     """Cut ``text`` to ``limit`` characters (ending in ``...``) and say so in Sentry's format."""
     text = clean_text(text)
     if len(text) <= limit and original_length is None:
         return text, None
     if len(text) > limit:
         text = text[: limit - len(_ELLIPSIS)] + _ELLIPSIS
-    meta = {"len": original_length if original_length is not None else len(text), "rem": [["!limit", "x", limit - len(_ELLIPSIS), limit]]}
+    meta = {
+        "len": original_length if original_length is not None else len(text),
+        "rem": [["!limit", "x", limit - len(_ELLIPSIS), limit]],
+    }
     return text, {"": meta}
 
 
@@ -71,10 +74,10 @@ class Serializer:
         self.max_breadth = max_breadth
         self.max_length = max_length
         self.repr_strings = repr_strings
-        self._memo: Dict[int, Tuple[Any, str, Optional[Meta]]] = {}
+        self._memo: dict[int, tuple[Any, str, Meta | None]] = {}
         self._left = 0
 
-    def serialize(self, value: Any, budget: int = 1 << 30) -> Tuple[Any, Optional[Meta], int]:
+    def serialize(self, value: Any, budget: int = 1 << 30) -> tuple[Any, Meta | None, int]:
         """Return ``(data, meta or None, characters used)``; stops expanding once ``budget`` runs out."""
         self._left = budget
         data, meta = self._walk(value, 0, set())
@@ -86,7 +89,7 @@ class Serializer:
 
     # -- containers -----------------------------------------------------------------------------
 
-    def _walk(self, value: Any, depth: int, path: Set[int]) -> Tuple[Any, Optional[Meta]]:
+    def _walk(self, value: Any, depth: int, path: set[int]) -> tuple[Any, Meta | None]:
         if self.repr_strings:
             text = _plain_repr(value, self.max_length)
             if text is not None:
@@ -117,11 +120,15 @@ class Serializer:
         path.discard(id(value))
         return result
 
-    def _dict(self, value: Any, size: int, depth: int, path: Set[int], ntuple: Optional[type] = None) -> Tuple[Any, Optional[Meta]]:
-        out: Dict[str, Any] = {}
+    def _dict(
+        self, value: Any, size: int, depth: int, path: set[int], ntuple: type | None = None
+    ) -> tuple[Any, Meta | None]:
+        out: dict[str, Any] = {}
         meta: Meta = {}
         if ntuple is None:
-            items = dict.items(value) if size <= self.max_breadth else itertools.islice(dict.items(value), self.max_breadth)
+            items = (
+                dict.items(value) if size <= self.max_breadth else itertools.islice(dict.items(value), self.max_breadth)
+            )
         else:
             names = type.__getattribute__(ntuple, "_fields")
             items = itertools.islice(zip(names, tuple.__iter__(value)), self.max_breadth)
@@ -136,7 +143,9 @@ class Serializer:
                 name += "'"
             # _plain_repr, inlined: a call per leaf costs 5% of a whole capture (test_plain_leaf_paths_agree)
             t = type(item)
-            if quick and (t is str and len(item) <= limit or t is int and -_SMALL_INT < item < _SMALL_INT or t in _PLAIN):
+            if quick and (
+                t is str and len(item) <= limit or t is int and -_SMALL_INT < item < _SMALL_INT or t in _PLAIN
+            ):
                 text = repr(item)
                 if len(text) <= limit:
                     out[name] = text
@@ -152,8 +161,8 @@ class Serializer:
             meta[""] = {"len": size}
         return out, meta or None
 
-    def _list(self, iterator: Any, size: int, depth: int, path: Set[int]) -> Tuple[Any, Optional[Meta]]:
-        out: List[Any] = []
+    def _list(self, iterator: Any, size: int, depth: int, path: set[int]) -> tuple[Any, Meta | None]:
+        out: list[Any] = []
         meta: Meta = {}
         quick = self.repr_strings
         limit = self.max_length
@@ -172,7 +181,9 @@ class Serializer:
                 break
             # _plain_repr, inlined (see _dict)
             t = type(item)
-            if quick and (t is str and len(item) <= limit or t is int and -_SMALL_INT < item < _SMALL_INT or t in _PLAIN):
+            if quick and (
+                t is str and len(item) <= limit or t is int and -_SMALL_INT < item < _SMALL_INT or t in _PLAIN
+            ):
                 text = repr(item)
                 if len(text) <= limit:
                     append(text)
@@ -199,7 +210,7 @@ class Serializer:
 
     # -- leaves ---------------------------------------------------------------------------------
 
-    def _leaf(self, value: Any, t: type, as_repr: bool = False) -> Tuple[Any, Optional[Meta]]:
+    def _leaf(self, value: Any, t: type, as_repr: bool = False) -> tuple[Any, Meta | None]:
         as_repr = as_repr or self.repr_strings
         limit = self.max_length
         if t is str:
@@ -234,7 +245,7 @@ class Serializer:
             return text, None
         return self._user_repr(value, t)
 
-    def _user_repr(self, value: Any, t: type) -> Tuple[str, Optional[Meta]]:
+    def _user_repr(self, value: Any, t: type) -> tuple[str, Meta | None]:
         """``repr`` of an object we don't know: memoized, guarded, cut; str subclasses sliced first."""
         key = id(value)
         hit = self._memo.get(key)
@@ -244,7 +255,11 @@ class Serializer:
         try:
             if issubclass(t, str) and _inherits(t, "__repr__", str):
                 original = str.__len__(value)
-                text, meta = cut_text(str.__repr__(str.__getitem__(value, slice(0, self.max_length))), self.max_length, original if original > self.max_length else None)
+                text, meta = cut_text(
+                    str.__repr__(str.__getitem__(value, slice(0, self.max_length))),
+                    self.max_length,
+                    original if original > self.max_length else None,
+                )
             elif issubclass(t, (bytes, bytearray)) and _inherits(t, "__repr__", t.__mro__[-2]):
                 base = bytes if issubclass(t, bytes) else bytearray
                 original = base.__len__(value)
@@ -262,7 +277,7 @@ class Serializer:
         return text, meta
 
 
-def _plain_repr(value: Any, limit: int) -> Optional[str]:
+def _plain_repr(value: Any, limit: int) -> str | None:
     """``repr`` of a str, small int, float, bool or None that fits in ``limit``; else None (the general path)."""
     t = type(value)
     if t is int:
@@ -277,7 +292,7 @@ def _plain_repr(value: Any, limit: int) -> Optional[str]:
     return text if len(text) <= limit else None
 
 
-def _homogeneous_reprs(items: list, limit: int) -> Optional[list]:
+def _homogeneous_reprs(items: list, limit: int) -> list | None:
     """``repr`` of every item when all are small ints or all are strs short enough; else None."""
     kinds = set(map(type, items))
     if kinds == {int}:
@@ -299,7 +314,7 @@ def _inherits(t: type, name: str, base: type) -> bool:
     return False
 
 
-def _container_kind(t: type) -> Optional[Tuple[str, Any, Any]]:
+def _container_kind(t: type) -> tuple[str, Any, Any] | None:
     """Subclasses of builtin containers are read through the builtin's own methods (no user code)."""
     try:
         if issubclass(t, dict):
@@ -319,7 +334,7 @@ def _container_kind(t: type) -> Optional[Tuple[str, Any, Any]]:
     return None
 
 
-_CONTAINERS: Dict[type, Tuple[str, Any, Any]] = {
+_CONTAINERS: dict[type, tuple[str, Any, Any]] = {
     dict: ("dict", dict.__len__, None),
     list: ("list", list.__len__, list.__iter__),
     tuple: ("list", tuple.__len__, tuple.__iter__),

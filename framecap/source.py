@@ -12,21 +12,22 @@ from __future__ import annotations
 import linecache
 import os
 import re
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from collections.abc import Mapping
+from typing import Any
 
 __all__ = ["SourceReader"]
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def _split(text: str) -> List[str]:
+def _split(text: str) -> list[str]:
     lines = _LINE_BREAK.split(text)
     if lines and lines[-1] == "":
         lines.pop()
     return [line + "\n" for line in lines]
 
 
-def _loader_lines(filename: str, module_globals: Mapping[str, Any]) -> Optional[List[str]]:
+def _loader_lines(filename: str, module_globals: Mapping[str, Any]) -> list[str] | None:
     """Source from the module's loader (zip imports), split the tokenizer's way, cached in linecache.
 
     linecache's own lazy loading splits with ``str.splitlines`` (wrong after a form feed), and
@@ -49,11 +50,11 @@ class SourceReader:
     """Reads source for one capture: each file is checked for staleness once, then served from memory."""
 
     def __init__(self) -> None:
-        self._files: Dict[str, List[str]] = {}
+        self._files: dict[str, list[str]] = {}
         #: Free for the caller: results derived from this capture's reads (e.g. cut context windows).
-        self.memo: Dict[Any, Any] = {}
+        self.memo: dict[Any, Any] = {}
 
-    def lines(self, filename: str, module_globals: Optional[Mapping[str, Any]]) -> List[str]:
+    def lines(self, filename: str, module_globals: Mapping[str, Any] | None) -> list[str]:
         """All lines of ``filename`` (with line ends), or ``[]`` when its source can't be had safely."""
         found = self._files.get(filename)
         if found is None:
@@ -65,7 +66,7 @@ class SourceReader:
         return found
 
     @staticmethod
-    def _read(filename: str, module_globals: Optional[Mapping[str, Any]]) -> List[str]:
+    def _read(filename: str, module_globals: Mapping[str, Any] | None) -> list[str]:
         pseudo = not filename or (filename.startswith("<") and filename.endswith(">"))
         if not pseudo and os.path.isabs(filename) and os.path.isfile(filename):
             linecache.checkcache(filename)
@@ -82,13 +83,15 @@ class SourceReader:
             return entry[2]  # a registered source: IPython/Jupyter cells, doctest examples
         return []
 
-    def context(self, filename: str, lineno: Optional[int], count: int, module_globals: Optional[Mapping[str, Any]]) -> Tuple[List[str], Optional[str], List[str]]:
+    def context(
+        self, filename: str, lineno: int | None, count: int, module_globals: Mapping[str, Any] | None
+    ) -> tuple[list[str], str | None, list[str]]:
         """``(pre_context, context_line, post_context)`` without line ends; ``([], None, [])`` when unknown."""
         lines = self.lines(filename, module_globals)
         if not lineno or lineno < 1 or lineno > len(lines):
             return [], None, []
         index = lineno - 1
         strip = lambda line: line.rstrip("\r\n")  # noqa: E731
-        pre = [strip(line) for line in lines[max(0, index - count):index]]
-        post = [strip(line) for line in lines[index + 1:index + 1 + count]]
+        pre = [strip(line) for line in lines[max(0, index - count) : index]]
+        post = [strip(line) for line in lines[index + 1 : index + 1 + count]]
         return pre, strip(lines[index]), post

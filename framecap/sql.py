@@ -11,7 +11,7 @@ existing placeholders are kept; ``IN (...)`` lists of literals collapse to ``IN 
 from __future__ import annotations
 
 import re
-from typing import Iterator, List, Tuple
+from collections.abc import Iterator
 
 __all__ = ["parameterize", "tokenize"]
 
@@ -24,7 +24,7 @@ _PARAM = re.compile(r"%\([^)]*\)s|%s|\?\d*|\$\d+|:[A-Za-z_][A-Za-z0-9_]*|@[A-Za-
 _KEYWORD_LITERALS = frozenset({"true", "false", "null"})
 
 # Token kinds: "literal", "ident", "quoted_ident", "param", "comment", "space", "punct".
-Token = Tuple[str, str]
+Token = tuple[str, str]
 
 
 def _string_end(sql: str, start: int, quote: str, backslashes: bool) -> int:
@@ -75,8 +75,8 @@ def tokenize(sql: str) -> Iterator[Token]:
             j = _string_end(sql, i + 1, "'", backslashes=char in "eE")
             yield "literal", sql[i:j]
             i = j
-        elif char == "\"":  # an identifier in standard SQL, a string in MySQL (and SQLite's fallback): filtered
-            j = _string_end(sql, i, "\"", backslashes=True)
+        elif char == '"':  # an identifier in standard SQL, a string in MySQL (and SQLite's fallback): filtered
+            j = _string_end(sql, i, '"', backslashes=True)
             yield "literal", sql[i:j]
             i = j
         elif char in "`[":
@@ -91,7 +91,7 @@ def tokenize(sql: str) -> Iterator[Token]:
             j = n if j < 0 else j + len(tag)
             yield "literal", sql[i:j]
             i = j
-        elif (char.isdigit() or (char == "." and nxt.isdigit())):
+        elif char.isdigit() or (char == "." and nxt.isdigit()):
             match = _NUMBER.match(sql, i)
             j = match.end() if match and match.end() > i else i + 1
             yield "literal", sql[i:j]
@@ -112,7 +112,7 @@ def tokenize(sql: str) -> Iterator[Token]:
 
 def parameterize(sql: str) -> str:
     """The statement with every literal as ``%s`` and comments removed; placeholders and names kept."""
-    out: List[str] = []
+    out: list[str] = []
     for kind, text in tokenize(sql):
         if kind == "comment":
             if out and not out[-1].isspace():

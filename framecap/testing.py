@@ -14,7 +14,8 @@ the ``framecap_events`` fixture does the same for a whole test.
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Iterator, List
+from collections.abc import Iterator
+from typing import Any
 
 from . import client as _client
 from ._types import Event
@@ -23,13 +24,13 @@ __all__ = ["capture_events"]
 
 
 @contextlib.contextmanager
-def capture_events(**options: Any) -> Iterator[List[Event]]:
+def capture_events(**options: Any) -> Iterator[list[Event]]:
     """Collect the events captured inside the block, in a list, instead of sending them.
 
     Uses the configured client if there is one; otherwise a temporary client (no hooks, given
     ``options``) for the duration of the block.
     """
-    events: List[Event] = []
+    events: list[Event] = []
     temporary = None
     if _client.get_current() is None:
         options.setdefault("install_hooks", False)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import inspect
 import itertools
+from collections.abc import Collection
 from types import FrameType
-from typing import Any, Collection, List, Optional, Tuple
+from typing import Any
 
 __all__ = ["is_module_frame", "local_items"]
 
@@ -30,7 +31,7 @@ def is_module_frame(frame: FrameType) -> bool:
         return False
 
 
-def local_items(frame: FrameType, limit: int, only: Optional[Collection[str]] = None) -> Tuple[List[Tuple[str, Any]], int]:
+def local_items(frame: FrameType, limit: int, only: Collection[str] | None = None) -> tuple[list[tuple[str, Any]], int]:
     """Return ``(first `limit` (name, value) pairs, how many there were)``.
 
     ``only`` restricts the names (used for module frames). Reads ``f_locals`` once; on
@@ -44,7 +45,9 @@ def local_items(frame: FrameType, limit: int, only: Optional[Collection[str]] = 
         picked = [(name, scope[name]) for name in only if name in scope and name not in _SKIP]
         picked.sort(key=lambda item: item[0])
         return picked[:limit], len(picked)
-    pairs = ((k, v) for k, v in scope.items() if k not in _SKIP and not k.startswith("."))  # ".0": a comprehension's iterator
+    pairs = (
+        (k, v) for k, v in scope.items() if k not in _SKIP and not k.startswith(".")
+    )  # ".0": a comprehension's iterator
     kept = list(itertools.islice(pairs, limit))
     total = len(kept) + sum(1 for _ in pairs) if len(kept) == limit else len(kept)
     return kept, total

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from typing import Any, Dict, Optional
+from typing import Any
 
 VERSION = "2.6.2"
 
@@ -64,8 +64,12 @@ def venv_bin() -> str:
         return path
     try:
         subprocess.run([sys.executable, "-m", "venv", cache], check=True, capture_output=True, timeout=120)
-        subprocess.run([os.path.join(path, "python"), "-m", "pip", "install", "-q", f"bugsink=={VERSION}"],
-                       check=True, capture_output=True, timeout=600)
+        subprocess.run(
+            [os.path.join(path, "python"), "-m", "pip", "install", "-q", f"bugsink=={VERSION}"],
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
     except (OSError, subprocess.SubprocessError) as error:
         raise Unavailable(f"could not install bugsink=={VERSION}: {error}") from error
     return path
@@ -84,39 +88,64 @@ class BugsinkServer:
         self.directory = directory
         self.port = _free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.process: Optional[subprocess.Popen] = None
+        self.process: subprocess.Popen | None = None
         self.dsn = ""
         self.project = 0
         self.token = ""
 
-    def _env(self) -> Dict[str, str]:
+    def _env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("FRAMECAP_", "PYTHON"))}
         env.update(DJANGO_SETTINGS_MODULE="bugsink_conf", PYTHONPATH=self.directory)
         return env
 
     def _run(self, *args: str, timeout: float = 120) -> str:
-        result = subprocess.run(list(args), cwd=self.directory, env=self._env(), capture_output=True, text=True, timeout=timeout)
+        result = subprocess.run(
+            list(args), cwd=self.directory, env=self._env(), capture_output=True, text=True, timeout=timeout
+        )
         if result.returncode != 0:
             raise Unavailable(f"{' '.join(args[:2])} failed: {result.stderr[-2000:]}")
         return result.stdout
 
-    def start(self) -> "BugsinkServer":
+    def start(self) -> BugsinkServer:
         bin_dir = venv_bin()
         os.makedirs(self.directory, exist_ok=True)
         conf = os.path.join(self.directory, "bugsink_conf.py")
-        self._run(os.path.join(bin_dir, "bugsink-create-conf"), "--template=local", "--host", "127.0.0.1",
-                  "--port", str(self.port), "-o", conf)
+        self._run(
+            os.path.join(bin_dir, "bugsink-create-conf"),
+            "--template=local",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "-o",
+            conf,
+        )
         with open(conf, "a") as handle:
             handle.write(_OVERRIDES)
         self._run(os.path.join(bin_dir, "bugsink-manage"), "migrate", "-v0")
         out = self._run(os.path.join(bin_dir, "bugsink-manage"), "shell", "-c", _SETUP)
         setup = json.loads(next(line for line in out.splitlines() if line.startswith("FRAMECAP-SETUP "))[15:])
         self.dsn, self.project, self.token = setup["dsn"], setup["project"], setup["token"]
-        log = open(os.path.join(self.directory, "gunicorn.log"), "w")
+        log = open(os.path.join(self.directory, "gunicorn.log"), "w")  # noqa: SIM115 - the handle lives as long as the server process
         self.process = subprocess.Popen(
-            [os.path.join(bin_dir, "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers", "2",
-             "--no-control-socket", "--graceful-timeout", "2", "--timeout", "60", "bugsink.wsgi"],
-            cwd=self.directory, env=self._env(), stdout=log, stderr=subprocess.STDOUT)
+            [
+                os.path.join(bin_dir, "gunicorn"),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                "2",
+                "--no-control-socket",
+                "--graceful-timeout",
+                "2",
+                "--timeout",
+                "60",
+                "bugsink.wsgi",
+            ],
+            cwd=self.directory,
+            env=self._env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -129,11 +158,12 @@ class BugsinkServer:
         self.stop()
         raise Unavailable("Bugsink did not answer within 60 seconds")
 
-    def event(self, event_id: str) -> Optional[Dict[str, Any]]:
+    def event(self, event_id: str) -> dict[str, Any] | None:
         """The stored event, through Bugsink's API (None if it has no such event)."""
         request = urllib.request.Request(
             f"{self.base_url}/api/canonical/0/events/lookup/?project={self.project}&event_id={event_id}",
-            headers={"Authorization": f"Bearer {self.token}"})
+            headers={"Authorization": f"Bearer {self.token}"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 return json.load(response)

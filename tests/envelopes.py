@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import gzip
 import json
-from typing import Any, Dict, List, Tuple
+from typing import Any
 
 
-def parse_envelope(body: bytes, encoding: str = "") -> Tuple[Dict[str, Any], List[Tuple[Dict[str, Any], bytes]]]:
+def parse_envelope(body: bytes, encoding: str = "") -> tuple[dict[str, Any], list[tuple[dict[str, Any], bytes]]]:
     """``(envelope header, [(item header, payload), ...])``; raises ValueError on anything malformed."""
     if encoding == "gzip":
         body = gzip.decompress(body)
@@ -30,7 +30,7 @@ def parse_envelope(body: bytes, encoding: str = "") -> Tuple[Dict[str, Any], Lis
     return header, items
 
 
-def event_of(body: bytes, encoding: str = "gzip") -> Dict[str, Any]:
+def event_of(body: bytes, encoding: str = "gzip") -> dict[str, Any]:
     """The one event an envelope carries, checked for shape."""
     header, items = parse_envelope(body, encoding)
     assert len(items) == 1 and items[0][0]["type"] == "event"

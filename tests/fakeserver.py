@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable
 
 from envelopes import event_of
 
-Reply = Tuple[int, Dict[str, str]]
+Reply = tuple[int, dict[str, str]]
 
 
 class FakeSentry:
@@ -17,10 +17,10 @@ class FakeSentry:
     ``hang`` (an Event) makes requests wait until it is set (at most ``hang_limit`` seconds).
     """
 
-    def __init__(self, reply: Optional[Callable[[int], Reply]] = None, port: int = 0) -> None:
+    def __init__(self, reply: Callable[[int], Reply] | None = None, port: int = 0) -> None:
         self.reply = reply or (lambda n: (200, {}))
-        self.requests: List[Dict[str, Any]] = []
-        self.events: List[Dict[str, Any]] = []
+        self.requests: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []
         self.hang = threading.Event()
         self.hang.set()
         self.hang_limit = 30.0
@@ -59,7 +59,7 @@ class FakeSentry:
     def dsn(self, key: str = "publickey", project: str = "7") -> str:
         return f"http://{key}@127.0.0.1:{self.port}/{project}"
 
-    def event_ids(self) -> List[str]:
+    def event_ids(self) -> list[str]:
         with self._lock:
             return [e["event_id"] for e in self.events]
 

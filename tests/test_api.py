@@ -10,9 +10,21 @@ from conftest import ROOT, read_store
 
 def test_public_names_are_pinned_and_sorted():
     assert framecap.__all__ == sorted(framecap.__all__)
-    assert framecap.__all__ == ["Client", "ConfigError", "MemoryTransport", "__version__", "add_breadcrumb",
-                                "capture_exception", "flush", "init", "install_hooks", "set_extra", "set_tag", "set_user",
-                                "uninstall_hooks"]
+    assert framecap.__all__ == [
+        "Client",
+        "ConfigError",
+        "MemoryTransport",
+        "__version__",
+        "add_breadcrumb",
+        "capture_exception",
+        "flush",
+        "init",
+        "install_hooks",
+        "set_extra",
+        "set_tag",
+        "set_user",
+        "uninstall_hooks",
+    ]
     for name in framecap.__all__:
         assert getattr(framecap, name) is not None
 
@@ -67,13 +79,21 @@ def test_captures_from_many_threads(memory):
 def test_demo_command_captures_into_the_inbox(store, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("FRAMECAP_")}
     env.update(FRAMECAP_STORE=store, PYTHONPATH=ROOT)
-    result = subprocess.run([sys.executable, "-m", "framecap", "demo"], env=env, cwd=str(tmp_path),
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "framecap", "demo"],
+        env=env,
+        cwd=str(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "ZeroDivisionError: division by zero" in result.stderr and "framecap show last" in result.stderr
     (event,) = read_store(store)
     frames = event["exception"]["values"][-1]["stacktrace"]["frames"]
     assert frames[-1]["function"] == "Account.ratio" and frames[-1]["in_app"] is True
     assert frames[-1]["vars"]["idx"] == "0"
-    shown = subprocess.run([sys.executable, "-m", "framecap", "show", "last"], env=env, capture_output=True, text=True, timeout=60)
+    shown = subprocess.run(
+        [sys.executable, "-m", "framecap", "show", "last"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert "return self.scores[idx] / (self.scores[1] - 1)" in shown.stdout

@@ -3,11 +3,11 @@
 import os
 
 import pytest
+from bugsink_server import BugsinkServer, Unavailable
+from helpers import load_module
 
 import framecap
-from bugsink_server import BugsinkServer, Unavailable
 from conftest import assert_schema_valid
-from helpers import load_module
 
 
 @pytest.fixture(scope="module")
@@ -30,9 +30,17 @@ def test_events_are_stored_as_sent(bugsink, tmp_path):
         sent.append(event)
         return event
 
-    framecap.init(dsn=bugsink.dsn, state_dir=str(tmp_path), install_hooks=False, release="1.2.3",
-                  environment="ci", before_send=keep)
-    module = load_module(tmp_path, """
+    framecap.init(
+        dsn=bugsink.dsn,
+        state_dir=str(tmp_path),
+        install_hooks=False,
+        release="1.2.3",
+        environment="ci",
+        before_send=keep,
+    )
+    module = load_module(
+        tmp_path,
+        """
         class Account:
             def __init__(self):
                 self.scores = [3, 1]
@@ -45,7 +53,9 @@ def test_events_are_stored_as_sent(bugsink, tmp_path):
                 return Account().ratio(0)
             except ZeroDivisionError as error:
                 raise ValueError("report failed") from error
-    """, "bugsink_sample")
+    """,
+        "bugsink_sample",
+    )
     framecap.set_tag("tenant", "acme")
     try:
         module.report()
@@ -62,7 +72,10 @@ def test_events_are_stored_as_sent(bugsink, tmp_path):
     assert values[0]["mechanism"]["source"] == "__cause__" and values[1]["mechanism"]["exception_id"] == 0
     frame = values[0]["stacktrace"]["frames"][-1]
     assert (frame["function"], frame["lineno"], frame["context_line"].strip()) == (
-        "Account.ratio", 6, "return self.scores[idx] / (self.scores[1] - 1)")
+        "Account.ratio",
+        6,
+        "return self.scores[idx] / (self.scores[1] - 1)",
+    )
     assert frame["vars"]["self.scores[1] - 1"] == "0" and frame["vars"]["idx"] == "0"
     assert data["tags"] == {"tenant": "acme"} or ["tenant", "acme"] in data["tags"]
 

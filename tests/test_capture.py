@@ -1,9 +1,9 @@
 import sys
 
 import pytest
+from helpers import frames_of, load_module
 
 import framecap
-from helpers import frames_of, load_module
 
 SAMPLE = """
 class Account:
@@ -40,27 +40,59 @@ def test_whole_frames_with_exact_lines(memory, tmp_path, monkeypatch):
     assert value["type"] == "ZeroDivisionError" and value["value"] == "division by zero"
     assert value["mechanism"] == {"type": "generic", "handled": True} and "module" not in value
     frames = frames_of(event)
-    assert [f["function"] for f in frames] == ["test_whole_frames_with_exact_lines", "outer", "outer.<locals>.inner", "Account.ratio"]
+    assert [f["function"] for f in frames] == [
+        "test_whole_frames_with_exact_lines",
+        "outer",
+        "outer.<locals>.inner",
+        "Account.ratio",
+    ]
     path = str(tmp_path / "acct_mod.py")
     expected = [
-        {"filename": "acct_mod.py", "abs_path": path, "module": "acct_mod", "function": "outer", "lineno": 15,
-         "in_app": True,
-         "pre_context": ['        account = Account("ada", [3, 1, 4])', "        return account.ratio(n)"],
-         "context_line": "    return inner(0)", "post_context": [],
-         "vars": {"inner": frames[1]["vars"]["inner"]}},
-        {"filename": "acct_mod.py", "abs_path": path, "module": "acct_mod", "function": "outer.<locals>.inner", "lineno": 14,
-         "in_app": True,
-         "pre_context": ["    def inner(n):", '        account = Account("ada", [3, 1, 4])'],
-         "context_line": "        return account.ratio(n)", "post_context": ["    return inner(0)"],
-         "vars": {"n": "0", "account": frames[2]["vars"]["account"]}},
-        {"filename": "acct_mod.py", "abs_path": path, "module": "acct_mod", "function": "Account.ratio", "lineno": 8,
-         "in_app": True,
-         "pre_context": ["    def ratio(self, idx):", "        factor = 2"],
-         "context_line": "        return self.scores[idx] / (self.scores[1] - 1)", "post_context": ["", ""],
-         "vars": {"self": frames[3]["vars"]["self"], "idx": "0", "factor": "2",
-                  # pure expression values of the failing statement, nearest the failing node first
-                  "self.scores[idx]": "3", "self.scores[1] - 1": "0", "self.scores": ["3", "1", "4"],
-                  "self.scores[1]": "1"}},
+        {
+            "filename": "acct_mod.py",
+            "abs_path": path,
+            "module": "acct_mod",
+            "function": "outer",
+            "lineno": 15,
+            "in_app": True,
+            "pre_context": ['        account = Account("ada", [3, 1, 4])', "        return account.ratio(n)"],
+            "context_line": "    return inner(0)",
+            "post_context": [],
+            "vars": {"inner": frames[1]["vars"]["inner"]},
+        },
+        {
+            "filename": "acct_mod.py",
+            "abs_path": path,
+            "module": "acct_mod",
+            "function": "outer.<locals>.inner",
+            "lineno": 14,
+            "in_app": True,
+            "pre_context": ["    def inner(n):", '        account = Account("ada", [3, 1, 4])'],
+            "context_line": "        return account.ratio(n)",
+            "post_context": ["    return inner(0)"],
+            "vars": {"n": "0", "account": frames[2]["vars"]["account"]},
+        },
+        {
+            "filename": "acct_mod.py",
+            "abs_path": path,
+            "module": "acct_mod",
+            "function": "Account.ratio",
+            "lineno": 8,
+            "in_app": True,
+            "pre_context": ["    def ratio(self, idx):", "        factor = 2"],
+            "context_line": "        return self.scores[idx] / (self.scores[1] - 1)",
+            "post_context": ["", ""],
+            "vars": {
+                "self": frames[3]["vars"]["self"],
+                "idx": "0",
+                "factor": "2",
+                # pure expression values of the failing statement, nearest the failing node first
+                "self.scores[idx]": "3",
+                "self.scores[1] - 1": "0",
+                "self.scores": ["3", "1", "4"],
+                "self.scores[1]": "1",
+            },
+        },
     ]
     got = [{k: v for k, v in f.items() if k not in ("colno", "data")} for f in frames[1:]]
     assert got == expected
@@ -242,14 +274,19 @@ def test_running_frame_locals_cells_and_no_side_effects(memory):
     assert value == 42 and closure() == 0
     local_vars = frames_of(memory.events[-1])[-1]["vars"]
     assert local_vars["value"] == "41" and local_vars["counter"] == "0"
-    assert local_vars["closure"].startswith("<function test_running_frame_locals_cells_and_no_side_effects.<locals>.closure")
+    assert local_vars["closure"].startswith(
+        "<function test_running_frame_locals_cells_and_no_side_effects.<locals>.closure"
+    )
     assert "memory" in local_vars and list(local_vars).index("memory") == 0  # arguments first, in order
 
 
 def test_many_locals_keep_far_more_than_ten(memory):
     namespace = {}
     names = [f"v{i}" for i in range(80)]
-    exec("def many():\n" + "".join(f"    {n} = {i}\n" for i, n in enumerate(names)) + "    raise ValueError('many')\n", namespace)
+    exec(
+        "def many():\n" + "".join(f"    {n} = {i}\n" for i, n in enumerate(names)) + "    raise ValueError('many')\n",
+        namespace,
+    )
     try:
         namespace["many"]()
     except ValueError:

@@ -15,8 +15,16 @@ def values(memory):
 
 
 def summary(memory):
-    return [(v["type"], v["mechanism"].get("exception_id"), v["mechanism"].get("parent_id"), v["mechanism"].get("source"),
-             v["mechanism"].get("is_exception_group", False)) for v in values(memory)]
+    return [
+        (
+            v["type"],
+            v["mechanism"].get("exception_id"),
+            v["mechanism"].get("parent_id"),
+            v["mechanism"].get("source"),
+            v["mechanism"].get("is_exception_group", False),
+        )
+        for v in values(memory)
+    ]
 
 
 def test_cause_chain_root_first(memory):
@@ -28,7 +36,13 @@ def test_cause_chain_root_first(memory):
     except ValueError:
         framecap.capture_exception()
     assert summary(memory) == [("KeyError", 1, 0, "__cause__", False), ("ValueError", 0, None, None, False)]
-    assert values(memory)[0]["mechanism"] == {"type": "chained", "handled": True, "exception_id": 1, "parent_id": 0, "source": "__cause__"}
+    assert values(memory)[0]["mechanism"] == {
+        "type": "chained",
+        "handled": True,
+        "exception_id": 1,
+        "parent_id": 0,
+        "source": "__cause__",
+    }
     assert values(memory)[-1]["mechanism"] == {"type": "generic", "handled": True, "exception_id": 0}
     assert values(memory)[0]["stacktrace"]["frames"][-1]["context_line"].strip() == '{}["missing"]'
 

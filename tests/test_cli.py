@@ -27,8 +27,14 @@ def cli(tmp_path, store):
     def run(*args, timeout=60):
         env = {k: v for k, v in os.environ.items() if not k.startswith("FRAMECAP_")}
         env.update(FRAMECAP_STORE=store, PYTHONPATH=ROOT)
-        return subprocess.run([sys.executable, "-m", "framecap", *args], cwd=str(tmp_path), env=env,
-                              capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(
+            [sys.executable, "-m", "framecap", *args],
+            cwd=str(tmp_path),
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
     (tmp_path / "crash.py").write_text(textwrap.dedent(CRASH))
     (tmp_path / "crashpkg").mkdir()
@@ -50,11 +56,18 @@ def test_run_script_round_trip(cli, store):
     assert [(f["function"], f["lineno"], f["in_app"]) for f in frames] == [("<module>", 9, True), ("divide", 5, True)]
     listing = cli("list")
     assert listing.returncode == 0
-    assert listing.stdout.startswith(event["event_id"][:12]) and "ZeroDivisionError: division by zero  (crash.py:5 in divide)" in listing.stdout
+    assert (
+        listing.stdout.startswith(event["event_id"][:12])
+        and "ZeroDivisionError: division by zero  (crash.py:5 in divide)" in listing.stdout
+    )
     shown = cli("show", "last")
     assert shown.returncode == 0
     assert '  File "' in shown.stdout and "  >  5       return a / b" in shown.stdout.replace("  > 5", "  >  5")
-    assert "a = 1" in shown.stdout and "b = 0" in shown.stdout and shown.stdout.rstrip().endswith("ZeroDivisionError: division by zero")
+    assert (
+        "a = 1" in shown.stdout
+        and "b = 0" in shown.stdout
+        and shown.stdout.rstrip().endswith("ZeroDivisionError: division by zero")
+    )
     as_json = cli("show", event["event_id"][:8], "--json")
     assert json.loads(as_json.stdout) == event
 
@@ -102,8 +115,14 @@ def test_ambiguous_prefix(cli, store):
 def test_bad_environment_is_a_clear_error(cli, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("FRAMECAP_")}
     env.update(FRAMECAP_CONTEXT_LINES="lots", PYTHONPATH=ROOT)
-    result = subprocess.run([sys.executable, "-m", "framecap", "run", "crash.py"], cwd=str(tmp_path), env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "framecap", "run", "crash.py"],
+        cwd=str(tmp_path),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2 and "FRAMECAP_CONTEXT_LINES" in result.stderr and "'lots'" in result.stderr
 
 

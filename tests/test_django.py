@@ -78,7 +78,12 @@ def test_view_error_captured_with_request_and_user_only_with_pii(memory, pii):
     frame = value["stacktrace"]["frames"][-1]
     assert frame["function"] == "report" and frame["vars"]['rows[0]["count"]'] == "0"
     if pii:
-        assert event["user"] == {"id": "42", "username": "grace", "email": "grace@example.com", "ip_address": "127.0.0.1"}
+        assert event["user"] == {
+            "id": "42",
+            "username": "grace",
+            "email": "grace@example.com",
+            "ip_address": "127.0.0.1",
+        }
         assert event["request"]["headers"]["Authorization"] == "[Filtered]"
     else:
         assert "user" not in event and "headers" not in event["request"]

@@ -8,10 +8,10 @@ import os
 import sys
 
 import pytest
+from helpers import capture_call, frames_of, load_module
 
 import framecap
 from framecap.cli import render_event
-from helpers import capture_call, frames_of, load_module
 
 
 def last_frame(memory, fn, *args):
@@ -19,7 +19,9 @@ def last_frame(memory, fn, *args):
 
 
 def test_the_issue_example(memory, tmp_path):
-    module = load_module(tmp_path, """
+    module = load_module(
+        tmp_path,
+        """
         class User:
             def __init__(self):
                 self.scores = [1, 1]
@@ -27,7 +29,9 @@ def test_the_issue_example(memory, tmp_path):
 
         def ratio(user, idx):
             return user.scores[idx] / (user.scores[1] - 1)
-    """, "issue_example")
+    """,
+        "issue_example",
+    )
     frame = last_frame(memory, module.ratio, module.User(), 0)
     expressions = {k: v for k, v in frame["vars"].items() if k not in ("user", "idx")}
     assert list(expressions) == ["user.scores[idx]", "user.scores[1] - 1", "user.scores", "user.scores[1]"]
@@ -35,15 +39,17 @@ def test_the_issue_example(memory, tmp_path):
     assert (frame["lineno"], frame["colno"], frame["data"]) == (7, 12, {"end_lineno": 7, "end_colno": 51})
     shown = render_event(memory.events[-1])
     line = "    return user.scores[idx] / (user.scores[1] - 1)"
-    marker = [l for l in shown.splitlines() if set(l.strip()) == {"^"}][-1]
-    text_line = next(l for l in shown.splitlines() if l.endswith(line))
+    marker = [ln for ln in shown.splitlines() if set(ln.strip()) == {"^"}][-1]
+    text_line = next(ln for ln in shown.splitlines() if ln.endswith(line))
     offset = len(text_line) - len(line)
     assert marker[offset:].rstrip() == " " * 11 + "^" * 39
     assert "      user.scores[1] - 1 = 0" in shown and "      user.scores = [1, 1]" in shown
 
 
 def test_a_frame_that_handled_the_exception_points_at_the_raise(memory, tmp_path):
-    module = load_module(tmp_path, """
+    module = load_module(
+        tmp_path,
+        """
         def risky(data):
             try:
                 return data["key"] + 1
@@ -51,7 +57,9 @@ def test_a_frame_that_handled_the_exception_points_at_the_raise(memory, tmp_path
                 caught = error
             data["key"] = 1
             return caught
-    """, "handled_raise")
+    """,
+        "handled_raise",
+    )
     error = module.risky({"other": 2})
     framecap.capture_exception(error)
     frame = frames_of(memory.events[-1])[-1]
@@ -60,21 +68,29 @@ def test_a_frame_that_handled_the_exception_points_at_the_raise(memory, tmp_path
 
 
 def test_columns_count_characters_not_bytes(memory, tmp_path):
-    module = load_module(tmp_path, """
+    module = load_module(
+        tmp_path,
+        """
         def uni(values):
             s = "héllo wörld"; return s + values["ключ"]
-    """, "unicode_cols")
+    """,
+        "unicode_cols",
+    )
     frame = last_frame(memory, module.uni, {})
     line = frame["context_line"]
     start = frame["colno"] - 1
-    assert line[start:frame["data"]["end_colno"] - 1] == 'values["ключ"]'
+    assert line[start : frame["data"]["end_colno"] - 1] == 'values["ключ"]'
 
 
 def test_switches_and_caps(memory, tmp_path, monkeypatch):
-    module = load_module(tmp_path, """
+    module = load_module(
+        tmp_path,
+        """
         def many(a):
             return a.x + a.y + a.z + a.w + a.v[0] + a.v[1] + a.v[2] + a.q
-    """, "many_exprs")
+    """,
+        "many_exprs",
+    )
 
     class A:
         x = y = z = w = 1
@@ -95,10 +111,14 @@ def test_switches_and_caps(memory, tmp_path, monkeypatch):
 
 
 def test_expression_names_are_scrubbed(memory, tmp_path):
-    module = load_module(tmp_path, """
+    module = load_module(
+        tmp_path,
+        """
         def login(user):
             return user.password + user.name + len(user.api_keys)
-    """, "scrub_exprs")
+    """,
+        "scrub_exprs",
+    )
 
     class U:
         password = "hunter2hunter2"
@@ -112,10 +132,14 @@ def test_expression_names_are_scrubbed(memory, tmp_path):
 
 
 def test_properties_and_getattr_never_run(memory, tmp_path):
-    module = load_module(tmp_path, """
+    module = load_module(
+        tmp_path,
+        """
         def use(obj):
             return obj.prop + obj.dynamic + obj.plain[5]
-    """, "no_side_effects")
+    """,
+        "no_side_effects",
+    )
     ran = []
 
     class Obj:
@@ -141,12 +165,16 @@ def test_properties_and_getattr_never_run(memory, tmp_path):
 
 def test_frames_limit_prefers_in_app_nearest_the_error(memory, tmp_path):
     framecap.init(transport=memory, install_hooks=False, max_expression_frames=2, project_root=str(tmp_path))
-    module = load_module(tmp_path, """
+    module = load_module(
+        tmp_path,
+        """
         def level(n, box):
             if n == 0:
                 return box["k"][n]
             return level(n - 1, box) + box["k"][0]
-    """, "limits")
+    """,
+        "limits",
+    )
     event = capture_call(memory, module.level, 4, {"k": []})
     frames = frames_of(event)
     with_values = [i for i, f in enumerate(frames) if any(k.startswith("box[") for k in f.get("vars", {}))]
@@ -183,7 +211,9 @@ def test_a_failing_library_costs_only_that_frames_enrichment(memory, tmp_path, m
 
 
 def test_odd_code(memory, tmp_path):
-    module = load_module(tmp_path, '''
+    module = load_module(
+        tmp_path,
+        """
         import functools
 
         def deco(fn):
@@ -211,7 +241,9 @@ def test_odd_code(memory, tmp_path):
             return (d["a"] +
                     d["b"] +
                     d["nope"])
-    ''', "odd_code")
+    """,
+        "odd_code",
+    )
 
     class O:
         items = [1]

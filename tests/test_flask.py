@@ -41,8 +41,9 @@ def test_unhandled_view_error_is_one_event_with_its_request(memory, pii):
     framecap.init(transport=memory, install_hooks=False, send_default_pii=pii)
     client = make_app().test_client()
     client.post("/login")
-    response = client.post("/order?ref=mail", json={"quantity": 3, "per_box": 0, "password": "pw-1"},
-                           headers={"User-Agent": "tests"})
+    response = client.post(
+        "/order?ref=mail", json={"quantity": 3, "per_box": 0, "password": "pw-1"}, headers={"User-Agent": "tests"}
+    )
     assert response.status_code == 500
     (event,) = memory.events  # Flask's own error log went through the logging integration: same exception, one event
     value = event["exception"]["values"][-1]
@@ -56,4 +57,4 @@ def test_unhandled_view_error_is_one_event_with_its_request(memory, pii):
     else:
         assert "user" not in event and "headers" not in event["request"] and "cookies" not in event["request"]
     frame = value["stacktrace"]["frames"][-1]
-    assert frame["function"] == "make_app.<locals>.order" and frame['vars']['payload["per_box"]'] == "0"
+    assert frame["function"] == "make_app.<locals>.order" and frame["vars"]['payload["per_box"]'] == "0"

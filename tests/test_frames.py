@@ -3,9 +3,10 @@ import os
 import sys
 import zipfile
 
+from helpers import capture_call, frames_of, load_module
+
 import framecap
 from framecap.frames import InAppRules
-from helpers import capture_call, frames_of, load_module
 
 
 def test_exec_code_never_shows_another_files_lines(memory, tmp_path):
@@ -34,7 +35,9 @@ def test_registered_linecache_entries_are_used(memory):
 
 
 def test_form_feed_and_other_splitlines_breaks_keep_line_numbers(memory, tmp_path):
-    module = load_module(tmp_path, "a = '\x0c'\n\x0c\nb = '\x1c\u2028'\ndef boom():\n    raise ValueError('ff')\n", "ffmod")
+    module = load_module(
+        tmp_path, "a = '\x0c'\n\x0c\nb = '\x1c\u2028'\ndef boom():\n    raise ValueError('ff')\n", "ffmod"
+    )
     frame = frames_of(capture_call(memory, module.boom))[-1]
     assert frame["lineno"] == 5 and frame["context_line"] == "    raise ValueError('ff')"
     assert frame["pre_context"][-1] == "def boom():"
@@ -97,6 +100,7 @@ def test_module_frame_shows_only_names_the_statement_uses(run_python, store):
     """)
     assert "ZeroDivisionError" in result.stderr
     from conftest import read_store
+
     frame = frames_of(read_store(store)[-1])[-1]
     assert frame["function"] == "<module>" and frame["lineno"] == 7  # the snippet starts with a blank line
     assert frame["vars"] == {"divisor": "0", "numbers": ["1", "2"], "sum(numbers)": "3"}
@@ -125,6 +129,7 @@ def test_default_recursion_event_is_bounded(memory):
     frames = frames_of(event)
     assert len(frames) == 250
     from framecap.event import encoded_size
+
     assert encoded_size(event) < 1_000_000
     assert all("vars" in f for f in frames)
 
@@ -140,6 +145,7 @@ def test_event_size_limit_drops_far_frames_first(memory):
 
     event = capture_call(memory, level, 10)
     from framecap.event import encoded_size
+
     assert encoded_size(event) <= 40_000
     frames = frames_of(event)
     assert frames[-1]["vars"]["payload"], "the frame nearest the error keeps its variables"

@@ -3,11 +3,11 @@
 import sys
 
 import pytest
+from helpers import frames_of
 
 import framecap
-from framecap import hooks
 from conftest import read_store
-from helpers import frames_of
+from framecap import hooks
 
 
 def test_excepthook_captures_then_prints_the_usual_traceback(run_python, store):
@@ -27,7 +27,12 @@ def test_excepthook_captures_then_prints_the_usual_traceback(run_python, store):
     value = event["exception"]["values"][-1]
     assert value["mechanism"] == {"type": "excepthook", "handled": False}
     frame = frames_of(event)[-1]
-    assert (frame["function"], frame["lineno"], frame["context_line"], frame["vars"]) == ("fail", 6, "    return 10 / divisor", {"divisor": "0"})
+    assert (frame["function"], frame["lineno"], frame["context_line"], frame["vars"]) == (
+        "fail",
+        6,
+        "    return 10 / divisor",
+        {"divisor": "0"},
+    )
 
 
 def test_previous_hook_is_chained_and_traceback_survives_capture_failure(run_python, store):

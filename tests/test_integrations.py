@@ -1,7 +1,5 @@
 """logging, asyncio, de-duplication, and the testing helpers."""
 
-import asyncio
-import gc
 import logging
 import os
 import subprocess
@@ -35,8 +33,11 @@ def test_logged_exceptions_become_events_and_records_breadcrumbs(memory):
     assert first["logentry"] == {"formatted": "checkout failed for c-1", "message": "checkout failed for %s"}
     assert first["logger"] == "shop.checkout" and first["level"] == "error"
     crumbs = [(c["level"], c["category"], c["message"]) for c in second["breadcrumbs"]["values"]]
-    assert crumbs == [("info", "shop.checkout", "cart c-1 has 3 items"), ("warning", "shop.checkout", "slow payment provider"),
-                      ("error", "shop.checkout", "no exception info: a breadcrumb, not an event")]
+    assert crumbs == [
+        ("info", "shop.checkout", "cart c-1 has 3 items"),
+        ("warning", "shop.checkout", "slow payment provider"),
+        ("error", "shop.checkout", "no exception info: a breadcrumb, not an event"),
+    ]
 
 
 def test_logging_levels_from_the_environment_and_framecaps_own_records(memory, monkeypatch):
@@ -112,6 +113,7 @@ def test_asyncio_unretrieved_task_and_failing_callback_for_loops_before_and_afte
     """)
     assert result.returncode == 0, result.stderr
     from conftest import read_store
+
     events = read_store(store)
     kinds = sorted(e["exception"]["values"][-1]["type"] for e in events)
     assert kinds == ["IndexError", "LookupError", "ZeroDivisionError"]
@@ -140,7 +142,8 @@ def test_capture_events_without_a_client():
 
 
 def test_pytest_fixture_through_the_plugin_entry_point(tmp_path):
-    (tmp_path / "test_user_code.py").write_text(textwrap.dedent("""
+    (tmp_path / "test_user_code.py").write_text(
+        textwrap.dedent("""
         import framecap
 
         def test_it(framecap_events):
@@ -149,9 +152,16 @@ def test_pytest_fixture_through_the_plugin_entry_point(tmp_path):
             except ValueError:
                 framecap.capture_exception()
             assert framecap_events[0]["exception"]["values"][-1]["value"] == "from the user's test"
-    """))
+    """)
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("FRAMECAP_")}
     env["PYTHONPATH"] = ROOT
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
-                            cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=str(tmp_path),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert "1 passed" in result.stdout, result.stdout + result.stderr

@@ -32,17 +32,39 @@ class Secrets:
     def __init__(self):
         token = lambda prefix: prefix + secrets.token_hex(6)  # noqa: E731
         self.by_kind = {
-            "nested_password": token("np"), "apikey_camel": token("ak"), "session_dash": token("sd"),
-            "client_secret": token("cs"), "dotted": token("dt"), "masked": token("ms"), "bytes_kv": token("bk"),
-            "tuple_cred": token("tc"), "url_password": token("up"), "aws": "AKIA" + _alnum(16).upper(),
-            "jwt": "eyJ" + _alnum(20) + ".eyJ" + _alnum(24) + "." + _alnum(20), "pem": _alnum(40),
-            "card": _card(), "github": "ghp_" + _alnum(36), "slack": "xoxb-" + _alnum(24),
-            "stripe": "sk_live_" + _alnum(24), "sql_literal": token("sl"), "sql_param": token("sp"),
-            "log_kv": token("lk"), "exc_url": token("eu"), "exc_bearer": _alnum(24), "authz": _alnum(24),
-            "xapikey": token("xk"), "cookie_session": token("cks"), "cookie_csrf": token("ckc"),
-            "query_key": token("qk"), "json_password": token("jp"), "json_token": token("jt"),
-            "form_password": token("fp"), "multipart_token": token("mt"), "file_content": token("fc"),
-            "raw_query_bytes": token("rq"), "header_auth_token": token("xat"),
+            "nested_password": token("np"),
+            "apikey_camel": token("ak"),
+            "session_dash": token("sd"),
+            "client_secret": token("cs"),
+            "dotted": token("dt"),
+            "masked": token("ms"),
+            "bytes_kv": token("bk"),
+            "tuple_cred": token("tc"),
+            "url_password": token("up"),
+            "aws": "AKIA" + _alnum(16).upper(),
+            "jwt": "eyJ" + _alnum(20) + ".eyJ" + _alnum(24) + "." + _alnum(20),
+            "pem": _alnum(40),
+            "card": _card(),
+            "github": "ghp_" + _alnum(36),
+            "slack": "xoxb-" + _alnum(24),
+            "stripe": "sk_live_" + _alnum(24),
+            "sql_literal": token("sl"),
+            "sql_param": token("sp"),
+            "log_kv": token("lk"),
+            "exc_url": token("eu"),
+            "exc_bearer": _alnum(24),
+            "authz": _alnum(24),
+            "xapikey": token("xk"),
+            "cookie_session": token("cks"),
+            "cookie_csrf": token("ckc"),
+            "query_key": token("qk"),
+            "json_password": token("jp"),
+            "json_token": token("jt"),
+            "form_password": token("fp"),
+            "multipart_token": token("mt"),
+            "file_content": token("fc"),
+            "raw_query_bytes": token("rq"),
+            "header_auth_token": token("xat"),
         }
         self.client_ip = "198.51.100.23"
 
@@ -66,8 +88,13 @@ def make_app(S):
     def work():
         k = S  # S["kind"] fetches one secret; the view never holds the whole set
         flask.request.get_data()  # the body is read (JSON, form or multipart)
-        config = {"db": {"password": k["nested_password"], "host": "db1"}, "apiKey": k["apikey_camel"],
-                  "Session-Id": k["session_dash"], "client_secret": k["client_secret"], "user.password": k["dotted"]}
+        config = {
+            "db": {"password": k["nested_password"], "host": "db1"},
+            "apiKey": k["apikey_camel"],
+            "Session-Id": k["session_dash"],
+            "client_secret": k["client_secret"],
+            "user.password": k["dotted"],
+        }
         masked = MaskedStr(k["masked"])
         raw_query = b"page=2&api_key=" + k["raw_query_bytes"].encode()
         as_bytes = b"password=" + k["bytes_kv"].encode()
@@ -87,8 +114,9 @@ def make_app(S):
 
     @app.errorhandler(ZeroDivisionError)
     def wrap(error):
-        raise RuntimeError("cannot reach postgres://app:" + S["exc_url"] + "@db.internal/app with Bearer "
-                           + S["exc_bearer"]) from error
+        raise RuntimeError(
+            "cannot reach postgres://app:" + S["exc_url"] + "@db.internal/app with Bearer " + S["exc_bearer"]
+        ) from error
 
     app.wsgi_app = FramecapWSGIMiddleware(app.wsgi_app)
     return app
@@ -100,14 +128,24 @@ def send_all(app, S):
     client.set_cookie("sessionid", k["cookie_session"])
     client.set_cookie("csrftoken", k["cookie_csrf"])
     client.set_cookie("theme", "dark")
-    headers = {"Authorization": "Bearer " + k["authz"], "X-Api-Key": k["xapikey"], "X-Auth-Token": k["header_auth_token"],
-               "X-Forwarded-For": S.client_ip, "User-Agent": "leak-test/1.0"}
+    headers = {
+        "Authorization": "Bearer " + k["authz"],
+        "X-Api-Key": k["xapikey"],
+        "X-Auth-Token": k["header_auth_token"],
+        "X-Forwarded-For": S.client_ip,
+        "User-Agent": "leak-test/1.0",
+    }
     query = "?page=2&api_key=" + k["query_key"]
     bodies = [
         {"json": {"password": k["json_password"], "nested": {"apiToken": k["json_token"]}, "note": "ok"}},
         {"data": {"password": k["form_password"], "note": "ok"}},
-        {"data": {"token": k["multipart_token"], "upload": (__import__("io").BytesIO(k["file_content"].encode()), "f.txt")},
-         "content_type": "multipart/form-data"},
+        {
+            "data": {
+                "token": k["multipart_token"],
+                "upload": (__import__("io").BytesIO(k["file_content"].encode()), "f.txt"),
+            },
+            "content_type": "multipart/form-data",
+        },
     ]
     for body in bodies:
         with pytest.raises(RuntimeError):
@@ -125,7 +163,9 @@ def test_no_secret_anywhere_in_any_event(memory, pii):
         leaked = {kind: value for kind, value in S.by_kind.items() if value in encoded}
         assert leaked == {}, f"leaked with send_default_pii={pii}: {sorted(leaked)}"
         assert "MaskedStr('***')" in encoded
-        assert relay_scrub_leftovers(event, ip_addresses=not pii) == {}, "Sentry's server-side scrubbing found more to filter"
+        assert relay_scrub_leftovers(event, ip_addresses=not pii) == {}, (
+            "Sentry's server-side scrubbing found more to filter"
+        )
         request = event["request"]
         assert request["query_string"] == "page=2&api_key=[Filtered]"
         assert event["user"]["id"] == 42 and event["user"]["username"] == "ada"
@@ -156,7 +196,12 @@ def test_include_local_variables_off_sends_no_locals(memory):
     framecap.init(transport=memory, install_hooks=False, include_local_variables=False)
     S = Secrets()
     send_all(make_app(S), S)
-    assert all("vars" not in f for e in memory.events for v in e["exception"]["values"] for f in v.get("stacktrace", {}).get("frames", []))
+    assert all(
+        "vars" not in f
+        for e in memory.events
+        for v in e["exception"]["values"]
+        for f in v.get("stacktrace", {}).get("frames", [])
+    )
 
 
 def test_privacy_options_from_the_environment(monkeypatch, memory):
@@ -168,7 +213,12 @@ def test_privacy_options_from_the_environment(monkeypatch, memory):
     client = framecap.init(transport=memory, install_hooks=False)
     o = client.options
     assert (o.denylist, o.allowlist, o.send_default_pii, o.max_request_body_size, o.trusted_proxies) == (
-        ("pin", "customerEmail"), ("csrftoken",), True, "small", ("10.0.0.0/8",))
+        ("pin", "customerEmail"),
+        ("csrftoken",),
+        True,
+        "small",
+        ("10.0.0.0/8",),
+    )
 
     def fail():
         card_pin = "1234"  # noqa: F841
@@ -206,6 +256,7 @@ def test_explicit_user_tags_extra_are_sent_as_set_but_scrubbed(memory):
 
 def test_scopes_are_per_thread(memory):
     import threading
+
     from framecap import scope
 
     barrier = threading.Barrier(4)

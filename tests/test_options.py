@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 
 import framecap
@@ -6,24 +8,60 @@ from framecap.options import OPTION_NAMES, Options, resolve_options
 
 def test_defaults_are_documented_values():
     o = resolve_options({}, {})
-    assert (o.include_source_context, o.include_local_variables, o.context_lines, o.max_value_length) == (True, True, 5, 1024)
-    assert (o.max_depth, o.max_breadth, o.max_frames, o.max_exceptions, o.max_event_bytes) == (5, 50, 250, 50, 1_000_000)
+    assert (o.include_source_context, o.include_local_variables, o.context_lines, o.max_value_length) == (
+        True,
+        True,
+        5,
+        1024,
+    )
+    assert (o.max_depth, o.max_breadth, o.max_frames, o.max_exceptions, o.max_event_bytes) == (
+        5,
+        50,
+        250,
+        50,
+        1_000_000,
+    )
     assert o.max_breadth > 10
     assert o.shutdown_timeout == 2.0 and o.install_hooks is True and o.debug is False
     assert o.in_app_include == () and o.before_send is None
 
 
-@pytest.mark.parametrize("raw,expected", [("1", True), ("TRUE", True), ("Yes", True), ("on", True),
-                                          ("0", False), ("false", False), ("NO", False), ("Off", False)])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("1", True),
+        ("TRUE", True),
+        ("Yes", True),
+        ("on", True),
+        ("0", False),
+        ("false", False),
+        ("NO", False),
+        ("Off", False),
+    ],
+)
 def test_env_booleans(raw, expected):
     assert resolve_options({}, {"FRAMECAP_INCLUDE_LOCAL_VARIABLES": raw}).include_local_variables is expected
 
 
 def test_env_numbers_lists_and_strings():
-    o = resolve_options({}, {"FRAMECAP_CONTEXT_LINES": " 3 ", "FRAMECAP_MAX_VALUE_LENGTH": "200",
-                             "FRAMECAP_IN_APP_INCLUDE": "myapp, other.pkg,", "FRAMECAP_STORE": "/tmp/x.db",
-                             "FRAMECAP_SHUTDOWN_TIMEOUT": "0.5", "FRAMECAP_RELEASE": "1.2.3"})
-    assert (o.context_lines, o.max_value_length, o.store, o.shutdown_timeout, o.release) == (3, 200, "/tmp/x.db", 0.5, "1.2.3")
+    o = resolve_options(
+        {},
+        {
+            "FRAMECAP_CONTEXT_LINES": " 3 ",
+            "FRAMECAP_MAX_VALUE_LENGTH": "200",
+            "FRAMECAP_IN_APP_INCLUDE": "myapp, other.pkg,",
+            "FRAMECAP_STORE": "/tmp/x.db",
+            "FRAMECAP_SHUTDOWN_TIMEOUT": "0.5",
+            "FRAMECAP_RELEASE": "1.2.3",
+        },
+    )
+    assert (o.context_lines, o.max_value_length, o.store, o.shutdown_timeout, o.release) == (
+        3,
+        200,
+        "/tmp/x.db",
+        0.5,
+        "1.2.3",
+    )
     assert o.in_app_include == ("myapp", "other.pkg")
 
 
@@ -37,16 +75,19 @@ def test_empty_environment_value_counts_as_unset():
     assert resolve_options({}, {"FRAMECAP_CONTEXT_LINES": ""}).context_lines == 5
 
 
-@pytest.mark.parametrize("kwargs,fragments", [
-    ({"context_lines": -1}, ["'context_lines'", "-1", "an integer from 0 to 100"]),
-    ({"context_lines": "3"}, ["'context_lines'", "'3'", "integer"]),
-    ({"include_local_variables": "yes"}, ["'include_local_variables'", "'yes'", "True or False"]),
-    ({"max_breadth": True}, ["'max_breadth'", "True"]),
-    ({"before_send": 3}, ["'before_send'", "3", "callable"]),
-    ({"transport": 42}, ["'transport'", "42", "send(event)"]),
-    ({"in_app_include": [1]}, ["'in_app_include'", "list of strings"]),
-    ({"shutdown_timeout": float("nan")}, ["'shutdown_timeout'", "nan"]),
-])
+@pytest.mark.parametrize(
+    "kwargs,fragments",
+    [
+        ({"context_lines": -1}, ["'context_lines'", "-1", "an integer from 0 to 100"]),
+        ({"context_lines": "3"}, ["'context_lines'", "'3'", "integer"]),
+        ({"include_local_variables": "yes"}, ["'include_local_variables'", "'yes'", "True or False"]),
+        ({"max_breadth": True}, ["'max_breadth'", "True"]),
+        ({"before_send": 3}, ["'before_send'", "3", "callable"]),
+        ({"transport": 42}, ["'transport'", "42", "send(event)"]),
+        ({"in_app_include": [1]}, ["'in_app_include'", "list of strings"]),
+        ({"shutdown_timeout": float("nan")}, ["'shutdown_timeout'", "nan"]),
+    ],
+)
 def test_bad_arguments_name_option_value_and_what_is_allowed(kwargs, fragments):
     with pytest.raises(framecap.ConfigError) as info:
         resolve_options(kwargs, {})
@@ -54,13 +95,29 @@ def test_bad_arguments_name_option_value_and_what_is_allowed(kwargs, fragments):
         assert fragment in str(info.value)
 
 
-@pytest.mark.parametrize("var,value,fragments", [
-    ("FRAMECAP_INCLUDE_LOCAL_VARIABLES", "maybe", ["'include_local_variables'", "FRAMECAP_INCLUDE_LOCAL_VARIABLES", "'maybe'", "1/0/true/false/yes/no/on/off"]),
-    ("FRAMECAP_CONTEXT_LINES", "five", ["'context_lines'", "FRAMECAP_CONTEXT_LINES", "'five'", "an integer from 0 to 100"]),
-    ("FRAMECAP_MAX_VALUE_LENGTH", "3", ["FRAMECAP_MAX_VALUE_LENGTH", "'3'", "from 16"]),
-    ("FRAMECAP_BEFORE_SEND", "mod.fn", ["FRAMECAP_BEFORE_SEND", "not settable from the environment"]),
-    ("FRAMECAP_TRANSPORT", "x", ["FRAMECAP_TRANSPORT", "not settable from the environment"]),
-])
+@pytest.mark.parametrize(
+    "var,value,fragments",
+    [
+        (
+            "FRAMECAP_INCLUDE_LOCAL_VARIABLES",
+            "maybe",
+            [
+                "'include_local_variables'",
+                "FRAMECAP_INCLUDE_LOCAL_VARIABLES",
+                "'maybe'",
+                "1/0/true/false/yes/no/on/off",
+            ],
+        ),
+        (
+            "FRAMECAP_CONTEXT_LINES",
+            "five",
+            ["'context_lines'", "FRAMECAP_CONTEXT_LINES", "'five'", "an integer from 0 to 100"],
+        ),
+        ("FRAMECAP_MAX_VALUE_LENGTH", "3", ["FRAMECAP_MAX_VALUE_LENGTH", "'3'", "from 16"]),
+        ("FRAMECAP_BEFORE_SEND", "mod.fn", ["FRAMECAP_BEFORE_SEND", "not settable from the environment"]),
+        ("FRAMECAP_TRANSPORT", "x", ["FRAMECAP_TRANSPORT", "not settable from the environment"]),
+    ],
+)
 def test_bad_environment_values_name_the_variable(var, value, fragments):
     with pytest.raises(framecap.ConfigError) as info:
         resolve_options({}, {var: value})
@@ -69,9 +126,13 @@ def test_bad_environment_values_name_the_variable(var, value, fragments):
 
 
 def test_unknown_names_are_errors_with_a_suggestion():
-    with pytest.raises(framecap.ConfigError, match="unknown option 'include_local_vars'; did you mean 'include_local_variables'"):
+    with pytest.raises(
+        framecap.ConfigError, match="unknown option 'include_local_vars'; did you mean 'include_local_variables'"
+    ):
         resolve_options({"include_local_vars": False}, {})
-    with pytest.raises(framecap.ConfigError, match="unknown environment variable FRAMECAP_CONTEXT_LINE; did you mean 'context_lines'"):
+    with pytest.raises(
+        framecap.ConfigError, match="unknown environment variable FRAMECAP_CONTEXT_LINE; did you mean 'context_lines'"
+    ):
         resolve_options({}, {"FRAMECAP_CONTEXT_LINE": "3"})
 
 
@@ -98,5 +159,5 @@ def test_every_option_has_an_environment_variable_or_says_why_not():
 
 def test_options_are_frozen():
     o = Options()
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         o.context_lines = 1  # type: ignore[misc]

@@ -2,18 +2,32 @@
 
 import json
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import framecap
 from framecap.options import resolve_options
 from framecap.serialize import Serializer
 
-leaves = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=300),
-                   st.binary(max_size=300), st.complex_numbers())
-values = st.recursive(leaves, lambda inner: st.one_of(
-    st.lists(inner, max_size=8), st.tuples(inner, inner), st.frozensets(st.integers(), max_size=5),
-    st.dictionaries(st.one_of(st.text(max_size=20), st.integers(), st.tuples(st.integers())), inner, max_size=8)),
-    max_leaves=60)
+leaves = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(max_size=300),
+    st.binary(max_size=300),
+    st.complex_numbers(),
+)
+values = st.recursive(
+    leaves,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=8),
+        st.tuples(inner, inner),
+        st.frozensets(st.integers(), max_size=5),
+        st.dictionaries(st.one_of(st.text(max_size=20), st.integers(), st.tuples(st.integers())), inner, max_size=8),
+    ),
+    max_leaves=60,
+)
 
 
 def strings_of(data):
@@ -31,7 +45,9 @@ def strings_of(data):
 @settings(max_examples=300, deadline=None)
 @given(values, st.integers(1, 4), st.integers(1, 6), st.integers(16, 64), st.booleans())
 def test_serializer_output_is_json_and_bounded(value, depth, breadth, length, repr_strings):
-    data, meta, used = Serializer(max_depth=depth, max_breadth=breadth, max_length=length, repr_strings=repr_strings).serialize(value)
+    data, meta, used = Serializer(
+        max_depth=depth, max_breadth=breadth, max_length=length, repr_strings=repr_strings
+    ).serialize(value)
     encoded = json.dumps({"data": data, "meta": meta})
     encoded.encode("utf-8")
     assert all(len(s) <= max(length, 256) for s in strings_of(data))
@@ -39,7 +55,7 @@ def test_serializer_output_is_json_and_bounded(value, depth, breadth, length, re
     def check(node, level):
         if isinstance(node, (list, dict)):
             assert len(node) <= breadth and level <= depth
-            for item in (node.values() if isinstance(node, dict) else node):
+            for item in node.values() if isinstance(node, dict) else node:
                 check(item, level + 1)
 
     check(data, 0)
@@ -51,6 +67,15 @@ def test_boolean_variables_either_parse_or_name_themselves(raw):
     try:
         got = resolve_options({}, {"FRAMECAP_DEBUG": raw}).debug
     except framecap.ConfigError as error:
-        assert "FRAMECAP_DEBUG" in str(error) and raw.strip().lower() not in {"1", "0", "true", "false", "yes", "no", "on", "off"}
+        assert "FRAMECAP_DEBUG" in str(error) and raw.strip().lower() not in {
+            "1",
+            "0",
+            "true",
+            "false",
+            "yes",
+            "no",
+            "on",
+            "off",
+        }
     else:
         assert got is (raw.strip().lower() in {"1", "true", "yes", "on"}) or raw == ""

@@ -1,7 +1,5 @@
 """The request layer: policy unit tests, and real frameworks through their test clients."""
 
-import io
-import json
 import threading
 import urllib.request
 from wsgiref.simple_server import WSGIRequestHandler, make_server
@@ -13,28 +11,54 @@ from framecap.integrations.asgi import FramecapASGIMiddleware
 from framecap.integrations.wsgi import FramecapWSGIMiddleware
 from framecap.request import RawRequest, client_ip, parse_body, request_data
 
-HEADERS = [("Host", "app.test"), ("User-Agent", "pytest"), ("Authorization", "Bearer tok-abcdefghij"),
-           ("Cookie", "sessionid=sess-123; theme=dark; csrftoken=csrf-456"), ("X-Forwarded-For", "198.51.100.7, 10.0.0.2"),
-           ("X-Api-Key", "key-789"), ("Content-Type", "application/json")]
+HEADERS = [
+    ("Host", "app.test"),
+    ("User-Agent", "pytest"),
+    ("Authorization", "Bearer tok-abcdefghij"),
+    ("Cookie", "sessionid=sess-123; theme=dark; csrftoken=csrf-456"),
+    ("X-Forwarded-For", "198.51.100.7, 10.0.0.2"),
+    ("X-Api-Key", "key-789"),
+    ("Content-Type", "application/json"),
+]
 
 
 def raw(body=b'{"a": 1}', complete=True, **kw):
-    return RawRequest(method="POST", url="http://app.test/items", query_string="page=2", headers=list(HEADERS),
-                      remote_addr="10.0.0.2", env={"SERVER_NAME": "app.test", "SERVER_PORT": "80"},
-                      body=body, body_size=len(body), body_complete=complete, **kw)
+    return RawRequest(
+        method="POST",
+        url="http://app.test/items",
+        query_string="page=2",
+        headers=list(HEADERS),
+        remote_addr="10.0.0.2",
+        env={"SERVER_NAME": "app.test", "SERVER_PORT": "80"},
+        body=body,
+        body_size=len(body),
+        body_complete=complete,
+        **kw,
+    )
 
 
 def test_default_policy_sends_no_headers_cookies_or_ip():
     request, ip, meta = request_data(raw(), send_default_pii=False, body_limit=10_000)
-    assert request == {"url": "http://app.test/items", "method": "POST", "query_string": "page=2", "data": {"a": 1},
-                       "env": {"SERVER_NAME": "app.test", "SERVER_PORT": "80"}}
+    assert request == {
+        "url": "http://app.test/items",
+        "method": "POST",
+        "query_string": "page=2",
+        "data": {"a": 1},
+        "env": {"SERVER_NAME": "app.test", "SERVER_PORT": "80"},
+    }
     assert ip is None and meta == {}
 
 
 def test_pii_policy_sends_headers_with_sensitive_ones_filtered():
     request, ip, meta = request_data(raw(), send_default_pii=True, body_limit=10_000)
-    assert request["headers"] == {"Host": "app.test", "User-Agent": "pytest", "Authorization": "[Filtered]",
-                                  "X-Forwarded-For": "[Filtered]", "X-Api-Key": "[Filtered]", "Content-Type": "application/json"}
+    assert request["headers"] == {
+        "Host": "app.test",
+        "User-Agent": "pytest",
+        "Authorization": "[Filtered]",
+        "X-Forwarded-For": "[Filtered]",
+        "X-Api-Key": "[Filtered]",
+        "Content-Type": "application/json",
+    }
     assert request["cookies"] == {"sessionid": "[Filtered]", "theme": "dark", "csrftoken": "[Filtered]"}
     assert ip == "10.0.0.2" and request["env"]["REMOTE_ADDR"] == "10.0.0.2"
     assert meta["cookies"]["sessionid"] == {"": {"rem": [["framecap:cookie", "s", 0, 10]]}}
@@ -43,13 +67,24 @@ def test_pii_policy_sends_headers_with_sensitive_ones_filtered():
 def test_forwarded_for_only_through_trusted_proxies():
     assert client_ip("10.0.0.2", "198.51.100.7, 10.0.0.3", None, []) == "10.0.0.2"
     assert client_ip("10.0.0.2", "198.51.100.7, 10.0.0.3", None, ["10.0.0.0/8"]) == "198.51.100.7"
-    assert client_ip("10.0.0.2", "6.6.6.6, 198.51.100.7", None, ["10.0.0.2"]) == "198.51.100.7"  # spoofed first hop ignored
+    assert (
+        client_ip("10.0.0.2", "6.6.6.6, 198.51.100.7", None, ["10.0.0.2"]) == "198.51.100.7"
+    )  # spoofed first hop ignored
     assert client_ip("203.0.113.1", "198.51.100.7", None, ["10.0.0.0/8"]) == "203.0.113.1"
     assert client_ip("10.0.0.2", None, "198.51.100.9", ["10.0.0.0/8"]) == "198.51.100.9"
 
 
-@pytest.mark.parametrize("limit,size,sent", [(0, 10, False), (1_000, 1_000, True), (1_000, 1_001, False),
-                                             (10_000, 10_000, True), (10_000, 10_001, False), (None, 50_000, True)])
+@pytest.mark.parametrize(
+    "limit,size,sent",
+    [
+        (0, 10, False),
+        (1_000, 1_000, True),
+        (1_000, 1_001, False),
+        (10_000, 10_000, True),
+        (10_000, 10_001, False),
+        (None, 50_000, True),
+    ],
+)
 def test_body_limits_judge_the_bytes_read(limit, size, sent):
     body = b'{"k": "' + b"v" * (size - 9) + b'"}'
     data, meta = parse_body(raw(body=body), limit)
@@ -72,18 +107,30 @@ def test_body_kinds():
     r.headers = [("Content-Type", "application/vnd.api+json")]
     assert parse_body(r, 10_000) == ({"a": 1}, None)
     boundary = "XyZ"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nhello\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"upload\"; filename=\"a.txt\"\r\n"
-            f"Content-Type: text/plain\r\n\r\nFILE-CONTENT\r\n--{boundary}--\r\n").encode()
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\nhello\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="upload"; filename="a.txt"\r\n'
+        f"Content-Type: text/plain\r\n\r\nFILE-CONTENT\r\n--{boundary}--\r\n"
+    ).encode()
     r = raw(body=body)
     r.headers = [("Content-Type", f"multipart/form-data; boundary={boundary}")]
-    assert parse_body(r, 10_000) == ({"title": "hello", "upload": ""}, {"upload": {"": {"rem": [["!raw", "x"]], "len": 12}}})
+    assert parse_body(r, 10_000) == (
+        {"title": "hello", "upload": ""},
+        {"upload": {"": {"rem": [["!raw", "x"]], "len": 12}}},
+    )
 
 
 def test_bad_body_size_option():
-    with pytest.raises(framecap.ConfigError, match="'max_request_body_size'.*'huge'.*'never' / 'small' / 'medium' / 'always'"):
+    with pytest.raises(
+        framecap.ConfigError, match="'max_request_body_size'.*'huge'.*'never' / 'small' / 'medium' / 'always'"
+    ):
         framecap.Client(transport=framecap.MemoryTransport(), max_request_body_size="huge")
-    assert framecap.Client(transport=framecap.MemoryTransport(), max_request_body_size="SMALL").options.max_request_body_size == "small"
+    assert (
+        framecap.Client(
+            transport=framecap.MemoryTransport(), max_request_body_size="SMALL"
+        ).options.max_request_body_size
+        == "small"
+    )
 
 
 # -- plain WSGI, over a real socket ------------------------------------------------------------
@@ -128,7 +175,9 @@ def post(url, body, headers):
 
 def test_plain_wsgi_unhandled_and_handled(wsgi_server, memory):
     headers = {"Content-Type": "application/json", "Cookie": "sessionid=s-1", "Authorization": "Basic dXNlcjpwdw=="}
-    status, body = post(wsgi_server + "/handled?page=2&api_key=q-secret", b'{"name": "ada", "password": "pw-1"}', headers)
+    status, body = post(
+        wsgi_server + "/handled?page=2&api_key=q-secret", b'{"name": "ada", "password": "pw-1"}', headers
+    )
     assert (status, body) == (200, b"read 35")
     status, _ = post(wsgi_server + "/fail", b'{"n": 1}', headers)
     assert status == 500
@@ -255,7 +304,9 @@ def test_requests_in_parallel_keep_their_own_scope(memory):
         async def send(message):
             pass
 
-        await middleware({"type": "http", "method": "GET", "path": path, "headers": [], "query_string": b""}, receive, send)
+        await middleware(
+            {"type": "http", "method": "GET", "path": path, "headers": [], "query_string": b""}, receive, send
+        )
 
     async def main():
         await asyncio.gather(*(one(f"/p{i}") for i in range(5)))

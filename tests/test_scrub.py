@@ -1,16 +1,66 @@
 import json
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from framecap.scrub import FILTERED, Scrubber, name_words
 
-SENSITIVE = ["password", "user_password", "api_token", "access_token", "refresh_token", "client_secret", "secret_key",
-             "Session-Id", "apiKey", "APIKey", "PASSWORD", "passwd", "api_key", "apikey", "auth", "credentials",
-             "mysql_pwd", "privatekey", "private_key", "token", "session", "csrftoken", "sessionid", "x_csrftoken",
-             "x_forwarded_for", "set_cookie", "cookie", "authorization", "proxy-authorization", "x_api_key",
-             "X-Auth-Token", "user.password", "HTTP_COOKIE", "HTTP_AUTHORIZATION", "sessionID", "oauthToken", "DB_DSN"]
-ORDINARY = ["count", "name", "host", "hostname", "author", "tokenizer", "tokens_used"[:0] + "total", "user_id", "path",
-            "items", "passenger", "sessions_count"[:0] + "seconds", "authority"[:0] + "owner", "keyboard", "monkey"]
+SENSITIVE = [
+    "password",
+    "user_password",
+    "api_token",
+    "access_token",
+    "refresh_token",
+    "client_secret",
+    "secret_key",
+    "Session-Id",
+    "apiKey",
+    "APIKey",
+    "PASSWORD",
+    "passwd",
+    "api_key",
+    "apikey",
+    "auth",
+    "credentials",
+    "mysql_pwd",
+    "privatekey",
+    "private_key",
+    "token",
+    "session",
+    "csrftoken",
+    "sessionid",
+    "x_csrftoken",
+    "x_forwarded_for",
+    "set_cookie",
+    "cookie",
+    "authorization",
+    "proxy-authorization",
+    "x_api_key",
+    "X-Auth-Token",
+    "user.password",
+    "HTTP_COOKIE",
+    "HTTP_AUTHORIZATION",
+    "sessionID",
+    "oauthToken",
+    "DB_DSN",
+]
+ORDINARY = [
+    "count",
+    "name",
+    "host",
+    "hostname",
+    "author",
+    "tokenizer",
+    "tokens_used"[:0] + "total",
+    "user_id",
+    "path",
+    "items",
+    "passenger",
+    "sessions_count"[:0] + "seconds",
+    "authority"[:0] + "owner",
+    "keyboard",
+    "monkey",
+]
 
 
 def test_sensitive_names_are_caught_as_words():
@@ -25,8 +75,10 @@ def test_denylist_and_allowlist_extend_and_exempt():
     assert not s.sensitive("csrftoken") and s.sensitive("token")
 
 
-@given(st.lists(st.sampled_from(["user", "Api", "KEY", "password", "x", "id", "Token", "db"]), min_size=1, max_size=4),
-       st.sampled_from(["_", "-", ".", " ", ""]))
+@given(
+    st.lists(st.sampled_from(["user", "Api", "KEY", "password", "x", "id", "Token", "db"]), min_size=1, max_size=4),
+    st.sampled_from(["_", "-", ".", " ", ""]),
+)
 def test_name_normalizer_folds_separators_and_case(words, separator):
     joined = separator.join(words) if separator else "".join(w[:1].upper() + w[1:].lower() for w in words)
     assert name_words(joined) == tuple(w.lower() for w in words) or separator == ""
@@ -72,9 +124,16 @@ def test_values_inside_text():
 
 def test_ordinary_values_stay_readable():
     s = Scrubber()
-    for text in ["count=5 host=db1.internal port=5432", "took 12:30:45 for 1700000000000 ms", "version 3.11.7",
-                 "order 12345678901234567 shipped", "user ada has 3 items", "<Account object at 0x7f0ae391d710>",
-                 "http://example.com/path?page=2", "ratio: 0.5"]:
+    for text in [
+        "count=5 host=db1.internal port=5432",
+        "took 12:30:45 for 1700000000000 ms",
+        "version 3.11.7",
+        "order 12345678901234567 shipped",
+        "user ada has 3 items",
+        "<Account object at 0x7f0ae391d710>",
+        "http://example.com/path?page=2",
+        "ratio: 0.5",
+    ]:
         assert s.scrub_text(text) == text, text
 
 
@@ -86,15 +145,37 @@ def test_scrub_values_off_keeps_text_but_keys_still_filter():
 
 
 def test_whole_event_walk_and_meta():
-    event = {"event_id": "a" * 32, "level": "error", "platform": "python",
-             "exception": {"values": [{"type": "ValueError", "value": "cannot connect to postgres://u:pw123@h/db",
-                                       "stacktrace": {"frames": [{"function": "token_refresh", "filename": "a.py",
-                                                                  "context_line": "    api_key = 'AKIAIOSFODNN7EXAMPLE'",
-                                                                  "vars": {"password": "'x'", "nested": {"Secret": ["a"]},
-                                                                           "ok": "'fine'"}}]}}]},
-             "extra": {"headers": [["Authorization", "Basic dXNlcjpwYXNz"], ["Accept", "*/*"]]},
-             "tags": {"session_id": "abc"}, "user": {"id": "7"},
-             "_meta": {"exception": {"values": {"0": {"stacktrace": {"frames": {"0": {"vars": {"nested": {"Secret": {"": {"len": 9}}}}}}}}}}}}
+    event = {
+        "event_id": "a" * 32,
+        "level": "error",
+        "platform": "python",
+        "exception": {
+            "values": [
+                {
+                    "type": "ValueError",
+                    "value": "cannot connect to postgres://u:pw123@h/db",
+                    "stacktrace": {
+                        "frames": [
+                            {
+                                "function": "token_refresh",
+                                "filename": "a.py",
+                                "context_line": "    api_key = 'AKIAIOSFODNN7EXAMPLE'",
+                                "vars": {"password": "'x'", "nested": {"Secret": ["a"]}, "ok": "'fine'"},
+                            }
+                        ]
+                    },
+                }
+            ]
+        },
+        "extra": {"headers": [["Authorization", "Basic dXNlcjpwYXNz"], ["Accept", "*/*"]]},
+        "tags": {"session_id": "abc"},
+        "user": {"id": "7"},
+        "_meta": {
+            "exception": {
+                "values": {"0": {"stacktrace": {"frames": {"0": {"vars": {"nested": {"Secret": {"": {"len": 9}}}}}}}}}
+            }
+        },
+    }
     Scrubber()(event)
     frame = event["exception"]["values"][0]["stacktrace"]["frames"][0]
     assert frame["function"] == "token_refresh"
@@ -110,15 +191,30 @@ def test_whole_event_walk_and_meta():
 
 
 def test_data_values_mentioning_password_words_are_filtered_whole_like_sentrys_server():
-    event = {"exception": {"values": [{"type": "E", "value": "auth failed for ada",
-                                       "stacktrace": {"frames": [{"context_line": "    check_auth(user)",
-                                                                  "vars": {"route": "'/api/auth/login'", "n": "1"}}]}}]},
-             "request": {"url": "http://x/auth", "query_string": "next=/auth", "data": {"note": "reset password please"}},
-             "breadcrumbs": {"values": [{"message": "UPDATE users SET password=%s", "data": {"q": "password reset"}}]},
-             "extra": {"hint": "see the secrets file"}}
+    event = {
+        "exception": {
+            "values": [
+                {
+                    "type": "E",
+                    "value": "auth failed for ada",
+                    "stacktrace": {
+                        "frames": [
+                            {"context_line": "    check_auth(user)", "vars": {"route": "'/api/auth/login'", "n": "1"}}
+                        ]
+                    },
+                }
+            ]
+        },
+        "request": {"url": "http://x/auth", "query_string": "next=/auth", "data": {"note": "reset password please"}},
+        "breadcrumbs": {"values": [{"message": "UPDATE users SET password=%s", "data": {"q": "password reset"}}]},
+        "extra": {"hint": "see the secrets file"},
+    }
     Scrubber()(event)
     value = event["exception"]["values"][0]
-    assert value["value"] == "auth failed for ada" and value["stacktrace"]["frames"][0]["context_line"] == "    check_auth(user)"
+    assert (
+        value["value"] == "auth failed for ada"
+        and value["stacktrace"]["frames"][0]["context_line"] == "    check_auth(user)"
+    )
     assert value["stacktrace"]["frames"][0]["vars"] == {"route": FILTERED, "n": "1"}
     assert event["request"]["url"] == "http://x/auth" and event["request"]["query_string"] == "next=/auth"
     assert event["request"]["data"] == {"note": FILTERED} and event["extra"] == {"hint": FILTERED}

@@ -61,7 +61,9 @@ def test_leaves_are_reprs_so_types_stay_distinct():
 
 
 def test_plain_json_mode_keeps_primitives():
-    data, _, _ = ser(repr_strings=False).serialize({"s": "1", "i": 1, "n": None, "b": True, "f": float("inf"), "big": 2**80})
+    data, _, _ = ser(repr_strings=False).serialize(
+        {"s": "1", "i": 1, "n": None, "b": True, "f": float("inf"), "big": 2**80}
+    )
     assert data == {"s": "1", "i": 1, "n": None, "b": True, "f": "inf", "big": str(2**80)}
 
 
@@ -99,9 +101,20 @@ def test_hostile_objects_never_break_the_rest():
         def __repr__(self):
             return 42
 
-    data, meta, _ = ser().serialize({"a": RaisingRepr(), "b": RaisingGetattr(), "c": LyingLen([1, 2]),
-                                     "d": SideEffect(), "e": NotAString(), "f": "kept"})
-    assert data["a"] == "<test_hostile_objects_never_break_the_rest.<locals>.RaisingRepr object; repr() raised RuntimeError>"
+    data, meta, _ = ser().serialize(
+        {
+            "a": RaisingRepr(),
+            "b": RaisingGetattr(),
+            "c": LyingLen([1, 2]),
+            "d": SideEffect(),
+            "e": NotAString(),
+            "f": "kept",
+        }
+    )
+    assert (
+        data["a"]
+        == "<test_hostile_objects_never_break_the_rest.<locals>.RaisingRepr object; repr() raised RuntimeError>"
+    )
     assert data["b"].startswith("<") and data["c"] == ["1", "2"] and data["d"] == "SideEffect()"
     assert "repr() raised TypeError" in data["e"] and data["f"] == "'kept'"
     assert SideEffect.ran is False
@@ -142,7 +155,9 @@ def test_containers_and_subclasses():
         def items(self):
             raise RuntimeError("not called")
 
-    data, _, _ = ser().serialize({"p": Point(1, 2), "d": MyDict(a=1), "q": collections.deque([1]), "s": {3}, "fs": frozenset()})
+    data, _, _ = ser().serialize(
+        {"p": Point(1, 2), "d": MyDict(a=1), "q": collections.deque([1]), "s": {3}, "fs": frozenset()}
+    )
     assert data == {"p": {"x": "1", "y": "2"}, "d": {"a": "1"}, "q": ["1"], "s": ["3"], "fs": []}
 
 
@@ -175,8 +190,21 @@ def test_plain_leaf_paths_agree():
     from framecap.serialize import _SMALL_INT
 
     limit = 40
-    edge = [_SMALL_INT - 1, _SMALL_INT, -_SMALL_INT + 1, -_SMALL_INT, "x" * 19, "x" * 38, "x" * 39, "é" * 30,
-            "\x00" * 12, 1.5, True, None, 10**30]
+    edge = [
+        _SMALL_INT - 1,
+        _SMALL_INT,
+        -_SMALL_INT + 1,
+        -_SMALL_INT,
+        "x" * 19,
+        "x" * 38,
+        "x" * 39,
+        "é" * 30,
+        "\x00" * 12,
+        1.5,
+        True,
+        None,
+        10**30,
+    ]
     for value in edge:
         alone, _, _ = ser(max_length=limit).serialize(value)
         in_dict, _, _ = ser(max_length=limit).serialize({"k": value})

@@ -1,6 +1,7 @@
 import sqlite3
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 import framecap
 from framecap.integrations.dbapi import instrument
@@ -15,9 +16,8 @@ def test_literals_become_placeholders():
         "SELECT 1.5e-3, .5, 0x1F, 42, -7": "SELECT %s, %s, %s, %s, -%s",
         "SELECT * FROM t WHERE id IN (1, 2, 3, 'four')": "SELECT * FROM t WHERE id IN (%s)",
         "SELECT $$ dollar 'quoted' $$, $tag$ tagged $$ inner $tag$": "SELECT %s, %s",
-        "SELECT a -- pw=hunter2\nFROM t /* secret=1 */ WHERE b = TRUE OR c IS NULL": "SELECT a FROM t WHERE b = %s OR c IS %s",
-        "SELECT `col`, [other] FROM t1 WHERE x = %s AND y = :name AND z = ? AND w = $1 AND v = %(key)s":
-            "SELECT `col`, [other] FROM t1 WHERE x = %s AND y = :name AND z = ? AND w = $1 AND v = %(key)s",
+        "SELECT a -- pw=hunter2\nFROM t /* secret=1 */ WHERE b = TRUE OR c IS NULL": "SELECT a FROM t WHERE b = %s OR c IS %s",  # noqa: E501
+        "SELECT `col`, [other] FROM t1 WHERE x = %s AND y = :name AND z = ? AND w = $1 AND v = %(key)s": "SELECT `col`, [other] FROM t1 WHERE x = %s AND y = :name AND z = ? AND w = $1 AND v = %(key)s",  # noqa: E501
         'SELECT * FROM users WHERE pw = "mysql-string"': "SELECT * FROM users WHERE pw = %s",
         "SELECT 'unterminated secret": "SELECT %s",
     }
@@ -25,8 +25,11 @@ def test_literals_become_placeholders():
         assert parameterize(sql) == expected, sql
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=6, max_size=30).filter(
-    lambda s: "'" not in s and "\\" not in s))
+@given(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=6, max_size=30).filter(
+        lambda s: "'" not in s and "\\" not in s
+    )
+)
 def test_any_string_literal_disappears(secret):
     for template in ("SELECT * FROM t WHERE a = '{}'", "INSERT INTO t VALUES ('{}', 1)", "UPDATE t SET x=E'{}'"):
         out = parameterize(template.format(secret))
@@ -73,6 +76,7 @@ def test_dbapi_breadcrumbs_never_hold_parameters_or_literals(memory):
 def test_breadcrumbs_are_bounded_and_per_scope(memory):
     framecap.init(transport=memory, install_hooks=False, max_breadcrumbs=3)
     from framecap import scope
+
     with scope.isolated():
         for i in range(10):
             framecap.add_breadcrumb(message=f"step {i}")

@@ -9,11 +9,11 @@ import threading
 import time
 
 import pytest
+from envelopes import parse_envelope
+from fakeserver import FakeSentry
 
 import framecap
 from conftest import ROOT, assert_schema_valid
-from envelopes import parse_envelope
-from fakeserver import FakeSentry
 from framecap.dsn import parse_dsn
 from framecap.transports.http import HttpTransport, parse_rate_limits
 from framecap.transports.spool import Spool
@@ -47,12 +47,25 @@ def capture_many(n, message="boom"):
 def test_dsn_parts_and_errors(monkeypatch):
     dsn = parse_dsn("https://abc123:s3cr3t@sentry.example.com:8443/prefix/42")
     assert (dsn.public_key, dsn.secret_key, dsn.host, dsn.port, dsn.path, dsn.project_id) == (
-        "abc123", "s3cr3t", "sentry.example.com", 8443, "/prefix", "42")
+        "abc123",
+        "s3cr3t",
+        "sentry.example.com",
+        8443,
+        "/prefix",
+        "42",
+    )
     assert dsn.envelope_url == "https://sentry.example.com:8443/prefix/api/42/envelope/"
     assert "s3cr3t" not in str(dsn) and "s3cr3t" not in repr(dsn.key)
     assert parse_dsn("http://k@127.0.0.1/1").envelope_url == "http://127.0.0.1/api/1/envelope/"
-    cases = {"ftp://k@h/1": "scheme", "https://h/1": "public key", "https://k@/1": "host", "https://k@h/": "project id",
-             "https://k@h/abc": "project id", "https://k:s3cr3t@h:99999/1": "port", "https://k@h/1?x=1": "suffix"}
+    cases = {
+        "ftp://k@h/1": "scheme",
+        "https://h/1": "public key",
+        "https://k@/1": "host",
+        "https://k@h/": "project id",
+        "https://k@h/abc": "project id",
+        "https://k:s3cr3t@h:99999/1": "port",
+        "https://k@h/1?x=1": "suffix",
+    }
     for value, part in cases.items():
         with pytest.raises(framecap.ConfigError) as info:
             parse_dsn(value)
@@ -71,7 +84,10 @@ def test_envelope_headers_and_event(server, tmp_path):
     headers = {k.lower(): v for k, v in request["headers"].items()}
     assert request["path"] == "/api/7/envelope/"
     assert headers["content-type"] == "application/x-sentry-envelope" and headers["content-encoding"] == "gzip"
-    assert headers["x-sentry-auth"] == f"Sentry sentry_version=7, sentry_key=publickey, sentry_client=framecap/{framecap.__version__}"
+    assert (
+        headers["x-sentry-auth"]
+        == f"Sentry sentry_version=7, sentry_key=publickey, sentry_client=framecap/{framecap.__version__}"
+    )
     assert headers["user-agent"] == f"framecap/{framecap.__version__}"
     header, items = parse_envelope(request["body"], "gzip")
     assert header["event_id"] == event_id and len(items) == 1
@@ -129,8 +145,9 @@ def test_sentry_rate_limits_per_category(server, tmp_path):
     assert framecap.flush(10) is True
     assert sorted(server.event_ids()) == sorted(ids)
     assert times[1] - times[0] >= 0.95 and times[-1] - times[1] < 5
-    assert parse_rate_limits("60:transaction:key, 2700:default;error;security:organization, 5::key", None, 200, 100.0) == {
-        "transaction": 160.0, "default": 2800.0, "error": 2800.0, "security": 2800.0, "": 105.0}
+    assert parse_rate_limits(
+        "60:transaction:key, 2700:default;error;security:organization, 5::key", None, 200, 100.0
+    ) == {"transaction": 160.0, "default": 2800.0, "error": 2800.0, "security": 2800.0, "": 105.0}
     assert parse_rate_limits(None, "30", 429, 10.0) == {"": 40.0}
     assert parse_rate_limits(None, None, 429, 10.0) == {"": 70.0}
 
@@ -143,7 +160,9 @@ def test_413_and_other_4xx_drop_the_event(server, tmp_path, caplog):
     assert framecap.flush(10) is True
     assert server.event_ids() == [] and len(server.requests) == 2 and transport.spool.count() == 0
     assert [r.getMessage().split(" with ")[1] for r in caplog.records if "refused" in r.getMessage()] == [
-        "HTTP 413; dropped", "HTTP 400; dropped"]
+        "HTTP 413; dropped",
+        "HTTP 400; dropped",
+    ]
 
 
 def test_connection_refused_spools_then_a_returning_server_gets_everything_once(tmp_path):
@@ -229,11 +248,14 @@ def test_exit_within_shutdown_timeout_and_the_next_run_resends(server, tmp_path)
     assert elapsed < 1 + 10, "the process exits within shutdown_timeout plus a little"
     ids = result.stdout.strip().split(",")
     server.hang.set()
-    result, _ = run_script(f"""
+    result, _ = run_script(
+        f"""
         import framecap
         framecap.init(dsn={server.dsn()!r}, state_dir={str(tmp_path)!r})
         print(framecap.flush(15))
-    """, tmp_path)
+    """,
+        tmp_path,
+    )
     assert result.stdout.strip() == "True", result.stderr
     assert sorted(server.event_ids()) == sorted(ids), "every event arrives exactly once"
 
@@ -241,7 +263,8 @@ def test_exit_within_shutdown_timeout_and_the_next_run_resends(server, tmp_path)
 def test_a_forked_child_gets_a_working_worker(server, tmp_path):
     if not hasattr(os, "fork"):
         pytest.skip("no fork() here")
-    result, _ = run_script(f"""
+    result, _ = run_script(
+        f"""
         import os, framecap
         framecap.init(dsn={server.dsn()!r}, state_dir={str(tmp_path)!r})
         framecap.capture_exception(ValueError("parent before fork"))
@@ -253,7 +276,9 @@ def test_a_forked_child_gets_a_working_worker(server, tmp_path):
         _, status = os.waitpid(pid, 0)
         framecap.capture_exception(ValueError("parent after fork"))
         print(os.WEXITSTATUS(status), framecap.flush(10))
-    """, tmp_path)
+    """,
+        tmp_path,
+    )
     assert result.stdout.strip() == "0 True", result.stderr
     values = sorted(e["exception"]["values"][-1]["value"] for e in server.events)
     assert values == ["child", "parent after fork", "parent before fork"]
@@ -263,7 +288,9 @@ def test_proxy_environment(server, tmp_path, monkeypatch):
     monkeypatch.setenv("http_proxy", f"http://user:pw@127.0.0.1:{server.port}")
     monkeypatch.delenv("no_proxy", raising=False)
     monkeypatch.delenv("NO_PROXY", raising=False)
-    transport = HttpTransport(parse_dsn("http://publickey@sentry.invalid/7"), Spool(str(tmp_path / "s")), backoff=(0.05, 0.1))
+    transport = HttpTransport(
+        parse_dsn("http://publickey@sentry.invalid/7"), Spool(str(tmp_path / "s")), backoff=(0.05, 0.1)
+    )
     transport.send({"event_id": "a" * 32, "platform": "python", "level": "error", "timestamp": 1700000000.0})
     assert transport.flush(10) is True
     (request,) = server.requests

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from ..client import get_current
 from ..request import BODY_LIMITS
 
@@ -15,5 +13,5 @@ def body_keep_limit() -> int:
     client = get_current()
     if client is None:
         return BODY_LIMITS["medium"] + 1  # type: ignore[operator]
-    limit: Optional[int] = BODY_LIMITS[client.options.max_request_body_size]
+    limit: int | None = BODY_LIMITS[client.options.max_request_body_size]
     return (client.options.max_event_bytes if limit is None else limit) + 1

@@ -7,7 +7,8 @@ tee'd from ``receive`` as the app reads it, bounded by the body limit; errors ar
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Dict, MutableMapping
+from collections.abc import Awaitable, MutableMapping
+from typing import Any, Callable
 from urllib.parse import quote
 
 from ..client import get_current
@@ -20,17 +21,24 @@ __all__ = ["FramecapASGIMiddleware"]
 Message = MutableMapping[str, Any]
 
 
-def _raw_request(scope: Dict[str, Any]) -> RawRequest:
+def _raw_request(scope: dict[str, Any]) -> RawRequest:
     headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope.get("headers") or []]
     host = next((v for k, v in headers if k.lower() == "host"), None)
     if host is None and scope.get("server"):
         host = f"{scope['server'][0]}:{scope['server'][1]}"
     path = quote(scope.get("root_path", "") + scope.get("path", ""), safe="/%;:@&=+$,!~*'()")
     client = scope.get("client")
-    env = {"SERVER_NAME": str(scope["server"][0]), "SERVER_PORT": str(scope["server"][1])} if scope.get("server") else {}
-    return RawRequest(method=scope.get("method", "GET"), url=f"{scope.get('scheme', 'http')}://{host or 'localhost'}{path}",
-                      query_string=(scope.get("query_string") or b"").decode("latin-1"), headers=headers,
-                      remote_addr=client[0] if client else None, env=env)
+    env = (
+        {"SERVER_NAME": str(scope["server"][0]), "SERVER_PORT": str(scope["server"][1])} if scope.get("server") else {}
+    )
+    return RawRequest(
+        method=scope.get("method", "GET"),
+        url=f"{scope.get('scheme', 'http')}://{host or 'localhost'}{path}",
+        query_string=(scope.get("query_string") or b"").decode("latin-1"),
+        headers=headers,
+        remote_addr=client[0] if client else None,
+        env=env,
+    )
 
 
 class FramecapASGIMiddleware:
@@ -39,8 +47,12 @@ class FramecapASGIMiddleware:
     def __init__(self, app: Callable[..., Awaitable[None]]) -> None:
         self.app = app
 
-    async def __call__(self, scope: Dict[str, Any], receive: Callable[[], Awaitable[Message]],
-                       send: Callable[[Message], Awaitable[None]]) -> None:
+    async def __call__(
+        self,
+        scope: dict[str, Any],
+        receive: Callable[[], Awaitable[Message]],
+        send: Callable[[Message], Awaitable[None]],
+    ) -> None:
         if scope.get("type") != "http":
             await self.app(scope, receive, send)
             return

@@ -11,16 +11,16 @@ reach it, so they are not reported.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable
 
 from ..client import get_current, report_internal_error
 
 __all__ = ["install", "uninstall"]
 
-_original: Optional[Callable[..., Any]] = None
+_original: Callable[..., Any] | None = None
 
 
-def _call_exception_handler(self: asyncio.AbstractEventLoop, context: Dict[str, Any]) -> None:
+def _call_exception_handler(self: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
     try:
         client = get_current()
         exc = context.get("exception")

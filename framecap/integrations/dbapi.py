@@ -7,7 +7,8 @@ cost per query is bounded.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ..scope import add_breadcrumb
 from ..sql import parameterize
@@ -43,7 +44,7 @@ class _Cursor:
     def __iter__(self) -> Iterator[Any]:
         return iter(self._cursor)
 
-    def __enter__(self) -> "_Cursor":
+    def __enter__(self) -> _Cursor:
         self._cursor.__enter__()
         return self
 
@@ -71,7 +72,7 @@ class _Connection:
         _record(script, False)
         return self._connection.executescript(script)
 
-    def __enter__(self) -> "_Connection":
+    def __enter__(self) -> _Connection:
         self._connection.__enter__()
         return self
 

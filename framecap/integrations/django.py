@@ -9,7 +9,7 @@ parsed (``request.body`` or ``request.POST``), never reading on the application'
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable
 
 from ..client import get_current
 from ..request import RawRequest
@@ -44,12 +44,12 @@ def _fill_body(raw: RawRequest, request: Any) -> None:
                 raw.form[name] = ""
 
 
-def _user(request: Any) -> Optional[Dict[str, Any]]:
+def _user(request: Any) -> dict[str, Any] | None:
     try:
         user = request.__dict__.get("user") or getattr(request, "user", None)
         if user is None or not getattr(user, "is_authenticated", False):
             return None
-        found: Dict[str, Any] = {"id": str(user.pk)}
+        found: dict[str, Any] = {"id": str(user.pk)}
         username = user.get_username() if hasattr(user, "get_username") else None
         if username:
             found["username"] = str(username)

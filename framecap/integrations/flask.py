@@ -9,7 +9,7 @@ every event captured during a request carries it (through the request policy), a
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any
 
 from ..client import get_current
 from ..scope import current
@@ -18,7 +18,7 @@ from .wsgi import FramecapWSGIMiddleware
 __all__ = ["init_app"]
 
 
-def _login_user() -> Optional[Dict[str, Any]]:
+def _login_user() -> dict[str, Any] | None:
     try:
         from flask_login import current_user  # type: ignore[import-not-found]
     except ImportError:
@@ -26,7 +26,7 @@ def _login_user() -> Optional[Dict[str, Any]]:
     try:
         if not getattr(current_user, "is_authenticated", False):
             return None
-        user: Dict[str, Any] = {"id": str(current_user.get_id())}
+        user: dict[str, Any] = {"id": str(current_user.get_id())}
         for name in ("username", "email"):
             value = getattr(current_user, name, None)
             if isinstance(value, str):

@@ -11,15 +11,20 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Dict, Optional
+from typing import Any
 
 from ..client import get_current
 from ..scope import add_breadcrumb
 
 __all__ = ["FramecapHandler", "install", "uninstall"]
 
-_LEVELS = {logging.DEBUG: "debug", logging.INFO: "info", logging.WARNING: "warning", logging.ERROR: "error",
-           logging.CRITICAL: "fatal"}
+_LEVELS = {
+    logging.DEBUG: "debug",
+    logging.INFO: "info",
+    logging.WARNING: "warning",
+    logging.ERROR: "error",
+    logging.CRITICAL: "fatal",
+}
 _busy = threading.local()
 
 
@@ -51,21 +56,22 @@ class FramecapHandler(logging.Handler):
             options = client.options
             exc = record.exc_info[1] if record.exc_info and record.exc_info is not True else None
             if exc is not None and record.levelno >= options.logging_event_level:
-                extra: Dict[str, Any] = {
+                extra: dict[str, Any] = {
                     "logentry": {"formatted": _message(record), "message": str(record.msg)[:8192]},
                     "logger": record.name,
                 }
                 client.capture(exc, {"type": "logging", "handled": True}, extra, level=_level_name(record.levelno))
             elif record.levelno >= options.logging_breadcrumb_level:
-                add_breadcrumb(message=_message(record)[:1024], category=record.name, level=_level_name(record.levelno),
-                               type="log")
+                add_breadcrumb(
+                    message=_message(record)[:1024], category=record.name, level=_level_name(record.levelno), type="log"
+                )
         except Exception:
             pass  # logging must never break because of us
         finally:
             _busy.active = False
 
 
-_handler: Optional[FramecapHandler] = None
+_handler: FramecapHandler | None = None
 
 
 def install() -> None:

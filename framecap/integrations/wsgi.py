@@ -7,7 +7,8 @@ a copy of at most the body limit (plus one byte) of what the app read, and never
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
+from collections.abc import Iterable, Iterator
+from typing import Any, Callable
 from urllib.parse import quote
 
 from ..client import get_current
@@ -21,7 +22,7 @@ __all__ = ["FramecapWSGIMiddleware"]
 class _TeeInput:
     """Wraps ``wsgi.input``: everything passes through; the first ``keep`` bytes are remembered."""
 
-    def __init__(self, stream: Any, raw: RawRequest, keep: int, length: Optional[int]) -> None:
+    def __init__(self, stream: Any, raw: RawRequest, keep: int, length: int | None) -> None:
         self._stream = stream
         self._raw = raw
         self._keep = keep
@@ -36,7 +37,7 @@ class _TeeInput:
             raw.body_complete = True
         return data
 
-    def read(self, size: Optional[int] = -1) -> bytes:
+    def read(self, size: int | None = -1) -> bytes:
         if size is None or size < 0:
             return self._saw(self._stream.read(), at_end=True)
         data = self._stream.read(size)
@@ -61,7 +62,7 @@ class _TeeInput:
         line = self._stream.readline(*args)
         return self._saw(line, at_end=not line)
 
-    def readlines(self, *args: Any) -> List[bytes]:
+    def readlines(self, *args: Any) -> list[bytes]:
         lines = self._stream.readlines(*args)
         for line in lines:
             self._saw(line)
@@ -78,21 +79,26 @@ class _TeeInput:
         return getattr(self._stream, name)
 
 
-def raw_request(environ: Dict[str, Any]) -> RawRequest:
+def raw_request(environ: dict[str, Any]) -> RawRequest:
     """What a WSGI environ says of its request (headers, URL without the query, peer, server)."""
     scheme = environ.get("wsgi.url_scheme", "http")
     host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', 'localhost')}:{environ.get('SERVER_PORT', '80')}"
     path = quote(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""), safe="/%;:@&=+$,!~*'()")
-    headers: List[Tuple[str, str]] = []
+    headers: list[tuple[str, str]] = []
     for key, value in environ.items():
         if key.startswith("HTTP_"):
             headers.append((key[5:].replace("_", "-").title(), str(value)))
         elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
             headers.append((key.replace("_", "-").title(), str(value)))
-    env: Dict[str, str] = {k: str(environ[k]) for k in ("SERVER_NAME", "SERVER_PORT") if k in environ}
-    return RawRequest(method=str(environ.get("REQUEST_METHOD", "GET")), url=f"{scheme}://{host}{path}",
-                      query_string=str(environ.get("QUERY_STRING", "")), headers=headers,
-                      remote_addr=environ.get("REMOTE_ADDR"), env=env)
+    env: dict[str, str] = {k: str(environ[k]) for k in ("SERVER_NAME", "SERVER_PORT") if k in environ}
+    return RawRequest(
+        method=str(environ.get("REQUEST_METHOD", "GET")),
+        url=f"{scheme}://{host}{path}",
+        query_string=str(environ.get("QUERY_STRING", "")),
+        headers=headers,
+        remote_addr=environ.get("REMOTE_ADDR"),
+        env=env,
+    )
 
 
 class FramecapWSGIMiddleware:
@@ -101,10 +107,10 @@ class FramecapWSGIMiddleware:
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
 
-    def __call__(self, environ: Dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         raw = raw_request(environ)
         try:
-            length: Optional[int] = int(environ.get("CONTENT_LENGTH") or "")
+            length: int | None = int(environ.get("CONTENT_LENGTH") or "")
         except ValueError:
             length = None
         if environ.get("wsgi.input") is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 from .._types import Event
 from .inbox import Inbox, default_store_path
@@ -20,7 +20,7 @@ class CallableTransport:
     def send(self, event: Event) -> None:
         self.function(event)
 
-    def flush(self, timeout: Optional[float] = None) -> bool:
+    def flush(self, timeout: float | None = None) -> bool:
         return True
 
     def close(self) -> None:

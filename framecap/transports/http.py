@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import base64
 import collections
+import contextlib
 import datetime
 import email.utils
 import gzip
@@ -28,7 +29,6 @@ import time
 import urllib.parse
 import urllib.request
 import weakref
-from typing import Any, Deque, Dict, Optional, Tuple
 
 from .. import __version__
 from .._types import Event
@@ -41,12 +41,12 @@ __all__ = ["HttpTransport", "parse_rate_limits"]
 logger = logging.getLogger("framecap")
 _CATEGORY = "error"  # Sentry's rate-limit category for error events
 _SENT_MEMORY = 10_000
-_live: "weakref.WeakSet[HttpTransport]" = weakref.WeakSet()
+_live: weakref.WeakSet[HttpTransport] = weakref.WeakSet()
 
 
-def parse_rate_limits(header: Optional[str], retry_after: Optional[str], status: int, now: float) -> Dict[str, float]:
+def parse_rate_limits(header: str | None, retry_after: str | None, status: int, now: float) -> dict[str, float]:
     """``{category: until}`` (monotonic seconds; ``""`` means every category) from a response."""
-    limits: Dict[str, float] = {}
+    limits: dict[str, float] = {}
     if header:
         for entry in header.split(","):
             fields = entry.strip().split(":")
@@ -73,8 +73,9 @@ def parse_rate_limits(header: Optional[str], retry_after: Optional[str], status:
 class _Item:
     __slots__ = ("event_id", "event", "payload", "claim", "attempts", "kept")
 
-    def __init__(self, event_id: str, event: Optional[Event] = None, payload: Optional[bytes] = None,
-                 claim: Optional[str] = None) -> None:
+    def __init__(
+        self, event_id: str, event: Event | None = None, payload: bytes | None = None, claim: str | None = None
+    ) -> None:
         self.event_id = event_id
         self.event = event
         self.payload = payload
@@ -92,9 +93,18 @@ class _Item:
 class HttpTransport:
     """``send(event)`` / ``flush(timeout)`` / ``close()`` over HTTP to the server a DSN names."""
 
-    def __init__(self, dsn: Dsn, spool: Spool, *, timeout: float = 5.0, max_queue: int = 100,
-                 shutdown_timeout: float = 2.0, max_retries: int = 5, backoff: Tuple[float, float] = (1.0, 30.0),
-                 debug: bool = False) -> None:
+    def __init__(
+        self,
+        dsn: Dsn,
+        spool: Spool,
+        *,
+        timeout: float = 5.0,
+        max_queue: int = 100,
+        shutdown_timeout: float = 2.0,
+        max_retries: int = 5,
+        backoff: tuple[float, float] = (1.0, 30.0),
+        debug: bool = False,
+    ) -> None:
         self.dsn = dsn
         self.spool = spool
         self.timeout = timeout
@@ -103,7 +113,7 @@ class HttpTransport:
         self.max_retries = max_retries
         self.backoff = backoff
         self._level = logging.WARNING if debug else logging.DEBUG  # `debug=True` makes drops visible
-        self._sent: "collections.OrderedDict[str, None]" = collections.OrderedDict()
+        self._sent: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._setup()
         _live.add(self)
         atexit.register(_exit, weakref.ref(self))
@@ -113,16 +123,16 @@ class HttpTransport:
         """Fresh state for this process (also after fork(): the parent's queue stays the parent's)."""
         self._pid = os.getpid()
         self._cond = threading.Condition(threading.Lock())
-        self._queue: Deque[_Item] = collections.deque()
+        self._queue: collections.deque[_Item] = collections.deque()
         self._inflight = 0
-        self._current: Optional[_Item] = None
-        self._limits: Dict[str, float] = {}
+        self._current: _Item | None = None
+        self._limits: dict[str, float] = {}
         self._retry_at = 0.0
         self._closed = False
-        self._thread: Optional[threading.Thread] = None
-        self._conn: Optional[http.client.HTTPConnection] = None
+        self._thread: threading.Thread | None = None
+        self._conn: http.client.HTTPConnection | None = None
         self._target = ""
-        self._proxy_headers: Dict[str, str] = {}
+        self._proxy_headers: dict[str, str] = {}
         self._spooled = True  # the spool may hold events (ours or another process's): look at start
         self._drained_at = 0.0
 
@@ -143,7 +153,7 @@ class HttpTransport:
         else:
             logger.log(self._level, "framecap: event %s dropped: queue full and spool unavailable", event_id)
 
-    def flush(self, timeout: Optional[float] = None) -> bool:
+    def flush(self, timeout: float | None = None) -> bool:
         """Wait until nothing is queued or in flight (rate-limited events included), or ``timeout``."""
         deadline = time.monotonic() + (self.shutdown_timeout if timeout is None else timeout)
         with self._cond:
@@ -252,7 +262,9 @@ class HttpTransport:
                 elif outcome == "retry" and not self._closed and item.attempts < self.max_retries:
                     item.attempts += 1
                     base, cap = self.backoff
-                    self._retry_at = time.monotonic() + min(cap, base * 2 ** (item.attempts - 1)) * random.uniform(0.5, 1.5)
+                    self._retry_at = time.monotonic() + min(cap, base * 2 ** (item.attempts - 1)) * random.uniform(
+                        0.5, 1.5
+                    )
                     self._queue.appendleft(item)
                 elif outcome == "drop":
                     if item.claim:
@@ -276,13 +288,16 @@ class HttpTransport:
     def _deliver(self, item: _Item) -> str:
         if item.event_id in self._sent:
             return "sent"
-        body = gzip.compress(encode_envelope(item.event_id, item.encoded(), datetime.datetime.now(datetime.timezone.utc)), 6)
+        body = gzip.compress(
+            encode_envelope(item.event_id, item.encoded(), datetime.datetime.now(datetime.timezone.utc)), 6
+        )
         headers = {
             "Content-Type": "application/x-sentry-envelope",
             "Content-Encoding": "gzip",
             "User-Agent": f"framecap/{__version__}",
-            "X-Sentry-Auth": f"Sentry sentry_version=7, sentry_key={self.dsn.public_key}, sentry_client=framecap/{__version__}"
-                             + (f", sentry_secret={self.dsn.secret_key}" if self.dsn.secret_key else ""),
+            "X-Sentry-Auth": f"Sentry sentry_version=7, sentry_key={self.dsn.public_key}, "
+            f"sentry_client=framecap/{__version__}"
+            + (f", sentry_secret={self.dsn.secret_key}" if self.dsn.secret_key else ""),
         }
         try:
             conn = self._connection()
@@ -291,8 +306,9 @@ class HttpTransport:
             response = conn.getresponse()
             response.read(65536)
             status = response.status
-            limits = parse_rate_limits(response.getheader("X-Sentry-Rate-Limits"), response.getheader("Retry-After"),
-                                       status, time.monotonic())
+            limits = parse_rate_limits(
+                response.getheader("X-Sentry-Rate-Limits"), response.getheader("Retry-After"), status, time.monotonic()
+            )
             if response.will_close:
                 self._disconnect()
         except (OSError, http.client.HTTPException) as error:
@@ -313,10 +329,8 @@ class HttpTransport:
 
     def _disconnect(self) -> None:
         if self._conn is not None:
-            try:
+            with contextlib.suppress(Exception):
                 self._conn.close()
-            except Exception:
-                pass
             self._conn = None
 
     def _connection(self) -> http.client.HTTPConnection:
@@ -334,13 +348,15 @@ class HttpTransport:
         self._proxy_headers = {}
         if proxy:
             parts = urllib.parse.urlsplit(proxy if "://" in proxy else "http://" + proxy)
-            auth: Dict[str, str] = {}
+            auth: dict[str, str] = {}
             if parts.username:
                 credentials = f"{urllib.parse.unquote(parts.username)}:{urllib.parse.unquote(parts.password or '')}"
                 auth["Proxy-Authorization"] = "Basic " + base64.b64encode(credentials.encode()).decode()
             host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
             if dsn.scheme == "https":  # CONNECT through the proxy, then TLS to the server
-                conn: http.client.HTTPConnection = http.client.HTTPSConnection(host, port, timeout=self.timeout, context=context)
+                conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+                    host, port, timeout=self.timeout, context=context
+                )
                 conn.set_tunnel(dsn.host, dsn.port, auth)
             else:  # plain HTTP: an absolute URI to the proxy, with its credentials on every request
                 conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
@@ -354,7 +370,7 @@ class HttpTransport:
         return conn
 
 
-def _exit(ref: "weakref.ref[HttpTransport]") -> None:
+def _exit(ref: weakref.ref[HttpTransport]) -> None:
     """At exit (also without a client): flush within ``shutdown_timeout``, then close."""
     transport = ref()
     if transport is not None and not transport._closed:

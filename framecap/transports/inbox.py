@@ -6,12 +6,13 @@ and other processes need no coordination beyond SQLite's own locking.
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from .._types import Event
 
@@ -42,7 +43,7 @@ def default_store_path() -> str:
     return os.path.join(default_state_dir(), "events.db")
 
 
-def summarize(event: Event) -> Dict[str, Optional[str]]:
+def summarize(event: Event) -> dict[str, str | None]:
     """The one-line facts ``framecap list`` shows: type, message, and where (innermost in-app frame)."""
     values = (event.get("exception") or {}).get("values") or []
     last = values[-1] if values else {}
@@ -56,7 +57,7 @@ def summarize(event: Event) -> Dict[str, Optional[str]]:
 class Inbox:
     """Reads and writes the event store; also a transport (``send``) for the client."""
 
-    def __init__(self, path: Optional[str] = None, max_events: int = 1000, timeout: float = 2.0) -> None:
+    def __init__(self, path: str | None = None, max_events: int = 1000, timeout: float = 2.0) -> None:
         self.path = str(path or default_store_path())
         self.max_events = max_events
         self.timeout = timeout
@@ -82,7 +83,15 @@ class Inbox:
             connection.execute(
                 "INSERT OR REPLACE INTO events (event_id, received, timestamp, type, message, location, body)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (event.get("event_id"), time.time(), event.get("timestamp"), facts["type"], facts["message"], facts["location"], body),
+                (
+                    event.get("event_id"),
+                    time.time(),
+                    event.get("timestamp"),
+                    facts["type"],
+                    facts["message"],
+                    facts["location"],
+                    body,
+                ),
             )
             connection.execute(
                 "DELETE FROM events WHERE seq <= (SELECT seq FROM events ORDER BY seq DESC LIMIT 1 OFFSET ?)",
@@ -92,13 +101,13 @@ class Inbox:
         finally:
             connection.close()
 
-    def flush(self, timeout: Optional[float] = None) -> bool:
+    def flush(self, timeout: float | None = None) -> bool:
         return True  # writes are synchronous
 
     def close(self) -> None:
         pass
 
-    def list(self, limit: int = 20) -> List[Dict[str, Any]]:
+    def list(self, limit: int = 20) -> builtins.list[dict[str, Any]]:
         """Newest first: event id, time, type, message, where."""
         if not os.path.exists(self.path):
             return []
@@ -112,7 +121,7 @@ class Inbox:
         keys = ("event_id", "timestamp", "type", "message", "location")
         return [dict(zip(keys, row)) for row in rows]
 
-    def get(self, ref: str) -> Optional[Event]:
+    def get(self, ref: str) -> Event | None:
         """The event ``ref`` names: ``last``, a full id, or a unique id prefix (raises ``LookupError`` if ambiguous)."""
         if not os.path.exists(self.path):
             return None
@@ -124,7 +133,9 @@ class Inbox:
                 pattern = ref.lower().replace("-", "")
                 if not pattern or any(c not in "0123456789abcdef" for c in pattern):
                     return None
-                rows = connection.execute("SELECT body FROM events WHERE event_id LIKE ? LIMIT 2", (pattern + "%",)).fetchall()
+                rows = connection.execute(
+                    "SELECT body FROM events WHERE event_id LIKE ? LIMIT 2", (pattern + "%",)
+                ).fetchall()
         finally:
             connection.close()
         if len(rows) > 1:

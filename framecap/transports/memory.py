@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import threading
-from typing import List, Optional
 
 from .._types import Event
 
@@ -15,14 +14,14 @@ class MemoryTransport:
     """Keeps every event in :attr:`events`, exactly as it would be sent (a deep copy, taken synchronously)."""
 
     def __init__(self) -> None:
-        self.events: List[Event] = []
+        self.events: list[Event] = []
         self._lock = threading.Lock()
 
     def send(self, event: Event) -> None:
         with self._lock:
             self.events.append(copy.deepcopy(event))
 
-    def flush(self, timeout: Optional[float] = None) -> bool:
+    def flush(self, timeout: float | None = None) -> bool:
         return True
 
     def close(self) -> None:

@@ -9,10 +9,10 @@ is taken back by the next one.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import uuid
-from typing import List, Optional, Tuple
 
 __all__ = ["Spool"]
 
@@ -54,10 +54,12 @@ class Spool:
         self._enforce_bounds()
         return True
 
-    def _entries(self) -> List[Tuple[str, int]]:
+    def _entries(self) -> list[tuple[str, int]]:
         try:
             with os.scandir(self.directory) as found:
-                entries = [(e.name, e.stat().st_size) for e in found if _SUFFIX in e.name and not e.name.startswith(".")]
+                entries = [
+                    (e.name, e.stat().st_size) for e in found if _SUFFIX in e.name and not e.name.startswith(".")
+                ]
         except OSError:
             return []
         entries.sort()
@@ -68,19 +70,17 @@ class Spool:
         total = sum(size for _, size in entries)
         while entries and (len(entries) > self.max_events or total > self.max_bytes):
             name, size = entries.pop(0)
-            try:
+            with contextlib.suppress(OSError):
                 os.remove(os.path.join(self.directory, name))
-            except OSError:
-                pass
             total -= size
 
     def count(self) -> int:
         """Files waiting (claimed ones included)."""
         return len(self._entries())
 
-    def claim(self, limit: int) -> List[Tuple[str, str, bytes]]:
+    def claim(self, limit: int) -> list[tuple[str, str, bytes]]:
         """Take up to ``limit`` of the oldest events: ``(claim path, event_id, payload)`` each."""
-        claimed: List[Tuple[str, str, bytes]] = []
+        claimed: list[tuple[str, str, bytes]] = []
         me = os.getpid()
         for name, _ in self._entries():
             if len(claimed) >= limit:
@@ -105,13 +105,11 @@ class Spool:
     @staticmethod
     def done(claim_path: str) -> None:
         """The claimed event was delivered (or is to be dropped): remove it."""
-        try:
+        with contextlib.suppress(OSError):
             os.remove(claim_path)
-        except OSError:
-            pass
 
     @staticmethod
-    def release(claim_path: str) -> Optional[str]:
+    def release(claim_path: str) -> str | None:
         """Give a claimed event back, for a later attempt."""
         base = claim_path.partition(_CLAIM)[0]
         try:
