@@ -137,6 +137,20 @@ def run_python(tmp_path):
     return run
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        help="rewrite golden files (tests/golden/) and generated README sections instead of comparing",
+    )
+
+
+@pytest.fixture
+def update_goldens(request: pytest.FixtureRequest) -> bool:
+    """True under ``--update-goldens``: tests rewrite their expected output instead of comparing."""
+    return bool(request.config.getoption("--update-goldens"))
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "internal_errors: the test expects framecap to contain internal errors")
 

@@ -1,8 +1,7 @@
 """framecap: turn a crash into an error event a person can debug from, without leaking secrets."""
 
-__version__ = "0.1.0"
-
-from .api import (  # noqa: E402
+from ._version import __version__
+from .api import (
     add_breadcrumb,
     capture_exception,
     flush,
@@ -13,9 +12,9 @@ from .api import (  # noqa: E402
     set_user,
     uninstall_hooks,
 )
-from .client import Client  # noqa: E402
-from .errors import ConfigError  # noqa: E402
-from .transports import MemoryTransport  # noqa: E402
+from .client import Client
+from .errors import ConfigError
+from .transports import MemoryTransport
 
 __all__ = [
     "Client",

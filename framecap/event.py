@@ -13,7 +13,7 @@ import time
 import uuid
 from typing import Any
 
-from . import __version__
+from ._version import __version__
 from .chain import walk_chain
 from .expressions import Analysis, analyze, code_qualname, line_names, statement_names, trim_cache
 from .frames import InAppRules, describe, walk_traceback

@@ -1,259 +1,368 @@
-"""One frozen options object: defaults, ``FRAMECAP_*`` parsing and validation with clear errors.
+"""One frozen options object, each option declared once: default, type, kind, documentation.
 
 Precedence: an explicit keyword argument, then ``FRAMECAP_<NAME>`` from the environment, then the
-default. Every bad value raises :class:`~framecap.errors.ConfigError` naming the option, the
-variable (when the value came from one), the value, and what is allowed.
+default. A bad value raises :class:`~framecap.errors.ConfigError` naming the option, the variable
+(when the value came from one), the value and what is allowed. An unknown keyword argument is a
+``ConfigError`` too; an unknown ``FRAMECAP_*`` variable only warns (once per process), so that a typo
+in a deployment's environment never stops the program from starting.
+
+Each field's metadata holds its *kind* (one small parser per kind, below) and its documentation;
+:func:`options_table` renders the README's table from them.
 """
 
 from __future__ import annotations
 
 import difflib
+import ipaddress
+import logging
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Callable
+from typing import Any, Callable, Literal, Optional
 
+from ._types import Event, Hint
 from .errors import ConfigError
 
-__all__ = ["ENV_PREFIX", "Options", "resolve_options"]
+__all__ = ["ENV_PREFIX", "OPTION_NAMES", "BeforeSend", "Options", "options_table", "resolve_options"]
 
 ENV_PREFIX = "FRAMECAP_"
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
+logger = logging.getLogger("framecap")
+
+#: ``before_send(event, hint)``: return the event (changed or not) to send it, ``None`` to drop it.
+BeforeSend = Callable[[Event, Hint], Optional[Event]]
+BodySize = Literal["never", "small", "medium", "always"]
+
+
+class _Invalid(Exception):
+    """Raised by a kind's parser; the caller turns it into a ConfigError naming the option."""
+
+    def __init__(self, allowed: str) -> None:
+        super().__init__(allowed)
+        self.allowed = allowed
+
+
+# -- kinds: one parser each ---------------------------------------------------------------------
+
+
+class _Kind:
+    """Turns an argument or an environment string into the option's value, or raises ``_Invalid``."""
+
+    #: What the README's table says is allowed.
+    allowed = ""
+    #: Whether a ``FRAMECAP_*`` variable can set it.
+    from_env = True
+
+    def parse(self, value: Any, from_env: bool) -> Any:
+        raise NotImplementedError
+
+
+class _Bool(_Kind):
+    _TRUE = frozenset({"1", "true", "yes", "on"})
+    _FALSE = frozenset({"0", "false", "no", "off"})
+    allowed = "bool"
+
+    def parse(self, value: Any, from_env: bool) -> Any:
+        if isinstance(value, bool):
+            return value
+        text = value.strip().lower() if from_env and isinstance(value, str) else None
+        if text in self._TRUE or text in self._FALSE:
+            return text in self._TRUE
+        raise _Invalid("1/0/true/false/yes/no/on/off (any case)" if from_env else "True or False")
+
+
+class _Number(_Kind):
+    def __init__(self, kind: type, low: float, high: float, unit: str = "") -> None:
+        self.kind, self.low, self.high = kind, low, high
+        shown = "{:,}" if kind is int else "{:,g}"
+        self.allowed = f"{shown.format(low)} to {shown.format(high)}{' ' + unit if unit else ''}"
+
+    def parse(self, value: Any, from_env: bool) -> Any:
+        noun = "an integer" if self.kind is int else "a number"
+        allowed = f"{noun} from {self.low} to {self.high}"
+        number = value
+        if from_env and isinstance(value, str):
+            try:
+                number = self.kind(value.strip())
+            except ValueError:
+                raise _Invalid(allowed) from None
+        accepted = (int,) if self.kind is int else (int, float)
+        if isinstance(number, bool) or not isinstance(number, accepted):
+            raise _Invalid(allowed)
+        if number != number or not self.low <= number <= self.high:
+            raise _Invalid(allowed)
+        return self.kind(number)
+
+
+class _Level(_Kind):
+    _NAMES = {"CRITICAL": 50, "FATAL": 50, "ERROR": 40, "WARNING": 30, "WARN": 30, "INFO": 20, "DEBUG": 10, "NOTSET": 0}
+    allowed = "a level name or number (0 to 100); `None`/`off` disables"
+
+    def parse(self, value: Any, from_env: bool) -> Any:
+        allowed = "a logging level: a name (DEBUG, INFO, WARNING, ERROR, CRITICAL), a number from 0 to 100, or off"
+        if value is None:
+            return None
+        if isinstance(value, str):
+            text = value.strip().upper()
+            if text in ("OFF", "NONE"):
+                return None
+            if text in self._NAMES:
+                return self._NAMES[text]
+            if text.isdigit() and 0 <= int(text) <= 100:
+                return int(text)
+            raise _Invalid(allowed)
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 100:
+            return value
+        raise _Invalid(allowed)
+
+
+class _Choice(_Kind):
+    def __init__(self, *choices: str) -> None:
+        self.choices = choices
+        self.allowed = "one of " + ", ".join(f"`{c}`" for c in choices)
+
+    def parse(self, value: Any, from_env: bool) -> Any:
+        chosen = value.strip().lower() if isinstance(value, str) else value
+        if chosen not in self.choices:
+            raise _Invalid(" / ".join(repr(c) for c in self.choices))
+        return chosen
+
+
+class _Text(_Kind):
+    allowed = "a string"
+
+    def parse(self, value: Any, from_env: bool) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, (str, os.PathLike)):
+            raise _Invalid("a string")
+        return os.fspath(value)
+
+
+class _Names(_Kind):
+    """A list of strings, or one comma-separated string."""
+
+    allowed = "strings (comma-separated in the environment)"
+
+    def parse(self, value: Any, from_env: bool) -> Any:
+        allowed = "a list of strings, or one comma-separated string"
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            items = [part.strip() for part in value.split(",")]
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            items = list(value)
+        else:
+            raise _Invalid(allowed)
+        if not all(isinstance(item, str) for item in items):
+            raise _Invalid(allowed)
+        return tuple(item.strip() for item in items if item.strip())
+
+
+class _Networks(_Names):
+    """Addresses or networks (``10.0.0.0/8``, ``::1``)."""
+
+    allowed = "IP addresses or networks (comma-separated in the environment)"
+
+    def parse(self, value: Any, from_env: bool) -> Any:
+        items = super().parse(value, from_env)
+        for item in items:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise _Invalid(f"IP addresses or networks such as 10.0.0.0/8 or ::1; {item!r} is neither") from None
+        return items
+
+
+class _Function(_Kind):
+    allowed = "a callable (argument only)"
+    from_env = False
+
+    def parse(self, value: Any, from_env: bool) -> Any:
+        if value is not None and not callable(value):
+            raise _Invalid("a callable or None")
+        return value
+
+
+class _Transport(_Kind):
+    allowed = "a transport or a callable `f(event)` (argument only)"
+    from_env = False
+
+    def parse(self, value: Any, from_env: bool) -> Any:
+        if value is not None and not (callable(value) or callable(getattr(value, "send", None))):
+            raise _Invalid("an object with send(event), flush(timeout) and close(), or a callable f(event)")
+        return value
+
+
+def _option(default: Any, kind: _Kind, doc: str, shown: str = "") -> Any:
+    """Declare an option: its default, its kind (parser) and one line of documentation.
+
+    ``shown`` replaces the default in the README when the default is computed at run time.
+    """
+    return field(default=default, metadata={"kind": kind, "doc": doc, "shown": shown})
+
+
+_BOOL = _Bool()
+_TEXT = _Text()
+_NAMES = _Names()
+_LEVEL = _Level()
+_XDG = "$XDG_STATE_HOME/framecap"
 
 
 @dataclass(frozen=True)
 class Options:
     """Every setting framecap reads. Build one with :func:`resolve_options`, not directly."""
 
-    dsn: str | None = None
-    transport: Any = None
-    store: str | None = None
-    max_inbox_events: int = 1000
-    include_source_context: bool = True
-    include_local_variables: bool = True
-    context_lines: int = 5
-    max_value_length: int = 1024
-    max_depth: int = 5
-    max_breadth: int = 50
-    max_frames: int = 250
-    max_exceptions: int = 50
-    max_event_bytes: int = 1_000_000
-    in_app_include: tuple[str, ...] = ()
-    in_app_exclude: tuple[str, ...] = ()
-    project_root: str | None = None
-    environment: str | None = None
-    release: str | None = None
-    server_name: str | None = None
-    before_send: Callable[..., Any] | None = None
-    install_hooks: bool = True
-    capture_keyboard_interrupt: bool = False
-    shutdown_timeout: float = 2.0
-    debug: bool = False
-    send_default_pii: bool = False
-    max_request_body_size: str = "medium"
-    denylist: tuple[str, ...] = ()
-    allowlist: tuple[str, ...] = ()
-    scrub_values: bool = True
-    trusted_proxies: tuple[str, ...] = ()
-    max_breadcrumbs: int = 100
-    include_expression_values: bool = True
-    max_expression_values: int = 10
-    max_expression_frames: int = 10
-    expression_time_budget: float = 0.1
-    state_dir: str | None = None
-    max_queue_size: int = 100
-    http_timeout: float = 5.0
-    max_spool_events: int = 100
-    max_spool_bytes: int = 10_000_000
-    logging_integration: bool = True
-    logging_event_level: int = 40
-    logging_breadcrumb_level: int = 20
-    asyncio_integration: bool = True
-    # Filled in by resolve_options: where each explicitly set value came from (for messages).
+    # -- what an event holds
+    include_source_context: bool = _option(True, _BOOL, "source lines around each frame's line")
+    include_local_variables: bool = _option(True, _BOOL, "each frame's local variables")
+    context_lines: int = _option(5, _Number(int, 0, 100, "lines"), "source lines before and after")
+    max_value_length: int = _option(1024, _Number(int, 16, 1_000_000, "characters"), "per string, source line or repr")
+    max_depth: int = _option(5, _Number(int, 1, 100), "levels of nested containers")
+    max_breadth: int = _option(50, _Number(int, 1, 100_000), "items per container, and locals per frame")
+    max_frames: int = _option(
+        250, _Number(int, 2, 100_000), "frames per exception, outermost and innermost kept (Sentry keeps 250)"
+    )
+    max_exceptions: int = _option(50, _Number(int, 1, 10_000), "exceptions per event (chain and group members)")
+    max_event_bytes: int = _option(
+        1_000_000, _Number(int, 10_000, 100_000_000, "bytes"), "of encoded event (Sentry's limit is 1 MB)"
+    )
+    in_app_include: tuple[str, ...] = _option((), _NAMES, "module prefixes that are in-app (dotted boundaries)")
+    in_app_exclude: tuple[str, ...] = _option((), _NAMES, "module prefixes that are not in-app")
+    project_root: str | None = _option(None, _TEXT, "files under it are in-app", "the working directory at init()")
+    environment: str | None = _option(None, _TEXT, "sent as the event's `environment`")
+    release: str | None = _option(None, _TEXT, "sent as the event's `release`")
+    server_name: str | None = _option(None, _TEXT, "sent as the event's `server_name` (not filled in by default)")
+    # -- expression values
+    include_expression_values: bool = _option(
+        True, _BOOL, "values of the failing statement's pure sub-expressions (needs `include_local_variables`)"
+    )
+    max_expression_values: int = _option(10, _Number(int, 0, 100), "expression values per frame")
+    max_expression_frames: int = _option(
+        10, _Number(int, 0, 100_000), "frames analysed with executing/pure_eval (in-app, nearest the error, first)"
+    )
+    expression_time_budget: float = _option(0.1, _Number(float, 0.0, 60.0, "seconds"), "per event for that analysis")
+    # -- privacy
+    send_default_pii: bool = _option(False, _BOOL, "send headers, cookies, the user's IP and framework users")
+    max_request_body_size: BodySize = _option(
+        "medium",
+        _Choice("never", "small", "medium", "always"),
+        "request bodies sent: `never`, `small` (1,000 bytes), `medium` (10,000), `always` (up to `max_event_bytes`)",
+    )
+    denylist: tuple[str, ...] = _option((), _NAMES, "more sensitive names, matched like the defaults")
+    allowlist: tuple[str, ...] = _option((), _NAMES, "names exempt from the name rules (exact, after normalizing)")
+    scrub_values: bool = _option(True, _BOOL, "the value rules (off: only sensitive names are filtered)")
+    trusted_proxies: tuple[str, ...] = _option(
+        (), _Networks(), "proxies whose `X-Forwarded-For` is believed (`10.0.0.0/8`)"
+    )
+    max_breadcrumbs: int = _option(100, _Number(int, 0, 1000), "breadcrumbs kept per scope")
+    # -- where events go
+    dsn: str | None = _option(
+        None, _TEXT, "`http[s]://PUBLIC_KEY@HOST[:PORT]/[PATH/]PROJECT_ID`: send to that server", "unset"
+    )
+    transport: Any = _option(None, _Transport(), "where events go instead", "the inbox")
+    before_send: BeforeSend | None = _option(None, _Function(), "`before_send(event, hint)` sees every event last")
+    store: str | None = _option(None, _TEXT, "the local inbox (SQLite)", f"`{_XDG}/events.db`")
+    max_inbox_events: int = _option(1000, _Number(int, 1, 10_000_000), "events kept in the inbox (oldest dropped)")
+    state_dir: str | None = _option(None, _TEXT, "where the spool of undelivered events lives", f"`{_XDG}`")
+    max_queue_size: int = _option(100, _Number(int, 1, 100_000), "events waiting in memory for the sender")
+    http_timeout: float = _option(5.0, _Number(float, 0.1, 300.0, "seconds"), "for connecting and each read")
+    max_spool_events: int = _option(100, _Number(int, 0, 1_000_000), "events on disk per DSN (0: no spool)")
+    max_spool_bytes: int = _option(10_000_000, _Number(int, 0, 10_000_000_000), "bytes on disk per DSN")
+    # -- the process
+    install_hooks: bool = _option(True, _BOOL, "install `sys.excepthook`, `threading.excepthook`, `sys.unraisablehook`")
+    capture_keyboard_interrupt: bool = _option(False, _BOOL, "report `KeyboardInterrupt` from the excepthook")
+    shutdown_timeout: float = _option(2.0, _Number(float, 0.0, 3600.0, "seconds"), "at exit, to flush pending events")
+    debug: bool = _option(False, _BOOL, "log internal errors at WARNING on the `framecap` logger")
+    logging_integration: bool = _option(True, _BOOL, "log records become events and breadcrumbs")
+    logging_event_level: int | None = _option(
+        40, _LEVEL, "records with exception info at or above it become events", "`ERROR`"
+    )
+    logging_breadcrumb_level: int | None = _option(20, _LEVEL, "records at or above it become breadcrumbs", "`INFO`")
+    asyncio_integration: bool = _option(
+        True, _BOOL, "what asyncio reports to a loop's exception handler becomes an event"
+    )
+    # Filled in by resolve_options: where each explicitly set value came from (for messages). Not an option.
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
-# name -> (kind, constraint). Kinds: bool, int, float, level, choice, str, list, callable, object.
-_SPEC: dict[str, tuple[str, Any]] = {
-    "dsn": ("str", None),
-    "transport": ("object", None),
-    "store": ("str", None),
-    "max_inbox_events": ("int", (1, 10_000_000)),
-    "include_source_context": ("bool", None),
-    "include_local_variables": ("bool", None),
-    "context_lines": ("int", (0, 100)),
-    "max_value_length": ("int", (16, 1_000_000)),
-    "max_depth": ("int", (1, 100)),
-    "max_breadth": ("int", (1, 100_000)),
-    "max_frames": ("int", (2, 100_000)),
-    "max_exceptions": ("int", (1, 10_000)),
-    "max_event_bytes": ("int", (10_000, 100_000_000)),
-    "in_app_include": ("list", None),
-    "in_app_exclude": ("list", None),
-    "project_root": ("str", None),
-    "environment": ("str", None),
-    "release": ("str", None),
-    "server_name": ("str", None),
-    "before_send": ("callable", None),
-    "install_hooks": ("bool", None),
-    "capture_keyboard_interrupt": ("bool", None),
-    "shutdown_timeout": ("float", (0.0, 3600.0)),
-    "debug": ("bool", None),
-    "send_default_pii": ("bool", None),
-    "max_request_body_size": ("choice", ("never", "small", "medium", "always")),
-    "denylist": ("list", None),
-    "allowlist": ("list", None),
-    "scrub_values": ("bool", None),
-    "trusted_proxies": ("list", None),
-    "max_breadcrumbs": ("int", (0, 1000)),
-    "include_expression_values": ("bool", None),
-    "max_expression_values": ("int", (0, 100)),
-    "max_expression_frames": ("int", (0, 100_000)),
-    "expression_time_budget": ("float", (0.0, 60.0)),
-    "state_dir": ("str", None),
-    "max_queue_size": ("int", (1, 100_000)),
-    "http_timeout": ("float", (0.1, 300.0)),
-    "max_spool_events": ("int", (0, 1_000_000)),
-    "max_spool_bytes": ("int", (0, 10_000_000_000)),
-    "logging_integration": ("bool", None),
-    "logging_event_level": ("level", None),
-    "logging_breadcrumb_level": ("level", None),
-    "asyncio_integration": ("bool", None),
-}
-OPTION_NAMES = tuple(f.name for f in fields(Options) if f.name != "sources")
-assert set(OPTION_NAMES) == set(_SPEC), "options and their spec must agree"
+_DECLARED = {f.name: f for f in fields(Options) if "kind" in f.metadata}
+OPTION_NAMES: tuple[str, ...] = tuple(_DECLARED)
+_warned: set[str] = set()  # unknown variables already warned about: the environment is the process's
+_warned_lock = threading.Lock()
 
 
-def _where(name: str, env_var: str | None) -> str:
-    return f"option {name!r}" + (f" (from environment variable {env_var})" if env_var else "")
+def _convert(name: str, value: Any, env_var: str | None) -> Any:
+    kind: _Kind = _DECLARED[name].metadata["kind"]
+    if env_var is not None and not kind.from_env:
+        allowed = f"{kind.allowed.split(' (')[0]}, passed as an argument; not settable from the environment"
+        raise _fail(name, env_var, value, allowed)
+    try:
+        return kind.parse(value, env_var is not None)
+    except _Invalid as invalid:
+        raise _fail(name, env_var, value, invalid.allowed) from None
 
 
 def _fail(name: str, env_var: str | None, value: Any, allowed: str) -> ConfigError:
     shown = repr(value)
     if len(shown) > 200:
         shown = shown[:197] + "..."
-    return ConfigError(f"framecap: {_where(name, env_var)} has the value {shown}; allowed: {allowed}")
+    where = f"option {name!r}" + (f" (from environment variable {env_var})" if env_var else "")
+    return ConfigError(f"framecap: {where} has the value {shown}; allowed: {allowed}")
 
 
-def _convert(name: str, value: Any, env_var: str | None) -> Any:
-    kind, limits = _SPEC[name]
-    from_env = env_var is not None
-    if value is None and kind not in ("bool", "int", "float"):
-        return None
-    if kind == "bool":
-        if isinstance(value, bool):
-            return value
-        if from_env and isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-            return value.strip().lower() in _TRUE
-        allowed = "1/0/true/false/yes/no/on/off (any case)" if from_env else "True or False"
-        raise _fail(name, env_var, value, allowed)
-    if kind in ("int", "float"):
-        lo, hi = limits
-        allowed = f"{'an integer' if kind == 'int' else 'a number'} from {lo} to {hi}"
-        number: Any = value
-        if from_env and isinstance(value, str):
-            try:
-                number = int(value.strip()) if kind == "int" else float(value.strip())
-            except ValueError:
-                raise _fail(name, env_var, value, allowed) from None
-        if isinstance(number, bool) or not isinstance(number, (int, float) if kind == "float" else int):
-            raise _fail(name, env_var, value, allowed)
-        if not (lo <= number <= hi) or number != number:
-            raise _fail(name, env_var, value, allowed)
-        return float(number) if kind == "float" else number
-    if kind == "level":
-        names = {
-            "CRITICAL": 50,
-            "FATAL": 50,
-            "ERROR": 40,
-            "WARNING": 30,
-            "WARN": 30,
-            "INFO": 20,
-            "DEBUG": 10,
-            "NOTSET": 0,
-        }
-        allowed = "a logging level: a name (DEBUG, INFO, WARNING, ERROR, CRITICAL) or a number from 0 to 100"
-        if isinstance(value, str):
-            text = value.strip().upper()
-            if text in names:
-                return names[text]
-            if text.isdigit() and 0 <= int(text) <= 100:
-                return int(text)
-            raise _fail(name, env_var, value, allowed)
-        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 100:
-            return value
-        raise _fail(name, env_var, value, allowed)
-    if kind == "choice":
-        chosen = value.strip().lower() if isinstance(value, str) else value
-        if chosen not in limits:
-            raise _fail(name, env_var, value, " / ".join(repr(c) for c in limits))
-        return chosen
-    if kind == "str":
-        if not isinstance(value, (str, os.PathLike)):
-            raise _fail(name, env_var, value, "a string")
-        return os.fspath(value)
-    if kind == "list":
-        if isinstance(value, str):
-            items = [part.strip() for part in value.split(",")]
-        elif isinstance(value, (list, tuple, set, frozenset)):
-            items = list(value)
-        else:
-            raise _fail(name, env_var, value, "a list of strings, or one comma-separated string")
-        if not all(isinstance(item, str) for item in items):
-            raise _fail(name, env_var, value, "a list of strings, or one comma-separated string")
-        return tuple(item for item in items if item)
-    if kind == "callable":
-        if from_env:
-            raise _fail(
-                name, env_var, value, "a Python callable, passed as an argument; not settable from the environment"
-            )
-        if not callable(value):
-            raise _fail(name, env_var, value, "a callable or None")
-        return value
-    # object: transport
-    if from_env:
-        raise _fail(
-            name,
-            env_var,
-            value,
-            "a transport object or callable, passed as an argument; not settable from the environment",
-        )
-    if not (callable(value) or callable(getattr(value, "send", None))):
-        raise _fail(
-            name, env_var, value, "an object with send(event), flush(timeout) and close(), or a callable f(event)"
-        )
-    return value
-
-
-def _unknown(name: str, env_var: str | None) -> ConfigError:
+def _closest(name: str) -> str | None:
     close = difflib.get_close_matches(name, OPTION_NAMES, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else "."
-    where = f"environment variable {env_var}" if env_var else f"option {name!r}"
-    return ConfigError(f"framecap: unknown {where}{hint} Known options: {', '.join(OPTION_NAMES)}")
+    return close[0] if close else None
+
+
+def _warn_unknown_variable(variable: str) -> None:
+    with _warned_lock:
+        if variable in _warned:
+            return
+        _warned.add(variable)
+    close = _closest(variable[len(ENV_PREFIX) :].lower())
+    hint = f"; did you mean {ENV_PREFIX}{close.upper()}?" if close else ""
+    logger.warning("framecap: ignoring unknown environment variable %s%s", variable, hint)
 
 
 def resolve_options(kwargs: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Options:
     """Merge keyword arguments over ``FRAMECAP_*`` variables over defaults, validating each value.
 
-    An empty environment variable counts as unset. Unknown names, from either side, are errors.
+    An empty environment variable counts as unset. An unknown argument is a ``ConfigError``; an
+    unknown variable is a warning on the ``framecap`` logger, once per process.
     """
     env = os.environ if environ is None else environ
+    for name in kwargs:
+        if name not in _DECLARED:
+            close = _closest(name)
+            hint = f"; did you mean {close!r}?" if close else "."
+            raise ConfigError(f"framecap: unknown option {name!r}{hint} Known options: {', '.join(OPTION_NAMES)}")
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for key, raw in env.items():
         if not key.startswith(ENV_PREFIX) or raw == "":
             continue
         name = key[len(ENV_PREFIX) :].lower()
-        if name not in _SPEC:
-            raise _unknown(name, key)
-        if name in kwargs:
-            continue
-        values[name] = _convert(name, raw, key)
-        sources[name] = key
+        if name not in _DECLARED:
+            _warn_unknown_variable(key)
+        elif name not in kwargs:
+            values[name] = _convert(name, raw, key)
+            sources[name] = key
     for name, value in kwargs.items():
-        if name not in _SPEC:
-            raise _unknown(name, None)
         values[name] = _convert(name, value, None)
         sources[name] = "argument"
     return Options(**values, sources=sources)
+
+
+def options_table() -> str:
+    """The README's options table, rendered from the declarations (a test keeps the README in step)."""
+    rows = ["| option | default | what it sets; allowed |", "|---|---|---|"]
+    for name, declared in _DECLARED.items():
+        kind: _Kind = declared.metadata["kind"]
+        default = declared.metadata["shown"]
+        if not default:
+            value = declared.default
+            default = "empty" if value == () else "unset" if value is None else f"`{value!r}`".replace("'", '"')
+        rows.append(f"| `{name}` | {default} | {declared.metadata['doc']}; {kind.allowed} |")
+    return "\n".join(rows)

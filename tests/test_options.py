@@ -1,9 +1,10 @@
 import dataclasses
+import pathlib
 
 import pytest
 
 import framecap
-from framecap.options import OPTION_NAMES, Options, resolve_options
+from framecap.options import OPTION_NAMES, Options, options_table, resolve_options
 
 
 def test_defaults_are_documented_values():
@@ -125,15 +126,51 @@ def test_bad_environment_values_name_the_variable(var, value, fragments):
         assert fragment in str(info.value)
 
 
-def test_unknown_names_are_errors_with_a_suggestion():
+def test_unknown_arguments_are_errors_with_a_suggestion():
     with pytest.raises(
         framecap.ConfigError, match="unknown option 'include_local_vars'; did you mean 'include_local_variables'"
     ):
         resolve_options({"include_local_vars": False}, {})
-    with pytest.raises(
-        framecap.ConfigError, match="unknown environment variable FRAMECAP_CONTEXT_LINE; did you mean 'context_lines'"
-    ):
-        resolve_options({}, {"FRAMECAP_CONTEXT_LINE": "3"})
+
+
+def test_unknown_variables_warn_once_naming_the_closest_variable(caplog):
+    env = {"FRAMECAP_CONTEXT_LINEZ": "3", "FRAMECAP_CONTEXT_LINES": "4"}
+    with caplog.at_level("WARNING", logger="framecap"):
+        first = resolve_options({}, env)
+        resolve_options({}, env)
+    assert first.context_lines == 4  # the program starts, with the variables it does know
+    warnings = [r.getMessage() for r in caplog.records if "FRAMECAP_CONTEXT_LINEZ" in r.getMessage()]
+    assert warnings == [
+        "framecap: ignoring unknown environment variable FRAMECAP_CONTEXT_LINEZ; did you mean FRAMECAP_CONTEXT_LINES?"
+    ]
+
+
+@pytest.mark.parametrize("value", ["10.0.0.0/8, ::1", ["192.168.1.7", "fd00::/8"]])
+def test_trusted_proxies_accept_addresses_and_networks(value):
+    assert len(resolve_options({"trusted_proxies": value}, {}).trusted_proxies) == 2
+
+
+@pytest.mark.parametrize("value", ["10.0.0.0/33", "proxy.internal", "10.0.0.1, nonsense"])
+def test_trusted_proxies_reject_what_is_no_address(value):
+    with pytest.raises(framecap.ConfigError, match="trusted_proxies.*IP addresses or networks"):
+        resolve_options({}, {"FRAMECAP_TRUSTED_PROXIES": value})
+
+
+@pytest.mark.parametrize("value,expected", [("off", None), ("None", None), ("warning", 30), ("25", 25)])
+def test_logging_levels_can_be_turned_off(value, expected):
+    assert resolve_options({}, {"FRAMECAP_LOGGING_EVENT_LEVEL": value}).logging_event_level == expected
+    assert resolve_options({"logging_breadcrumb_level": None}, {}).logging_breadcrumb_level is None
+
+
+def test_readme_options_table_is_generated_from_the_declarations(update_goldens):
+    readme = pathlib.Path(__file__).resolve().parent.parent / "README.md"
+    text = readme.read_text()
+    start = text.index("\n", text.index("<!-- options table")) + 1
+    end = text.index("<!-- end of options table -->")
+    if update_goldens:
+        readme.write_text(text[:start] + options_table() + "\n" + text[end:])
+        return
+    assert text[start:end] == options_table() + "\n", "README options table is stale: run pytest --update-goldens"
 
 
 def test_config_error_is_a_value_error_and_client_raises_it(monkeypatch):

@@ -30,8 +30,8 @@ import urllib.parse
 import urllib.request
 import weakref
 
-from .. import __version__
 from .._types import Event
+from .._version import __version__
 from ..dsn import Dsn
 from ..envelope import encode_envelope, event_json
 from .spool import Spool
