@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .._types import Event
+from .base import BaseTransport
 from .inbox import Inbox, default_store_path
 from .memory import MemoryTransport
 
-__all__ = ["CallableTransport", "Inbox", "MemoryTransport", "default_store_path"]
+__all__ = ["BaseTransport", "CallableTransport", "Inbox", "MemoryTransport", "default_store_path"]
 
 
-class CallableTransport:
+class CallableTransport(BaseTransport):
     """Adapts a plain function ``f(event)`` to the transport interface; called synchronously."""
 
     def __init__(self, function: Callable[[Event], Any]) -> None:
@@ -19,9 +20,3 @@ class CallableTransport:
 
     def send(self, event: Event) -> None:
         self.function(event)
-
-    def flush(self, timeout: float | None = None) -> bool:
-        return True
-
-    def close(self) -> None:
-        pass

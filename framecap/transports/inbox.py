@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .._types import Event
+from .base import BaseTransport
 
 __all__ = ["Inbox", "default_state_dir", "default_store_path", "summarize"]
 
@@ -54,7 +55,7 @@ def summarize(event: Event) -> dict[str, str | None]:
     return {"type": last.get("type"), "message": message[:200], "location": where}
 
 
-class Inbox:
+class Inbox(BaseTransport):
     """Reads and writes the event store; also a transport (``send``) for the client."""
 
     def __init__(self, path: str | None = None, max_events: int = 1000, timeout: float = 2.0) -> None:
@@ -100,12 +101,6 @@ class Inbox:
             connection.execute("COMMIT")
         finally:
             connection.close()
-
-    def flush(self, timeout: float | None = None) -> bool:
-        return True  # writes are synchronous
-
-    def close(self) -> None:
-        pass
 
     def list(self, limit: int = 20) -> builtins.list[dict[str, Any]]:
         """Newest first: event id, time, type, message, where."""

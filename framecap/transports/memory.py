@@ -6,11 +6,12 @@ import copy
 import threading
 
 from .._types import Event
+from .base import BaseTransport
 
 __all__ = ["MemoryTransport"]
 
 
-class MemoryTransport:
+class MemoryTransport(BaseTransport):
     """Keeps every event in :attr:`events`, exactly as it would be sent (a deep copy, taken synchronously)."""
 
     def __init__(self) -> None:
@@ -20,9 +21,3 @@ class MemoryTransport:
     def send(self, event: Event) -> None:
         with self._lock:
             self.events.append(copy.deepcopy(event))
-
-    def flush(self, timeout: float | None = None) -> bool:
-        return True
-
-    def close(self) -> None:
-        pass
