@@ -1,358 +1,282 @@
-"""Capture cost of framecap against sentry-sdk 2.75.0, measured in the same run, as ratios.
+"""Capture cost of framecap against sentry-sdk 2.75.0, both with their real defaults, in the same run.
 
-    python bench/run.py            # full run (about a minute)
-    python bench/run.py --quick    # a smoke run with few repetitions
+    python bench/run.py                  # full run, in bench/.venv (made on first use), ~5 minutes
+    python bench/run.py --quick          # a smoke run with few repetitions
+    python bench/run.py --write-readme   # also put the table into README.md (between its markers)
+    python bench/run.py --here           # use this interpreter instead of bench/.venv
 
-Both SDKs capture the same already-raised exception (so raising costs nothing here; both SDKs'
-de-duplication is off, or every capture after the first would be skipped), timed in
-alternating warm blocks (so drift in the machine's speed falls on both), in three rounds (the
-round with the median ratio is shown), and like ``timeit`` (garbage collected before, collector
-off while timing), with their
-defaults: source context and local variables on. Sentry sends into an in-memory Transport
-(its DedupeIntegration disabled so repeated captures of one exception aren't skipped); framecap
-into a plain callable. The core rows run framecap without expression values (sentry's defaults
-have none); the "expression values" rows compare framecap's executing/pure_eval enrichment on all
-50 frames with sentry-sdk's PureEvalIntegration + ExecutingIntegration. Ratios are framecap's
-median time over sentry's: lower is better, except the threads row, which is framecap's
-throughput over sentry's.
+Why a dedicated virtualenv: sentry-sdk's first capture reads the metadata of every installed package
+(~0.4 ms each), so a crowded environment would flatter framecap. bench/.venv holds framecap (editable),
+sentry-sdk==2.75.0 and Flask (for the web-stack scenario) with their dependencies, nothing else.
+
+Rows (framecap's time over sentry's; lower is better, except throughput):
+- warm: the same site captured again and again (fresh exceptions, raised outside the clock), the two
+  SDKs in alternating blocks so machine drift falls on both; the garbage collector runs as it would in
+  a program;
+- first capture in a process: a fresh interpreter per sample (imports and init excluded), SDKs
+  alternating;
+- new site in a warm process: after captures at other sites, the first capture of the same code in a
+  file no capture has seen.
+Single captures are timed in process CPU time (``time.process_time``: all threads, so background
+work an SDK does during the capture counts), wall time beside it.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
+import datetime
 import json
+import os
+import platform
 import statistics
+import subprocess
 import sys
+import tempfile
 import threading
 import time
-from typing import Any, Callable
+from typing import Any
 
-import sentry_sdk
-from sentry_sdk.integrations.dedupe import DedupeIntegration
-from sentry_sdk.transport import Transport
-
-import framecap
-
-
-class SentryMemory(Transport):
-    def __init__(self, options: Any = None) -> None:
-        super().__init__(options)
-        self.envelopes: list[Any] = []
-
-    def capture_envelope(self, envelope: Any) -> None:
-        self.envelopes.append(envelope)
-        del self.envelopes[:-5]
-
-
-def undeduplicated(client: framecap.Client) -> Callable[[BaseException], Any]:
-    """``client.capture_exception``, with framecap's de-duplication off (as sentry's DedupeIntegration is):
-    the benchmark captures one exception object again and again."""
-
-    def capture(error: BaseException) -> Any:
-        error.__dict__.pop("__framecap_event_id__", None)
-        return client.capture_exception(error)
-
-    return capture
-
-
-def raised(fn: Callable[[], Any]) -> BaseException:
-    try:
-        fn()
-    except BaseException as error:  # noqa: B036
-        return error
-    raise AssertionError("scenario did not raise")
-
-
-# -- scenarios ------------------------------------------------------------------------------
-
-
-def shallow() -> BaseException:
-    def level(n: int, name: str = "x", data: tuple[int, ...] = (1, 2, 3)) -> Any:
-        if n == 0:
-            return {"a": 1}["missing"]
-        return level(n - 1)
-
-    return raised(lambda: level(3))
-
-
-class Widget:
-    def __init__(self, i: int) -> None:
-        self.i = i
-
-    def __repr__(self) -> str:
-        return f"Widget({self.i})"
-
-
-def fifty_frames() -> BaseException:
-    def level(n: int) -> Any:
-        count = n
-        label = f"frame-{n}"
-        ratio = n / 3
-        items = list(range(20))
-        mapping = {"k": n, "name": label, "nested": {"deep": [1, 2, 3]}}
-        flag = n % 2 == 0
-        nothing = None
-        obj = Widget(n)
-        blob = b"\x00\x01" * 10
-        if n == 0:
-            raise ValueError("bottom")
-        return level(n - 1) + count + ratio + len(items) + len(mapping) + flag + (nothing or 0) + obj.i + len(blob)
-
-    return raised(lambda: level(48))
-
-
-def recursion() -> BaseException:
-    def recurse(n: int) -> int:
-        return recurse(n + 1) + 1
-
-    return raised(lambda: recurse(0))
-
-
-def huge() -> BaseException:
-    def hold() -> None:
-        big_list = list(range(3_000_000))
-        big_dict = {i: i for i in range(300_000)}
-        big_str = "s" * 20_000_000
-        big_bytes = b"b" * 10_000_000
-        deep: dict[str, Any] = {}
-        cur = deep
-        for _ in range(300):
-            cur["k"] = {}
-            cur = cur["k"]
-        raise MemoryError(len(big_list) + len(big_dict) + len(big_str) + len(big_bytes))
-
-    return raised(hold)
-
-
-class Hostile:
-    calls = 0
-
-    def __repr__(self) -> str:
-        Hostile.calls += 1
-        raise RuntimeError("repr refuses")
-
-    def __getattr__(self, name: str) -> Any:
-        raise RuntimeError(name)
-
-    @property
-    def side_effect(self) -> int:
-        raise AssertionError("a property was run")
-
-
-class LyingList(list):
-    def __len__(self) -> int:
-        return 10**12
-
-
-def hostile() -> BaseException:
-    shared = Hostile()
-
-    def level(n: int, h: Hostile = shared) -> Any:
-        lying = LyingList([1, 2, 3])
-        mine = Hostile()
-        if n == 0:
-            raise KeyError("hostile")
-        return level(n - 1) or (lying, mine)
-
-    return raised(lambda: level(4))
-
-
-SCENARIOS = {
-    "5 frames": (shallow, 300, 0.3),
-    "50 frames x 10 locals": (fifty_frames, 80, 0.2),
-    "RecursionError": (recursion, 15, 0.05),
-    "huge locals": (huge, 7, 0.02),
-    "hostile objects": (hostile, 150, None),
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+VENV = os.path.join(HERE, ".venv")
+MAIN = ("5 frames", "50 frames x 10 locals", "29-frame web stack")
+TARGETS = {  # (warm, first, new site), from issue 12
+    "5 frames": (0.4, 0.5, 1.2),
+    "50 frames x 10 locals": (0.3, 0.5, 1.2),
+    "29-frame web stack": (0.5, 0.5, 1.2),
 }
+OTHER_TARGETS = {"RecursionError": 0.05, "huge locals": 0.02}
 
 
-def paired_times(captures: list[Callable[[BaseException], Any]], error: BaseException, repeat: int) -> list[float]:
-    """Median seconds per capture for each SDK, measured in alternating blocks (A B A B ...) so that
-    drift in the machine's speed (other load, clock changes) falls on both alike, while each block
-    runs warm. Like timeit, the garbage collector is collected first and off while timing."""
-    for capture in captures:
-        capture(error)  # warm caches (source files, imports)
-    samples: list[list[float]] = [[] for _ in captures]
-    gc.collect()
-    gc.disable()
-    try:
-        blocks = 4 if repeat >= 8 else 1
-        for _ in range(blocks):
-            for which, capture in enumerate(captures):
-                capture(error)  # re-warm after the other SDK's block
-                for _ in range(repeat // blocks):
-                    start = time.perf_counter()
-                    capture(error)
-                    samples[which].append(time.perf_counter() - start)
-    finally:
-        gc.enable()
-    return [statistics.median(s) for s in samples]
+def ensure_venv(argv: list[str]) -> None:
+    """Re-run this script inside bench/.venv (created on first use) unless --here was given."""
+    python = os.path.join(VENV, "bin", "python")
+    if os.path.realpath(sys.prefix) == os.path.realpath(VENV):
+        return
+    if not os.path.exists(python):
+        print("bench: creating bench/.venv (framecap, sentry-sdk 2.75.0, Flask)", file=sys.stderr)
+        subprocess.check_call([sys.executable, "-m", "venv", VENV])
+        subprocess.check_call([python, "-m", "pip", "install", "-q", "--upgrade", "pip"])
+    subprocess.check_call([python, "-m", "pip", "install", "-q", "-e", ROOT, "sentry-sdk==2.75.0", "flask"])
+    os.execv(python, [python, os.path.abspath(__file__), *argv])
 
 
-def median_time(capture: Callable[[BaseException], Any], error: BaseException, repeat: int) -> float:
-    """Median seconds per capture; like timeit, the garbage collector is collected first and off while timing."""
-    capture(error)  # warm caches (source files, imports)
-    gc.collect()
-    gc.disable()
-    try:
-        samples = []
-        for _ in range(repeat):
-            start = time.perf_counter()
-            capture(error)
-            samples.append(time.perf_counter() - start)
-    finally:
-        gc.enable()
-    return statistics.median(samples)
+def timed(capture: Any, error: BaseException) -> tuple[float, float]:
+    cpu, wall = time.process_time(), time.perf_counter()
+    capture(error)
+    return time.process_time() - cpu, time.perf_counter() - wall
 
 
-def threads_throughput(capture: Callable[[BaseException], Any], per_thread: int) -> float:
-    errors = [shallow() for _ in range(8)]
+def warm(sdks: list[Any], make: Any, reps: int, blocks: int = 4) -> dict[str, tuple[float, float]]:
+    """Median (cpu, wall) seconds per capture for each SDK, in alternating warm blocks."""
+    for sdk in sdks:
+        sdk.capture(make())
+        sdk.flush()
+    samples: dict[str, list[tuple[float, float]]] = {sdk.name: [] for sdk in sdks}
+    per_block = max(1, reps // blocks)
+    for block in range(blocks):
+        for sdk in sdks if block % 2 == 0 else list(reversed(sdks)):
+            for _ in range(per_block):
+                error = make()
+                samples[sdk.name].append(timed(sdk.capture, error))
+                del error
+            sdk.flush()  # background work stays in its own SDK's block
+    return {
+        name: (statistics.median(s[0] for s in values), statistics.median(s[1] for s in values))
+        for name, values in samples.items()
+    }
+
+
+def cold(mode: str, scenario: str, samples: int) -> dict[str, tuple[float, float]]:
+    """Median (cpu, wall) of one capture per fresh interpreter, SDKs alternating."""
+    found: dict[str, list[dict[str, float]]] = {"framecap": [], "sentry": []}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FRAMECAP_", "SENTRY_"))}
+    for i in range(samples):
+        for name in ("framecap", "sentry") if i % 2 == 0 else ("sentry", "framecap"):
+            out = subprocess.run(
+                [sys.executable, os.path.join(HERE, "cold.py"), mode, name, scenario],
+                capture_output=True,
+                text=True,
+                env=env,
+                check=True,
+            ).stdout
+            found[name].append(json.loads(out.strip().splitlines()[-1]))
+    return {
+        name: (statistics.median(v["cpu"] for v in values), statistics.median(v["wall"] for v in values))
+        for name, values in found.items()
+    }
+
+
+def kept_memory(name: str) -> int:
+    out = subprocess.run(
+        [sys.executable, os.path.join(HERE, "cold.py"), "memory", name], capture_output=True, text=True, check=True
+    ).stdout
+    return int(json.loads(out.strip().splitlines()[-1])["kept_bytes"])
+
+
+def import_ms(module: str, repeat: int) -> float:
+    """Cumulative import time of ``module`` (``-X importtime``), median over fresh interpreters."""
+    times = []
+    for _ in range(repeat):
+        err = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", f"import {module}"], capture_output=True, text=True, check=True
+        ).stderr
+        for line in err.splitlines():
+            parts = [p.strip() for p in line.split("|")]
+            if len(parts) == 3 and parts[2] == module:
+                times.append(int(parts[1]) / 1000)
+    return statistics.median(times)
+
+
+def threads(sdk: Any, per_thread: int) -> float:
+    from scenarios import make_shallow
+
+    errors = [[make_shallow() for _ in range(per_thread)] for _ in range(8)]
     barrier = threading.Barrier(9)
 
-    def work(error: BaseException) -> None:
+    def work(batch: list[BaseException]) -> None:
         barrier.wait()
-        for _ in range(per_thread):
-            capture(error)
+        for error in batch:
+            sdk.capture(error)
 
-    workers = [threading.Thread(target=work, args=(e,)) for e in errors]
-    for w in workers:
-        w.start()
+    workers = [threading.Thread(target=work, args=(batch,)) for batch in errors]
+    for worker in workers:
+        worker.start()
     barrier.wait()
     start = time.perf_counter()
-    for w in workers:
-        w.join()
+    for worker in workers:
+        worker.join()
+    sdk.flush()
     return 8 * per_thread / (time.perf_counter() - start)
 
 
-def enrichment_rows(
-    keep: Callable[[dict[str, Any]], None], sent: list[dict[str, Any]], scale: float
-) -> list[dict[str, Any]]:
-    """executing + pure_eval on 50 frames: framecap with expression values on all 50 frames against
-    sentry-sdk with PureEvalIntegration and ExecutingIntegration; and the added cost per frame."""
-    from sentry_sdk.integrations.executing import ExecutingIntegration
-    from sentry_sdk.integrations.pure_eval import PureEvalIntegration
+def event_size(make: Any, **options: Any) -> int:
+    import framecap
 
-    error = fifty_frames()
-    reps = max(4, int(40 * scale))
-    plain = framecap.Client(transport=keep, include_expression_values=False)
-    fc_off, st_off = paired_times([undeduplicated(plain), sentry_sdk.capture_exception], error, reps)
-    sentry_sdk.init(
-        dsn="http://public@127.0.0.1:9/1",
-        transport=SentryMemory,
-        disabled_integrations=[DedupeIntegration()],
-        auto_enabling_integrations=False,
-        integrations=[PureEvalIntegration(), ExecutingIntegration()],
-    )
-    rich = framecap.Client(transport=keep, max_expression_frames=50, max_expression_values=10)
-    fc_on, st_on = paired_times([undeduplicated(rich), sentry_sdk.capture_exception], error, reps)
-    undeduplicated(rich)(error)
-    size = len(json.dumps(sent[-1], separators=(",", ":")))
-    per_frame_fc, per_frame_st = (fc_on - fc_off) / 50, (st_on - st_off) / 50
-    return [
-        {
-            "scenario": "expression values, 50 frames",
-            "framecap_ms": fc_on * 1000,
-            "sentry_ms": st_on * 1000,
-            "ratio": fc_on / st_on,
-            "target": None,
-            "event_bytes": size,
-        },
-        {
-            "scenario": "expression values, added cost per frame",
-            "framecap_ms": per_frame_fc * 1000,
-            "sentry_ms": per_frame_st * 1000,
-            "ratio": per_frame_fc / per_frame_st if per_frame_st > 0 else float("nan"),
-            "target": None,
-            "event_bytes": size,
-        },
-    ]
+    memory = framecap.MemoryTransport()
+    framecap.Client(transport=memory, **options).capture_exception(make())
+    return len(json.dumps(memory.events[-1], separators=(",", ":")))
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
+def cell(pair: dict[str, tuple[float, float]], target: float | None) -> str:
+    (fc, fc_wall), (st, st_wall) = pair["framecap"], pair["sentry"]
+    ratio = fc / st if st else float("nan")
+    mark = "" if target is None else (" ✓" if ratio <= target else f" ✗ (≤ {target}×)")
+    times = f"{fc * 1000:.2f} / {st * 1000:.2f} ms cpu; wall {fc_wall * 1000:.2f} / {st_wall * 1000:.2f}"
+    return f"**{ratio:.2f}×**{mark} ({times})"
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="few repetitions: a smoke run")
+    parser.add_argument("--here", action="store_true", help="run in this interpreter, not bench/.venv")
     parser.add_argument("--json", help="also write the results to this file")
-    ns = parser.parse_args()
+    parser.add_argument("--write-readme", action="store_true", help="replace the table in README.md")
+    ns = parser.parse_args(argv)
+    if not ns.here:
+        ensure_venv(argv + ["--here"])
+    sys.path.insert(0, HERE)
+    from scenarios import SCENARIOS
+    from sdks import framecap_sdk, sentry_sdk_defaults
+
+    import framecap
+
     scale = 0.1 if ns.quick else 1.0
-    # Core defaults only: with frameworks installed, sentry-sdk would auto-enable their integrations and be slower.
-    sentry_sdk.init(
-        dsn="http://public@127.0.0.1:9/1",
-        transport=SentryMemory,
-        disabled_integrations=[DedupeIntegration()],
-        auto_enabling_integrations=False,
+    fc, st = framecap_sdk(), sentry_sdk_defaults()
+    fc_off = framecap.Client(
+        store=os.path.join(tempfile.mkdtemp(prefix="framecap-bench-"), "events.db"), include_expression_values=False
     )
-    sent: list[dict[str, Any]] = []
-
-    def keep(event: dict[str, Any]) -> None:
-        sent.append(event)
-        del sent[:-5]
-
-    # Sentry's defaults have no expression values: compare like with like (they get their own rows).
-    client = framecap.Client(transport=keep, include_expression_values=False)
-    framecap_capture, sentry_capture = undeduplicated(client), sentry_sdk.capture_exception
-    rows = []
-    for name, (make, repeat, target) in SCENARIOS.items():
-        error = make()
-        reps = max(3, int(repeat * scale))
-        Hostile.calls = 0
-        framecap_capture(error)
-        fc_repr = Hostile.calls
-        Hostile.calls = 0
-        sentry_capture(error)
-        st_repr = Hostile.calls
-        rounds = sorted(
-            (paired_times([framecap_capture, sentry_capture], error, reps) for _ in range(3)),
-            key=lambda pair: pair[0] / pair[1],
-        )
-        fc, st = rounds[1]  # the round with the median ratio: one noisy stretch of the machine doesn't decide
-        size = len(json.dumps(sent[-1], separators=(",", ":")))
-        ratio = fc / st
-        row = {
-            "scenario": name,
-            "framecap_ms": fc * 1000,
-            "sentry_ms": st * 1000,
-            "ratio": ratio,
-            "target": target,
-            "event_bytes": size,
-        }
-        if name == "hostile objects":
-            row["repr_calls_per_capture"] = {"framecap": fc_repr, "sentry": st_repr}
-        rows.append(row)
-        del error
-    per_thread = max(5, int(100 * scale))  # (before the enrichment rows re-initialise sentry with its integrations)
-    fc_tp = threads_throughput(framecap_capture, per_thread)
-    st_tp = threads_throughput(sentry_capture, per_thread)
-    threads_row = {
-        "scenario": "8 threads (captures/s)",
-        "framecap": fc_tp,
-        "sentry": st_tp,
-        "ratio": fc_tp / st_tp,
-        "target": 4.0,
+    fc_off_sdk = type(fc)("framecap", fc_off.capture_exception, lambda: fc_off.flush(10))
+    reps = {
+        "5 frames": 400,
+        "50 frames x 10 locals": 80,
+        "29-frame web stack": 200,
+        "RecursionError": 16,
+        "huge locals": 6,
+        "hostile objects": 200,
     }
-    rows += enrichment_rows(keep, sent, scale)
-    rows.append(threads_row)
-    print(f"Python {sys.version.split()[0]}, framecap {framecap.__version__}, sentry-sdk {sentry_sdk.VERSION}")
-    print("| scenario | framecap | sentry-sdk | ratio | target |")
-    print("|---|---|---|---|---|")
-    for row in rows:
-        if "framecap_ms" in row:
-            extra = f" (event {row['event_bytes'] / 1000:.1f} kB)" if "per frame" not in row["scenario"] else ""
-            if "repr_calls_per_capture" in row:
-                extra += f" (6 distinct objects; `__repr__` calls per capture: {row['repr_calls_per_capture']['framecap']:.0f} vs {row['repr_calls_per_capture']['sentry']:.0f})"
-            target = f"≤ {row['target']}×" if row["target"] else "-"
-            print(
-                f"| {row['scenario']}{extra} | {row['framecap_ms']:.3f} ms | {row['sentry_ms']:.3f} ms | {row['ratio']:.3f}× | {target} |"
-            )
-        else:
-            print(
-                f"| {row['scenario']} | {row['framecap']:.0f}/s | {row['sentry']:.0f}/s | {row['ratio']:.1f}× | ≥ {row['target']}× |"
-            )
+    results: dict[str, Any] = {"warm": {}, "first": {}, "newsite": {}, "off": {}, "size": {}}
+    for name, make in SCENARIOS.items():
+        n = max(4, int(reps[name] * scale))
+        results["warm"][name] = warm([fc, st], make, n)
+        results["size"][name] = event_size(make)
+        if name in ("5 frames", "50 frames x 10 locals"):
+            results["off"][name] = warm([fc_off_sdk, st], make, n)
+    samples = 1 if ns.quick else 7
+    for name in MAIN:
+        results["first"][name] = cold("first", name, samples)
+        results["newsite"][name] = cold("newsite", name, samples)
+    per_thread = max(5, int(100 * scale))
+    results["threads"] = {"framecap": threads(fc, per_thread), "sentry": threads(st, per_thread)}
+    results["memory"] = {"framecap": kept_memory("framecap"), "sentry": kept_memory("sentry")}
+    results["import"] = {
+        "framecap": import_ms("framecap", 3 if ns.quick else 9),
+        "sentry_sdk": import_ms("sentry_sdk", 3 if ns.quick else 9),
+    }
+    table = render(results)
+    print(table)
     if ns.json:
         with open(ns.json, "w") as handle:
-            json.dump(rows, handle, indent=2)
+            json.dump(results, handle, indent=2)
+    if ns.write_readme:
+        write_readme(table)
     return 0
 
 
+def render(results: dict[str, Any]) -> str:
+    import sentry_sdk
+
+    import framecap
+
+    lines = [
+        f"Measured {datetime.date.today().isoformat()} on {platform.machine()} ({os.cpu_count()} cores), "
+        f"Python {platform.python_version()}, framecap {framecap.__version__}, sentry-sdk {sentry_sdk.VERSION}. "
+        "Cells: framecap ÷ sentry-sdk (framecap / sentry-sdk per capture).",
+        "",
+        "| case | warm (same site) | first capture in a process | new site in a warm process |",
+        "|---|---|---|---|",
+    ]
+    for name in MAIN:
+        warm_t, first_t, new_t = TARGETS[name]
+        size = results["size"][name] / 1000
+        lines.append(
+            f"| {name} (event {size:.1f} kB) | {cell(results['warm'][name], warm_t)} | "
+            f"{cell(results['first'][name], first_t)} | {cell(results['newsite'][name], new_t)} |"
+        )
+    for name, pair in results["off"].items():
+        lines.append(f"| {name}, expression values off | {cell(pair, None)} | | |")
+    lines += ["", "| case | framecap ÷ sentry-sdk |", "|---|---|"]
+    for name in ("RecursionError", "huge locals", "hostile objects"):
+        size = results["size"][name] / 1000
+        lines.append(f"| {name} (event {size:.1f} kB) | {cell(results['warm'][name], OTHER_TARGETS.get(name))} |")
+    fc_tp, st_tp = results["threads"]["framecap"], results["threads"]["sentry"]
+    mark = " ✓" if fc_tp / st_tp >= 2 else " ✗ (≥ 2×)"
+    lines.append(
+        f"| 8 threads, 5 frames (captures/s, higher is better) | **{fc_tp / st_tp:.1f}×**{mark} "
+        f"({fc_tp:.0f} / {st_tp:.0f} per second) |"
+    )
+    memory = results["memory"]["framecap"] / 1e6
+    lines.append(
+        f"| memory kept by caches after 100 distinct sites | {memory:.2f} MB"
+        f"{' ✓' if memory <= 2 else ' ✗ (≤ 2 MB)'} (sentry-sdk: {results['memory']['sentry'] / 1e6:.2f} MB) |"
+    )
+    imp = results["import"]
+    lines.append(
+        f"| `import framecap` | {imp['framecap']:.1f} ms{' ✓' if imp['framecap'] <= 30 else ' ✗ (≤ 30 ms)'} "
+        f"(`import sentry_sdk`: {imp['sentry_sdk']:.1f} ms) |"
+    )
+    return "\n".join(lines)
+
+
+def write_readme(table: str) -> None:
+    path = os.path.join(ROOT, "README.md")
+    with open(path) as handle:
+        text = handle.read()
+    start_marker, end_marker = "<!-- bench table: python bench/run.py --write-readme -->", "<!-- end of bench table -->"
+    start, end = text.index(start_marker) + len(start_marker), text.index(end_marker)
+    with open(path, "w") as handle:
+        handle.write(text[:start] + "\n" + table + "\n" + text[end:])
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
