@@ -8,6 +8,7 @@ should. Then what the integration sees, in process: levels, filters, propagation
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 import textwrap
@@ -16,7 +17,7 @@ import threading
 import pytest
 
 import framecap
-from conftest import read_store
+from conftest import ROOT, read_store
 from framecap import scope
 from framecap.integrations import logging as logging_integration
 
@@ -259,6 +260,17 @@ def test_flask_and_werkzeug_console_lines_from_a_real_server(run_python, store):
     assert ("werkzeug", "info", '[Filtered] - - [DATE] "GET /ok HTTP/1.1" 200 -') in crumbs(event)  # an IP address
 
 
+def test_the_readmes_logging_example_records_what_it_says(run_python, store):
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as file:
+        readme = file.read()
+    block = readme.split("**logging** (on by default):", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    result = run_python(block)
+    assert result.returncode == 0 and result.stderr.startswith("INFO:shop:cart has 3 items\n"), result.stderr
+    (event,) = read_store(store)
+    assert crumbs(event) == [("shop", "info", "cart has 3 items")]
+    assert event["logentry"]["formatted"] == "checkout failed" and event["logger"] == "shop"
+
+
 # -- what the integration sees, in process --------------------------------------------------------
 
 
@@ -297,7 +309,7 @@ def test_what_a_root_handler_would_see(events):
     free = logging.Logger("free")  # not in the hierarchy: a root handler never sees it
     free.addHandler(logging.NullHandler())
     free.error("free logger")
-    loud_handler = logging.StreamHandler(open(__import__("os").devnull, "w"))  # noqa: SIM115
+    loud_handler = logging.StreamHandler(open(os.devnull, "w"))  # noqa: SIM115
     loud_handler.setLevel(logging.CRITICAL)  # a handler's level concerns that handler only
     logging.getLogger("see").addHandler(loud_handler)
     logging.disable(logging.INFO)

@@ -21,7 +21,7 @@ __all__ = ["init_app"]
 
 def _login_user() -> dict[str, Any] | None:
     try:
-        from flask_login import current_user  # type: ignore[import-not-found]
+        from flask_login import current_user  # type: ignore[import-not-found, import-untyped, unused-ignore]
     except ImportError:
         return None
     try:

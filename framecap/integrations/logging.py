@@ -131,7 +131,7 @@ def install() -> None:
         if _wrapper is None:
             _original = logging.Logger.callHandlers
             _wrapper = _make_wrapper(_original)
-            logging.Logger.callHandlers = _wrapper  # type: ignore[method-assign]
+            logging.Logger.callHandlers = _wrapper  # type: ignore[method-assign, assignment]
         _active = True
 
 

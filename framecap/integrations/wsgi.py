@@ -68,7 +68,7 @@ class _TeeInput:
         return self._saw(line, at_end=not line)
 
     def readlines(self, *args: Any) -> list[bytes]:
-        lines = self._stream.readlines(*args)
+        lines: list[bytes] = self._stream.readlines(*args)
         for line in lines:
             self._saw(line)
         if not args:
