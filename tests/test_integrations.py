@@ -223,3 +223,41 @@ def test_breadcrumbs_added_through_a_client_keep_its_bound(memory):
     with scope.isolated():
         log.warning("not kept: max_breadcrumbs=0")
         assert [c["message"] for c in scope.current().breadcrumbs][-1] != "not kept: max_breadcrumbs=0"
+
+
+def test_asyncio_integration_waits_for_asyncio_to_be_imported(run_python):
+    result = run_python("""
+        import sys
+        import framecap
+        from framecap.integrations import asyncio as integration
+
+        finders = list(sys.meta_path)
+        events = []
+        framecap.init(transport=events.append, install_hooks=False)
+        assert "asyncio" not in sys.modules, "framecap imported asyncio"
+        integration.uninstall()
+        assert sys.meta_path == finders
+        integration.install()
+        integration.install()
+        assert len(sys.meta_path) == len(finders) + 1
+        import asyncio
+
+        assert sys.meta_path == finders, "the import watcher is gone once asyncio is imported"
+
+
+        def failing_callback():
+            loop = asyncio.new_event_loop()
+            loop.set_exception_handler(lambda loop, context: None)
+            loop.call_soon(lambda: 1 / 0)
+            loop.run_until_complete(asyncio.sleep(0))
+            loop.close()
+            return len(events)
+
+
+        print(failing_callback(), end=" ")
+        integration.uninstall()
+        print(failing_callback(), end=" ")
+        integration.install()
+        print(failing_callback())
+    """)
+    assert result.returncode == 0 and result.stdout == "1 1 2\n", result.stderr

@@ -349,6 +349,7 @@ def test_script_name_and_path_info_joined_with_one_slash(memory, script_name, pa
         ("/app", "/", "/app/"),
         ("/app/", "/x", "/app/x"),
         ("", "/caf\u00c3\u00a9 menu", "/caf%C3%A9%20menu"),  # WSGI's latin-1 view of the UTF-8 bytes
+        ("", "/caf\u00e9\u20ac", "/caf%C3%A9%E2%82%AC"),  # a server passing text, against the WSGI rule
     ],
 )
 def test_wsgi_paths(script_name, path_info, path):

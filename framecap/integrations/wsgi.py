@@ -22,6 +22,7 @@ from . import body_keep_limit, breadcrumb_limit, client_for
 __all__ = ["FramecapWSGIMiddleware", "is_file_response", "raw_request"]
 
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
+_SAFE = "/%;:@&=+$,!~*'()"
 
 
 class _TeeInput:
@@ -93,9 +94,13 @@ def raw_request(environ: dict[str, Any]) -> RawRequest:
         port = str(environ.get("SERVER_PORT") or "")
         if port and port != _DEFAULT_PORTS.get(scheme):
             host = f"{host}:{port}"
-    # WSGI hands over the path's raw bytes as latin-1 characters: quote those bytes (UTF-8 stays UTF-8).
+    # WSGI hands over the path's raw bytes as latin-1 characters: quote those bytes (UTF-8 stays
+    # UTF-8). A server that breaks the rule and passes other characters gets them quoted as UTF-8.
     path = join_path(str(environ.get("SCRIPT_NAME", "")), str(environ.get("PATH_INFO", "")))
-    quoted = quote(path.encode("latin-1", "replace"), safe="/%;:@&=+$,!~*'()")
+    try:
+        quoted = quote(path.encode("latin-1"), safe=_SAFE)
+    except UnicodeEncodeError:
+        quoted = quote(path, safe=_SAFE)
     headers: list[tuple[str, str]] = []
     for key, value in environ.items():
         if not isinstance(key, str):
