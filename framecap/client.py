@@ -26,7 +26,6 @@ from .event import build_event
 from .frames import InAppRules
 from .options import Options, resolve_options
 from .scope import current as current_scope
-from .scope import set_breadcrumb_limit
 from .scrub import Scrubber
 from .transports import CallableTransport, Inbox
 from .transports.http import HttpTransport
@@ -97,7 +96,6 @@ class Client:
                 wsgi_header_keys=not o.send_default_pii,
             )
         ]
-        set_breadcrumb_limit(o.max_breadcrumbs)
         self.last_event_id: str | None = None
         self._busy = threading.local()
         self._closed = False

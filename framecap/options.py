@@ -253,9 +253,9 @@ class Options:
     allowlist: tuple[str, ...] = _option((), _NAMES, "names exempt from the name rules (exact, after normalizing)")
     scrub_values: bool = _option(True, _BOOL, "the value rules (off: only sensitive names are filtered)")
     trusted_proxies: tuple[str, ...] = _option(
-        (), _Networks(), "proxies whose `X-Forwarded-For` is believed (`10.0.0.0/8`)"
+        (), _Networks(), "proxies whose `X-Forwarded-For`/`-Proto`/`-Host` are believed (`10.0.0.0/8`)"
     )
-    max_breadcrumbs: int = _option(100, _Number(int, 0, 1000), "breadcrumbs kept per scope")
+    max_breadcrumbs: int = _option(100, _Number(int, 0, 1000), "newest breadcrumbs sent with each event")
     # -- where events go
     dsn: str | None = _option(
         None, _TEXT, "`http[s]://PUBLIC_KEY@HOST[:PORT]/[PATH/]PROJECT_ID`: send to that server", "unset"

@@ -11,17 +11,19 @@ import collections
 import contextlib
 import contextvars
 import datetime
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Scope", "activated", "add_breadcrumb", "current", "isolated", "set_breadcrumb_limit"]
+__all__ = ["MAX_KEPT", "Scope", "activated", "add_breadcrumb", "current", "isolated"]
 
-_limit = [100]
+#: The most breadcrumbs any scope holds (the largest ``max_breadcrumbs`` allows). How many an event
+#: carries, and how many a scope keeps when a client adds to it, is that client's ``max_breadcrumbs``.
+MAX_KEPT = 1000
 
 
-def _crumbs() -> collections.deque[dict[str, Any]]:
-    return collections.deque(maxlen=max(1, _limit[0]))
+def _crumbs(kept: Iterable[dict[str, Any]] = ()) -> collections.deque[dict[str, Any]]:
+    return collections.deque(kept, maxlen=MAX_KEPT)
 
 
 @dataclass
@@ -35,10 +37,9 @@ class Scope:
     extra: dict[str, Any] = field(default_factory=dict)
     breadcrumbs: collections.deque[dict[str, Any]] = field(default_factory=_crumbs)
 
-    def fork(self) -> Scope:
-        """A child that starts with a copy of this scope's data; its changes stay its own."""
-        crumbs = _crumbs()
-        crumbs.extend(self.breadcrumbs)
+    def fork(self, limit: int | None = None) -> Scope:
+        """A child that starts with a copy of this scope's data (at most ``limit`` breadcrumbs, the newest)."""
+        crumbs = _crumbs(_newest(self.breadcrumbs, limit))
         return Scope(
             self.request,
             dict(self.user) if self.user else None,
@@ -49,6 +50,7 @@ class Scope:
         )
 
 
+# The root scope: what is set outside any request or task belongs to the whole process, by design.
 _root = Scope()
 _current: contextvars.ContextVar[Scope] = contextvars.ContextVar("framecap_scope")
 
@@ -58,10 +60,19 @@ def current() -> Scope:
     return _current.get(_root)
 
 
+def _newest(crumbs: collections.deque[dict[str, Any]], limit: int | None) -> Iterable[dict[str, Any]]:
+    if limit is None or len(crumbs) <= limit:
+        return crumbs
+    return list(crumbs)[len(crumbs) - limit :] if limit > 0 else ()
+
+
 @contextlib.contextmanager
-def isolated(request: Any = None) -> Iterator[Scope]:
-    """Run a block (a request, a task) in its own scope, forked from the current one."""
-    scope = current().fork()
+def isolated(request: Any = None, limit: int | None = None) -> Iterator[Scope]:
+    """Run a block (a request, a task) in its own scope, forked from the current one.
+
+    ``limit``: how many of the current scope's breadcrumbs it starts with (a client's ``max_breadcrumbs``).
+    """
+    scope = current().fork(limit)
     if request is not None:
         scope.request = request
     token = _current.set(scope)
@@ -77,8 +88,16 @@ def add_breadcrumb(
     level: str = "info",
     data: dict[str, Any] | None = None,
     type: str = "default",
+    *,
+    limit: int | None = None,
 ) -> None:
-    """Record something that happened, for the events that follow in this scope (bounded, oldest dropped)."""
+    """Record something that happened, for the events that follow in this scope (bounded, oldest dropped).
+
+    ``limit``: the adding client's ``max_breadcrumbs``; the scope then keeps at most that many (0: none
+    is added). Without it, the scope keeps at most :data:`MAX_KEPT`.
+    """
+    if limit is not None and limit <= 0:
+        return
     crumb: dict[str, Any] = {
         "timestamp": datetime.datetime.now(datetime.timezone.utc).isoformat(),
         "type": type,
@@ -90,15 +109,11 @@ def add_breadcrumb(
         crumb["category"] = category
     if data:
         crumb["data"] = data
-    current().breadcrumbs.append(crumb)
-
-
-def set_breadcrumb_limit(limit: int) -> None:
-    """Bound the breadcrumbs each scope keeps (``max_breadcrumbs``); applies to the root scope at once."""
-    _limit[0] = limit
-    kept = list(_root.breadcrumbs)[-limit:]
-    _root.breadcrumbs = _crumbs()
-    _root.breadcrumbs.extend(kept)
+    crumbs = current().breadcrumbs
+    crumbs.append(crumb)
+    with contextlib.suppress(IndexError):  # another thread trimming the same (root) scope
+        while limit is not None and len(crumbs) > limit:
+            crumbs.popleft()
 
 
 @contextlib.contextmanager

@@ -3,6 +3,7 @@
 import pytest
 
 import framecap
+from conftest import assert_schema_valid
 
 django = pytest.importorskip("django")
 
@@ -20,9 +21,11 @@ if not settings.configured:
     )
     django.setup()
 
-from django.http import HttpResponse, JsonResponse  # noqa: E402
+from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import path  # noqa: E402
+
+from framecap.integrations.django import FramecapMiddleware  # noqa: E402
 
 
 class FakeUser:
@@ -63,7 +66,46 @@ def fine(request):
     return HttpResponse("ok")
 
 
-urlpatterns = [path("report/", report), path("form/", form), path("fine/", fine)]
+def rows_of(report_id):
+    yield b"id,total\n"
+    yield b"1,10\n"
+    raise ConnectionError(f"report {report_id}: database went away")
+
+
+def stream(request):
+    framecap.set_tag("report", "r-9")
+    return StreamingHttpResponse(rows_of("r-9"), content_type="text/csv")
+
+
+async def arows():
+    yield b"first\n"
+    raise ConnectionResetError("async stream broke")
+
+
+def astream(request):
+    return StreamingHttpResponse(arows(), content_type="text/plain")
+
+
+def download(request):
+    return FileResponse(open(__file__, "rb"))  # noqa: SIM115 - Django closes it
+
+
+def echo(request):
+    if request.GET.get("read"):
+        request.body  # noqa: B018 - the view reads the body
+    framecap.capture_exception(ValueError("by hand"))
+    return HttpResponse("ok")
+
+
+urlpatterns = [
+    path("report/", report),
+    path("form/", form),
+    path("fine/", fine),
+    path("stream/", stream),
+    path("astream/", astream),
+    path("download/", download),
+    path("echo/", echo),
+]
 
 
 @pytest.mark.parametrize("pii", [False, True])
@@ -98,3 +140,77 @@ def test_parsed_form_and_handled_captures(memory):
     assert form_event["request"]["data"] == {"name": "ada", "password": "[Filtered]"}
     assert fine_event["request"]["url"] == "http://testserver/fine/"
     assert fine_event["exception"]["values"][-1]["mechanism"] == {"type": "generic", "handled": True}
+
+
+def test_error_while_a_streaming_response_streams_is_captured_with_the_requests_scope(memory):
+    response = Client().get("/stream/?page=3")
+    assert response.status_code == 200 and response.streaming
+    chunks = []
+    with pytest.raises(ConnectionError):
+        for chunk in response.streaming_content:
+            chunks.append(chunk)
+    assert chunks == [b"id,total\n", b"1,10\n"]
+    (event,) = memory.events
+    value = event["exception"]["values"][-1]
+    assert value["type"] == "ConnectionError" and value["mechanism"] == {"type": "django", "handled": False}
+    assert event["request"]["url"] == "http://testserver/stream/" and event["tags"] == {"report": "r-9"}
+    assert value["stacktrace"]["frames"][-1]["function"] == "rows_of"
+    assert value["stacktrace"]["frames"][-1]["vars"]["report_id"] == "'r-9'"
+    response.close()
+
+
+def test_error_while_an_async_streaming_response_streams(memory):
+    import asyncio
+
+    from django.test import AsyncClient
+
+    async def fetch():
+        response = await AsyncClient().get("/astream/")
+        chunks = []
+        with pytest.raises(ConnectionResetError):
+            async for chunk in response.streaming_content:
+                chunks.append(chunk)
+        return chunks
+
+    assert asyncio.run(fetch()) == [b"first\n"]
+    (event,) = memory.events
+    assert event["exception"]["values"][-1]["type"] == "ConnectionResetError"
+    assert event["request"]["url"] == "http://testserver/astream/"
+
+
+def test_file_responses_are_left_for_the_servers_file_wrapper(memory):
+    from django.test import RequestFactory
+
+    from framecap.integrations.django import FramecapMiddleware
+
+    # (Django's test client replaces streaming content itself, so the middleware is called directly.)
+    response = FramecapMiddleware(download)(RequestFactory().get("/download/"))
+    assert response.file_to_stream is not None  # what Django's WSGI handler hands to wsgi.file_wrapper
+    response.close()
+
+
+def test_hand_captures_see_what_django_read_and_note_what_it_did_not(memory):
+    client = Client()
+    client.post("/echo/", {"name": "ada"}, content_type="application/json")
+    client.post("/echo/?read=1", {"name": "ada"}, content_type="application/json")
+    unread, read = memory.events
+    assert "data" not in unread["request"]
+    assert unread["_meta"]["request"]["data"] == {"": {"rem": [["framecap:unread", "x"]], "len": 15}}
+    assert read["request"]["data"] == {"name": "ada"}
+
+
+OWN = framecap.MemoryTransport()
+
+
+class OwnClientMiddleware(FramecapMiddleware):
+    client = framecap.Client(transport=OWN, install_hooks=False)
+
+
+def test_a_middleware_subclass_reports_to_its_own_client(memory):
+    from django.test import override_settings
+
+    with override_settings(MIDDLEWARE=[f"{__name__}.OwnClientMiddleware"]):
+        assert Client(raise_request_exception=False).get("/report/").status_code == 500
+    assert [e["request"]["url"] for e in OWN.events] == ["http://testserver/report/"]
+    assert all(e["exception"]["values"][-1]["mechanism"]["type"] != "django" for e in memory.events)
+    assert_schema_valid(OWN.events)

@@ -3,6 +3,7 @@
 import pytest
 
 import framecap
+from conftest import assert_schema_valid
 
 flask = pytest.importorskip("flask")
 flask_login = pytest.importorskip("flask_login")
@@ -58,3 +59,16 @@ def test_unhandled_view_error_is_one_event_with_its_request(memory, pii):
         assert "user" not in event and "headers" not in event["request"] and "cookies" not in event["request"]
     frame = value["stacktrace"]["frames"][-1]
     assert frame["function"] == "make_app.<locals>.order" and frame["vars"]['payload["per_box"]'] == "0"
+
+
+def test_init_app_with_its_own_client(memory):
+    own = framecap.MemoryTransport()
+    app = init_app(make_app(), client=framecap.Client(transport=own, install_hooks=False))
+    assert init_app(app, client=app.extensions["framecap"].client) is app  # twice: still one layer
+    response = app.test_client().post("/order", json={"quantity": 1, "per_box": 0})
+    assert response.status_code == 500
+    (event,) = own.events
+    assert event["exception"]["values"][-1]["mechanism"] == {"type": "flask", "handled": False}
+    assert event["request"]["url"] == "http://localhost/order"
+    assert all(e["exception"]["values"][-1]["mechanism"]["type"] != "flask" for e in memory.events)
+    assert_schema_valid(own.events)

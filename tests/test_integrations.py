@@ -1,5 +1,6 @@
 """logging, asyncio, de-duplication, and the testing helpers."""
 
+import json
 import logging
 import os
 import subprocess
@@ -165,3 +166,98 @@ def test_pytest_fixture_through_the_plugin_entry_point(tmp_path):
         timeout=120,
     )
     assert "1 passed" in result.stdout, result.stdout + result.stderr
+
+
+def test_a_clients_breadcrumb_bound_is_its_own(run_python):
+    result = run_python("""
+        import json
+        import framecap
+        from framecap import client as client_module
+        from framecap.testing import capture_events
+
+        sent = []
+        main = framecap.init(transport=sent.append, install_hooks=False)
+        for i in range(5):
+            framecap.add_breadcrumb(message=f"crumb {i}")          # the process-wide root scope
+        small = framecap.Client(transport=sent.append, max_breadcrumbs=2)
+        framecap.capture_exception(ValueError("global"))
+        small.capture_exception(ValueError("small"))
+        client_module.set_current(None)
+        with capture_events(max_breadcrumbs=2) as events:          # a temporary client
+            framecap.capture_exception(ValueError("temporary"))
+        client_module.set_current(main)
+        framecap.capture_exception(ValueError("global again"))
+        print(json.dumps([
+            [e["exception"]["values"][-1]["value"], [c["message"] for c in e["breadcrumbs"]["values"]]]
+            for e in sent + events
+        ]))
+    """)
+    assert result.returncode == 0, result.stderr
+    every = [f"crumb {i}" for i in range(5)]
+    assert json.loads(result.stdout) == [
+        ["global", every],
+        ["small", ["crumb 3", "crumb 4"]],
+        ["global again", every],
+        ["temporary", ["crumb 3", "crumb 4"]],
+    ]
+
+
+def test_breadcrumbs_added_through_a_client_keep_its_bound(memory):
+    from framecap import scope
+
+    framecap.init(transport=memory, install_hooks=False, max_breadcrumbs=3)
+    log = logging.getLogger("bounded")
+    log.setLevel(logging.INFO)
+    for i in range(10):
+        log.info("log %d", i)
+    assert [c["message"] for c in scope.current().breadcrumbs] == ["log 7", "log 8", "log 9"]
+    for i in range(scope.MAX_KEPT + 5):
+        framecap.add_breadcrumb(message=f"direct {i}")  # no client involved: the scope's own cap
+    assert len(scope.current().breadcrumbs) == scope.MAX_KEPT
+    with scope.isolated(limit=2) as child:
+        assert [c["message"] for c in child.breadcrumbs] == [
+            f"direct {scope.MAX_KEPT + 3}",
+            f"direct {scope.MAX_KEPT + 4}",
+        ]
+    framecap.init(transport=memory, install_hooks=False, max_breadcrumbs=0)
+    with scope.isolated():
+        log.warning("not kept: max_breadcrumbs=0")
+        assert [c["message"] for c in scope.current().breadcrumbs][-1] != "not kept: max_breadcrumbs=0"
+
+
+def test_asyncio_integration_waits_for_asyncio_to_be_imported(run_python):
+    result = run_python("""
+        import sys
+        import framecap
+        from framecap.integrations import asyncio as integration
+
+        finders = list(sys.meta_path)
+        events = []
+        framecap.init(transport=events.append, install_hooks=False)
+        assert "asyncio" not in sys.modules, "framecap imported asyncio"
+        integration.uninstall()
+        assert sys.meta_path == finders
+        integration.install()
+        integration.install()
+        assert len(sys.meta_path) == len(finders) + 1
+        import asyncio
+
+        assert sys.meta_path == finders, "the import watcher is gone once asyncio is imported"
+
+
+        def failing_callback():
+            loop = asyncio.new_event_loop()
+            loop.set_exception_handler(lambda loop, context: None)
+            loop.call_soon(lambda: 1 / 0)
+            loop.run_until_complete(asyncio.sleep(0))
+            loop.close()
+            return len(events)
+
+
+        print(failing_callback(), end=" ")
+        integration.uninstall()
+        print(failing_callback(), end=" ")
+        integration.install()
+        print(failing_callback())
+    """)
+    assert result.returncode == 0 and result.stdout == "1 1 2\n", result.stderr

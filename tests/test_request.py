@@ -7,6 +7,7 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 import pytest
 
 import framecap
+from conftest import assert_schema_valid
 from framecap.integrations.asgi import FramecapASGIMiddleware
 from framecap.integrations.wsgi import FramecapWSGIMiddleware
 from framecap.request import RawRequest, client_ip, parse_body, request_data
@@ -314,3 +315,236 @@ def test_requests_in_parallel_keep_their_own_scope(memory):
     asyncio.run(main())
     assert sorted(e["tags"]["path"] for e in memory.events) == [f"/p{i}" for i in range(5)]
     assert all(e["request"]["url"].endswith(e["tags"]["path"]) for e in memory.events)
+
+
+# -- URLs, unread bodies and file responses (edge cases sentry-sdk's own tests check) -----------------
+
+
+def crashing_app(environ, start_response):
+    framecap.capture_exception(ValueError("seen"))
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"ok"]
+
+
+def url_of(memory, app=crashing_app, **request):
+    from werkzeug.test import Client
+
+    request.setdefault("environ_overrides", {})
+    Client(FramecapWSGIMiddleware(app)).open(**request)
+    return memory.events[-1]["request"]["url"]
+
+
+@pytest.mark.parametrize("path_info", ["bark/", "/bark/"])
+@pytest.mark.parametrize("script_name", ["woof/woof", "woof/woof/"])
+def test_script_name_and_path_info_joined_with_one_slash(memory, script_name, path_info):
+    url = url_of(memory, path=path_info, base_url=f"https://dogs.are.great/{script_name}")
+    assert url == "https://dogs.are.great/woof/woof/bark/"
+
+
+@pytest.mark.parametrize(
+    "script_name,path_info,path",
+    [
+        ("", "", "/"),
+        ("/app", "", "/app"),
+        ("/app", "/", "/app/"),
+        ("/app/", "/x", "/app/x"),
+        ("", "/caf\u00c3\u00a9 menu", "/caf%C3%A9%20menu"),  # WSGI's latin-1 view of the UTF-8 bytes
+        ("", "/caf\u00e9\u20ac", "/caf%C3%A9%E2%82%AC"),  # a server passing text, against the WSGI rule
+    ],
+)
+def test_wsgi_paths(script_name, path_info, path):
+    from framecap.integrations.wsgi import raw_request
+
+    environ = {"wsgi.url_scheme": "http", "HTTP_HOST": "h", "SCRIPT_NAME": script_name, "PATH_INFO": path_info}
+    assert raw_request(environ).url == "http://h" + path
+
+
+PROXY = "10.0.0.2"
+
+
+@pytest.mark.parametrize(
+    "environ,url",
+    [
+        # the peer is not a trusted proxy: what the server saw
+        (
+            {"HTTP_HOST": "example.com:443", "HTTP_X_FORWARDED_PROTO": "https", "REMOTE_ADDR": "203.0.113.9"},
+            "http://example.com:443/test",
+        ),
+        # a trusted proxy's scheme, and the default port of that scheme left out
+        ({"HTTP_HOST": "example.com:443", "HTTP_X_FORWARDED_PROTO": "https"}, "https://example.com/test"),
+        ({"HTTP_HOST": "example.com", "HTTP_X_FORWARDED_PROTO": "https"}, "https://example.com/test"),
+        ({"HTTP_HOST": "example.com:8443", "HTTP_X_FORWARDED_PROTO": "https"}, "https://example.com:8443/test"),
+        # no Host: the server's name, its port judged by the server's own scheme
+        ({"SERVER_NAME": "internal", "SERVER_PORT": "80", "HTTP_X_FORWARDED_PROTO": "https"}, "https://internal/test"),
+        ({"SERVER_NAME": "internal", "SERVER_PORT": "8000"}, "http://internal:8000/test"),
+        # X-Forwarded-Host from a trusted proxy
+        (
+            {"HTTP_X_FORWARDED_HOST": "example.com:443", "HTTP_X_FORWARDED_PROTO": "https", "HTTP_HOST": "internal"},
+            "https://example.com/test",
+        ),
+        (
+            {"HTTP_X_FORWARDED_HOST": "example.com:8443", "HTTP_X_FORWARDED_PROTO": "https", "HTTP_HOST": "internal"},
+            "https://example.com:8443/test",
+        ),
+        ({"HTTP_X_FORWARDED_HOST": "evil.test/x?", "HTTP_HOST": "internal"}, "http://internal/test"),
+        # several proxies: the value the nearest one set; anything but http/https is ignored
+        ({"HTTP_HOST": "example.com", "HTTP_X_FORWARDED_PROTO": "https, http"}, "http://example.com/test"),
+        ({"HTTP_HOST": "example.com", "HTTP_X_FORWARDED_PROTO": "javascript"}, "http://example.com/test"),
+        # the default port of the request's own scheme
+        ({"HTTP_HOST": "example.com:80"}, "http://example.com/test"),
+        ({"HTTP_HOST": "[2001:db8::1]:80"}, "http://[2001:db8::1]/test"),
+    ],
+)
+def test_forwarded_scheme_and_host_only_from_trusted_proxies(environ, url):
+    from framecap.integrations.wsgi import raw_request
+
+    environ = {"wsgi.url_scheme": "http", "PATH_INFO": "/test", "REMOTE_ADDR": PROXY, **environ}
+    request, _, _ = request_data(raw_request(environ), False, 10_000, trusted_proxies=("10.0.0.0/8",))
+    assert request["url"] == url
+    untrusted, _, _ = request_data(raw_request(environ), False, 10_000, trusted_proxies=())
+    assert untrusted["url"].startswith("http://")
+
+
+def test_forwarded_proto_through_the_middleware_with_trusted_proxies(memory):
+    framecap.init(transport=memory, install_hooks=False, trusted_proxies=["10.0.0.0/8"])
+    headers = {"X-Forwarded-Proto": "https", "Host": "shop.example:443"}
+    assert url_of(memory, path="/cart", headers=headers, environ_overrides={"REMOTE_ADDR": PROXY}) == (
+        "https://shop.example/cart"
+    )
+    assert url_of(memory, path="/cart", headers=headers, environ_overrides={"REMOTE_ADDR": "192.0.2.1"}) == (
+        "http://shop.example:443/cart"
+    )
+
+
+def reader(amount):
+    def app(environ, start_response):
+        if amount:
+            environ["wsgi.input"].read(amount)
+        framecap.capture_exception(ValueError("seen"))
+        start_response("200 OK", [])
+        return [b""]
+
+    return app
+
+
+@pytest.mark.parametrize("amount", [0, 5])
+def test_a_body_the_app_did_not_read_is_noted_unread(memory, amount):
+    from werkzeug.test import Client
+
+    Client(FramecapWSGIMiddleware(reader(amount))).post("/", json={"password": "pw-1", "n": 12345})
+    event = memory.events[-1]
+    assert "data" not in event["request"]
+    assert event["_meta"]["request"]["data"] == {"": {"rem": [["framecap:unread", "x"]], "len": 32}}
+
+
+def test_a_chunked_body_never_read_is_noted_without_a_length(memory):
+    from werkzeug.test import Client
+
+    Client(FramecapWSGIMiddleware(reader(0))).get("/", headers={"Transfer-Encoding": "chunked"})
+    Client(FramecapWSGIMiddleware(reader(0))).get("/")  # no body at all: nothing to note
+    chunked, plain = memory.events
+    assert chunked["_meta"]["request"]["data"] == {"": {"rem": [["framecap:unread", "x"]]}}
+    assert "_meta" not in plain or "request" not in plain["_meta"]
+
+
+def test_asgi_body_never_received_is_noted_unread(memory):
+    import asyncio
+
+    async def app(scope, receive, send):
+        framecap.capture_exception(ValueError("before reading"))
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def receive():
+        return {"type": "http.request", "body": b'{"a": 1}', "more_body": False}
+
+    async def send(message):
+        pass
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "scheme": "https",
+        "server": ("api.internal", 443),
+        "root_path": "/api",
+        "path": "/api/items",
+        "headers": [(b"content-type", b"application/json"), (b"content-length", b"8")],
+        "query_string": b"",
+    }
+    asyncio.run(FramecapASGIMiddleware(app)(scope, receive, send))
+    asyncio.run(FramecapASGIMiddleware(app)(dict(scope, path="/items"), receive, send))  # an older server
+    first, second = memory.events
+    assert first["request"]["url"] == second["request"]["url"] == "https://api.internal/api/items"
+    assert first["_meta"]["request"]["data"] == {"": {"rem": [["framecap:unread", "x"]], "len": 8}}
+
+
+def test_file_wrapper_response_passed_through_for_sendfile(memory, tmp_path, monkeypatch):
+    from wsgiref import simple_server
+    from wsgiref.util import FileWrapper
+
+    payload = tmp_path / "report.bin"
+    payload.write_bytes(bytes(range(256)) * 40)
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "application/octet-stream")])
+        return environ["wsgi.file_wrapper"](open(payload, "rb"), 4096)  # noqa: SIM115 - the server closes it
+
+    middleware = FramecapWSGIMiddleware(app)
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "wsgi.url_scheme": "http", "wsgi.file_wrapper": FileWrapper}
+    result = middleware(dict(environ), lambda *args: None)
+    assert type(result) is FileWrapper
+    result.close()
+
+    class UwsgiLike:  # uWSGI's wrapper is a function; it recognises the file by its fileno
+        def fileno(self):
+            return 0
+
+    response = UwsgiLike()
+    assert (
+        FramecapWSGIMiddleware(lambda e, s: response)(dict(environ, **{"wsgi.file_wrapper": print}), None) is response
+    )
+    wrapped = FramecapWSGIMiddleware(lambda e, s: [b"x"])(dict(environ), None)
+    assert list(wrapped) == [b"x"] and not isinstance(wrapped, list)
+
+    sent = []
+    original = simple_server.ServerHandler.sendfile
+
+    def sendfile(self):
+        sent.append(type(self.result).__name__)  # wsgiref takes this path only for its own FileWrapper
+        return original(self)
+
+    monkeypatch.setattr(simple_server.ServerHandler, "sendfile", sendfile)
+    server = make_server("127.0.0.1", 0, middleware, handler_class=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}/", timeout=10) as response:
+            assert response.read() == payload.read_bytes()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+    assert sent == ["FileWrapper"]
+
+
+def test_middlewares_report_to_the_client_they_were_given(memory):
+    import asyncio
+
+    own = framecap.MemoryTransport()
+    client = framecap.Client(transport=own, install_hooks=False)
+
+    def failing(environ, start_response):
+        raise KeyError("wsgi")
+
+    async def afailing(scope, receive, send):
+        raise KeyError("asgi")
+
+    from werkzeug.test import Client
+
+    with pytest.raises(KeyError):
+        Client(FramecapWSGIMiddleware(failing, client=client)).get("/w")
+    with pytest.raises(KeyError):
+        asyncio.run(FramecapASGIMiddleware(afailing, client=client)({"type": "http", "path": "/a"}, None, None))
+    assert [e["request"]["url"] for e in own.events] == ["http://localhost/w", "http://localhost/a"]
+    assert memory.events == []
+    assert_schema_valid(own.events)

@@ -39,7 +39,67 @@ def test_any_string_literal_disappears(secret):
 @given(st.text(max_size=300))
 def test_tokenizer_never_raises_and_keeps_all_text(sql):
     assert "".join(text for _, text in tokenize(sql)) == sql
-    parameterize(sql)
+    out = parameterize(sql)
+    # What is left holds no literal and no comment: tokenized again, only names, placeholders, punctuation.
+    assert {kind for kind, _ in tokenize(out)} <= {"ident", "quoted_ident", "param", "punct", "space"}, out
+
+
+def test_postgres_json_operators_and_mysql_comments():
+    cases = {
+        "SELECT data #>> '{a,b}' FROM t WHERE pw = 'x'": "SELECT data #>> %s FROM t WHERE pw = %s",
+        "SELECT data#>'{a}', d #- '{b}', e #> %s, f #>> $1, g #> ARRAY['k'] FROM t": (
+            "SELECT data#>%s, d #- %s, e #> %s, f #>> $1, g #> ARRAY[%s] FROM t"
+        ),
+        "SELECT (doc->'a') #>> '{b}'::text[] FROM t": "SELECT (doc->%s) #>> %s::text[] FROM t",
+        "UPDATE t SET doc = doc #- :path WHERE id = 7": "UPDATE t SET doc = doc #- :path WHERE id = %s",
+        # MySQL comments stay comments, whatever follows the #
+        "SELECT a FROM t # pw=hunter2\nWHERE b = 1": "SELECT a FROM t WHERE b = %s",
+        "SELECT a #-- note: hunter2": "SELECT a",
+        "SELECT a #> see hunter2": "SELECT a",  # not followed by a literal or placeholder: a comment
+        "#> 'hunter2' at the start": "",  # no operand before it: a comment
+        "SELECT 5 # 3": "SELECT %s",  # PostgreSQL's XOR is taken for a comment: dropped, never leaked
+        # brackets: identifiers only when they hold words; otherwise their literals are found
+        "SELECT ARRAY['hunter2', 'x'], tags[1], [Order Details].[Unit Price] FROM [dbo].[t1]": (
+            "SELECT ARRAY[%s, %s], tags[%s], [Order Details].[Unit Price] FROM [dbo].[t1]"
+        ),
+    }
+    for sql, expected in cases.items():
+        assert parameterize(sql) == expected, sql
+
+
+SECRET = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789 _-,{}", min_size=1, max_size=12).map(
+    lambda s: "zq" + s + "qz"
+)
+NAMES = st.sampled_from(["data", "t.doc", "`col`", "[Order Details]", "x1", "(a)", "arr[%s]"])
+OPERATORS = st.sampled_from([" #> ", "#>>", " #- ", " = ", ", ", " || ", " -> ", " ", "\n", " AND ", "::"])
+
+
+@st.composite
+def hostile_sql(draw):
+    parts = ["SELECT "]
+    for _ in range(draw(st.integers(1, 8))):
+        kind = draw(st.sampled_from(["name", "string", "dollar", "number", "hash", "dashes", "block", "array"]))
+        secret = draw(SECRET)
+        parts.append(
+            {
+                "name": draw(NAMES),
+                "string": "'" + secret.replace("'", "''") + "'",
+                "dollar": "$$" + secret + "$$",
+                "number": "4" + str(len(secret)) + "e3",
+                "hash": draw(st.sampled_from(["# ", "#", "#-"])) + secret + "\n",
+                "dashes": "-- " + secret + "\n",
+                "block": "/* " + secret + " */",
+                "array": "ARRAY['" + secret + "']",
+            }[kind]
+        )
+        parts.append(draw(OPERATORS))
+    return "".join(parts)
+
+
+@given(hostile_sql())
+def test_literals_and_comments_never_leak(sql):
+    out = parameterize(sql)
+    assert "zq" not in out and "qz" not in out, (sql, out)
 
 
 def test_dbapi_breadcrumbs_never_hold_parameters_or_literals(memory):

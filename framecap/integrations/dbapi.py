@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ..client import get_current
 from ..scope import add_breadcrumb
 from ..sql import parameterize
+from . import breadcrumb_limit
 
 __all__ = ["instrument"]
 
@@ -22,7 +24,8 @@ def _record(sql: Any, many: bool) -> None:
     try:
         text = sql if isinstance(sql, str) else bytes(sql).decode("utf-8", "replace")
         data = {"executemany": True} if many else None
-        add_breadcrumb(message=parameterize(text[:_MAX_SQL]), category="query", type="query", data=data)
+        limit = breadcrumb_limit(get_current())
+        add_breadcrumb(message=parameterize(text[:_MAX_SQL]), category="query", type="query", data=data, limit=limit)
     except Exception:
         pass  # recording must never break the query
 

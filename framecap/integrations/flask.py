@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..client import get_current
+from ..client import Client
 from ..scope import current
+from . import client_for
 from .wsgi import FramecapWSGIMiddleware
 
 __all__ = ["init_app"]
@@ -20,7 +21,7 @@ __all__ = ["init_app"]
 
 def _login_user() -> dict[str, Any] | None:
     try:
-        from flask_login import current_user  # type: ignore[import-not-found]
+        from flask_login import current_user  # type: ignore[import-not-found, import-untyped, unused-ignore]
     except ImportError:
         return None
     try:
@@ -37,7 +38,8 @@ def _login_user() -> dict[str, Any] | None:
 
 
 def _on_exception(sender: Any, exception: BaseException, **extra: Any) -> None:
-    client = get_current()
+    middleware = getattr(sender, "extensions", {}).get("framecap")
+    client = client_for(getattr(middleware, "client", None))
     if client is None:
         return
     if client.options.send_default_pii:
@@ -47,12 +49,17 @@ def _on_exception(sender: Any, exception: BaseException, **extra: Any) -> None:
     client.capture(exception, {"type": "flask", "handled": False})
 
 
-def init_app(app: Any) -> Any:
-    """Report unhandled view errors of ``app`` with their request; returns the app."""
+def init_app(app: Any, client: Client | None = None) -> Any:
+    """Report unhandled view errors of ``app`` with their request; returns the app.
+
+    ``client``: report to this client instead of the global one (looked up at each request).
+    """
     from flask import got_request_exception
 
-    if not getattr(app, "_framecap_installed", False):
-        app.wsgi_app = FramecapWSGIMiddleware(app.wsgi_app)
+    middleware = app.extensions.get("framecap")
+    if not isinstance(middleware, FramecapWSGIMiddleware):
+        middleware = app.wsgi_app = FramecapWSGIMiddleware(app.wsgi_app)
+        app.extensions["framecap"] = middleware
         got_request_exception.connect(_on_exception, app, weak=False)
-        app._framecap_installed = True
+    middleware.client = client
     return app

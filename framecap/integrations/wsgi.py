@@ -3,6 +3,9 @@
 Every event captured while a request is handled (``capture_exception()`` inside the app too)
 carries that request, through the request policy. The app reads its body unchanged; framecap keeps
 a copy of at most the body limit (plus one byte) of what the app read, and never reads on its own.
+Errors raised while the response is iterated (a streaming body) are captured too, in the request's
+scope. A ``wsgi.file_wrapper`` response is returned as it is, so the server can still send the file
+with ``sendfile``.
 """
 
 from __future__ import annotations
@@ -11,12 +14,15 @@ from collections.abc import Iterable, Iterator
 from typing import Any, Callable
 from urllib.parse import quote
 
-from ..client import get_current
-from ..request import RawRequest
-from ..scope import activated, isolated
-from . import body_keep_limit
+from ..client import Client
+from ..request import RawRequest, join_path
+from ..scope import Scope, activated, isolated
+from . import body_keep_limit, breadcrumb_limit, client_for
 
-__all__ = ["FramecapWSGIMiddleware"]
+__all__ = ["FramecapWSGIMiddleware", "is_file_response", "raw_request"]
+
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+_SAFE = "/%;:@&=+$,!~*'()"
 
 
 class _TeeInput:
@@ -63,7 +69,7 @@ class _TeeInput:
         return self._saw(line, at_end=not line)
 
     def readlines(self, *args: Any) -> list[bytes]:
-        lines = self._stream.readlines(*args)
+        lines: list[bytes] = self._stream.readlines(*args)
         for line in lines:
             self._saw(line)
         if not args:
@@ -81,19 +87,32 @@ class _TeeInput:
 
 def raw_request(environ: dict[str, Any]) -> RawRequest:
     """What a WSGI environ says of its request (headers, URL without the query, peer, server)."""
-    scheme = environ.get("wsgi.url_scheme", "http")
-    host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', 'localhost')}:{environ.get('SERVER_PORT', '80')}"
-    path = quote(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""), safe="/%;:@&=+$,!~*'()")
+    scheme = str(environ.get("wsgi.url_scheme", "http"))
+    host = environ.get("HTTP_HOST")
+    if not host:  # the server's own name; its port only when it is not the scheme's default
+        host = str(environ.get("SERVER_NAME") or "localhost")
+        port = str(environ.get("SERVER_PORT") or "")
+        if port and port != _DEFAULT_PORTS.get(scheme):
+            host = f"{host}:{port}"
+    # WSGI hands over the path's raw bytes as latin-1 characters: quote those bytes (UTF-8 stays
+    # UTF-8). A server that breaks the rule and passes other characters gets them quoted as UTF-8.
+    path = join_path(str(environ.get("SCRIPT_NAME", "")), str(environ.get("PATH_INFO", "")))
+    try:
+        quoted = quote(path.encode("latin-1"), safe=_SAFE)
+    except UnicodeEncodeError:
+        quoted = quote(path, safe=_SAFE)
     headers: list[tuple[str, str]] = []
     for key, value in environ.items():
-        if key.startswith("HTTP_"):
+        if not isinstance(key, str):
+            continue
+        if key.startswith("HTTP_") and key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
             headers.append((key[5:].replace("_", "-").title(), str(value)))
         elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
             headers.append((key.replace("_", "-").title(), str(value)))
     env: dict[str, str] = {k: str(environ[k]) for k in ("SERVER_NAME", "SERVER_PORT") if k in environ}
     return RawRequest(
         method=str(environ.get("REQUEST_METHOD", "GET")),
-        url=f"{scheme}://{host}{path}",
+        url=f"{scheme}://{host}{quoted}",
         query_string=str(environ.get("QUERY_STRING", "")),
         headers=headers,
         remote_addr=environ.get("REMOTE_ADDR"),
@@ -101,37 +120,58 @@ def raw_request(environ: dict[str, Any]) -> RawRequest:
     )
 
 
-class FramecapWSGIMiddleware:
-    """Wrap a WSGI application: ``app = FramecapWSGIMiddleware(app)``."""
+def is_file_response(result: Any, environ: dict[str, Any]) -> bool:
+    """Whether ``result`` came from the server's ``wsgi.file_wrapper`` (which the server recognises to use sendfile).
 
-    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+    Servers recognise their wrapper by type (wsgiref, gunicorn) or, like uWSGI, by a ``fileno``.
+    """
+    wrapper = environ.get("wsgi.file_wrapper")
+    if wrapper is None:
+        return False
+    if isinstance(wrapper, type) and isinstance(result, wrapper):
+        return True
+    return getattr(result, "fileno", None) is not None
+
+
+class FramecapWSGIMiddleware:
+    """Wrap a WSGI application: ``app = FramecapWSGIMiddleware(app)``.
+
+    ``client``: report to this client instead of the global one (looked up at each request).
+    """
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], client: Client | None = None) -> None:
         self.app = app
+        self.client = client
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        client = client_for(self.client)
         raw = raw_request(environ)
         try:
             length: int | None = int(environ.get("CONTENT_LENGTH") or "")
         except ValueError:
             length = None
         if environ.get("wsgi.input") is not None:
-            environ["wsgi.input"] = _TeeInput(environ["wsgi.input"], raw, body_keep_limit(), length)
+            environ["wsgi.input"] = _TeeInput(environ["wsgi.input"], raw, body_keep_limit(client), length)
         if length == 0:
             raw.body_complete = True
-        with isolated(raw) as scope:
+        with isolated(raw, breadcrumb_limit(client)) as scope:
             try:
                 result = self.app(environ, start_response)
             except Exception as error:
-                _capture(error)
+                _capture(client, error)
                 raise
-        return _Response(result, scope)
+        if is_file_response(result, environ):
+            return result  # the server sends the file itself (sendfile); nothing of ours runs while it does
+        return _Response(result, scope, client)
 
 
 class _Response:
     """The app's response iterable, iterated inside the request's scope, errors captured."""
 
-    def __init__(self, result: Iterable[bytes], scope: Any) -> None:
+    def __init__(self, result: Iterable[bytes], scope: Scope, client: Client | None) -> None:
         self._result = result
         self._scope = scope
+        self._client = client
 
     def __iter__(self) -> Iterator[bytes]:
         iterator = iter(self._result)
@@ -142,7 +182,7 @@ class _Response:
                 except StopIteration:
                     return
                 except Exception as error:
-                    _capture(error)
+                    _capture(self._client, error)
                     raise
             yield chunk
 
@@ -150,10 +190,13 @@ class _Response:
         close = getattr(self._result, "close", None)
         if close is not None:
             with activated(self._scope):
-                close()
+                try:
+                    close()
+                except Exception as error:
+                    _capture(self._client, error)
+                    raise
 
 
-def _capture(error: BaseException) -> None:
-    client = get_current()
+def _capture(client: Client | None, error: BaseException) -> None:
     if client is not None:
         client.capture(error, {"type": "wsgi", "handled": False})
