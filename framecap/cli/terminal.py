@@ -197,7 +197,7 @@ def render_lines(lines: Sequence[Line], color: bool, width: int | None) -> str:
             if color:
                 merged: list[list[str]] = []
                 for text, style in fitted.segments:
-                    if merged and (merged[-1][1] == style or not text.strip() and not STYLES.get(style)):
+                    if merged and merged[-1][1] == style:
                         merged[-1][0] += text
                     else:
                         merged.append([text, style])

@@ -27,7 +27,7 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +86,7 @@ class Inbox(BaseTransport):
 
     ``max_events`` bounds the file (oldest dropped); ``timeout`` is SQLite's busy timeout;
     ``max_queue`` bounds events waiting for the writer; ``background=False`` writes in the
-    calling thread instead (tools and tests). Safe to share between threads; every method
+    calling thread instead (tools and tests); ``clock`` gives the received time. Safe to share between threads; every method
     opens the file lazily and works in a forked child.
     """
 
@@ -97,13 +97,14 @@ class Inbox(BaseTransport):
         timeout: float = 2.0,
         max_queue: int = 100,
         background: bool = True,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.path = str(path or default_store_path())
         self.max_events = max_events
         self.timeout = timeout
         self.max_queue = max_queue
         self.background = background
-        self._closed = False
+        self.clock = clock  #: when an event counts as received (tests pass their own)
         self._fresh_state()
         _LIVE.add(self)
 
@@ -217,7 +218,7 @@ class Inbox(BaseTransport):
 
     def _store(self, events: Sequence[Event]) -> int:
         """Write ``events`` in one transaction and trim the oldest beyond ``max_events``; count the outcome."""
-        now = time.time()
+        now = self.clock()
         rows = []
         for event in events:
             try:
