@@ -76,8 +76,10 @@ def run(ns: argparse.Namespace) -> int:
                 as_main(ns.module, alter_argv=True)
             else:
                 runpy.run_module(ns.module, run_name="__main__", alter_sys=True)
-        else:
-            runpy.run_path(os.path.abspath(ns.target), run_name="__main__")
+        elif os.path.isfile(ns.target) and not _is_zip(ns.target):
+            _run_script(os.path.abspath(ns.target))
+        else:  # a directory or zip file with __main__.py
+            runpy.run_path(ns.target, run_name="__main__")
     except SystemExit:
         raise
     except BaseException as error:  # noqa: B036 - report it as python would, then exit as python would
@@ -96,6 +98,36 @@ def run(ns: argparse.Namespace) -> int:
             _die_by_sigint()
         return 1
     return 0
+
+
+def _is_zip(path: str) -> bool:
+    import zipfile
+
+    try:
+        return zipfile.is_zipfile(path)
+    except OSError:
+        return False
+
+
+def _run_script(path: str) -> None:
+    """Run ``path`` as ``python path`` does: a fresh ``__main__`` module with an absolute ``__file__``,
+    ``sys.argv`` left as given (``runpy.run_path`` would rewrite ``sys.argv[0]``)."""
+    import builtins
+    import io
+    import types
+    from importlib.machinery import SourceFileLoader
+
+    with io.open_code(path) as handle:
+        source = handle.read()
+    code = compile(source, path, "exec", dont_inherit=True)
+    main = types.ModuleType("__main__")
+    main.__dict__.update(
+        __file__=path, __cached__=None, __builtins__=builtins, __loader__=SourceFileLoader("__main__", path)
+    )
+    main.__spec__ = None
+    main.__package__ = None
+    sys.modules["__main__"] = main
+    exec(code, main.__dict__)
 
 
 def _report(client: Any, event_id: str | None) -> None:
