@@ -233,7 +233,7 @@ def test_list_groups_and_filters(cli, store):
     inbox = _seed(store)
     listing = cli("list")
     lines = listing.stdout.splitlines()
-    assert lines[0].split() == ["ISSUE", "COUNT", "FIRST", "SEEN", "(UTC)", "LAST", "SEEN", "(UTC)", "TYPE", "MESSAGE", "WHERE"]
+    assert lines[0].split() == ["ISSUE", "COUNT", "FIRST", "SEEN", "LAST", "SEEN", "UTC", "TYPE", "MESSAGE", "WHERE"]
     assert len(lines) == 3 and lines[1].split()[1] == "1" and lines[2].split()[1] == "4"
     assert lines[2].endswith("row 3 missing  b.py:5 in mine")
     assert len(cli("list", "--events").stdout.splitlines()) == 6

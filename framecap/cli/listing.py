@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from ..transports.inbox_schema import EventRow, IssueRow
 from .terminal import Line
-from .values import format_time, local, zone_name
+from .values import local, zone_name
 
 __all__ = ["event_table", "issue_table", "short_issue"]
 
@@ -23,12 +23,17 @@ def _zone(times: Sequence[float], tz: datetime.tzinfo | None) -> str:
     return zone_name(moment) if moment else ""
 
 
-def _when(seconds: float, tz: datetime.tzinfo | None, zone: str) -> str:
-    """``2026-11-30 14:02``; the zone is in the column's heading, and repeated only where it differs (DST)."""
+def _same_year(times: Sequence[float], tz: datetime.tzinfo | None) -> bool:
+    return len({moment.year for moment in (local(t, tz) for t in times) if moment is not None}) <= 1
+
+
+def _when(seconds: float, tz: datetime.tzinfo | None, zone: str, short: bool = False) -> str:
+    """``2026-11-30 14:02`` (``11-30 14:02`` when ``short``: every row is of one year); the zone is in the
+    column's heading, and repeated only where it differs (summer time)."""
     moment = local(seconds, tz)
     if moment is None:
         return "?"
-    text = format_time(seconds, tz, zone=False, seconds=False)
+    text = moment.strftime("%m-%d %H:%M" if short else "%Y-%m-%d %H:%M")
     own = zone_name(moment)
     return text if own == zone else f"{text} {own}"
 
@@ -50,25 +55,31 @@ def _table(headings: list[str], rows: list[list[str]], styles: list[str], right:
 
 
 def fit_message(rows: list[list[str]], headings: list[str], column: int, width: int | None) -> None:
-    """Cut the message column (with ``…``) so a row fits ``width``; the other columns stay whole."""
-    if width is None:
+    """Share what ``width`` leaves between the message column and the last one (where), cutting with ``…``."""
+    if width is None or not rows:
         return
-    others = sum(max([len(headings[i])] + [len(r[i]) for r in rows]) + 2 for i in range(len(headings)) if i != column)
-    room = max(12, width - others)
+    last = len(headings) - 1
+    need = [max([len(headings[i])] + [len(r[i]) for r in rows]) for i in range(len(headings))]
+    fixed = sum(need[i] + 2 for i in range(len(headings)) if i not in (column, last))
+    room = width - fixed - 2
+    where = min(need[last], max(24, room - need[column]))
+    message = max(16, room - where)
     for row in rows:
-        if len(row[column]) > room:
-            row[column] = row[column][: room - 1] + "…"
+        for index, size in ((column, message), (last, where)):
+            if len(row[index]) > size:
+                row[index] = row[index][: size - 1] + "…"
 
 
 def issue_table(issues: Sequence[IssueRow], width: int | None, tz: datetime.tzinfo | None = None) -> list[Line]:
     zone = _zone([i.last_seen for i in issues], tz)
-    headings = ["ISSUE", "COUNT", f"FIRST SEEN ({zone})", f"LAST SEEN ({zone})", "TYPE", "MESSAGE", "WHERE"]
+    short = _same_year([t for i in issues for t in (i.first_seen, i.last_seen)], tz)
+    headings = ["ISSUE", "COUNT", "FIRST SEEN", f"LAST SEEN {zone}", "TYPE", "MESSAGE", "WHERE"]
     rows = [
         [
             short_issue(i.issue),
             f"{i.count:,}",
-            _when(i.first_seen, tz, zone),
-            _when(i.last_seen, tz, zone),
+            _when(i.first_seen, tz, zone, short),
+            _when(i.last_seen, tz, zone, short),
             i.type or "(no exception)",
             (i.message or "").replace("\t", " "),
             i.location or "(no traceback)",
@@ -81,12 +92,13 @@ def issue_table(issues: Sequence[IssueRow], width: int | None, tz: datetime.tzin
 
 def event_table(events: Sequence[EventRow], width: int | None, tz: datetime.tzinfo | None = None) -> list[Line]:
     zone = _zone([e.received for e in events], tz)
-    headings = ["EVENT", "ISSUE", f"TIME ({zone})", "TYPE", "MESSAGE", "WHERE"]
+    short = _same_year([e.received for e in events], tz)
+    headings = ["EVENT", "ISSUE", f"TIME {zone}", "TYPE", "MESSAGE", "WHERE"]
     rows = [
         [
             e.event_id[:12],
             short_issue(e.issue),
-            _when(e.received, tz, zone),
+            _when(e.received, tz, zone, short),
             e.type or "(no exception)",
             (e.message or "").replace("\t", " "),
             e.location or "(no traceback)",

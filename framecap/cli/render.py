@@ -144,13 +144,9 @@ class _Renderer:
         for position, child in enumerate(members):
             last = position == len(members) - 1
             block = self._node(child, children, inner, seen)
-            value = self.values[child]
-            label = Line(indent=3).add("└─ " if last else "├─ ", "tree")
-            label.add(f"{_source(value) or 'member'}: ", "dim").add(str(value.get("type")), "error")
-            label.add(": " + _first_line(value.get("value")), "message")
-            out.append(label)
-            for line in block:
-                line.segments.insert(0, ("   " if last else "│  ", "tree"))
+            for number, line in enumerate(block):
+                branch = ("└─ " if last else "├─ ") if number == 0 else ("   " if last else "│  ")
+                line.segments.insert(0, (branch, "tree"))
                 line.indent += 3
                 out.append(line)
         return out

@@ -10,7 +10,7 @@ import datetime
 from typing import Any
 
 from .terminal import Line
-from .values import cut_marks, format_time, meta_at, value_segments
+from .values import cut_marks, local, meta_at, value_segments
 
 __all__ = ["sections"]
 
@@ -144,7 +144,8 @@ def _breadcrumbs(event: dict[str, Any], meta: dict[str, Any], tz: datetime.tzinf
         if not isinstance(crumb, dict):
             continue
         when = crumb.get("timestamp")
-        stamp = format_time(when, tz, zone=False)[11:] if when is not None else "?"
+        moment = local(when, tz)
+        stamp = moment.strftime("%H:%M:%S") if moment is not None else str(when) if when is not None else "?"
         line = Line(indent=len(_INDENT) + 4).add(_INDENT).add(stamp, "dim")
         line.add(f"  {crumb.get('category') or crumb.get('type') or '-'}", "key")
         line.add(f"  {crumb.get('level') or 'info'}", "dim")
