@@ -17,6 +17,7 @@ the API ``framecap list/show/rm`` and a web viewer use.
 
 from __future__ import annotations
 
+import _thread
 import atexit
 import builtins
 import collections
@@ -116,7 +117,7 @@ class Inbox(BaseTransport):
         self._db_lock = threading.RLock()  # guards the connection and every SQLite call
         self._pending: collections.deque[Event] = collections.deque()
         self._writing = 0  # events taken by the writer and not yet committed (or dropped)
-        self._writer: threading.Thread | None = None
+        self._writer: int | None = None  # the thread id of the writer while one runs
         self._connection: Any = None
         self._counts = {"stored": 0, "dropped_queue_full": 0, "dropped_write_failed": 0}
         self._last_error: str | None = None
@@ -168,12 +169,13 @@ class Inbox(BaseTransport):
 
     def _start_writer(self) -> None:
         """Called with ``_lock`` held. At interpreter shutdown no thread can start: the caller's thread writes."""
-        writer = threading.Thread(target=self._drain, name="framecap-inbox", daemon=True)
         try:
-            writer.start()
-            self._writer = writer
+            # A bare thread: threading.Thread.start() waits until the new thread runs (0.1-4 ms on a busy
+            # machine, on the capture path); this returns at once. The writer takes _lock first, so it sees
+            # _writer set. It is not joined at exit: the at-exit flush waits for the queue instead.
+            self._writer = _thread.start_new_thread(self._drain, ())
         except RuntimeError:
-            self._writer = threading.current_thread()  # marks the queue as being drained
+            self._writer = _thread.get_ident()  # marks the queue as being drained
             self._lock.release()
             try:
                 self._drain()
@@ -195,7 +197,7 @@ class Inbox(BaseTransport):
             self._drain_batches()
         finally:
             with self._lock:
-                if self._writer is threading.current_thread():
+                if self._writer == _thread.get_ident():
                     self._writer = None
                 self._changed.notify_all()
 
@@ -267,7 +269,7 @@ class Inbox(BaseTransport):
                 if self._writer is None:  # queued with no writer (a failed start): drain here
                     self._start_writer()
                     continue
-                if self._writer is threading.current_thread():
+                if self._writer == _thread.get_ident():
                     return False  # flush from inside the writer (a logging handler, say): can't wait for ourselves
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
