@@ -108,6 +108,11 @@ class Inbox(BaseTransport):
         self.clock = clock  #: when an event counts as received (tests pass their own)
         self._fresh_state()
         _LIVE.add(self)
+        # The writer's imports happen here, never in the writer thread: a fork while that thread is
+        # importing would leave the child a half-initialised module (`import framecap` still loads neither).
+        import sqlite3  # noqa: F401
+
+        from .. import grouping  # noqa: F401
 
     def _fresh_state(self) -> None:
         """Everything that must not cross a fork: locks, the queue, the connection, the counters."""
