@@ -242,7 +242,7 @@ FORK_UNDER_LOAD = """
 import os, sys, threading, time
 import framecap
 
-framecap.init(install_hooks=False, max_inbox_events=100000)
+client = framecap.init(install_hooks=False, max_inbox_events=100000)
 stop = threading.Event()
 
 def capture(tag):
@@ -265,7 +265,7 @@ for n in range(12):
     if pid == 0:
         ids = [capture(f"child-{n}-{i}") for i in range(5)]
         ok = framecap.flush(30)  # a forked child that leaves with os._exit flushes first (see the README)
-        stats = framecap.get_current().transport.stats()
+        stats = client.transport.stats()
         if not (ok and all(ids) and stats["stored"] == 5):
             print("child", n, stats, flush=True)
             os._exit(3)
