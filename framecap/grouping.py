@@ -33,13 +33,13 @@ def mask_message(message: str) -> str:
 
 
 def _values(event: dict[str, Any]) -> list[dict[str, Any]]:
-    values = (event.get("exception") or {}).get("values") if isinstance(event.get("exception"), dict) else None
+    values: Any = (event.get("exception") or {}).get("values") if isinstance(event.get("exception"), dict) else None
     return [v for v in values if isinstance(v, dict)] if isinstance(values, list) else []
 
 
 def _frames(value: dict[str, Any]) -> list[dict[str, Any]]:
     stack = value.get("stacktrace")
-    frames = stack.get("frames") if isinstance(stack, dict) else None
+    frames: Any = stack.get("frames") if isinstance(stack, dict) else None
     return [f for f in frames if isinstance(f, dict)] if isinstance(frames, list) else []
 
 
@@ -108,7 +108,7 @@ def summarize(event: dict[str, Any]) -> dict[str, str | None]:
     kind = last.get("type") if last else None
     message = str(last.get("value") or "") if last else ""
     if not last:
-        entry = event.get("logentry") if isinstance(event.get("logentry"), dict) else {}
+        entry: Any = event.get("logentry") if isinstance(event.get("logentry"), dict) else {}
         message = str(event.get("message") or entry.get("formatted") or entry.get("message") or "")
     message = message.split("\n", 1)[0][:200]
     return {"type": None if kind is None else str(kind), "message": message, "location": where}

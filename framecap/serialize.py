@@ -162,7 +162,9 @@ class Serializer:
         return out, meta or None
 
     @staticmethod
-    def _collision(key: Any, name: str, out: dict[str, Any], meta: Meta, source: Any) -> tuple[str, dict[str, Any], Meta]:
+    def _collision(
+        key: Any, name: str, out: dict[str, Any], meta: Meta, source: Any
+    ) -> tuple[str, dict[str, Any], Meta]:
         """Two keys render alike (``1`` and ``'1'``): the string one becomes its ``repr``, as Python shows it."""
         if type(key) is str:
             name = repr(name)

@@ -45,7 +45,7 @@ def values():
     text = "x" * 20_000_000
     password = "hunter2-very-secret"
     both = {1: "int", "1": "str", None: "none", (1, 2): "tuple"}
-    nested = {"a": {"b": {"c": {"d": {"e": {"f": 1}}}}}}
+    nested = {"a": {"b": {"c": {"d": {"e": {"f": 1}}}}}}  # noqa: F841 - shown, cut at max_depth
     return items[len(text)] + both[password]
 
 

@@ -2,16 +2,16 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
-import signal
 import textwrap
 
 import pytest
+from test_inbox import fake as fake_event
 
 from conftest import ROOT, read_store
 from framecap.transports.inbox import Inbox
-from test_inbox import fake as fake_event
 
 
 def fake(n, event_id=None, **kwargs):
@@ -19,6 +19,7 @@ def fake(n, event_id=None, **kwargs):
     if event_id:
         event["event_id"] = event_id
     return event
+
 
 _COLOR_VARS = ("NO_COLOR", "FORCE_COLOR", "PAGER", "COLUMNS")
 
@@ -119,7 +120,10 @@ def test_ambiguous_prefix(cli, store):
     for n in range(2):
         inbox.send(fake(n, f"aa{n}{'0' * 29}"))
     result = cli("show", "aa")
-    assert result.returncode == 1 and "'aa' matches more than one (event aa0000000000, event aa1000000000)" in result.stderr
+    assert (
+        result.returncode == 1
+        and "'aa' matches more than one (event aa0000000000, event aa1000000000)" in result.stderr
+    )
 
 
 def test_bad_environment_is_a_clear_error(cli, tmp_path):

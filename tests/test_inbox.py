@@ -369,6 +369,7 @@ def test_threads_share_one_inbox(tmp_path):
 
 def test_old_writer_module_is_today_code():
     """The 0.1 writer kept for the migration test is framecap 0.1's inbox, two import lines aside."""
-    text = open(os.path.join(DATA, "inbox_0_1.py")).read()
+    with open(os.path.join(DATA, "inbox_0_1.py")) as handle:
+        text = handle.read()
     assert "CREATE TABLE IF NOT EXISTS events" in text and "fingerprint" not in text
     assert textwrap.dedent(text).count("def send(") == 1

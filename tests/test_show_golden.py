@@ -101,8 +101,6 @@ def test_list_output_matches_golden_files(update_goldens, monkeypatch, tmp_path)
     issues = inbox.issues()
     assert [i.count for i in issues] == [1, 3, 1, 1]
     check("list.txt", render_lines(issue_table(issues, WIDTH, UTC), False, WIDTH) + "\n", update_goldens)
-    check(
-        "list.color.txt", render_lines(issue_table(issues, WIDTH, UTC), True, WIDTH) + "\n", update_goldens
-    )
+    check("list.color.txt", render_lines(issue_table(issues, WIDTH, UTC), True, WIDTH) + "\n", update_goldens)
     events = inbox.events()
     check("list-events.txt", render_lines(event_table(events, None, UTC), False, None) + "\n", update_goldens)

@@ -60,12 +60,12 @@ def _frame_key(frame: dict[str, Any]) -> tuple[Any, ...]:
 class _Renderer:
     def __init__(self, event: dict[str, Any], full: bool, width: int | None, tz: datetime.tzinfo | None) -> None:
         self.event = event
-        self.meta = event.get("_meta") if isinstance(event.get("_meta"), dict) else {}
+        self.meta: dict[str, Any] = event["_meta"] if isinstance(event.get("_meta"), dict) else {}
         self.full = full
         self.width = width
         self.tz = tz
-        exception = event.get("exception") if isinstance(event.get("exception"), dict) else {}
-        values = exception.get("values") if isinstance(exception.get("values"), list) else []
+        exception: Any = event.get("exception") if isinstance(event.get("exception"), dict) else {}
+        values: Any = exception.get("values") if isinstance(exception.get("values"), list) else []
         self.values: list[dict[str, Any]] = [v for v in values if isinstance(v, dict)]
 
     # -- the whole event ----------------------------------------------------------------------------
@@ -153,7 +153,7 @@ class _Renderer:
 
     def _exception(self, vi: int, width: int | None) -> list[Line]:
         value = self.values[vi]
-        stack = value.get("stacktrace") if isinstance(value.get("stacktrace"), dict) else {}
+        stack: Any = value.get("stacktrace") if isinstance(value.get("stacktrace"), dict) else {}
         frames = [f for f in (stack.get("frames") or []) if isinstance(f, dict)]
         path = ("exception", "values", vi)
         out: list[Line] = []
@@ -179,7 +179,7 @@ class _Renderer:
 
     def _frames(self, frames: list[dict[str, Any]], path: tuple[Any, ...], width: int | None) -> list[Line]:
         kept = meta_at(self.meta, *path, "stacktrace", "frames").get("")
-        total = kept.get("len") if isinstance(kept, dict) else None
+        total: Any = kept.get("len") if isinstance(kept, dict) else None
         gap = len(frames) // 2 if isinstance(total, int) and total > len(frames) else None
         # items: ("frame", index) | ("repeat", count, times) | ("gap",)
         items: list[tuple[Any, ...]] = []
@@ -273,7 +273,7 @@ class _Renderer:
         line = frame.get("context_line")
         if line is None:
             return []
-        lineno = frame.get("lineno") if isinstance(frame.get("lineno"), int) else 0
+        lineno: Any = frame.get("lineno") if isinstance(frame.get("lineno"), int) else 0
         pre = [t for t in frame.get("pre_context") or [] if isinstance(t, str)]
         post = [t for t in frame.get("post_context") or [] if isinstance(t, str)]
         numbered = (
@@ -314,14 +314,14 @@ class _Renderer:
                 line = Line(indent=_VAR_INDENT + 4).add(" " * _VAR_INDENT).add(name, style).add(" = ")
                 line.segments += value_segments(value, meta_at(meta, name))
                 out.append(line)
-        own = meta.get("") if isinstance(meta.get(""), dict) else {}
-        shown = len(variables) if isinstance(variables, dict) else 0
+        own: Any = meta.get("") if isinstance(meta.get(""), dict) else {}
+        shown: Any = len(variables) if isinstance(variables, dict) else 0
         if isinstance(own.get("len"), int) and own["len"] > shown:
             extra = own["len"] - shown
             out.append(Line().add(" " * _VAR_INDENT + f"… {extra:,} more variable{'s' if extra != 1 else ''}", "mark"))
         for mark in cut_marks(meta, "variables"):
             out.append(Line().add(" " * _VAR_INDENT + mark, "mark"))
-        status = (frame.get("data") or {}).get("expressions") if isinstance(frame.get("data"), dict) else None
+        status: Any = (frame.get("data") or {}).get("expressions") if isinstance(frame.get("data"), dict) else None
         if status:
             out.append(Line().add(" " * _VAR_INDENT + f"(expression values: {status})", "dim"))
         return out
@@ -358,7 +358,7 @@ def _package(frame: dict[str, Any]) -> str:
 
 def _failing_ranges(frame: dict[str, Any], lines: dict[int, str]) -> dict[int, tuple[int, int]]:
     """0-based ``[start, end)`` columns of the failing range on each shown line (``colno`` is 1-based)."""
-    data = frame.get("data") if isinstance(frame.get("data"), dict) else {}
+    data: Any = frame.get("data") if isinstance(frame.get("data"), dict) else {}
     lineno = frame.get("lineno")
     start_line = data.get("start_lineno", lineno)
     start_col = data.get("start_colno", frame.get("colno"))

@@ -9,6 +9,7 @@ The "saved event" line is printed only when the event is really in the inbox.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import runpy
 import signal
@@ -181,10 +182,8 @@ def _die_by_sigint() -> None:
         except BaseException:  # noqa: B036 - a second Ctrl-C or a failing handler: still die as Python would
             pass
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(Exception):
             stream.flush()
-        except Exception:
-            pass
     if hasattr(signal, "SIGINT") and hasattr(os, "kill"):
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGINT)

@@ -32,7 +32,7 @@ def _pairs(items: dict[str, Any], meta: dict[str, Any], reprs: bool = False, sep
         else:
             line.segments += value_segments(value, meta_at(meta, key), reprs=reprs)
         out.append(line)
-    more = meta.get("") if isinstance(meta.get(""), dict) else {}
+    more: Any = meta.get("") if isinstance(meta.get(""), dict) else {}
     if isinstance(more.get("len"), int) and more["len"] > len(items):
         out.append(Line().add(f"{_INDENT}… {more['len'] - len(items):,} more", "mark"))
     return out
@@ -74,7 +74,7 @@ def _plain(value: Any) -> str:
 
 
 def _logentry(event: dict[str, Any], meta: dict[str, Any]) -> list[Line]:
-    entry = event.get("logentry") if isinstance(event.get("logentry"), dict) else None
+    entry: Any = event.get("logentry") if isinstance(event.get("logentry"), dict) else None
     message = (entry or {}).get("formatted") or (entry or {}).get("message") or event.get("message")
     if not message:
         return []

@@ -7,6 +7,8 @@ coloured and the plain output always have the same layout.
 
 from __future__ import annotations
 
+import builtins
+import contextlib
 import io
 import keyword
 import os
@@ -49,11 +51,7 @@ STYLES = {
     "builtin": "36",
     "tree": "2",
 }
-_BUILTINS = frozenset(
-    "abs all any bool bytes callable dict enumerate filter float format getattr hasattr int isinstance "
-    "issubclass iter len list map max min next object open print range repr reversed round set setattr "
-    "sorted str sum super tuple type zip self cls".split()
-)
+_BUILTINS = frozenset(name for name in dir(builtins) if not name.startswith("_")) | {"self", "cls"}
 ELLIPSIS = "…"
 
 
@@ -224,10 +222,8 @@ class Output:
     @classmethod
     def for_stream(cls, stream: IO[str], color: str = "auto", pager: bool = True, width: int | None = None) -> Output:
         is_tty = False
-        try:
+        with contextlib.suppress(Exception):
             is_tty = stream.isatty()
-        except Exception:
-            pass
         return cls(
             stream=stream,
             color=choose_color(color, stream),

@@ -40,7 +40,7 @@ def _rules(own: dict[str, Any]) -> list[str]:
 
 def cut_marks(node: dict[str, Any], what: str = "value") -> list[str]:
     """Marks for one string's own ``_meta`` (``node[""]``): cuts and the filter rules that fired."""
-    own = node.get("") if isinstance(node.get(""), dict) else {}
+    own: Any = node.get("") if isinstance(node.get(""), dict) else {}
     marks: list[str] = []
     for removed in own.get("rem") or []:
         if isinstance(removed, list) and removed[:1] == ["!limit"] and len(removed) >= 4 and "len" in own:
@@ -69,7 +69,7 @@ def key_text(key: str) -> str:
 
 def value_segments(value: Any, meta: dict[str, Any], reprs: bool = True, depth: int = 0) -> Segments:
     """``value`` (from the event) as segments; ``reprs``: string leaves already are reprs (frame variables)."""
-    own = meta.get("") if isinstance(meta.get(""), dict) else {}
+    own: Any = meta.get("") if isinstance(meta.get(""), dict) else {}
     if isinstance(value, dict):
         out: Segments = [("{", "")]
         for index, (key, item) in enumerate(value.items()):

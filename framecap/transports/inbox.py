@@ -21,6 +21,7 @@ import _thread
 import atexit
 import builtins
 import collections
+import contextlib
 import json
 import logging
 import os
@@ -87,8 +88,8 @@ class Inbox(BaseTransport):
 
     ``max_events`` bounds the file (oldest dropped); ``timeout`` is SQLite's busy timeout;
     ``max_queue`` bounds events waiting for the writer; ``background=False`` writes in the
-    calling thread instead (tools and tests); ``clock`` gives the received time. Safe to share between threads; every method
-    opens the file lazily and works in a forked child.
+    calling thread instead (tools and tests); ``clock`` gives the received time. Safe to share
+    between threads; every method opens the file lazily and works in a forked child.
     """
 
     def __init__(
@@ -191,10 +192,8 @@ class Inbox(BaseTransport):
             self._exit_registered = True
             mp_util = sys.modules.get("multiprocessing.util")
             if mp_util is not None:  # a multiprocessing child ends with os._exit after its finalizers, not atexit
-                try:
+                with contextlib.suppress(Exception):
                     mp_util.Finalize(self, _flush_ref, args=(weakref.ref(self),), exitpriority=100)
-                except Exception:
-                    pass
 
     def _drain(self) -> None:
         """The writer: store what is queued, batch by batch, until the queue is empty; then end."""
@@ -241,8 +240,7 @@ class Inbox(BaseTransport):
                 try:
                     connection.executemany(_INSERT, rows)
                     connection.execute(
-                        "DELETE FROM events WHERE seq <= "
-                        "(SELECT seq FROM events ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+                        "DELETE FROM events WHERE seq <= (SELECT seq FROM events ORDER BY seq DESC LIMIT 1 OFFSET ?)",
                         (self.max_events,),
                     )
                     connection.execute("COMMIT")
@@ -303,9 +301,7 @@ class Inbox(BaseTransport):
             import sqlite3
 
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(
-                self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
-            )
+            connection = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
             try:
                 if connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                     connection.execute("PRAGMA journal_mode=WAL")
@@ -320,10 +316,8 @@ class Inbox(BaseTransport):
     def _close_connection(self) -> None:
         connection, self._connection = self._connection, None
         if connection is not None:
-            try:
+            with contextlib.suppress(Exception):
                 connection.close()
-            except Exception:
-                pass
 
     def _read(self, sql: str, args: Sequence[Any] = ()) -> builtins.list[Any]:
         """Rows of a query; [] when the file does not exist (reading never creates an inbox)."""
@@ -340,9 +334,7 @@ class Inbox(BaseTransport):
             connection.execute("BEGIN IMMEDIATE")
             try:
                 count = connection.execute(sql, tuple(args)).rowcount
-                connection.execute(
-                    "UPDATE inbox_meta SET value = value + ? WHERE key = 'deletions'", (max(count, 0),)
-                )
+                connection.execute("UPDATE inbox_meta SET value = value + ? WHERE key = 'deletions'", (max(count, 0),))
                 connection.execute("COMMIT")
             except BaseException:
                 connection.execute("ROLLBACK")
@@ -411,7 +403,9 @@ class Inbox(BaseTransport):
             return None
         like = prefix + "%"
         self._fill_fingerprints()
-        found = [("event", r[0]) for r in self._read("SELECT event_id FROM events WHERE event_id LIKE ? LIMIT 2", [like])]
+        found = [
+            ("event", r[0]) for r in self._read("SELECT event_id FROM events WHERE event_id LIKE ? LIMIT 2", [like])
+        ]
         found += [
             ("issue", r[0])
             for r in self._read("SELECT DISTINCT fingerprint FROM events WHERE fingerprint LIKE ? LIMIT 2", [like])
@@ -504,10 +498,8 @@ _ABANDONED: builtins.list[Any] = []
 
 def _for_each(method: str) -> None:
     for inbox in builtins.list(_LIVE):
-        try:
+        with contextlib.suppress(Exception):  # a fork or an exit must never fail because of framecap
             getattr(inbox, method)()
-        except Exception:  # a fork or an exit must never fail because of framecap
-            pass
 
 
 def _flush_ref(ref: weakref.ref[Inbox]) -> None:

@@ -150,9 +150,7 @@ class Filters:
             args += [self.type, self.type, self.type]
         if self.grep:
             pattern = "%" + re.sub(r"([\\%_])", r"\\\1", self.grep) + "%"
-            clauses.append(
-                "(type LIKE ? ESCAPE '\\' OR message LIKE ? ESCAPE '\\' OR location LIKE ? ESCAPE '\\')"
-            )
+            clauses.append("(type LIKE ? ESCAPE '\\' OR message LIKE ? ESCAPE '\\' OR location LIKE ? ESCAPE '\\')")
             args += [pattern, pattern, pattern]
         if self.since is not None:
             clauses.append("received >= ?")
