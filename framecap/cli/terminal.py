@@ -162,7 +162,13 @@ def _fit(line: Line, width: int | None) -> list[Line]:
     first = True
     room = width
     while rest:
-        head, rest = _take(rest, room)
+        text = "".join(t for t, _ in rest)
+        take = room
+        if len(text) > room:
+            space = text.rfind(" ", 0, room)
+            if space > room * 0.6:  # break between words when that costs little room
+                take = space + 1
+        head, rest = _take(rest, take)
         if not first:
             head.segments.insert(0, (" " * line.indent, ""))
         out.append(head)
