@@ -63,17 +63,19 @@ def _capture(name: str, transport: framecap.MemoryTransport) -> None:
         return
     scenario = getattr(show_app, name)
     options = {"max_frames": 40} if name == "recursion" else {}
-    framecap.init(transport=transport, install_hooks=False, project_root=str(HERE), **options)
+    framecap.init(transport=transport, install_hooks=False, project_root=str(HERE), **options, **_STEADY)
     framecap.capture_exception(show_app.run(scenario))
 
 
+#: A busy machine must not change the output: no time budget cuts the expression values short.
+_STEADY = {"expression_time_budget": 60}
 SCENARIOS = ["library", "recursion", "values", "group", "chain", "sections"]
 
 
 def _event(name: str, monkeypatch) -> dict:
     monkeypatch.chdir(HERE)
     transport = framecap.MemoryTransport()
-    framecap.init(transport=transport, install_hooks=False, project_root=str(HERE))
+    framecap.init(transport=transport, install_hooks=False, project_root=str(HERE), **_STEADY)
     logging.getLogger("shop").setLevel(logging.INFO)
     _capture(name, transport)
     (event,) = transport.events
