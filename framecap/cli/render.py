@@ -91,7 +91,7 @@ class _Renderer:
         if event.get("level"):
             line.add("  " + str(event["level"]), "error" if event["level"] in ("error", "fatal") else "")
         captured = self._captured()
-        mechanism = captured.get("mechanism") if captured and isinstance(captured.get("mechanism"), dict) else {}
+        mechanism = _mech(captured) if captured else {}
         if mechanism:
             handled = mechanism.get("handled")
             how = "handled" if handled else "unhandled" if handled is False else ""
@@ -100,7 +100,7 @@ class _Renderer:
 
     def _captured(self) -> dict[str, Any] | None:
         for value in self.values:
-            if (value.get("mechanism") or {}).get("exception_id") == 0:
+            if _mech(value).get("exception_id") == 0:
                 return value
         return self.values[-1] if self.values else None
 
@@ -109,20 +109,20 @@ class _Renderer:
     def _tree(self) -> list[Line]:
         by_id: dict[int, int] = {}
         for index, value in enumerate(self.values):
-            ident = (value.get("mechanism") or {}).get("exception_id")
+            ident = _mech(value).get("exception_id")
             if isinstance(ident, int):
                 by_id[ident] = index
         if not by_id:  # no ids: a plain chain, root cause first, each caused the next
             out: list[Line] = []
             for index in range(len(self.values)):
                 if index:
-                    source = (self.values[index - 1].get("mechanism") or {}).get("source", "__context__")
+                    source = _source(self.values[index - 1]) or "__context__"
                     out += [Line(), Line().add(_RELATION.get(source, _RELATION["__context__"]), "relation"), Line()]
                 out += self._exception(index, self.width)
             return out
         children: dict[int, list[int]] = {}
         for index, value in enumerate(self.values):
-            parent = (value.get("mechanism") or {}).get("parent_id")
+            parent = _mech(value).get("parent_id")
             if isinstance(parent, int) and parent in by_id:
                 children.setdefault(by_id[parent], []).append(index)
         root = self.values.index(self._captured())  # type: ignore[arg-type]
@@ -154,7 +154,7 @@ class _Renderer:
     def _exception(self, vi: int, width: int | None) -> list[Line]:
         value = self.values[vi]
         stack: Any = value.get("stacktrace") if isinstance(value.get("stacktrace"), dict) else {}
-        frames = [f for f in (stack.get("frames") or []) if isinstance(f, dict)]
+        frames = [f for f in _list(stack.get("frames")) if isinstance(f, dict)]
         path = ("exception", "values", vi)
         out: list[Line] = []
         if frames:
@@ -274,8 +274,8 @@ class _Renderer:
         if line is None:
             return []
         lineno: Any = frame.get("lineno") if isinstance(frame.get("lineno"), int) else 0
-        pre = [t for t in frame.get("pre_context") or [] if isinstance(t, str)]
-        post = [t for t in frame.get("post_context") or [] if isinstance(t, str)]
+        pre = [t for t in _list(frame.get("pre_context")) if isinstance(t, str)]
+        post = [t for t in _list(frame.get("post_context")) if isinstance(t, str)]
         numbered = (
             [(lineno - len(pre) + i, t, ("pre_context", i)) for i, t in enumerate(pre)]
             + [(lineno, str(line), ("context_line",))]
@@ -334,14 +334,23 @@ class _Renderer:
         return sections(self.event, self.meta, self.tz)
 
 
+def _mech(value: dict[str, Any]) -> dict[str, Any]:
+    mechanism = value.get("mechanism")
+    return mechanism if isinstance(mechanism, dict) else {}
+
+
 def _source(value: dict[str, Any]) -> str:
-    source = (value.get("mechanism") or {}).get("source")
+    source = _mech(value).get("source")
     return source if isinstance(source, str) else ""
 
 
 def _member_index(value: dict[str, Any]) -> int:
     found = re.search(r"\d+", _source(value))
     return int(found.group()) if found else 0
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _first_line(text: Any) -> str:

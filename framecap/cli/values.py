@@ -114,7 +114,10 @@ def _more(out: Segments, own: dict[str, Any], shown: int) -> None:
 
 def _moment(when: Any) -> datetime.datetime | None:
     if isinstance(when, (int, float)) and not isinstance(when, bool):
-        return datetime.datetime.fromtimestamp(when, datetime.timezone.utc)
+        try:
+            return datetime.datetime.fromtimestamp(when, datetime.timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            return None
     if isinstance(when, str):
         try:
             moment = datetime.datetime.fromisoformat(when.replace("Z", "+00:00"))
@@ -140,9 +143,10 @@ def local(when: Any, tz: datetime.tzinfo | None = None) -> datetime.datetime | N
     moment = _moment(when)
     if moment is None:
         return None
-    if tz is not None:
-        return moment.astimezone(tz)
-    return moment.astimezone()
+    try:
+        return moment.astimezone(tz) if tz is not None else moment.astimezone()
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 def format_time(when: Any, tz: datetime.tzinfo | None = None, zone: bool = True, seconds: bool = True) -> str:
