@@ -214,7 +214,6 @@ def test_saved_line_only_when_stored(cli, tmp_path, store):
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("framecap: event ") and "could not be saved in" in last and "saved event" not in last
-    server = subprocess.run  # noqa: F841 - no server: the DSN's events can't be delivered
     dsn = cli(
         "run",
         "crash.py",
