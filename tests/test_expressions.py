@@ -37,7 +37,7 @@ def test_the_issue_example(memory, tmp_path):
     assert list(expressions) == ["user.scores[idx]", "user.scores[1] - 1", "user.scores", "user.scores[1]"]
     assert expressions["user.scores[1] - 1"] == "0" and expressions["user.scores[idx]"] == "1"
     assert (frame["lineno"], frame["colno"], frame["data"]) == (7, 12, {"end_lineno": 7, "end_colno": 51})
-    shown = render_event(memory.events[-1])
+    shown = render_event(memory.events[-1], full=True)  # full: the module is no in-app file
     line = "    return user.scores[idx] / (user.scores[1] - 1)"
     marker = [ln for ln in shown.splitlines() if set(ln.strip()) == {"^"}][-1]
     text_line = next(ln for ln in shown.splitlines() if ln.endswith(line))

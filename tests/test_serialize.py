@@ -163,8 +163,10 @@ def test_containers_and_subclasses():
 
 def test_keys_non_string_and_colliding():
     data, _, _ = ser().serialize({1: "a", "1": "b", (1, 2): "c", "k" * 1000: 1})
-    assert data["1"] == "'a'" and data["1'"] == "'b'" and data["(1, 2)"] == "'c'"
+    assert data["1"] == "'a'" and data["'1'"] == "'b'" and data["(1, 2)"] == "'c'"
     assert max(len(k) for k in data) == 256
+    data, _, _ = ser().serialize({"1": "s", 1: "i", "x": "x"})
+    assert list(data) == ["'1'", "1", "x"], "the string key is renamed in place when it came first"
 
 
 def test_huge_int_and_surrogates():
