@@ -28,11 +28,13 @@ from .echo import SKIP_FRAME, SKIP_TOP, SOURCE_KEYS, Echo, meta_node, move_meta,
 from .names import NONE, STRONG, Names, display_names, name_words, reached_name
 from .scrub_data import DataScrubbing
 from .source_scrub import lex, literal_spans
-from .textscan import Span, TextScanner, apply_spans, resolve
+from .textscan import NOTHING, Span, TextScanner, apply_spans, resolve
 from .urls import url_spans
 
 __all__ = ["FILTERED", "Scrubber", "name_words"]
 
+_LITERAL_CHARS = re.compile(r"['\"#0-9]")
+_EXPRESSION = -99  # a variables key that is an expression's source text
 _FRAME_KNOWN = SKIP_FRAME | set(SOURCE_KEYS) | {"vars"}
 _SQL_START = re.compile(r"[bu]?['\"]\s*(?:SELECT|INSERT|UPDATE|DELETE|WITH|REPLACE|UPSERT|MERGE|CALL|EXEC)\b", re.I)
 _SQL_HOLDERS = frozenset({"statement", "sql", "query", "operation", "stmt", "str_statement", "raw_sql"})
@@ -57,13 +59,17 @@ _CODE_LIMIT = 8192  # source texts remembered across events (code recurs; user d
 
 
 class _Pass:
-    """One event's scrubbing: its ``_meta``, the memo of strings scanned, and the secrets to find again."""
+    """One event's scrubbing: its ``_meta``, what its strings scanned to, and the secrets to find again.
 
-    __slots__ = ("meta", "memo", "echoes")
+    Strings are remembered for one event only: what a program held is not kept beyond the capture.
+    """
+
+    __slots__ = ("meta", "memo", "keys", "echoes")
 
     def __init__(self, meta: dict[str, Any]) -> None:
         self.meta = meta
-        self.memo: dict[str, list[Span]] = {}
+        self.memo: dict[str, list[Span]] = {}  # string -> its spans (all rules)
+        self.keys: dict[str, list[Span]] = {}  # dict key -> its spans (token and URL rules)
         self.echoes: set[str] = set()
 
 
@@ -84,7 +90,9 @@ class Scrubber(DataScrubbing):
         self.scrub_values = scrub_values
         #: Source lines -> spans, and expression keys -> (spans, owner): code, not user data; bounded.
         self._code: dict[str, list[Span]] = {}
-        self._expressions: dict[str, tuple[list[Span], str | None]] = {}
+        self._expressions: dict[str, tuple[list[Span], str | None, list[str | None] | None]] = {}
+        #: Variable name -> its tier, or _EXPRESSION for an expression value's key (code, bounded).
+        self._variables: dict[str, int] = {}
 
     def sensitive(self, name: str) -> bool:
         """Whether a key, header, cookie or variable name is sensitive (either tier, and not allowlisted)."""
@@ -156,11 +164,11 @@ class Scrubber(DataScrubbing):
             for key in SOURCE_KEYS:
                 lines = frame.get(key)
                 if type(lines) is str:
-                    if code.get(lines) != []:  # a line known to hold nothing costs one lookup
+                    if code.get(lines) is not NOTHING:  # a line known to hold nothing costs one lookup
                         frame[key] = self._source(lines, base + ("stacktrace", "frames", fi, key), state)
                 elif type(lines) is list:
                     for li, line in enumerate(lines):
-                        if type(line) is str and code.get(line) != []:
+                        if type(line) is str and code.get(line) is not NOTHING:
                             lines[li] = self._source(line, base + ("stacktrace", "frames", fi, key, li), state)
             variables = frame.get("vars")
             if type(variables) is dict and variables:
@@ -220,12 +228,12 @@ class Scrubber(DataScrubbing):
         return self._replace(line, found, path, state)
 
     def _source_spans(self, line: str, owner: str | None = None) -> list[Span]:
-        if len(line) > 4096 or not any(c in line for c in "'\"#0123456789"):
-            return []
+        if len(line) > 4096 or _LITERAL_CHARS.search(line) is None:
+            return NOTHING  # no literal, no comment: nothing to scrub
         scan = self._literal_scan
         if owner is None and self.names.hint(line) is None and not scan(line):
-            return []
-        return literal_spans(line, lex(line), self.names.tier, scan, owner)
+            return NOTHING
+        return literal_spans(line, lex(line), self.names.tier, scan, owner) or NOTHING
 
     def _literal_scan(self, text: str) -> list[Span]:
         return self.scanner.spans(text, ips=False) if self.scrub_values and len(text) >= 5 else []
@@ -247,19 +255,27 @@ class Scrubber(DataScrubbing):
 
     def _frame_vars(self, variables: dict[str, Any], path: tuple[Any, ...], state: _Pass) -> None:
         names = self.names
-        cache = names.cache
         memo = state.memo
         sql_frame = not _SQL_HOLDERS.isdisjoint(variables) and any(
             isinstance(variables.get(key), str) and _SQL_START.match(variables[key]) for key in _SQL_HOLDERS
         )
-        renamed: dict[str, str] = {}
+        renamed: dict[str, str] | None = None
+        kinds = self._variables
         for key, value in variables.items():  # assigning existing keys while iterating is safe
-            if type(key) is not str or value is None:
+            tier = kinds.get(key)
+            if tier is None:
+                if type(key) is not str:
+                    continue
+                if len(kinds) >= _CODE_LIMIT:
+                    kinds.clear()
+                tier = kinds[key] = names.tier(key) if key.isidentifier() else _EXPRESSION
+            if value is None:
                 continue
-            if not key.isidentifier():  # an expression value, keyed by its source text
+            if tier == _EXPRESSION:  # an expression value, keyed by its source text
                 new_key, owner, members = self._expression_key(key, state)
                 tier = names.tier(owner) if owner else NONE
                 if new_key != key:
+                    renamed = renamed or {}
                     new_key = renamed[key] = unique(new_key, variables, renamed.values())
                     move_meta(state.meta, path, key, new_key)
                 if members and type(value) is list and len(value) == len(members):
@@ -267,15 +283,12 @@ class Scrubber(DataScrubbing):
                     value = self._items(value, path + (new_key,), tiers, state)
                 variables[key] = self._data(value, path + (new_key,), tier, True, state)
                 continue
-            tier = cache.get(key)
-            if tier is None:
-                tier = names.tier(key)
             if sql_frame and key in _SQL_PARAMS:
                 tier = STRONG
             if tier == NONE:  # the common case, inline
                 kind = type(value)
                 if kind is str:
-                    if len(value) < 6 or memo.get(value) == []:
+                    if len(value) < 6 or memo.get(value) is NOTHING:
                         continue
                     new = self._leaf(value, path + (key,), NONE, True, state)
                     if new is not value:

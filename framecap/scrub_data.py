@@ -16,14 +16,17 @@ from ._types import FILTERED
 from .echo import meta_node, move_meta, remember, remember_all, unique
 from .names import NONE, STRONG, Names, credential_shaped
 from .secrets import card_valid
-from .textscan import apply_spans, judged, not_a_value
+from .textscan import NOTHING, apply_spans, judged, not_a_value
 
 __all__ = ["DataScrubbing"]
 
+# Reprs that hold no data: None, booleans, empty strings, default reprs (a type's name and an address),
+# functions, methods, classes and modules (qualified names may hold ``<locals>``), the serializer's notes.
 _EXEMPT = re.compile(
     r"(?:None|True|False|''|\"\"|b''|b\"\"|\[Filtered\]|"
-    r"<(?:[\w.<>]+ object at 0x[0-9a-fA-F]+|class '[^']*'|module '[^']*'[^>]*|(?:bound |built-in )?(?:method|function) "
-    r"[^>]*|cyfunction [^>]*|cyclic reference|[\w.]+ with \d+ items?)>)\Z"
+    r"<(?:[\w.<>]+ object at 0x[0-9a-fA-F]+|class '[^']*'|module '[^']*'[^>]*"
+    r"|(?:bound |built-in )?(?:method|function) [\w.<>]+(?: of <[\w.<>]+ object at 0x[0-9a-fA-F]+>| at 0x[0-9a-fA-F]+)?"
+    r"|cyfunction [\w.<>]+ at 0x[0-9a-fA-F]+|cyclic reference|[\w.]+ with \d+ items?)>)\Z"
 )
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?\Z|-?(?:inf|nan)\Z")
 _NUMBER_START = frozenset("-0123456789")
@@ -80,28 +83,33 @@ class DataScrubbing:
             for index, item in enumerate(value):
                 item_kind = type(item)
                 if item_kind is str:
-                    if len(item) < 6 or memo.get(item) == []:
+                    if len(item) < 6 or memo.get(item) is NOTHING:
                         continue
                     new = self._leaf(item, path + (index,), NONE, reprs, state)
                     if new is not item:
                         value[index] = new
-                elif item_kind is dict or item_kind is list or item_kind is int:
+                elif item_kind is dict:
+                    self._dict(item, path + (index,), NONE, reprs, state)
+                elif item_kind is list:
+                    if item:
+                        self._list(item, path + (index,), NONE, reprs, state)
+                elif item_kind is int:
                     value[index] = self._data(item, path + (index,), NONE, reprs, state)
             return value
         for index, item in enumerate(value):
             item_tier = tiers.get(index, tier) if tiers else tier
-            if type(item) is str and item_tier != STRONG and (len(item) < 6 or memo.get(item) == []):
+            if type(item) is str and item_tier != STRONG and (len(item) < 6 or memo.get(item) is NOTHING):
                 continue
             value[index] = self._data(item, path + (index,), item_tier, reprs, state)
         return value
 
     def _dict(self, value: dict[Any, Any], path: tuple[Any, ...], tier: int, reprs: bool, state: Any) -> Any:
         names = self.names
-        renamed: dict[Any, str] = {}
-        jwk = "kty" in value
         cache = names.cache
         memo = state.memo
-        for key, item in value.items():
+        jwk = "kty" in value
+        renamed: dict[Any, str] | None = None
+        for key, item in value.items():  # assigning existing keys while iterating is safe
             path_key = key
             child = tier
             if type(key) is str:
@@ -112,21 +120,29 @@ class DataScrubbing:
                     child = own
                 elif jwk and key in _JWK_PRIVATE:
                     child = STRONG
-                if len(key) >= 12 or (tier > NONE and len(key) >= 6):
+                if len(key) >= 12 or tier > NONE and len(key) >= 6:  # a key can be a secret too
                     new_key = self._key(key, tier, state)
                     if new_key is not key:
+                        renamed = renamed or {}
                         path_key = renamed[key] = unique(new_key, value, renamed.values())
                         move_meta(state.meta, path, key, path_key)
             if item is None:
                 continue
-            item_kind = type(item)
-            if item_kind is str:
-                if child != STRONG and (len(item) < 6 or memo.get(item) == []) or item == "":
+            kind = type(item)
+            if child == STRONG:
+                value[key] = self._data(item, path + (path_key,), STRONG, reprs, state)
+            elif kind is str:
+                if child <= NONE and (len(item) < 6 or memo.get(item) is NOTHING):
                     continue
                 new = self._leaf(item, path + (path_key,), child, reprs, state)
                 if new is not item:
                     value[key] = new
-            elif item_kind is dict or item_kind is list or child == STRONG or item_kind is int:
+            elif kind is dict:
+                self._dict(item, path + (path_key,), child, reprs, state)
+            elif kind is list:
+                if item:
+                    self._list(item, path + (path_key,), child, reprs, state)
+            elif kind is int:
                 value[key] = self._data(item, path + (path_key,), child, reprs, state)
         if renamed:
             items = [(renamed.get(key, key), item) for key, item in value.items()]
@@ -141,9 +157,9 @@ class DataScrubbing:
             return FILTERED
         if not self.scrub_values:
             return key
-        spans = state.memo.get(key)
+        spans = state.keys.get(key)
         if spans is None:
-            spans = state.memo[key] = self.scanner.spans(key, ips=False, pairs=False)
+            spans = state.keys[key] = self.scanner.spans(key, ips=False, pairs=False)
         return apply_spans(key, spans, FILTERED)[0] if spans else key
 
     def _leaf(self, text: str, path: tuple[Any, ...], tier: int, reprs: bool, state: Any) -> str:
@@ -169,10 +185,10 @@ class DataScrubbing:
         spans = memo.get(text)
         if spans is None:
             if reprs and text[0] == "<" and _EXEMPT.match(text):
-                spans = memo[text] = []  # a default repr: a type's name and an address
+                spans = memo[text] = NOTHING  # a default repr: a type's name and an address
             elif reprs and text[0] in _NUMBER_START and _NUMBER.match(text):
                 if len(text) < 12 or not text.isdigit() or not card_valid(text):
-                    spans = memo[text] = []  # a number; only a card number is a secret
+                    spans = memo[text] = NOTHING  # a number; only a card number is a secret
                 else:
                     spans = memo[text] = [(0, len(text), "card")]
             else:

@@ -27,9 +27,11 @@ from .names import NONE, STRONG, Names, credential_shaped
 from .secrets import PII_RULES, Compiled, RuleSet, compile_rules
 from .urls import url_spans
 
-__all__ = ["Span", "TextScanner", "apply_spans", "judged", "not_a_value", "public_ip", "resolve"]
+__all__ = ["NOTHING", "Span", "TextScanner", "apply_spans", "judged", "not_a_value", "public_ip", "resolve"]
 
 Span = tuple[int, int, str]
+#: What a text without secrets scans to: one shared empty result, so "clean" is an identity test.
+NOTHING: list[Span] = []  # never appended to
 
 # What each rule needs at the least (a separator, a long run, four digits, a scheme word...): a text
 # holding none of these holds nothing any rule can find.
@@ -144,7 +146,7 @@ class TextScanner:
     def spans(self, text: str, ips: bool = True, urls: bool = True, pairs: bool = True) -> list[Span]:
         """Secret spans in ``text``, sorted, without overlaps (the earliest, then the longest, wins)."""
         if _GATE.search(text) is None:
-            return []  # nothing any rule needs: most short strings stop here
+            return NOTHING  # nothing any rule needs: most short strings stop here
         found: list[Span] = []
         n = len(text)
         if n >= 16:
@@ -153,7 +155,7 @@ class TextScanner:
         if n >= 12:
             found += self.texts.spans(text)
         if n < 8:
-            return resolve(found)
+            return resolve(found) or NOTHING
         tier = self.names.tier
         has_eq = "=" in text
         if urls and ("@" in text or "=" in text or "/" in text):
@@ -178,7 +180,7 @@ class TextScanner:
             found += self.pii_rules[2].spans(text)
         if ips and self.ips:
             self._addresses(text, found)
-        return resolve(found)
+        return resolve(found) or NOTHING
 
     def _pairs(self, text: str, found: list[Span], has_eq: bool) -> None:
         tier = self.names.tier
