@@ -322,9 +322,10 @@ class Compiled:
         return found
 
 
-def compile_rules(extra: Iterable[Any] = ()) -> tuple[list[Compiled], list[Compiled]]:
-    """``(token rules, whole-text rules)``: the table plus ``extra`` (Rules or regular expressions)."""
-    rules: list[Rule] = list(TOKEN_RULES)
+def compile_rules(extra: Iterable[Any] = ()) -> tuple[list[Compiled], list[Compiled], list[Compiled]]:
+    """``(token rules, whole-text rules, the user's rules)``: the table, and ``extra`` (Rules or regular
+    expressions), which always run on the whole text."""
+    rules: list[Rule] = []
     for index, item in enumerate(extra):
         if isinstance(item, Rule):
             rules.append(item)
@@ -334,8 +335,8 @@ def compile_rules(extra: Iterable[Any] = ()) -> tuple[list[Compiled], list[Compi
             rules.append(Rule(f"custom-{index}", item.pattern, "secret_rules option", token=False, flags=item.flags))
         else:
             raise TypeError(f"a secret rule must be a framecap.secrets.Rule or a regular expression, not {item!r}")
-    compiled = [Compiled(rule) for rule in rules]
-    return [c for c in compiled if c.token], [c for c in compiled if not c.token]
+    table = [Compiled(rule) for rule in TOKEN_RULES]
+    return [c for c in table if c.token], [c for c in table if not c.token], [Compiled(rule) for rule in rules]
 
 
 class RuleSet:

@@ -137,17 +137,18 @@ class TextScanner:
 
     def __init__(self, names: Names, extra_rules: Iterable[Any] = (), ips: bool = True) -> None:
         self.names = names
-        token_rules, text_rules = compile_rules(extra_rules)
+        token_rules, text_rules, custom = compile_rules(extra_rules)
         self.tokens = RuleSet(token_rules)
         self.texts = RuleSet(text_rules)
+        self.custom = RuleSet(custom) if custom else None
         self.pii_rules = [Compiled(rule) for rule in PII_RULES]
         self.ips = ips
 
     def spans(self, text: str, ips: bool = True, urls: bool = True, pairs: bool = True) -> list[Span]:
         """Secret spans in ``text``, sorted, without overlaps (the earliest, then the longest, wins)."""
+        found: list[Span] = self.custom.spans(text) if self.custom is not None else []
         if _GATE.search(text) is None:
-            return NOTHING  # nothing any rule needs: most short strings stop here
-        found: list[Span] = []
+            return resolve(found) or NOTHING  # nothing any rule needs: most short strings stop here
         n = len(text)
         if n >= 16:
             for run in _RUN.finditer(text):

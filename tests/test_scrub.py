@@ -4,7 +4,7 @@ import json
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from framecap.names import DESCRIBES, NONE, STRONG, WEAK, Names, credential_shaped, name_words, reached_name
@@ -131,12 +131,48 @@ def test_source_lines_are_scrubbed_as_code(line, expected):
     assert event["exception"]["values"][0]["stacktrace"]["frames"][0]["context_line"] == (expected or line)
 
 
-@given(st.text(max_size=120))
+code_pieces = st.sampled_from(
+    ["password", "token", "key", "x", "self.", " = ", "==", ": str", "(", ")", "[", "]", "{", "}", ", ", ":", "f("]
+    + ['"hunter2x1"', "'abc123def4'", "1234", "b'k3y-0001'", 'f"{x}9a8b7c6d"', "'''", "# ghp_" + "A1b2" * 9]
+)
+
+
+@given(st.text(max_size=120) | st.lists(code_pieces, max_size=12).map("".join))
+@example('    password = "hunter2x1"  # ghp_' + "A1b2" * 9)
+@example("    login(token='abc123def4', pin=1234)")
 def test_source_scrubbing_never_raises_and_only_touches_literals_and_comments(line):
     spans = Scrubber()._source_spans(line)
     kept = [t for t in lex(line) if t.kind in ("string", "number", "comment")]
     for start, end, _ in spans:
         assert any(t.start <= start and end <= t.end for t in kept), (line, spans)
+
+
+@given(st.text(max_size=300))
+def test_value_rules_never_raise_and_keep_only_the_texts_own_characters(text):
+    out = Scrubber().scrub_text(text)
+    position = 0
+    for piece in (piece for piece in out.split(FILTERED) if piece):
+        position = text.index(piece, position) + len(piece)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=40),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=20), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(json_values, json_values, st.text(max_size=60))
+def test_any_event_shape_is_scrubbed_without_raising(variables, extra, line):
+    event = {
+        "exception": {
+            "values": [{"value": line, "stacktrace": {"frames": [{"context_line": line, "vars": variables}]}}]
+        },
+        "extra": extra,
+        "request": {"url": line, "query_string": line, "data": extra},
+    }
+    Scrubber()(event)
+    json.dumps(event)
 
 
 TEXT = [  # (text, expected)
@@ -267,6 +303,17 @@ def test_personal_identifiers_are_validated():
     assert card_valid("4111 1111 1111 1111") and card_valid("6759649826438453") and card_valid("378282246310005")
     assert not card_valid("4111 1111 1111 1112") and not card_valid("1700000000000000000")
     assert iban_valid("DE89 3704 0044 0532 0130 00") and not iban_valid("DE89 3704 0044 0532 0130 01")
+
+
+def test_custom_rules_are_checked_by_the_option():
+    import framecap
+
+    with pytest.raises(framecap.ConfigError, match="secret_rules"):
+        framecap.Client(transport=lambda event: None, install_hooks=False, secret_rules=["(unclosed"])
+    with pytest.raises(framecap.ConfigError, match="secret_rules"):
+        framecap.Client(transport=lambda event: None, install_hooks=False, secret_rules="acme_.*")
+    client = framecap.Client(transport=lambda event: None, install_hooks=False, secret_rules=[r"acme_\w+"])
+    assert client.processors[0].scrub_text("key acme_x1y2 used") == "key [Filtered] used"
 
 
 def test_custom_rules_extend_the_table():
@@ -401,10 +448,20 @@ def test_secrets_filtered_by_name_are_filtered_where_they_are_repeated():
     assert rem == [["framecap:echo", "s", 15, 25]]
 
 
-def test_words_are_not_remembered_as_secrets():
-    event, frame = frame_event({"HTTP_HOST": "'localhost'", "other": "'http://localhost/x'"})
+def test_words_and_personal_data_are_not_remembered_as_secrets():
+    event, frame = frame_event(
+        {
+            "password": "'Administrator'",
+            "HTTP_HOST": "'shop.example.com:8443'",
+            "other": "'Administrator logged in at http://shop.example.com:8443/x'",
+        }
+    )
     Scrubber()(event)
-    assert frame["vars"] == {"HTTP_HOST": "'[Filtered]'", "other": "'http://localhost/x'"}
+    assert frame["vars"] == {
+        "password": "'[Filtered]'",
+        "HTTP_HOST": "'[Filtered]'",
+        "other": "'Administrator logged in at http://shop.example.com:8443/x'",
+    }
 
 
 def test_request_url_query_string_headers_and_bodies():
