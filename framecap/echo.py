@@ -75,7 +75,7 @@ class Echo:
         if kind is str:
             return self.text(value, path, source) if len(value) >= 4 else value
         if kind is dict:
-            renamed = {}
+            renamed: dict[str, str] = {}
             frame = len(path) >= 2 and path[-2] == "frames"
             for key in list(value):
                 if frame and key in SKIP_FRAME:

@@ -16,7 +16,7 @@ from ._types import FILTERED
 from .echo import meta_node, move_meta, remember, remember_all, unique
 from .names import NONE, STRONG, Names, credential_shaped
 from .secrets import card_valid
-from .textscan import NOTHING, apply_spans, judged, not_a_value
+from .textscan import NOTHING, Span, TextScanner, apply_spans, judged, not_a_value
 
 __all__ = ["DataScrubbing"]
 
@@ -40,7 +40,18 @@ class DataScrubbing:
     """Named values in data (a mixin of the Scrubber)."""
 
     names: Names
+    scanner: TextScanner
     scrub_values: bool
+
+    # provided by the Scrubber
+    def _text(self, text: str, path: tuple[Any, ...], state: Any, ips: bool = True) -> str:
+        raise NotImplementedError
+
+    def _replace(self, text: str, spans: list[Span], path: tuple[Any, ...], state: Any) -> str:
+        raise NotImplementedError
+
+    def _collect(self, text: str, spans: list[Span], state: Any) -> None:
+        raise NotImplementedError
 
     def _items(self, value: list[Any], path: tuple[Any, ...], tiers: dict[int, int], state: Any) -> list[Any]:
         """A list whose items have names of their own (a tuple display's items, an argv's flag values)."""
