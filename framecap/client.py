@@ -94,6 +94,7 @@ class Client:
                 o.scrub_values,
                 scrub_ip_addresses=not o.send_default_pii,
                 wsgi_header_keys=not o.send_default_pii,
+                secret_rules=o.secret_rules,
             )
         ]
         self.last_event_id: str | None = None

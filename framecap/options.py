@@ -16,6 +16,7 @@ import difflib
 import ipaddress
 import logging
 import os
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -184,6 +185,34 @@ class _Function(_Kind):
         return value
 
 
+class _Rules(_Kind):
+    """Value rules added to framecap's table: regular expressions, or ``framecap.secrets.Rule``s."""
+
+    allowed = "regular expressions or `framecap.secrets.Rule`s (argument only)"
+    from_env = False
+
+    def parse(self, value: Any, from_env: bool) -> Any:
+        allowed = "a list of regular expressions (strings or compiled) or framecap.secrets.Rule objects"
+        if value is None:
+            return ()
+        if isinstance(value, (str, re.Pattern)) or not isinstance(value, (list, tuple)):
+            raise _Invalid(allowed)
+        for item in value:
+            if isinstance(item, (str, re.Pattern)):
+                pattern = item if isinstance(item, str) else item.pattern
+            elif isinstance(getattr(item, "id", None), str) and isinstance(getattr(item, "pattern", None), str):
+                pattern = item.pattern  # a framecap.secrets.Rule
+            else:
+                raise _Invalid(allowed)
+            if not isinstance(pattern, str):
+                raise _Invalid(allowed)
+            try:
+                re.compile(pattern, getattr(item, "flags", 0) if not isinstance(item, re.Pattern) else item.flags)
+            except re.error as error:
+                raise _Invalid(f"{allowed}; {pattern!r} is not a valid regular expression ({error})") from None
+        return tuple(value)
+
+
 class _Transport(_Kind):
     allowed = "a transport or a callable `f(event)` (argument only)"
     from_env = False
@@ -249,9 +278,14 @@ class Options:
         _Choice("never", "small", "medium", "always"),
         "request bodies sent: `never`, `small` (1,000 bytes), `medium` (10,000), `always` (up to `max_event_bytes`)",
     )
-    denylist: tuple[str, ...] = _option((), _NAMES, "more sensitive names, matched like the defaults")
+    denylist: tuple[str, ...] = _option(
+        (), _NAMES, "more sensitive names (any value under them filtered), matched like the defaults"
+    )
     allowlist: tuple[str, ...] = _option((), _NAMES, "names exempt from the name rules (exact, after normalizing)")
     scrub_values: bool = _option(True, _BOOL, "the value rules (off: only sensitive names are filtered)")
+    secret_rules: tuple[Any, ...] = _option(
+        (), _Rules(), "more value rules: secrets recognised by their shape (see Privacy)", "none"
+    )
     trusted_proxies: tuple[str, ...] = _option(
         (), _Networks(), "proxies whose `X-Forwarded-For`/`-Proto`/`-Host` are believed (`10.0.0.0/8`)"
     )

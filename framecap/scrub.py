@@ -1,163 +1,79 @@
-"""The scrubber: sensitive keys and values anywhere in an event become ``[Filtered]``, recorded in ``_meta``.
+"""The scrubber: secrets anywhere in an event become ``[Filtered]``, judged by where a value sits and what it is.
 
-Key rules match names as whole words after normalizing (``-``, ``_``, ``.``, spaces and camelCase
-all split words, case folded), so ``user_password``, ``apiKey``, ``Session-Id`` and ``client_secret``
-are caught while ``author`` or ``tokenizer`` are not. Value rules find secrets inside any string:
-URL credentials, ``Bearer``/``Basic`` credentials, JWTs, PEM private keys, AWS key ids, provider
-tokens, Luhn-valid card numbers, IP addresses, and ``key=value`` / ``key: value`` pairs whose key
-is sensitive. Only the secret part of a string is replaced; the marker never contains it.
+- **Source text is code** (context lines, and the keys of expression values, which are source text):
+  only literals and comments can change (:mod:`framecap.source_scrub`).
+- **Named values** (variables, expression values by the name they are reached through, dict keys,
+  headers, request data, user, tags, extra, breadcrumb data): a strong name filters any real value, a
+  weak name only credential-shaped strings (:mod:`framecap.names`); SQL parameters held by a frame
+  that holds an SQL statement are filtered whole.
+- **Every string** (messages, reprs, data, dict keys, URLs) goes through the value rules
+  (:mod:`framecap.textscan`): provider tokens, URL rules, ``name=value`` pairs, library messages,
+  cards, IBANs, SSNs, public IP addresses.
+- **Echoes**: a secret filtered by its name is filtered again wherever else the event repeats it
+  (a ``KeyError`` message, a log line, an f-string).
+
+Only the secret's characters are replaced, by the one marker ``[Filtered]``: a string repr keeps its
+quotes (``'[Filtered]'``), a non-string value becomes the bare marker. Each replacement is recorded in
+``_meta`` at the value's path with the rule that fired (``framecap:<rule>``), never with the secret.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from ._types import FILTERED
+from .echo import SKIP_FRAME, SKIP_TOP, SOURCE_KEYS, Echo, meta_node, move_meta, remember, unique
+from .names import NONE, STRONG, Names, display_names, name_words, reached_name
+from .scrub_data import DataScrubbing
+from .source_scrub import lex, literal_spans
+from .textscan import NOTHING, Span, TextScanner, apply_spans, resolve
+from .urls import url_spans
 
-__all__ = ["DEFAULT_DENYLIST", "FILTERED", "Scrubber", "name_words"]
+__all__ = ["FILTERED", "Scrubber", "name_words"]
 
-
-#: Names (matched as whole words of a normalized name) whose values are never sent.
-DEFAULT_DENYLIST: tuple[str, ...] = (
-    "password",
-    "passwd",
-    "passphrase",
-    "secret",
-    "api_key",
-    "apikey",
-    "auth",
-    "authorization",
-    "proxy_authorization",
-    "credentials",
-    "credential",
-    "mysql_pwd",
-    "privatekey",
-    "private_key",
-    "access_key",
-    "token",
-    "session",
-    "sessionid",
-    "session_id",
-    "csrftoken",
-    "csrf",
-    "xsrf",
-    "x_csrftoken",
-    "x_xsrf_token",
-    "x_forwarded_for",
-    "x_real_ip",
-    "forwarded",
-    "set_cookie",
-    "cookie",
-    "x_api_key",
-    "x_auth_token",
-    "phpsessid",
-    "connect_sid",
-    "sid",
-    "jwt",
-    "bearer",
-    "signature",
-    "card_number",
-    "credit_card",
-    "creditcard",
-    "cvv",
-    "cvc",
-    "ssn",
-    "dsn",
+_LITERAL_CHARS = re.compile(r"['\"#0-9]")
+_EXPRESSION = -99  # a variables key that is an expression's source text
+_FRAME_KNOWN = SKIP_FRAME | set(SOURCE_KEYS) | {"vars"}
+_SQL_START = re.compile(r"[bu]?['\"]\s*(?:SELECT|INSERT|UPDATE|DELETE|WITH|REPLACE|UPSERT|MERGE|CALL|EXEC)\b", re.I)
+_SQL_HOLDERS = frozenset({"statement", "sql", "query", "operation", "stmt", "str_statement", "raw_sql"})
+_SQL_PARAMS = frozenset(
+    {
+        "parameters",
+        "params",
+        "args",
+        "seq_of_parameters",
+        "multiparams",
+        "distilled_params",
+        "compiled_parameters",
+        "vars",
+        "values",
+        "bind_params",
+        "parameter",
+        "param",
+        "query_params",
+    }
 )
-
-_WSGI_HEADER = re.compile(r"HTTP_[A-Z0-9_]+\Z")  # request headers in a WSGI environ held by some frame
-_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
-# Structural event fields that never hold user data (and must stay exact for Sentry).
-_SKIP_TOP = frozenset({"event_id", "timestamp", "platform", "level", "sdk", "_meta", "type"})
-_SKIP_FRAME = frozenset({"filename", "abs_path", "module", "function", "lineno", "colno", "in_app", "data"})
-_SKIP_EXCEPTION = frozenset({"type", "module", "mechanism"})
-_SOURCE_KEYS = frozenset({"pre_context", "context_line", "post_context"})
+_CODE_LIMIT = 8192  # source texts remembered across events (code recurs; user data never goes here)
 
 
-def name_words(name: str) -> tuple[str, ...]:
-    """``"X-Api_Key"`` / ``"apiKey"`` / ``"user.password"`` -> ``("x", "api", "key")``, ``("api", "key")``, ...."""
-    return tuple(w.lower() for w in _WORD.findall(name))
+class _Pass:
+    """One event's scrubbing: its ``_meta``, what its strings scanned to, and the secrets to find again.
+
+    Strings are remembered for one event only: what a program held is not kept beyond the capture.
+    """
+
+    __slots__ = ("meta", "memo", "keys", "echoes")
+
+    def __init__(self, meta: dict[str, Any]) -> None:
+        self.meta = meta
+        self.memo: dict[str, list[Span]] = {}  # string -> its spans (all rules)
+        self.keys: dict[str, list[Span]] = {}  # dict key -> its spans (token and URL rules)
+        self.echoes: set[str] = set()
 
 
-def _singular(words: tuple[str, ...]) -> tuple[str, ...]:
-    """``api_keys`` -> ``api_key``: a plural of a sensitive word is as sensitive."""
-    return tuple(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words)
-
-
-def _contains(words: tuple[str, ...], needle: tuple[str, ...]) -> bool:
-    n = len(needle)
-    return any(words[i : i + n] == needle for i in range(len(words) - n + 1)) if n else False
-
-
-def _luhn(digits: str) -> bool:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        d = ord(char) - 48
-        if index % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
-_CARD_PREFIX = re.compile(r"4|5[1-5]|2[2-7]|3[47]|3[068]|35|6(?:011|5|4[4-9]|2)")
-
-# Each value rule: (name, pattern); the "secret" group is replaced. _scan gates each with cheap tests.
-_PEM = re.compile(
-    r"(?P<secret>-----BEGIN[A-Z ]*PRIVATE KEY-----(?:(?!-----END).)*(?:-----END[A-Z ]*PRIVATE KEY-----|$))", re.DOTALL
-)
-_URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s:/@'\"]+:(?P<secret>[^\s@/'\"]+)@")
-_HTTP = re.compile(r"(?P<secret>\b[Bb]earer\s+\S+|\b(?:[Bb]asic|[Dd]igest|[Tt]oken)\s+[A-Za-z0-9._~+/\-]{8,}=*)")
-_JWT = re.compile(r"(?P<secret>\beyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*)")
-_AWS = re.compile(r"(?P<secret>\bA(?:KIA|SIA|GPA|IDA|ROA|NPA|NVA|IPA)[A-Z0-9]{16}\b)")
-_PROVIDER = re.compile(
-    r"(?P<secret>\b(?:[sr]k_(?:live|test)_[A-Za-z0-9]{8,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abposr]-[A-Za-z0-9\-]{8,}))"
-)
-_KEY_VALUE = re.compile(
-    r"(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)[\"']?\s*[:=]\s*"
-    r"(?P<secret>\"[^\"]*\"|'[^']*'|(?:(?:[Bb]earer|[Bb]asic|[Dd]igest|[Tt]oken)\s+)?[^\s&,;'\")\]}]+)"
-)
-# Card numbers: what Sentry's server treats as one (issuer prefix, 16 or 15 digits, no Luhn check), and any
-# other Luhn-valid number of 13 to 19 digits with an issuer prefix.
-_CARD_SENTRY = re.compile(r"(?P<secret>\b(?:3[47]\d|4\d{3}|5[1-5]\d\d|65\d\d|6011)(?:[-\s]?\d){12}\b)")
-_CARD = re.compile(r"(?<![\d.])(?P<secret>\d(?:[ \-]?\d){12,18})(?![\d.])")
-_DIGITS = re.compile(r"\d{4}")
-_IPV4 = re.compile(
-    r"(?P<secret>(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w.]))"
-)
-_IPV6 = re.compile(
-    r"(?P<secret>(?<![\w:])(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}(?![\w:])"
-    r"|(?<![\w:])(?:[0-9a-fA-F]{1,4}:){1,6}:(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4})*)?(?![\w:])|::1\b)"
-)
-
-# Sentry's server filters a whole data value that mentions one of these (as a substring); so do we,
-# for data values only (variables, request data, user, tags, extra), so what we send is what it keeps.
-_WORDS_IN_VALUE = re.compile(
-    r"password|secret|passwd|api_key|apikey|auth|credentials|mysql_pwd|privatekey|private_key"
-)  # on lowered text
-_PLACEHOLDER = re.compile(r"(?:\?\d*|%s|%\([^)]*\)s|:[A-Za-z_]\w*|\$\d+)\Z")  # SQL parameters are not secrets
-
-
-_NEW = object()  # memo: not seen yet
-_UNCHANGED = object()  # memo: nothing to replace
-_SENSITIVE_WORD = object()  # memo: a data value to filter whole
-
-
-class _Memos:
-    """Per event: what each string scanned to, for text and for data values (the rules differ)."""
-
-    __slots__ = ("text", "data")
-
-    def __init__(self) -> None:
-        self.text: dict[str, Any] = {}
-        self.data: dict[str, Any] = {}
-
-    def of(self, data: bool) -> dict[str, Any]:
-        return self.data if data else self.text
-
-
-class Scrubber:
+class Scrubber(DataScrubbing):
     """Filters an event in place. One instance per client; thread-safe (its caches only grow to a bound)."""
 
     def __init__(
@@ -167,257 +83,239 @@ class Scrubber:
         scrub_values: bool = True,
         scrub_ip_addresses: bool = True,
         wsgi_header_keys: bool = True,
+        secret_rules: Iterable[Any] = (),
     ) -> None:
-        self.deny = tuple({name_words(n) for n in (*DEFAULT_DENYLIST, *denylist)} - {()})
-        self.allow = frozenset(name_words(n) for n in allowlist)
+        self.names = Names(denylist, allowlist, wsgi_header_keys)
+        self.scanner = TextScanner(self.names, secret_rules, ips=scrub_ip_addresses)
         self.scrub_values = scrub_values
-        self.scrub_ip_addresses = scrub_ip_addresses
-        self.wsgi_header_keys = wsgi_header_keys
-        self._keys: dict[str, bool] = {}
-        #: Scrubbed source lines across events: code, not user data, and the same lines recur.
-        self._code: dict[str, Any] = {}
+        #: Source lines -> spans, and expression keys -> (spans, owner): code, not user data; bounded.
+        self._code: dict[str, list[Span]] = {}
+        self._expressions: dict[str, tuple[list[Span], str | None, list[str | None] | None]] = {}
+        #: Variable name -> its tier, or _EXPRESSION for an expression value's key (code, bounded).
+        self._variables: dict[str, int] = {}
 
     def sensitive(self, name: str) -> bool:
-        """Whether a key or header/cookie/variable name is sensitive (denylisted and not allowlisted)."""
-        found = self._keys.get(name)
-        if found is None:
-            words = name_words(name)
-            singular = _singular(words)
-            found = words not in self.allow and (
-                any(_contains(words, d) or _contains(singular, d) for d in self.deny)
-                or (self.wsgi_header_keys and _WSGI_HEADER.match(name) is not None)
-            )
-            if len(self._keys) < 10_000:
-                self._keys[name] = found
-        return found
-
-    def __call__(self, event: dict[str, Any], hint: Any = None) -> dict[str, Any]:
-        meta = event.setdefault("_meta", {})
-        self._scrub_event(event, meta, _Memos())
-        if not meta:
-            event.pop("_meta")
-        return event
-
-    def _scrub_event(self, event: dict[str, Any], meta: dict[str, Any], memos: _Memos) -> None:
-        for key in list(event):
-            if key in _SKIP_TOP:
-                continue
-            if key == "exception":
-                self._exceptions(event[key], meta, memos)
-            elif key == "request" and isinstance(event[key], dict):
-                request = event[key]
-                for name in list(request):
-                    if name == "url" and isinstance(request[name], str):
-                        request[name] = self._url(request[name], (key, name), meta)
-                    else:
-                        data = name not in ("query_string", "method")
-                        request[name] = self._walk(request[name], (key, name), meta, data, memos.of(data))
-            elif key == "breadcrumbs" and isinstance(event[key], dict):
-                for index, crumb in enumerate(event[key].get("values") or []):
-                    for name in list(crumb) if isinstance(crumb, dict) else ():
-                        crumb[name] = self._walk(
-                            crumb[name], (key, "values", index, name), meta, name == "data", memos.of(name == "data")
-                        )
-            else:
-                data = key not in ("threads", "message", "logentry")
-                event[key] = self._walk(event[key], (key,), meta, data, memos.of(data))
-
-    def _exceptions(self, exception: Any, meta: dict[str, Any], memos: _Memos) -> None:
-        values = exception.get("values") if isinstance(exception, dict) else None
-        for vi, value in enumerate(values or []):
-            base = ("exception", "values", vi)
-            for key in list(value):
-                if key == "stacktrace":
-                    for fi, frame in enumerate((value[key] or {}).get("frames") or []):
-                        for fkey in list(frame):
-                            if fkey in _SOURCE_KEYS:
-                                if len(self._code) > 8192:
-                                    self._code.clear()
-                                frame[fkey] = self._walk(
-                                    frame[fkey], base + ("stacktrace", "frames", fi, fkey), meta, False, self._code
-                                )
-                            elif fkey not in _SKIP_FRAME:
-                                data = fkey == "vars"
-                                frame[fkey] = self._walk(
-                                    frame[fkey], base + ("stacktrace", "frames", fi, fkey), meta, data, memos.of(data)
-                                )
-                elif key not in _SKIP_EXCEPTION:
-                    value[key] = self._walk(value[key], base + (key,), meta, False, memos.text)
-
-    def _walk(self, value: Any, path: tuple[Any, ...], meta: dict[str, Any], data: bool, memo: dict[str, Any]) -> Any:
-        """Scrub ``value`` in place (returns the new value for strings).
-
-        ``data``: a data value (variables, request data, ...), also held to the sensitive-word rule.
-        ``memo``: results for strings already seen (their rules depend on ``data``, so one memo per kind).
-        Paths are built only when something is recorded: most of an event is walked without allocating.
-        """
-        kind = type(value)
-        if kind is str:
-            return self._text(value, path, None, meta, data, memo)
-        if kind is dict or isinstance(value, dict):
-            known = self._keys  # name -> sensitive?, filled by self.sensitive
-            for name, item in value.items():  # assigning existing keys while iterating is safe
-                if item is None or item == "":
-                    continue
-                hit = known.get(name)
-                if hit is None and type(name) is str:
-                    hit = self.sensitive(name)
-                if hit:
-                    value[name] = self._filtered(item, path + (name,), meta, "key")
-                    continue
-                item_kind = type(item)
-                if item_kind is str:
-                    if len(item) >= 4:
-                        if memo.get(item, _NEW) is _UNCHANGED:
-                            continue  # seen before in this event: nothing to change (the common case, inline)
-                        new = self._text(item, path, name, meta, data, memo)
-                        if new is not item:
-                            value[name] = new
-                elif item_kind is dict or item_kind is list:
-                    self._walk(item, path + (name,), meta, data, memo)
-            return value
-        if kind is list or isinstance(value, list):
-            for index, item in enumerate(value):
-                item_kind = type(item)
-                if item_kind is str:
-                    if len(item) >= 4:
-                        if memo.get(item, _NEW) is _UNCHANGED:
-                            continue
-                        new = self._text(item, path, index, meta, data, memo)
-                        if new is not item:
-                            value[index] = new
-                elif (
-                    item_kind is list
-                    and len(item) == 2
-                    and type(item[0]) is str
-                    and item[1] not in (None, "")
-                    and self.sensitive(item[0])
-                ):  # [name, value] pairs (headers as a list)
-                    item[1] = self._filtered(item[1], path + (index, 1), meta, "key")
-                elif item_kind is dict or item_kind is list:
-                    self._walk(item, path + (index,), meta, data, memo)
-        return value
-
-    def _text(
-        self, text: str, parent: tuple[Any, ...], key: Any, meta: dict[str, Any], data: bool, memo: dict[str, Any]
-    ) -> str:
-        """Scrub one string found at ``parent`` (+ ``key``, when not None); ``memo`` holds this event's results."""
-        found = memo.get(text, _NEW)
-        if found is _NEW:
-            if not self.scrub_values or text == FILTERED or len(text) < 5 and not data:
-                found = _UNCHANGED
-            elif data and _WORDS_IN_VALUE.search(text.lower()):
-                found = _SENSITIVE_WORD
-            else:
-                result, removed = self._scan(text) if len(text) >= 5 else (text, [])
-                found = (result, removed) if removed else _UNCHANGED
-            memo[text] = found
-        if found is _UNCHANGED:
-            return text
-        path = parent if key is None else parent + (key,)
-        if found is _SENSITIVE_WORD:
-            return self._filtered(text, path, meta, "sensitive-word")
-        result, removed = found
-        node = _meta_node(meta, path).setdefault("", {})
-        node.setdefault("len", len(text))
-        node["rem"] = list(node.get("rem", [])) + [list(r) for r in removed]
-        return result
-
-    def _filtered(self, original: Any, path: tuple[Any, ...], meta: dict[str, Any], rule: str) -> str:
-        node = _meta_node(meta, path)
-        node.clear()  # whatever was recorded inside the value is gone with it
-        note: dict[str, Any] = {"rem": [[f"framecap:{rule}", "s", 0, len(FILTERED)]]}
-        if isinstance(original, str):
-            note["len"] = len(original)
-        node[""] = note
-        return FILTERED
-
-    def _url(self, url: str, path: tuple[Any, ...], meta: dict[str, Any]) -> str:
-        """The request URL: every value rule but IP addresses (its host is the server, not the user)."""
-        if not self.scrub_values:
-            return url
-        result, removed = self._scan(url, ips=False)
-        if removed:
-            _meta_node(meta, path)[""] = {"len": len(url), "rem": removed}
-        return result
+        """Whether a key, header, cookie or variable name is sensitive (either tier, and not allowlisted)."""
+        return self.names.tier(name) > NONE
 
     def scrub_text(self, text: str) -> str:
-        """``text`` with its secret parts replaced by value rules (not the key or word rules)."""
+        """``text`` with its secret parts replaced by the value rules."""
+        if not self.scrub_values or len(text) < 5:
+            return text
+        return apply_spans(text, self.scanner.spans(text), FILTERED)[0]
+
+    def __call__(self, event: dict[str, Any], hint: Any = None) -> dict[str, Any]:
+        meta = event.get("_meta")
+        if not isinstance(meta, dict):
+            meta = {}
+        state = _Pass(meta)
+        self._event(event, state)
+        if state.echoes and self.scrub_values:
+            echo = Echo.needed(state.echoes, meta, event)
+            if echo is not None:
+                echo.event(event)
+        if meta:
+            event["_meta"] = meta
+        else:
+            event.pop("_meta", None)
+        return event
+
+    # -- where values sit --------------------------------------------------------------------------
+
+    def _event(self, event: dict[str, Any], state: _Pass) -> None:
+        for key in list(event):
+            value = event[key]
+            if key in SKIP_TOP or value is None:
+                continue
+            if key == "exception" and isinstance(value, dict):
+                for vi, exc in enumerate(value.get("values") or ()):
+                    if isinstance(exc, dict):
+                        self._exception(exc, ("exception", "values", vi), state)
+            elif key == "request" and isinstance(value, dict):
+                self._request(value, state)
+            elif key == "breadcrumbs" and isinstance(value, dict):
+                for index, crumb in enumerate(value.get("values") or ()):
+                    if isinstance(crumb, dict):
+                        base = ("breadcrumbs", "values", index)
+                        if isinstance(crumb.get("message"), str):
+                            crumb["message"] = self._text(crumb["message"], base + ("message",), state)
+                        if crumb.get("data") is not None:
+                            crumb["data"] = self._data(crumb["data"], base + ("data",), NONE, False, state)
+            elif key == "logentry" and isinstance(value, dict):
+                for name in ("message", "formatted"):
+                    if isinstance(value.get(name), str):
+                        value[name] = self._text(value[name], ("logentry", name), state)
+                if value.get("params") is not None:
+                    value["params"] = self._data(value["params"], ("logentry", "params"), NONE, False, state)
+            elif key == "message" and isinstance(value, str):
+                event[key] = self._text(value, (key,), state)
+            else:
+                event[key] = self._data(value, (key,), NONE, False, state)
+
+    def _exception(self, exc: dict[str, Any], base: tuple[Any, ...], state: _Pass) -> None:
+        if type(exc.get("value")) is str:
+            exc["value"] = self._text(exc["value"], base + ("value",), state)
+        stacktrace = exc.get("stacktrace")
+        frames = stacktrace.get("frames") if type(stacktrace) is dict else None
+        code = self._code
+        for fi, frame in enumerate(frames or ()):
+            if type(frame) is not dict:
+                continue
+            for key in SOURCE_KEYS:
+                lines = frame.get(key)
+                if type(lines) is str:
+                    if code.get(lines) is not NOTHING:  # a line known to hold nothing costs one lookup
+                        frame[key] = self._source(lines, base + ("stacktrace", "frames", fi, key), state)
+                elif type(lines) is list:
+                    for li, line in enumerate(lines):
+                        if type(line) is str and code.get(line) is not NOTHING:
+                            lines[li] = self._source(line, base + ("stacktrace", "frames", fi, key, li), state)
+            variables = frame.get("vars")
+            if type(variables) is dict and variables:
+                self._frame_vars(variables, base + ("stacktrace", "frames", fi, "vars"), state)
+            for key in frame:
+                if key not in _FRAME_KNOWN:
+                    frame[key] = self._data(frame[key], base + ("stacktrace", "frames", fi, key), NONE, True, state)
+
+    def _request(self, request: dict[str, Any], state: _Pass) -> None:
+        for name in list(request):
+            value = request[name]
+            path = ("request", name)
+            if name == "method" or value is None:
+                continue
+            if name == "url" and isinstance(value, str):
+                request[name] = self._text(value, path, state, ips=False)
+            elif name == "query_string" and isinstance(value, str):
+                request[name] = self._query(value, path, state)
+            elif isinstance(value, str):
+                request[name] = self._text(value, path, state)
+            else:
+                request[name] = self._data(value, path, NONE, False, state)
+
+    # -- text --------------------------------------------------------------------------------------
+
+    def _text(self, text: str, path: tuple[Any, ...], state: _Pass, ips: bool = True) -> str:
+        """Free text (messages, URLs, data strings): the value rules."""
         if not self.scrub_values or len(text) < 5 or text == FILTERED:
             return text
-        return self._scan(text)[0]
-
-    def _rules_for(self, text: str, ips: bool = True) -> list[tuple[str, Any]]:
-        """The rules that could match ``text``, by substring tests that cost far less than a regex."""
-        rules: list[tuple[str, Any]] = []
-        separator = ":" in text or "=" in text
-        if separator:
-            rules.append(("key-value", _KEY_VALUE))
-            if "://" in text:
-                rules.append(("url-credentials", _URL))
-        if "-----BEGIN" in text:
-            rules.append(("pem", _PEM))
-        if "earer" in text or "asic " in text or "igest " in text or "oken " in text:
-            rules.append(("http-credentials", _HTTP))
-        if "eyJ" in text:
-            rules.append(("jwt", _JWT))
-        if "A" in text and _AWS.search(text):
-            rules.append(("aws-key-id", _AWS))
-        if "_" in text or "xox" in text:
-            rules.append(("provider-token", _PROVIDER))
-        if len(text) >= 13 and _DIGITS.search(text):
-            rules += [("card", _CARD_SENTRY), ("card", _CARD)]
-        if self.scrub_ip_addresses and ips:
-            if text.count(".") >= 3:
-                rules.append(("ip", _IPV4))
-            if separator and ("::" in text or text.count(":") >= 7):
-                rules.append(("ip", _IPV6))
-        return rules
-
-    def _scan(self, text: str, ips: bool = True) -> tuple[str, list[list[Any]]]:
-        spans: list[tuple[int, int, str]] = []
-        for rule, pattern in self._rules_for(text, ips):
-            for match in pattern.finditer(text):
-                secret = match.group("secret")
-                start, end = match.span("secret")
-                if rule == "key-value":
-                    if (
-                        not self.sensitive(match.group("key"))
-                        or secret.strip("'\"") in ("", FILTERED)
-                        or _PLACEHOLDER.match(secret)
-                    ):
-                        continue
-                    if secret[:1] in "'\"" and len(secret) >= 2:
-                        start, end = start + 1, end - 1
-                elif rule == "card" and pattern is _CARD:
-                    digits = secret.replace(" ", "").replace("-", "")
-                    if not (13 <= len(digits) <= 19 and _CARD_PREFIX.match(digits) and _luhn(digits)):
-                        continue
-                spans.append((start, end, rule))
+        spans = state.memo.get(text) if ips else None
+        if spans is None:
+            spans = self.scanner.spans(text, ips=ips)
+            if ips:
+                state.memo[text] = spans
         if not spans:
-            return text, []
-        spans.sort(key=lambda span: (span[0], -span[1]))
-        pieces: list[str] = []
-        removed: list[list[Any]] = []
-        last = position = 0
+            return text
+        self._collect(text, spans, state)
+        return self._replace(text, spans, path, state)
+
+    def _query(self, text: str, path: tuple[Any, ...], state: _Pass) -> str:
+        if not self.scrub_values or len(text) < 3:
+            return text
+        spans = self.scanner.spans(text, ips=False, pairs=False) + url_spans(text, self.names.tier, query=True)
+        return self._replace(text, resolve(spans), path, state) if spans else text
+
+    def _source(self, line: str, path: tuple[Any, ...], state: _Pass, owner: str | None = None) -> str:
+        found = self._code.get(line) if owner is None else None
+        if found is None:
+            found = self._source_spans(line, owner)
+            if owner is None:
+                if len(self._code) >= _CODE_LIMIT:
+                    self._code.clear()
+                self._code[line] = found
+        if not found:
+            return line
+        self._collect(line, found, state)
+        return self._replace(line, found, path, state)
+
+    def _source_spans(self, line: str, owner: str | None = None) -> list[Span]:
+        if len(line) > 4096 or _LITERAL_CHARS.search(line) is None:
+            return NOTHING  # no literal, no comment: nothing to scrub
+        scan = self._literal_scan
+        if owner is None and self.names.hint(line) is None and not scan(line):
+            return NOTHING
+        return literal_spans(line, lex(line), self.names.tier, scan, owner) or NOTHING
+
+    def _literal_scan(self, text: str) -> list[Span]:
+        return self.scanner.spans(text, ips=False) if self.scrub_values and len(text) >= 5 else []
+
+    def _replace(self, text: str, spans: list[Span], path: tuple[Any, ...], state: _Pass) -> str:
+        result, removed = apply_spans(text, spans, FILTERED)
+        node = meta_node(state.meta, path).setdefault("", {})
+        node.setdefault("len", len(text))
+        node["rem"] = list(node.get("rem", [])) + removed
+        return result
+
+    def _collect(self, text: str, spans: list[Span], state: _Pass) -> None:
+        """Remember secrets found by a name (they may be repeated where no name says what they are)."""
         for start, end, rule in spans:
-            if start < last:
-                continue  # overlaps a span already replaced
-            pieces.append(text[last:start])
-            position += start - last
-            pieces.append(FILTERED)
-            removed.append([f"framecap:{rule}", "s", position, position + len(FILTERED)])
-            position += len(FILTERED)
-            last = end
-        pieces.append(text[last:])
-        return "".join(pieces), removed
+            if rule in ("name-value", "source-name", "command-line", "url-credentials", "url-parameter"):
+                remember(text[start:end], state.echoes)
 
+    # -- named values ------------------------------------------------------------------------------
 
-def _meta_node(meta: dict[str, Any], path: Sequence[Any]) -> dict[str, Any]:
-    node = meta
-    for part in path:
-        child = node.get(str(part))
-        if not isinstance(child, dict):
-            child = node[str(part)] = {}
-        node = child
-    return node
+    def _frame_vars(self, variables: dict[str, Any], path: tuple[Any, ...], state: _Pass) -> None:
+        names = self.names
+        memo = state.memo
+        sql_frame = not _SQL_HOLDERS.isdisjoint(variables) and any(
+            isinstance(variables.get(key), str) and _SQL_START.match(variables[key]) for key in _SQL_HOLDERS
+        )
+        renamed: dict[str, str] | None = None
+        kinds = self._variables
+        for key, value in variables.items():  # assigning existing keys while iterating is safe
+            tier = kinds.get(key)
+            if tier is None:
+                if type(key) is not str:
+                    continue
+                if len(kinds) >= _CODE_LIMIT:
+                    kinds.clear()
+                tier = kinds[key] = names.tier(key) if key.isidentifier() else _EXPRESSION
+            if value is None:
+                continue
+            if tier == _EXPRESSION:  # an expression value, keyed by its source text
+                new_key, owner, members = self._expression_key(key, state)
+                tier = names.tier(owner) if owner else NONE
+                if new_key != key:
+                    renamed = renamed or {}
+                    new_key = renamed[key] = unique(new_key, variables, renamed.values())
+                    move_meta(state.meta, path, key, new_key)
+                if members and type(value) is list and len(value) == len(members):
+                    tiers = {i: names.tier(name) for i, name in enumerate(members) if name}
+                    value = self._items(value, path + (new_key,), tiers, state)
+                variables[key] = self._data(value, path + (new_key,), tier, True, state)
+                continue
+            if sql_frame and key in _SQL_PARAMS:
+                tier = STRONG
+            if tier == NONE:  # the common case, inline
+                kind = type(value)
+                if kind is str:
+                    if len(value) < 6 or memo.get(value) is NOTHING:
+                        continue
+                    new = self._leaf(value, path + (key,), NONE, True, state)
+                    if new is not value:
+                        variables[key] = new
+                elif kind is dict:
+                    self._dict(value, path + (key,), NONE, True, state)
+                elif kind is list and value:
+                    self._list(value, path + (key,), NONE, True, state)
+            else:
+                variables[key] = self._data(value, path + (key,), tier, True, state)
+        if renamed:
+            items = [(renamed.get(key, key), value) for key, value in variables.items()]
+            variables.clear()
+            variables.update(items)
+
+    def _expression_key(self, key: str, state: _Pass) -> tuple[str, str | None, list[str | None] | None]:
+        """An expression value's key, scrubbed as source text; the name its value is reached through; for a
+        tuple or list display, the name of each item."""
+        found = self._expressions.get(key)
+        if found is None:
+            spans = literal_spans(key, lex(key), self.names.tier, self._literal_scan) if len(key) <= 4096 else []
+            found = (spans, reached_name(key), display_names(key))
+            if len(self._expressions) >= _CODE_LIMIT:
+                self._expressions.clear()
+            self._expressions[key] = found
+        spans, owner, items = found
+        if not spans:
+            return key, owner, items
+        self._collect(key, spans, state)
+        return apply_spans(key, spans, FILTERED)[0], owner, items

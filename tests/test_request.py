@@ -216,7 +216,7 @@ def test_flask_request_attached_and_unhandled_captured(memory):
 
     app.wsgi_app = FramecapWSGIMiddleware(app.wsgi_app)
     client = app.test_client()
-    assert client.post("/ok?x=1", json={"email": "a@b.c", "token": "t-1"}).status_code == 200
+    assert client.post("/ok?x=1", json={"email": "a@b.c", "token": "tok-7f3a9c2e41b8d6"}).status_code == 200
     with pytest.raises(ValueError):
         client.get("/fail")
     handled, unhandled = memory.events

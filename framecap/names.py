@@ -1,0 +1,315 @@
+"""Sensitive names in two tiers, and what a credential looks like.
+
+A name is split into words (``-``, ``_``, ``.``, spaces and camelCase separate words; case folded;
+plurals made singular), then judged:
+
+- **strong** (``password``, ``passwd``, ``pwd``, ``pass``, ``secret``, ``private_key``, ``api_key``,
+  ``otp``, ``pin``, ``cvv``, ``ssn``, ``credentials``, ``cookie``, ``authorization``, ...): any value but
+  ``None``, a boolean, an empty string or a type/default repr is filtered.
+- **weak** (``token``, ``auth``, ``session``, ``key``, ``signature``, ``sig``, ``csrf``, ``jwt``, ...): only
+  credential-shaped strings and bytes are filtered (:func:`credential_shaped`); ``max_tokens = 1024``,
+  an ORM ``session`` or ``inspect.signature(...)`` stay.
+- **none**: everything else, and names that *describe* a secret rather than hold one (a last word such
+  as ``path``, ``file``, ``required``, ``hint``, ``enabled``, ``url``, ``length``, ``count``, ``type``,
+  ``name``; a first word such as ``max``, ``min``, ``num``, ``is``, ``has``).
+
+Run-together names (``PGPASSWORD``, ``newpassword``, ``csrftoken``, ``mysqlpwd``) are caught by the
+stems they contain. Results are cached per client; a name seen for the first time costs a few
+microseconds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+__all__ = [
+    "DESCRIBES",
+    "NONE",
+    "STRONG",
+    "WEAK",
+    "Names",
+    "credential_shaped",
+    "display_names",
+    "name_words",
+    "reached_name",
+]
+
+NONE, WEAK, STRONG = 0, 1, 2
+#: A name that describes a secret (``password_length``) or is allowlisted: not sensitive, and its children
+#: do not inherit the tier of an enclosing sensitive name.
+DESCRIBES = -1
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+_WSGI_HEADER = re.compile(r"HTTP_[A-Z0-9_]+\Z")  # request headers in a WSGI environ held by some frame
+
+_STRONG_WORDS = _words(
+    "password passwd passphrase passcode pass pwd pw secret otp totp hotp pin pincode cvv cvc csc ssn "
+    "credential cred privatekey apikey authorization cookie passkey mfa"
+)
+_WEAK_WORDS = _words(
+    "token auth oauth authn authz session sessionid sessid sid key signature sig csrf xsrf csrftoken "
+    "xsrftoken authentication jwt bearer apitoken accesstoken authtoken refreshtoken idtoken sessionkey "
+    "sessiontoken phpsessid jsessionid authkey authcode"
+)
+# "<qualifier> key" names that hold a secret whatever it looks like, and those that never do.
+_KEY_STRONG = _words(
+    "private api access secret signing sign fernet encryption encrypt decryption decrypt master subscription "
+    "account hmac auth app license storage service shared crypto cipher aes rsa ssh gpg pgp consumer webhook"
+)
+_KEY_BENIGN = _words(
+    "cache sort primary foreign partition object lookup row group index dict map hash redis memcache dedup "
+    "dedupe idempotency unique composite natural surrogate join order s3 bucket cursor next prev last first "
+    "event message routing shard config setting env field column attr param query registry state translation "
+    "lru memo item node child parent entry record table model list set default format range hot short press "
+    "sequence counter metric label tag feature flag option header route url path file name id type sort "
+    "dictionary mapping lock queue stream topic channel job task result search filter prefix suffix "
+    "foreign_key"
+)
+# Personal data by name (the user's address), filtered unless ``send_default_pii``.
+_PII_NAMES = frozenset(
+    {
+        ("x", "forwarded", "for"),
+        ("x", "real", "ip"),
+        ("forwarded",),
+        ("remote", "addr"),
+        ("ip", "address"),
+        ("client", "ip"),
+        ("true", "client", "ip"),
+        ("cf", "connecting", "ip"),
+    }
+)
+# A last word that says what is *about* a secret (its path, its length, whether it is required...).
+_DESCRIBING_LAST = _words(
+    "path file filename dir directory folder required require hint enabled enable disabled url uri endpoint "
+    "length len count size type kind name field prefix suffix format policy validator backend class cls model "
+    "engine age ttl expiry expire expiration timeout lifetime at version mode level strength algorithm alg "
+    "scheme location env var variable param regex pattern min max limit used usage total num index idx label "
+    "description help message msg error status scope method handler factory manager provider service host "
+    "port domain samesite secure httponly middleware serializer store storage hasher template view form "
+    "widget placeholder column table attribute attr module func fn callback hook parser lexer encoder decoder "
+    "client config setting option opt rate ratio interval delay retrie attempt duration second minute hour "
+    "day ms sec timestamp time date created updated expired valid invalid exist missing changed budget window "
+    "width depth mixin exception header encoding charset locale lang language codec"
+)
+_DESCRIBING_FIRST = _words("max min num n is has use should allow require count total len no skip disable enable")
+_STRONG_STEMS = (
+    "password",
+    "passwd",
+    "passphrase",
+    "passcode",
+    "privatekey",
+    "apikey",
+    "accesskey",
+    "secretkey",
+    "signingkey",
+    "accountkey",
+    "subscriptionkey",
+    "encryptionkey",
+    "fernetkey",
+    "masterkey",
+    "hmackey",
+    "creditcard",
+    "cardnumber",
+    "authorization",
+    "credential",
+)
+# Every sensitive name contains one of these (lowercased): most names are ruled out by one search.
+_HINTS = tuple(
+    _words(
+        "pass pwd pw secret otp pin cvv cvc csc ssn cred key cookie auth token sess sid sig csrf xsrf jwt bearer "
+        "card forward real mfa securi addr ip"
+    )
+)
+_NOT_PASS = _words("bypass compass encompass overpass underpass trespass surpass impass multipass")
+_RUN_TOGETHER_DESCRIBING = ("file", "path", "dir", "url", "uri", "name", "type", "count", "length", "required", "hint")
+
+
+def name_words(name: str) -> tuple[str, ...]:
+    """``"X-Api_Key"`` / ``"apiKey"`` / ``"user.password"`` -> ``("x", "api", "key")``, ``("api", "key")``, ...."""
+    if name.isalpha() and name.islower():
+        return (name,)
+    return tuple(map(str.lower, _WORD.findall(name)))
+
+
+def _singular(word: str) -> str:
+    """``tokens`` -> ``token``: a plural of a sensitive word is as sensitive (``pass`` stays)."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _contains(words: tuple[str, ...], needle: tuple[str, ...]) -> bool:
+    n = len(needle)
+    return any(words[i : i + n] == needle for i in range(len(words) - n + 1)) if n else False
+
+
+_STRONG_STEM = re.compile("|".join(_STRONG_STEMS) + "|secret(?!ar)")
+_WEAK_STEM = re.compile("csrf|xsrf|sessionkey|sessiontoken|sessid|sessionid")
+
+
+def _run_together(words: tuple[str, ...]) -> int:
+    """The tier of words that may be several run together (``pgpassword``, ``csrftoken``, ``mysqlpwd``)."""
+    joined = "".join(words)
+    if _STRONG_STEM.search(joined):
+        return STRONG
+    long_words = [word for word in words if len(word) >= 5]
+    if not long_words:
+        return NONE
+    for word in long_words:
+        if word.endswith(("pwd", "pass")) and word not in _NOT_PASS:
+            return STRONG
+    if _WEAK_STEM.search(joined) or any(word.endswith(("token", "auth", "signature")) for word in long_words):
+        return WEAK
+    return NONE
+
+
+class Names:
+    """Judges names: ``tier(name)`` is DESCRIBES, NONE, WEAK or STRONG.
+
+    One per client; thread-safe (its cache only grows to a bound).
+    """
+
+    def __init__(self, denylist: Iterable[str] = (), allowlist: Iterable[str] = (), wsgi_header_keys: bool = True):
+        self.deny = tuple({tuple(_singular(w) for w in name_words(n)) for n in denylist} - {()})
+        self.allow = frozenset(name_words(n) for n in allowlist)
+        self.wsgi_header_keys = wsgi_header_keys
+        extra = sorted({words[0] for words in self.deny})
+        self._hint = re.compile("|".join(re.escape(h) for h in [*_HINTS, *extra]))
+        #: name -> tier; bounded (cleared past 10,000 names): names come from code and recur.
+        self.cache: dict[str, int] = {}
+
+    def tier(self, name: str) -> int:
+        found = self.cache.get(name)
+        if found is None:
+            found = self._judge(name)
+            if len(self.cache) >= 10_000:
+                self.cache.clear()
+            self.cache[name] = found
+        return found
+
+    def personal(self, name: str) -> bool:
+        """A name sensitive as personal data (headers in a WSGI environ, forwarding headers), not as a credential."""
+        return bool(self.wsgi_header_keys and (_WSGI_HEADER.match(name) or name_words(name) in _PII_NAMES))
+
+    def hint(self, text: str) -> re.Match[str] | None:
+        """Whether ``text`` mentions anything a sensitive name contains (a cheap test before real work)."""
+        return self._hint.search(text.lower())
+
+    def sensitive(self, name: str) -> bool:
+        """Whether ``name`` is sensitive at all (either tier)."""
+        return self.tier(name) > NONE
+
+    def _judge(self, name: str) -> int:
+        if len(name) > 200:
+            return NONE
+        if self.wsgi_header_keys and name.startswith("HTTP_") and _WSGI_HEADER.match(name):
+            return STRONG  # without send_default_pii, no request header is sent: nor one a frame holds
+        if self._hint.search(name.lower()) is None:
+            return NONE
+        raw = name_words(name)
+        if not raw:
+            return NONE
+        if raw in self.allow:
+            return DESCRIBES
+        words = tuple(_singular(w) for w in raw)
+        if self.deny and any(_contains(words, d) or _contains(raw, d) for d in self.deny):
+            return STRONG
+        if self.wsgi_header_keys and (words in _PII_NAMES or raw in _PII_NAMES):
+            return STRONG
+        last = words[-1]
+        if len(words) > 1 and (last in _DESCRIBING_LAST or words[0] in _DESCRIBING_FIRST):
+            return DESCRIBES
+        if len(words) == 1 and len(last) >= 8 and last.endswith(_RUN_TOGETHER_DESCRIBING) and last not in _WEAK_WORDS:
+            return DESCRIBES
+        tier = NONE
+        for index, word in enumerate(words):
+            if word in _STRONG_WORDS:
+                return STRONG
+            if word == "key":
+                before = words[index - 1] if index else ""
+                if before in _KEY_STRONG:
+                    return STRONG
+                if before in _KEY_BENIGN and index == len(words) - 1:
+                    continue
+                tier = WEAK
+            elif (
+                word == "card"
+                and index + 1 < len(words)
+                and words[index + 1] in ("number", "no", "num")
+                or word == "credit"
+                and index + 1 < len(words)
+                and words[index + 1] == "card"
+                or word == "security"
+                and index + 1 < len(words)
+                and words[index + 1] == "code"
+            ):
+                return STRONG
+            elif word in _WEAK_WORDS:
+                tier = WEAK
+        found = _run_together(words)
+        return found if found > tier else tier
+
+
+_QUOTED_INDEX = re.compile(r"\[\s*[rbuRBU]?(['\"])(?P<name>[^'\"\\]{1,200})\1\s*\]\s*\Z")
+_TRAILING_NAME = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:\[[^\[\]]*\]\s*)?\Z")
+
+
+def reached_name(expression: str) -> str | None:
+    """The name a value is reached through: ``cfg.sendgrid_key`` -> ``sendgrid_key``, ``env["PGPASSWORD"]``
+    -> ``PGPASSWORD``, ``tokens[i]`` -> ``tokens``; None for anything else (``a - 1``, calls)."""
+    text = expression.rstrip()
+    match = _QUOTED_INDEX.search(text)
+    if match:
+        return match.group("name")
+    if text.endswith(")"):
+        return None
+    match = _TRAILING_NAME.search(text)
+    if match is None:
+        return None
+    head = text[: match.start()].rstrip()
+    if head and head[-1] not in ".(,[" and not head.endswith(("await", "not")):
+        return None  # ``a - b``, ``x if y else z``: an operation's value is not reached through a name
+    return match.group("name")
+
+
+def display_names(expression: str) -> list[str | None] | None:
+    """``(user, password)`` / ``[cfg.token, n]``: the name each item of a tuple or list display is reached
+    through (None for an item that is no name), or None when ``expression`` is no such display."""
+    text = expression.strip()
+    if len(text) < 3 or (text[0], text[-1]) not in (("(", ")"), ("[", "]")):
+        return None
+    inner = text[1:-1]
+    if any(c in inner for c in "()[]{}") and not _QUOTED_INDEX.search(inner):
+        return None
+    parts = [part.strip() for part in inner.split(",")]
+    if parts and not parts[-1]:
+        parts.pop()
+    return [reached_name(part) if part else None for part in parts] if len(parts) > 1 else None
+
+
+_CRED_CHARS = re.compile(r"[A-Za-z0-9_\-+/=.~:$!*@%#^|,]+\Z")
+# Words, identifiers, dotted names, dates and versions: groups of only letters or only digits between
+# separators (``user_id``, ``latin-1``, ``2024-05-17``, ``django.contrib.auth``); a credential mixes them.
+_WORDISH = re.compile(r"[_\-.]*(?:[A-Za-z]+|\d+)(?:[_\-./:,]+(?:[A-Za-z]+|\d+))*[_\-./:,]?\Z")
+_VERSION = re.compile(r"[vV]?\d+(?:[._-]\d+)+(?:[._+-]?[A-Za-z]+\d*)?\Z")
+
+
+def credential_shaped(text: str) -> bool:
+    """Whether a string could be a credential: one run of token characters, 6+ long, not a word,
+    identifier, dotted name, path, URL or version number."""
+    n = len(text)
+    if n < 6:
+        return False
+    if n > 4096:
+        return not any(c.isspace() for c in text[:4096])
+    if not _CRED_CHARS.match(text):
+        return False
+    if text.isdigit():
+        return True
+    if _WORDISH.match(text) or _VERSION.match(text):
+        return False
+    return not (text[0] in "/~" or text.startswith("./") or "://" in text)  # paths and URLs

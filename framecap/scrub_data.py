@@ -1,0 +1,261 @@
+"""Named values in data: what a variable, a dict item or a list item holds, judged by its name's tier.
+
+A mixin of :class:`framecap.scrub.Scrubber` (which provides ``names``, ``scanner``, ``scrub_values``,
+``_replace``, ``_collect`` and ``_text``): containers are walked in place; a strong name filters its
+whole value (a string repr keeps its quotes), a weak name credential-shaped strings; dict keys that are
+themselves secrets are replaced (``_meta`` follows); lists whose items name other items (``[name,
+value]`` header pairs, command lines with ``--password x``) lend those names to them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ._types import FILTERED
+from .echo import meta_node, move_meta, remember, remember_all, unique
+from .names import NONE, STRONG, Names, credential_shaped
+from .secrets import card_valid
+from .textscan import NOTHING, Span, TextScanner, apply_spans, judged, not_a_value
+
+__all__ = ["DataScrubbing"]
+
+# Reprs that hold no data: None, booleans, empty strings, default reprs (a type's name and an address),
+# functions, methods, classes and modules (qualified names may hold ``<locals>``), the serializer's notes.
+_EXEMPT = re.compile(
+    r"(?:None|True|False|''|\"\"|b''|b\"\"|\[Filtered\]|"
+    r"<(?:[\w.<>]+ object at 0x[0-9a-fA-F]+|class '[^']*'|module '[^']*'[^>]*"
+    r"|(?:bound |built-in )?(?:method|function) [\w.<>]+(?: of <[\w.<>]+ object at 0x[0-9a-fA-F]+>| at 0x[0-9a-fA-F]+)?"
+    r"|cyfunction [\w.<>]+ at 0x[0-9a-fA-F]+|cyclic reference|[\w.]+ with \d+ items?)>)\Z"
+)
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?\Z|-?(?:inf|nan)\Z")
+_NUMBER_START = frozenset("-0123456789")
+_QUOTES = ("'", '"', "b")
+_STRING_REPR = re.compile(r"[bu]?(?:'.*'|\".*\")\Z", re.S)
+_JWK_PRIVATE = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})  # RFC 7518 sections 6.2.2, 6.3.2, 6.4
+_PAIR_NAME = re.compile(r"[bu]?['\"]?(?P<name>[A-Za-z0-9_.\-]{1,64})['\"]?\Z")
+
+
+class DataScrubbing:
+    """Named values in data (a mixin of the Scrubber)."""
+
+    names: Names
+    scanner: TextScanner
+    scrub_values: bool
+
+    # provided by the Scrubber
+    def _text(self, text: str, path: tuple[Any, ...], state: Any, ips: bool = True) -> str:
+        raise NotImplementedError
+
+    def _replace(self, text: str, spans: list[Span], path: tuple[Any, ...], state: Any) -> str:
+        raise NotImplementedError
+
+    def _collect(self, text: str, spans: list[Span], state: Any) -> None:
+        raise NotImplementedError
+
+    def _items(self, value: list[Any], path: tuple[Any, ...], tiers: dict[int, int], state: Any) -> list[Any]:
+        """A list whose items have names of their own (a tuple display's items, an argv's flag values)."""
+        for index, tier in tiers.items():
+            if tier > NONE and index < len(value):
+                value[index] = self._data(value[index], path + (index,), tier, True, state)
+        return value
+
+    def _data(self, value: Any, path: tuple[Any, ...], tier: int, reprs: bool, state: Any) -> Any:
+        """A data value under a name of ``tier``; ``reprs``: its leaves are Python reprs (frame variables)."""
+        kind = type(value)
+        if kind is str:
+            return self._leaf(value, path, tier, reprs, state)
+        if tier == STRONG and value is not None and kind is not bool:
+            if kind is dict or kind is list:
+                if not value:
+                    return value
+                remember_all(value, state.echoes)
+                return self._filtered(path, state, "name")
+            if kind in (int, float):
+                return self._filtered(path, state, "name", len(str(value)))
+            return value
+        if kind is dict:
+            return self._dict(value, path, tier, reprs, state)
+        if kind is list:
+            return self._list(value, path, tier, reprs, state)
+        if kind is int and self.scrub_values and value > 10**11 and card_valid(str(value)):
+            return self._filtered(path, state, "card", len(str(value)))
+        return value
+
+    def _list(self, value: list[Any], path: tuple[Any, ...], tier: int, reprs: bool, state: Any) -> Any:
+        first = value[0] if value else None
+        tiers = (
+            _list_tiers(value, self.names)
+            if type(first) is str and len(value) >= 2 and (not reprs or first[:1] in _QUOTES)
+            else None
+        )
+        memo = state.memo
+        if tiers is None and tier == NONE:  # the common case, inline
+            for index, item in enumerate(value):
+                item_kind = type(item)
+                if item_kind is str:
+                    if len(item) < 6 or memo.get(item) is NOTHING:
+                        continue
+                    new = self._leaf(item, path + (index,), NONE, reprs, state)
+                    if new is not item:
+                        value[index] = new
+                elif item_kind is dict:
+                    self._dict(item, path + (index,), NONE, reprs, state)
+                elif item_kind is list:
+                    if item:
+                        self._list(item, path + (index,), NONE, reprs, state)
+                elif item_kind is int:
+                    value[index] = self._data(item, path + (index,), NONE, reprs, state)
+            return value
+        for index, item in enumerate(value):
+            item_tier = tiers.get(index, tier) if tiers else tier
+            if type(item) is str and item_tier != STRONG and (len(item) < 6 or memo.get(item) is NOTHING):
+                continue
+            value[index] = self._data(item, path + (index,), item_tier, reprs, state)
+        return value
+
+    def _dict(self, value: dict[Any, Any], path: tuple[Any, ...], tier: int, reprs: bool, state: Any) -> Any:
+        names = self.names
+        cache = names.cache
+        memo = state.memo
+        jwk = "kty" in value
+        renamed: dict[Any, str] | None = None
+        for key, item in value.items():  # assigning existing keys while iterating is safe
+            path_key = key
+            child = tier
+            if type(key) is str:
+                own = cache.get(key)
+                if own is None:
+                    own = names.tier(key)
+                if own != NONE:
+                    child = own
+                elif jwk and key in _JWK_PRIVATE:
+                    child = STRONG
+                if len(key) >= 12 or tier > NONE and len(key) >= 6:  # a key can be a secret too
+                    new_key = self._key(key, tier, state)
+                    if new_key is not key:
+                        renamed = renamed or {}
+                        path_key = renamed[key] = unique(new_key, value, renamed.values())
+                        move_meta(state.meta, path, key, path_key)
+            if item is None:
+                continue
+            kind = type(item)
+            if child == STRONG:
+                value[key] = self._data(item, path + (path_key,), STRONG, reprs, state)
+            elif kind is str:
+                if child <= NONE and (len(item) < 6 or memo.get(item) is NOTHING):
+                    continue
+                new = self._leaf(item, path + (path_key,), child, reprs, state)
+                if new is not item:
+                    value[key] = new
+            elif kind is dict:
+                self._dict(item, path + (path_key,), child, reprs, state)
+            elif kind is list:
+                if item:
+                    self._list(item, path + (path_key,), child, reprs, state)
+            elif kind is int:
+                value[key] = self._data(item, path + (path_key,), child, reprs, state)
+        if renamed:
+            items = [(renamed.get(key, key), item) for key, item in value.items()]
+            value.clear()
+            value.update(items)
+        return value
+
+    def _key(self, key: str, tier: int, state: Any) -> str:
+        """A dict key that is itself a secret (a token used as a key) is replaced."""
+        if tier > NONE and credential_shaped(key):
+            remember(key, state.echoes)
+            return FILTERED
+        if not self.scrub_values:
+            return key
+        spans = state.keys.get(key)
+        if spans is None:
+            spans = state.keys[key] = self.scanner.spans(key, ips=False, pairs=False)
+        return apply_spans(key, spans, FILTERED)[0] if spans else key
+
+    def _leaf(self, text: str, path: tuple[Any, ...], tier: int, reprs: bool, state: Any) -> str:
+        if tier > NONE and text != FILTERED:
+            if reprs:
+                if not _EXEMPT.match(text):
+                    quoted = _STRING_REPR.match(text) is not None
+                    start = (2 if text[0] in "bu" else 1) if quoted else 0
+                    content = text[start : len(text) - 1] if quoted else text
+                    if tier == STRONG or (quoted and judged(tier, content)) or (not quoted and _uuid_under(text)):
+                        if tier == STRONG and quoted and not_a_value(content):
+                            return text
+                        self._remember_named(content, path, state)
+                        if quoted:
+                            return self._replace(text, [(start, len(text) - 1, "name")], path, state)
+                        return self._filtered(path, state, "name", len(text))
+            elif judged(tier, text):
+                self._remember_named(text, path, state)
+                return self._filtered(path, state, "name", len(text))
+        if len(text) < 6 or not self.scrub_values:
+            return text
+        memo = state.memo
+        spans = memo.get(text)
+        if spans is None:
+            if reprs and text[0] == "<" and _EXEMPT.match(text):
+                spans = memo[text] = NOTHING  # a default repr: a type's name and an address
+            elif reprs and text[0] in _NUMBER_START and _NUMBER.match(text):
+                if len(text) < 12 or not text.isdigit() or not card_valid(text):
+                    spans = memo[text] = NOTHING  # a number; only a card number is a secret
+                else:
+                    spans = memo[text] = [(0, len(text), "card")]
+            else:
+                key = path[-1] if path else None
+                if text.count(".") >= 3 and type(key) is str and key[-7:].lower() == "version":
+                    return self._text(text, path, state, ips=False)  # a dotted version number, not an address
+                spans = memo[text] = self.scanner.spans(text)
+        if not spans:
+            return text
+        self._collect(text, spans, state)
+        return self._replace(text, spans, path, state)
+
+    def _remember_named(self, secret: str, path: tuple[Any, ...], state: Any) -> None:
+        """A value filtered by its name is found again elsewhere, unless the name is about personal data only."""
+        key = path[-1] if path else None
+        if not (type(key) is str and self.names.personal(key)):
+            remember(secret, state.echoes)
+
+    def _filtered(self, path: tuple[Any, ...], state: Any, rule: str, length: int | None = None) -> str:
+        node = meta_node(state.meta, path)
+        node.clear()  # whatever was recorded inside the value is gone with it
+        note: dict[str, Any] = {"rem": [[f"framecap:{rule}", "s", 0, len(FILTERED)]]}
+        if length is not None:
+            note["len"] = length
+        node[""] = note
+        return FILTERED
+
+
+def _uuid_under(text: str) -> bool:
+    return text.startswith("UUID('")
+
+
+def _list_tiers(items: list[Any], names: Names) -> dict[int, int] | None:
+    """Items named by other items: ``[name, value]`` pairs (header lists, ASGI headers), and command lines
+    (``["--password", x]``, ``["sshpass", "-p", x]``, mysql's ``-pSECRET``). The first item is a string."""
+    first = items[0]
+    if len(items) == 2:
+        match = _PAIR_NAME.match(first)
+        tier = names.tier(match.group("name")) if match else NONE
+        return {1: tier} if tier > NONE else None
+    flags = [
+        i for i, item in enumerate(items) if type(item) is str and "-" in item[:3] and item.lstrip("bu'\"")[:1] == "-"
+    ]
+    if not flags:
+        return None
+    words = [item.strip("bu'\"") if type(item) is str else "" for item in items]
+    found: dict[int, int] = {}
+    mysql = any(w.rsplit("/", 1)[-1].startswith(("mysql", "mariadb")) for w in words)
+    for i in flags:
+        flag = words[i]
+        if flag.startswith("--") and "=" not in flag and i + 1 < len(items):
+            tier = names.tier(flag[2:])
+            if tier > NONE:
+                found[i + 1] = tier
+        elif flag == "-p" and i + 1 < len(items) and "sshpass" in words:
+            found[i + 1] = STRONG
+        elif mysql and flag.startswith("-p") and len(flag) > 2:
+            found[i] = STRONG
+    return found or None

@@ -1,0 +1,303 @@
+"""Find the secret parts of one piece of text (a message, a repr, a string literal, a URL).
+
+Rules, each gated by a cheap substring test so ordinary text costs little:
+
+- provider tokens and private-key blocks (:mod:`framecap.secrets`), URL rules (:mod:`framecap.urls`);
+- ``name=value`` / ``name: value`` / ``"name": "value"`` / ``--name value`` pairs, judged by the
+  name's tier (:mod:`framecap.names`): a strong name's value is filtered, a weak name's only when it is
+  credential-shaped; placeholders (``%s``, ``?``, ``:name``, ``None``...) are never secrets;
+- ``Bearer``/``Basic``/``Token``/... followed by something credential-shaped (a scheme word followed
+  by a word, as in "Missing Bearer token", is not a credential);
+- messages of libraries that echo parameters: psycopg's ``Key (name)=(value)``, SQLAlchemy's
+  ``[parameters: ...]``, pydantic's ``input_value=...`` (judged by the field's name), command lines
+  with ``--password x`` or mysql's ``-pSECRET``;
+- cards, IBANs and US SSNs; public IP addresses (private, loopback, link-local and unspecified
+  addresses, CIDR networks and version numbers are not the user's address);
+- ``echo``: secrets filtered elsewhere in the same event, wherever they appear again.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from .names import NONE, STRONG, Names, credential_shaped
+from .secrets import PII_RULES, Compiled, RuleSet, compile_rules
+from .urls import url_spans
+
+__all__ = ["NOTHING", "Span", "TextScanner", "apply_spans", "judged", "not_a_value", "public_ip", "resolve"]
+
+Span = tuple[int, int, str]
+#: What a text without secrets scans to: one shared empty result, so "clean" is an identity test.
+NOTHING: list[Span] = []  # never appended to
+
+# What each rule needs at the least (a separator, a long run, four digits, a scheme word...): a text
+# holding none of these holds nothing any rule can find.
+_GATE = re.compile(
+    r"[=:@?]|--|-p|[A-Za-z0-9_\-+/.~]{16}|\d{4}|\d{3}-\d\d-|\d\.\d+\.\d+\.\d|[A-Z]{2}\d\d"
+    r"|earer |asic |oken |igest |Bot |machine |sshpass|PRIVATE KEY"
+)
+_RUN = re.compile(r"[A-Za-z0-9_\-+/=.:~]{16,}")
+_PAIR = re.compile(
+    r"(?:(?<=\\[nrt])|(?<![\w.\-\\]))(?P<q>['\"]?)(?P<key>[A-Za-z_][\w.\-]{0,63})(?P=q)"
+    r"[ \t]*(?P<sep>:=|=>|==|=|:)[ \t]*"
+    r"(?P<value>[bu]?'(?:[^'\\\n]|\\.)*'?|[bu]?\"(?:[^\"\\\n]|\\.)*\"?"
+    r"|(?:(?:[Bb]earer|[Bb]asic|[Tt]oken|[Dd]igest)[ \t]+)?[^\s&,;'\"()\[\]{}<>|\\]+)"
+)
+_SCHEME = re.compile(
+    r"(?<![\w\-])(?:[Bb]earer|[Bb]asic|[Dd]igest|[Tt]oken|[Bb]ot|ApiKey|[Nn]egotiate|NTLM|SharedKey|SSWS)"
+    r"[ \t]+(?P<secret>[A-Za-z0-9_\-+/=.~:]{8,})"
+)
+_PSYCOPG_KEY = re.compile(r"Key \((?P<key>[^()]{1,200})\)=\((?P<secret>.*?)\)(?= already| is | conflicts|\.|\\n|\n|$)")
+_SQL_PARAMETERS = re.compile(r"\[parameters: (?P<secret>.+?)\](?=\\n|\n| \(Background|\Z)|\[parameters: (?P<cut>.+)")
+_INPUT_VALUE = re.compile(r"input_value=(?P<secret>.*?), input_type=")
+_PYDANTIC_LINE = re.compile(r"\\n|\n")
+_NESTED_PAIR = re.compile(r"[A-Za-z_][\w.\-]*=[^=]")
+_NETRC = re.compile(r"\bpassword[ \t]+(?P<secret>[^\s'\"\\]+)")  # netrc(5): machine m login l password p
+_CLI = re.compile(
+    r"(?<![\w\-])--(?P<key>[A-Za-z][\w\-]{1,40})(?:=|[ \t]+|['\"],[ \t]*[bu]?['\"])(?P<secret>[^\s'\"\-][^\s'\"]*)"
+)
+_MYSQL_P = re.compile(r"(?<=[\s'\"])-p(?P<secret>[^\s'\"]+)")
+_SSHPASS = re.compile(r"sshpass['\"]?(?:,[ \t]*['\"]|[ \t]+)-p['\"]?(?:,[ \t]*['\"]|[ \t]+)?(?P<secret>[^\s'\",]+)")
+_CURL_U = re.compile(r"(?:(?<=[\s'\"])-u|--user)['\"]?(?:,[ \t]*['\"]|[ \t=]+)[^\s'\":]+:(?P<secret>[^\s'\"@]+)")
+_IPV4 = re.compile(
+    r"(?<![\w.:/])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w.]|/\d)"
+)
+_IPV6 = re.compile(r"(?<![\w:./])(?:[0-9A-Fa-f]{1,4}:|::)[0-9A-Fa-f:.]{2,45}(?![\w:]|/\d)")
+_VERSION_BEFORE = re.compile(r"(?:[A-Za-z][\w.\-]*/|[vV]|version[ \t:=]*|ver[ \t:=]*)\Z", re.IGNORECASE)
+_DIGITS4 = re.compile(r"\d{4}")
+_IBAN_HINT = re.compile(r"[A-Z]{2}\d\d")
+_PLACEHOLDER = re.compile(r"(?:\?\d*|%s|%\([^)]*\)s|:[A-Za-z_]\w*|\$\d+|\{\w*\}|\*+|<[^<>]*>|x{3,}|\.{3})\Z")
+_TEMPLATE = re.compile(r"\{[\w.\[\]!:]*\}|%[sdr]|%\(\w+\)[sdr]")
+_NOT_VALUES = frozenset({"", "none", "null", "nil", "true", "false", "undefined", "[filtered]", "n/a", "''", '""'})
+_JWK_PRIVATE = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})  # RFC 7518 sections 6.2.2, 6.3.2, 6.4
+_PRIVATE_V4 = (
+    ipaddress.ip_network("10.0.0.0/8"),
+    ipaddress.ip_network("172.16.0.0/12"),
+    ipaddress.ip_network("192.168.0.0/16"),
+    ipaddress.ip_network("127.0.0.0/8"),
+    ipaddress.ip_network("169.254.0.0/16"),
+    ipaddress.ip_network("0.0.0.0/8"),
+    ipaddress.ip_network("224.0.0.0/3"),  # multicast and reserved, 255.255.255.255 included
+)
+
+
+def not_a_value(content: str) -> bool:
+    """``None``, booleans, empty strings, placeholders (``%s``, ``?``, ``:name``, ``***``, ``<redacted>``) and
+    templates that hold them (``'{0}:{1}'``, ``"%s:%s"``)."""
+    return (
+        content.strip().lower() in _NOT_VALUES
+        or _PLACEHOLDER.match(content) is not None
+        or ("{" in content or "%" in content)
+        and _TEMPLATE.search(content) is not None
+    )
+
+
+def judged(tier: int, content: str) -> bool:
+    """Whether a value under a name of ``tier`` is filtered: strong, any real value; weak, credential-shaped ones."""
+    if tier <= NONE or not_a_value(content):
+        return False
+    return tier == STRONG or credential_shaped(content)
+
+
+def _unquote(value: str) -> tuple[str, int, int]:
+    """A possibly quoted value's content and its offsets inside ``value``."""
+    start = 1 if value[:1] in "bu" and value[1:2] in "'\"" else 0
+    if value[start : start + 1] in ("'", '"'):
+        quote = value[start]
+        end = len(value) - 1 if len(value) > start + 1 and value.endswith(quote) else len(value)
+        return value[start + 1 : end], start + 1, end
+    return value, 0, len(value)
+
+
+def public_ip(text: str) -> bool:
+    """An address that can identify a person: not private, loopback, link-local, unspecified or multicast."""
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    if address.version == 4:
+        return not any(address in network for network in _PRIVATE_V4)
+    return not (
+        address.is_loopback
+        or address.is_link_local
+        or address.is_unspecified
+        or address.is_multicast
+        or address.is_site_local
+        or address.is_private
+        and not address.exploded.startswith("2001:0db8")  # documentation prefix: treated as a real address
+        or (address.ipv4_mapped is not None and not public_ip(str(address.ipv4_mapped)))
+    )
+
+
+class TextScanner:
+    """Finds secret spans in text with the name rules of ``names`` and the value rules."""
+
+    def __init__(self, names: Names, extra_rules: Iterable[Any] = (), ips: bool = True) -> None:
+        self.names = names
+        token_rules, text_rules, custom = compile_rules(extra_rules)
+        self.tokens = RuleSet(token_rules)
+        self.texts = RuleSet(text_rules)
+        self.custom = RuleSet(custom) if custom else None
+        self.pii_rules = [Compiled(rule) for rule in PII_RULES]
+        self.ips = ips
+
+    def spans(self, text: str, ips: bool = True, urls: bool = True, pairs: bool = True) -> list[Span]:
+        """Secret spans in ``text``, sorted, without overlaps (the earliest, then the longest, wins)."""
+        found: list[Span] = self.custom.spans(text) if self.custom is not None else []
+        if _GATE.search(text) is None:
+            return resolve(found) or NOTHING  # nothing any rule needs: most short strings stop here
+        n = len(text)
+        if n >= 16:
+            for run in _RUN.finditer(text):
+                found += self.tokens.spans(run.group(), run.start())
+        if n >= 12:
+            found += self.texts.spans(text)
+        if n < 8:
+            return resolve(found) or NOTHING
+        tier = self.names.tier
+        has_eq = "=" in text
+        if urls and ("@" in text or "=" in text or "/" in text):
+            found += url_spans(text, tier)
+        named = pairs and (self.names.hint(text) is not None or "kty" in text or "[parameters: " in text)
+        if named and (has_eq or ":" in text):
+            self._pairs(text, found, has_eq)
+        if pairs and "-" in text:
+            self._commands(text, found)
+        if named and "machine " in text and "password" in text:
+            for match in _NETRC.finditer(text):
+                found.append((match.start("secret"), match.end("secret"), "name-value"))
+        if "earer" in text or "asic " in text or "oken " in text or "igest " in text or "Bot " in text:
+            for match in _SCHEME.finditer(text):
+                if credential_shaped(match.group("secret")):
+                    found.append((match.start("secret"), match.end("secret"), "http-credentials"))
+        if n >= 12 and _DIGITS4.search(text):
+            for rule in self.pii_rules:
+                if rule.id != "iban" or _IBAN_HINT.search(text):
+                    found += rule.spans(text)
+        elif "-" in text:
+            found += self.pii_rules[2].spans(text)
+        if ips and self.ips:
+            self._addresses(text, found)
+        return resolve(found) or NOTHING
+
+    def _pairs(self, text: str, found: list[Span], has_eq: bool) -> None:
+        tier = self.names.tier
+        jwk = "kty" in text
+        position = 0
+        while True:
+            match = _PAIR.search(text, position)
+            if match is None:
+                break
+            position = match.end()
+            key = match.group("key")
+            level = tier(key)
+            if jwk and level == NONE and key in _JWK_PRIVATE:
+                level = STRONG
+            value = match.group("value")
+            content, start, end = _unquote(value)
+            base = match.start("value")
+            if level <= NONE or match.group("sep") == ":" and not start and _NESTED_PAIR.match(content):
+                position = base  # the value may hold pairs of its own (``error: password=x``, ``Set-Cookie: a=b``)
+                continue
+            scheme = _SCHEME.match(content) if start == 0 else None
+            if scheme is not None:  # ``Authorization: Bearer x``: a strong name's credential, whatever its shape
+                if level == STRONG or credential_shaped(scheme.group("secret")):
+                    found.append((base + scheme.start("secret"), base + scheme.end("secret"), "name-value"))
+                continue
+            if not content or match.group("sep") == ":" and not start and not credential_shaped(content):
+                continue
+            if judged(level, content):
+                found.append((base + start, base + end, "name-value"))
+        if "Key (" in text:
+            for match in _PSYCOPG_KEY.finditer(text):
+                level = max(tier(k.strip()) for k in match.group("key").split(","))
+                if judged(level, match.group("secret")):
+                    found.append((match.start("secret"), match.end("secret"), "name-value"))
+        if "[parameters: " in text:
+            for match in _SQL_PARAMETERS.finditer(text):
+                group = "secret" if match.group("secret") is not None else "cut"
+                found.append((match.start(group), match.end(group), "sql-parameters"))
+        if "input_value=" in text:
+            self._pydantic(text, found)
+
+    def _commands(self, text: str, found: list[Span]) -> None:
+        """Command lines (``subprocess`` errors, logged argv): ``--password x``, ``mysql -pX``, ``sshpass -p``."""
+        tier = self.names.tier
+        if "--" in text:
+            for match in _CLI.finditer(text):
+                if judged(tier(match.group("key")), match.group("secret")):
+                    found.append((match.start("secret"), match.end("secret"), "command-line"))
+        if "-p" in text and ("mysql" in text or "mariadb" in text):
+            for match in _MYSQL_P.finditer(text):
+                found.append((match.start("secret"), match.end("secret"), "command-line"))
+        if "sshpass" in text:
+            for match in _SSHPASS.finditer(text):
+                found.append((match.start("secret"), match.end("secret"), "command-line"))
+        if "-u" in text and ("curl" in text or "--user" in text):
+            for match in _CURL_U.finditer(text):
+                found.append((match.start("secret"), match.end("secret"), "command-line"))
+
+    def _pydantic(self, text: str, found: list[Span]) -> None:
+        """pydantic: ``<field path>`` on one line, ``... [type=..., input_value=..., input_type=...]`` below it."""
+        field = ""
+        position = 0
+        for line_end in [m.start() for m in _PYDANTIC_LINE.finditer(text)] + [len(text)]:
+            line = text[position:line_end]
+            if line and not line[0].isspace() and "validation error" not in line and "input_value=" not in line:
+                field = line.strip().rsplit(".", 1)[-1]
+            elif "input_value=" in line:
+                for match in _INPUT_VALUE.finditer(line):
+                    value = match.group("secret")
+                    content, start, end = _unquote(value)
+                    if field and judged(self.names.tier(field), content):
+                        offset = position + match.start("secret")
+                        found.append((offset + start, offset + end, "name-value"))
+            position = line_end + (2 if text.startswith("\\n", line_end) else 1)
+
+    def _addresses(self, text: str, found: list[Span]) -> None:
+        if text.count(".") >= 3:
+            for match in _IPV4.finditer(text):
+                before = text[max(0, match.start() - 12) : match.start()]
+                if public_ip(match.group()) and not _VERSION_BEFORE.search(before):
+                    found.append((match.start(), match.end(), "ip-address"))
+        if "::" in text or text.count(":") >= 7:
+            for match in _IPV6.finditer(text):
+                candidate = match.group().rstrip(".:")
+                if ":" in candidate and public_ip(candidate):
+                    found.append((match.start(), match.start() + len(candidate), "ip-address"))
+
+
+def resolve(spans: list[Span]) -> list[Span]:
+    if len(spans) < 2:
+        return spans
+    spans.sort(key=lambda span: (span[0], -span[1]))
+    out: list[Span] = []
+    last = -1
+    for span in spans:
+        if span[0] >= last:
+            out.append(span)
+            last = span[1]
+        elif span[1] > last and out:  # overlapping and longer: extend the kept span over it
+            kept = out[-1]
+            out[-1] = (kept[0], span[1], kept[2])
+            last = span[1]
+    return out
+
+
+def apply_spans(text: str, spans: list[Span], marker: str) -> tuple[str, list[list[Any]]]:
+    """``text`` with each span replaced by ``marker``, and Sentry ``rem`` entries for the replacements."""
+    pieces: list[str] = []
+    removed: list[list[Any]] = []
+    last = position = 0
+    for start, end, rule in spans:
+        pieces.append(text[last:start])
+        position += start - last
+        pieces.append(marker)
+        removed.append([f"framecap:{rule}", "s", position, position + len(marker)])
+        position += len(marker)
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces), removed
