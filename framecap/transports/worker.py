@@ -1,0 +1,479 @@
+"""The delivery worker: a write-ahead spool in front of one sender, with retries, rate limits and drop counts.
+
+Two background threads, so that neither waits for the other:
+
+- the *writer* takes captured events from the memory queue (bounded by ``max_queue``; the capture
+  only appends, never touches the disk), encodes them and writes each to the spool at once, then
+  hands it to the sender's outbox;
+- the *sender* takes the oldest item, claims its file (an OS lock: see spool.py), POSTs it, and
+  deletes the file on a 2xx. It also looks at the spool directory (at start, every ``rescan_every``
+  seconds, when a returning server makes room) for what other processes, or this one, left there.
+
+No wait is ever zero: a 429 waits at least a floor that doubles per 429 in a row, errors back off
+(see limits.py), and every loop is bounded. The worker's logic runs in :meth:`Worker.write_pending`
+and :meth:`Worker.send_step`, which tests call directly with a fake sender and an injected clock.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import datetime
+import gzip
+import json
+import logging
+import threading
+import time
+from typing import Any, Callable
+
+from .._types import Event
+from ..envelope import client_report_envelope, event_envelope, event_json, wire_event
+from .limits import Backoff, parse_rate_limits
+from .reports import Drops
+from .sender import Sender
+from .spool import Claim, Spool, SpoolError
+
+__all__ = ["Worker"]
+
+logger = logging.getLogger("framecap")
+_CATEGORY = "error"  # Sentry's rate-limit category for error events
+_SENT_MEMORY = 10_000  # event ids delivered by this process, remembered so it never sends one twice
+_BATCH = 64  # events the writer takes at a time
+
+
+class _Item:
+    __slots__ = ("item_id", "kind", "payload", "name", "attempts")
+
+    def __init__(self, item_id: str, kind: str, payload: bytes | None, name: str | None) -> None:
+        self.item_id = item_id
+        self.kind = kind  # "event" or "report"
+        self.payload = payload  # None: read it from the spool file when sending
+        self.name = name  # the spool file, or None: in memory only
+        self.attempts = 0
+
+
+class Worker:
+    """Queue -> spool -> sender. ``clock`` is monotonic seconds; ``threads=False`` leaves stepping to the caller."""
+
+    def __init__(
+        self,
+        spool: Spool,
+        send: Sender,
+        headers: dict[str, str],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        max_queue: int = 100,
+        max_retries: int = 5,
+        backoff: tuple[float, float] = (1.0, 30.0),
+        jitter: Callable[[], float] | None = None,
+        rescan_every: float = 30.0,
+        report_every: float = 30.0,
+        threads: bool = True,
+    ) -> None:
+        self.spool = spool
+        self.send = send
+        self.headers = headers
+        self.clock = clock
+        self.max_queue = max_queue
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.jitter = jitter
+        self.rescan_every = rescan_every
+        self.report_every = report_every
+        self.threaded = threads
+        spool.on_evict = self._evicted
+        self._setup(scan_at=0.0)
+
+    def _setup(self, scan_at: float) -> None:
+        """Fresh state (also in a forked child: the parent's queue and claims stay the parent's)."""
+        self.drops = Drops(self.clock)
+        self._lock = threading.Lock()
+        self._wake_writer = threading.Condition(self._lock)
+        self._wake_sender = threading.Condition(self._lock)
+        self._idle = threading.Condition(self._lock)
+        self._pending: collections.deque[Event] = collections.deque()
+        self._writing = 0
+        self._outbox: collections.deque[_Item] = collections.deque()
+        self._known: set[str] = set()  # spool names in the outbox or in flight
+        self._inflight: _Item | None = None
+        self._claim: Claim | None = None
+        self._blocked = 0.0  # no send before this (errors' backoff)
+        self._limits: dict[str, float] = {}
+        self._errors = Backoff(*self.backoff, jitter=self.jitter)
+        self._limited = Backoff(self.backoff[0], max(60.0, self.backoff[1]), jitter=lambda: 0.0)
+        self._scan_at: float | None = scan_at  # None: no scan wanted
+        self._backlog = False  # the spool holds items the outbox had no room for: look again when it has
+        self._scanned = scan_at > 0  # flush() waits for the first look at the spool
+        self._report_at = 0.0
+        self._report_now = False
+        self._closed = False
+        self._threads: list[threading.Thread] = []
+        self._sent_ids: collections.OrderedDict[str, None] = collections.OrderedDict()
+        self.sent = 0
+        if self.threaded:
+            self._start("framecap-send", self._sender_loop)
+
+    # -- the caller's side: appends to memory, never touches the disk or the network --------------
+
+    def put(self, event: Event) -> None:
+        with self._lock:
+            closed, full = self._closed, len(self._pending) >= self.max_queue
+            if not closed and not full:
+                self._pending.append(event)
+                if self.threaded and len(self._threads) < 2:
+                    self._start("framecap-spool", self._writer_loop)
+                self._wake_writer.notify()
+        if closed:  # at exit, after close(): straight to disk, as nothing will send it now
+            self._keep_at_exit([self._encode(event)])
+        elif full:
+            self.drops.drop("queue_overflow")
+
+    def _start(self, name: str, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def flush(self, timeout: float) -> bool:
+        """Wait until everything captured so far was delivered (or refused), or ``timeout`` passes."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            self._report_now = True
+            self._wake_sender.notify()
+            while self._busy():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(min(left, 1.0))
+        return True
+
+    def _busy(self) -> bool:
+        """Under the lock: something captured (or found in the spool) is not delivered yet."""
+        if self._closed:
+            return False
+        return (
+            bool(self._pending or self._writing or self._outbox or self._inflight or not self._scanned)
+            or self.drops.pending()
+        )
+
+    def close(self) -> None:
+        """Stop. Events not yet on disk are written now; what is only in memory and can't be is counted lost."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            events = list(self._pending)
+            self._pending.clear()
+            memory_only = [item for item in self._outbox if item.name is None]
+            self._outbox.clear()
+            for condition in (self._wake_writer, self._wake_sender, self._idle):
+                condition.notify_all()
+        self._keep_at_exit([self._encode(e) for e in events] + memory_only)
+        discarded = self.drops.take()
+        if discarded:  # the next process with this spool sends the report
+            report = json.dumps({"discarded_events": discarded}).encode("ascii")
+            with contextlib.suppress(SpoolError):
+                self.spool.write("", report, kind="report")
+
+    def _keep_at_exit(self, items: list[_Item]) -> None:
+        lost = 0
+        for item in items:
+            if item.name is None and not self._write(item):
+                lost += item.kind == "event"
+        self.drops.drop("internal_sdk_error", lost, "the spool could not take them")
+
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            queued = len(self._pending) + self._writing + len(self._outbox) + (self._inflight is not None)
+        return {"queued": queued, "spooled": self.spool.count(), "sent": self.sent, **self.drops.snapshot()}
+
+    # -- the writer ------------------------------------------------------------------------------
+
+    def _writer_loop(self) -> None:
+        while True:
+            with self._lock:
+                while not self._pending and not self._closed:
+                    self._wake_writer.wait()
+                if self._closed:
+                    return
+            try:
+                self.write_pending()
+            except Exception as error:  # never let the worker die (tests make this loud)
+                logger.debug("framecap: the spool writer failed: %r", error)
+
+    def _encode(self, event: Event) -> _Item:
+        event_id = str(event.get("event_id") or "")
+        return _Item(event_id, "event", event_json(wire_event(event)), None)
+
+    def _write(self, item: _Item) -> bool:
+        """Write ahead to the spool; False when it wasn't (no spool, too big, or the disk refused)."""
+        try:
+            item.name = self.spool.write(item.item_id, item.payload or b"", kind=item.kind)
+        except SpoolError as error:
+            self.drops.write_error(error.cause, f"{self.spool.directory}: {error}")
+            return False
+        return item.name is not None
+
+    def write_pending(self) -> int:
+        """Take up to a batch of captured events, write them to the spool, give them to the sender."""
+        with self._lock:
+            events = [self._pending.popleft() for _ in range(min(_BATCH, len(self._pending)))]
+            self._writing += len(events)
+        items = []
+        try:
+            for event in events:
+                item = self._encode(event)
+                self._write(item)
+                items.append(item)
+        finally:
+            with self._lock:
+                self._writing -= len(events)
+                closed = self._closed
+                if not closed:
+                    for item in items:
+                        self._admit(item)
+                self._wake_sender.notify()
+                self._idle.notify_all()
+        if closed:  # close() ran meanwhile: what isn't on disk now is lost
+            self._keep_at_exit(items)
+        return len(items)
+
+    def _admit(self, item: _Item) -> None:
+        """Under the lock: into the outbox, which holds at most ``max_queue`` items; past that, what is
+        on disk waits there (a later scan brings it back) and what is only in memory is dropped."""
+        if len(self._outbox) < self.max_queue:
+            self._outbox.append(item)
+            if item.name:
+                self._known.add(item.name)
+            return
+        if item.name is None:
+            shed = next((i for i in reversed(self._outbox) if i.name), None)
+            if shed is None:
+                self.drops.drop("queue_overflow")
+                return
+            self._outbox.remove(shed)
+            self._known.discard(shed.name or "")
+            self._outbox.append(item)
+        self._backlog = True
+
+    def _evicted(self, kind: str, count: int) -> None:
+        if kind == "event":
+            self.drops.drop("cache_overflow", count)
+
+    # -- the sender ------------------------------------------------------------------------------
+
+    def _unblocked_at(self) -> float:
+        return max(self._blocked, self._limits.get(_CATEGORY, 0.0), self._limits.get("", 0.0))
+
+    def _next_time(self, now: float) -> float | None:
+        """Under the lock: when the sender has something to do next (``<= now``: at once), None: nothing."""
+        if self._closed:
+            return None
+        times = []
+        room = len(self._outbox) < self.max_queue
+        if self._scan_at is not None and room:
+            times.append(self._scan_at)
+        if self._outbox:
+            times.append(self._unblocked_at())
+        if self.drops.pending():
+            times.append(max(self._blocked, self._limits.get("", 0.0), 0.0 if self._report_now else self._report_at))
+        return min(times) if times else None
+
+    def _sender_loop(self) -> None:
+        while True:
+            with self._lock:
+                while True:
+                    if self._closed:
+                        return
+                    now = self.clock()
+                    at = self._next_time(now)
+                    if at is not None and at <= now:
+                        break
+                    self._wake_sender.wait(None if at is None else min(at - now, 3600.0))
+            try:
+                self.send_step()
+            except Exception as error:  # never let the worker die, never spin on a failure
+                logger.debug("framecap: the sender failed: %r", error)
+                with self._lock:
+                    self._blocked = max(self._blocked, self.clock() + self.backoff[0])
+
+    def send_step(self) -> float | None:
+        """Do the one thing that is due now (look at the spool, send a report, send one item).
+
+        Returns the clock time at which something is due next (``<= now``: more to do at once), or None.
+        """
+        now = self.clock()
+        with self._lock:
+            at = self._next_time(now)
+            if at is None or at > now:
+                return at
+            room = self.max_queue - len(self._outbox)
+            if self._scan_at is not None and self._scan_at <= now and room > 0:
+                action = "scan"
+            elif self._outbox and self._unblocked_at() <= now:
+                action = "send"
+                item = self._outbox.popleft()
+                self._inflight = item
+            else:
+                action = "report"
+        if action == "scan":
+            self._scan(room)
+        elif action == "send":
+            try:
+                self._send_item(item, now)
+            finally:
+                with self._lock:
+                    self._inflight = None
+                    self._idle.notify_all()
+        else:
+            self._send_report(now)
+        with self._lock:
+            return self._next_time(self.clock())
+
+    def _scan(self, room: int) -> None:
+        names = self.spool.scan()
+        with self._lock:
+            fresh = [n for n in names if n not in self._known][:room]
+            for name in fresh:
+                self._outbox.append(_Item(Spool.item_id(name), Spool.kind(name), None, name))
+                self._known.add(name)
+            if any(n not in self._known for n in names):
+                self._backlog = True  # more than the outbox can hold: look again once it has room
+            self._scan_at = self.clock() + self.rescan_every
+            self._scanned = True
+            self._idle.notify_all()
+
+    def _post(self, body: bytes) -> tuple[int, dict[str, str]] | None:
+        try:
+            return self.send(gzip.compress(body, 6), self.headers)
+        except Exception as error:  # OSError, HTTPException, anything a custom sender raises
+            logger.debug("framecap: sending failed: %r", error)
+            return None
+
+    def _answer(self, answer: tuple[int, dict[str, str]] | None, now: float) -> str:
+        """Record what the answer says about waiting; ``sent``, ``limited``, ``retry`` or ``refused``."""
+        if answer is None:
+            self._blocked = now + self._errors.fail()
+            return "retry"
+        status, headers = answer
+        limits = parse_rate_limits(headers.get("x-sentry-rate-limits"), headers.get("retry-after"), status, now)
+        if status == 429:
+            if not any(c in limits for c in (_CATEGORY, "")):
+                limits[""] = now  # limited, but not for anything we know: wait the floor
+            for category in list(limits):
+                limits[category] = now + self._limited.at_least(limits[category] - now)
+                self._limited.failures -= 1  # one 429 counts once, whatever the number of categories
+            self._limited.failures += 1
+        for category, until in limits.items():
+            self._limits[category] = max(self._limits.get(category, 0.0), until)
+        if 200 <= status < 300:
+            self._errors.reset()
+            self._limited.reset()
+            self._blocked = 0.0
+            return "sent"
+        if status == 429:
+            return "limited"
+        if status >= 500:
+            self._blocked = now + self._errors.fail()
+            return "retry"
+        return "refused"
+
+    def _send_item(self, item: _Item, now: float) -> None:
+        claim = None
+        if item.name:
+            claim = self.spool.claim(item.name)
+            if claim is None:  # delivered, evicted, or being sent by another process
+                with self._lock:
+                    self._known.discard(item.name)
+                return
+            self._claim = claim
+        status = 200
+        try:
+            if item.item_id in self._sent_ids and item.kind == "event":
+                outcome = "sent"  # this process delivered it already (a file it could not delete)
+            else:
+                payload = item.payload if item.payload is not None else (claim.read() if claim else b"")
+                stamp = datetime.datetime.now(datetime.timezone.utc)
+                if item.kind == "report":
+                    body = client_report_envelope(_discarded(payload), stamp)
+                else:
+                    body = event_envelope(item.item_id, payload, stamp)
+                answer = self._post(body)
+                with self._lock:
+                    outcome = self._answer(answer, now)
+                status = answer[0] if answer else 0
+        finally:
+            self._claim = None
+        self._settle(item, claim, outcome, status)
+
+    def _settle(self, item: _Item, claim: Claim | None, outcome: str, status: int) -> None:
+        event = item.kind == "event"
+        if outcome in ("sent", "refused"):
+            if claim is not None:
+                claim.done()
+            if outcome == "sent":
+                self.sent += event
+                self._remember(item.item_id)
+            elif event:
+                self.drops.drop("send_error", detail=f"HTTP {status}")
+        elif claim is not None:
+            claim.release()
+        with self._lock:
+            if item.name and outcome in ("sent", "refused"):
+                self._known.discard(item.name)
+            if outcome == "sent" and self._backlog and len(self._outbox) < max(1, self.max_queue // 2):
+                self._backlog = False  # a server that answers again, and room: bring back what waits on disk
+                self._scan_at = self.clock()
+            if outcome == "limited":
+                self._outbox.appendleft(item)
+            elif outcome == "retry":
+                item.attempts += 1
+                if item.attempts <= self.max_retries:
+                    self._outbox.appendleft(item)
+                elif item.name:  # it stays on disk: a later scan, or the next process, tries again
+                    self._known.discard(item.name)
+                    self._backlog = True
+                elif event:
+                    reason = "network_error" if status == 0 else "send_error"
+                    self.drops.drop(reason, detail=f"HTTP {status}" if status else "no answer; spool unavailable")
+
+    def _remember(self, item_id: str) -> None:
+        self._sent_ids[item_id] = None
+        if len(self._sent_ids) > _SENT_MEMORY:
+            self._sent_ids.popitem(last=False)
+
+    def _send_report(self, now: float) -> None:
+        discarded = self.drops.take()
+        with self._lock:
+            self._report_now = False
+        if not discarded:
+            return
+        stamp = datetime.datetime.now(datetime.timezone.utc)
+        answer = self._post(client_report_envelope(discarded, stamp))
+        with self._lock:
+            outcome = self._answer(answer, now)
+            if outcome in ("retry", "limited"):
+                self.drops.give_back(discarded)
+            else:
+                self._report_at = now + self.report_every
+            self._idle.notify_all()
+
+    # -- fork ------------------------------------------------------------------------------------
+
+    def after_fork_in_child(self) -> None:
+        """The child starts empty: the parent's queue, files and claims stay the parent's."""
+        claim = self._claim
+        if claim is not None:
+            claim.release()  # our copy of the descriptor only: the parent still holds the lock
+        self.spool.after_fork()
+        forget = getattr(self.send, "forget", None)
+        if forget is not None:
+            forget()
+        self._setup(scan_at=self.clock() + self.rescan_every)
+
+
+def _discarded(payload: bytes) -> list[dict[str, Any]]:
+    try:
+        entries = json.loads(payload)["discarded_events"]
+    except (ValueError, KeyError, TypeError):
+        return []
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
