@@ -150,8 +150,10 @@ class Worker:
         """Under the lock: something captured (or found in the spool) is not delivered yet."""
         if self._closed:
             return False
+        room = len(self._outbox) < self.max_queue
+        scan_due = self._scan_at is not None and self._scan_at <= self.clock() and room
         return (
-            bool(self._pending or self._writing or self._outbox or self._inflight or not self._scanned)
+            bool(self._pending or self._writing or self._outbox or self._inflight or not self._scanned or scan_due)
             or self.drops.pending()
         )
 
@@ -167,6 +169,9 @@ class Worker:
             self._outbox.clear()
             for condition in (self._wake_writer, self._wake_sender, self._idle):
                 condition.notify_all()
+            deadline = time.monotonic() + 2.0  # the writer's batch in progress: a few file writes
+            while self._writing and time.monotonic() < deadline:
+                self._idle.wait(0.1)
         self._keep_at_exit([self._encode(e) for e in events] + memory_only)
         discarded = self.drops.take()
         if discarded:  # the next process with this spool sends the report
