@@ -85,15 +85,13 @@ def main() -> int:
     print(f"Python {sys.version.split()[0]}, {n} events to Bugsink on 127.0.0.1")
     print("| | framecap | sentry-sdk | ratio |")
     print("|---|---|---|---|")
-    print(
-        f"| events per second, capture to stored | {fc['events_per_s']:.0f} | {st['events_per_s']:.0f} | {fc['events_per_s'] / st['events_per_s']:.2f}× |"
-    )
-    print(
-        f"| capture latency with the worker busy, median | {fc['median_ms']:.2f} ms | {st['median_ms']:.2f} ms | {fc['median_ms'] / st['median_ms']:.2f}× |"
-    )
-    print(
-        f"| capture latency with the worker busy, p95 | {fc['p95_ms']:.2f} ms | {st['p95_ms']:.2f} ms | {fc['p95_ms'] / st['p95_ms']:.2f}× |"
-    )
+    rows = [
+        ("events per second, capture to stored", "events_per_s", "{:.0f}"),
+        ("capture latency with the worker busy, median", "median_ms", "{:.2f} ms"),
+        ("capture latency with the worker busy, p95", "p95_ms", "{:.2f} ms"),
+    ]
+    for label, key, shape in rows:
+        print(f"| {label} | {shape.format(fc[key])} | {shape.format(st[key])} | {fc[key] / st[key]:.2f}× |")
     return 0
 
 

@@ -179,7 +179,7 @@ def test_more_events_than_the_queue_wait_on_disk_while_the_server_hangs(server, 
     ids = []
     for i in range(6):
         ids += capture_many(1)
-        wait_for(lambda: len(spooled(tmp_path / "spool")) == i + 1)  # written ahead, the sender stuck in a request
+        wait_for(lambda n=i + 1: len(spooled(tmp_path / "spool")) == n)  # written ahead; the sender is stuck
     assert transport.stats()["dropped"]["queue_overflow"] == 0
     server.hang.set()
     assert transport.flush(15) is True
@@ -289,11 +289,11 @@ def test_proxy_environment(server, tmp_path, monkeypatch):
     assert direct.flush(10) is True and server.event_ids() == ["a" * 32, "b" * 32]
 
 
-
-
 def test_valid_dsns_still_parse():
     assert parse_dsn("https://k@[::1]:9000/p/7").envelope_url == "https://[::1]:9000/p/api/7/envelope/"
-    assert parse_dsn("http://k@sentry_web.internal/x/y/3").envelope_url == "http://sentry_web.internal/x/y/api/3/envelope/"
+    assert (
+        parse_dsn("http://k@sentry_web.internal/x/y/3").envelope_url == "http://sentry_web.internal/x/y/api/3/envelope/"
+    )
 
 
 def test_a_stale_kept_alive_connection_is_replaced_at_once_without_counting_a_failure(server, tmp_path):
@@ -311,6 +311,15 @@ def test_a_stale_kept_alive_connection_is_replaced_at_once_without_counting_a_fa
     assert transport.flush(10) is True, "resent at once on a new connection"
     ids = server.event_ids()
     assert len(ids) == 4 and len(set(ids)) == 4 and server.connections == 3
+
+
+def test_a_server_that_closes_after_each_answer(server, tmp_path):
+    server.reply = lambda n: (200, {"Connection": "close"})  # as gunicorn's sync workers do
+    transport = transport_for(server, tmp_path)
+    for _ in range(3):
+        transport.send(make_event())
+    assert transport.flush(10) is True
+    assert len(server.event_ids()) == 3 and len(server.requests) == 3 and server.connections == 3
 
 
 def make_event():
@@ -331,7 +340,7 @@ def test_http_timeout_is_a_deadline_for_the_whole_request(server, tmp_path):
     assert len(server.requests) == 2 and len(server.event_ids()) == 2, "the server stored both; same id"
     assert server.event_ids()[0] == server.event_ids()[1]
     sender = HttpSender(parse_dsn(server.dsn()).envelope_url, timeout=0.5)
-    server.reply = lambda n: (server.__setattr__("drip", 0.2) or (200, {}))
+    server.reply = lambda n: server.__setattr__("drip", 0.2) or (200, {})
     outcome = []
     worker = threading.Thread(target=lambda: outcome.append(_raised(sender, b"{}", {})))
     worker.start()
@@ -442,7 +451,7 @@ def test_several_processes_starting_at_once_send_each_leftover_exactly_once(tmp_
     port, dsn = down_server()
     spool = Spool(os.path.join(str(tmp_path), "spool", parse_dsn(dsn).key), max_events=1000)
     ids = []
-    for i in range(60):
+    for _ in range(60):
         event = make_event()
         ids.append(event["event_id"])
         spool.write(event["event_id"], json.dumps(event).encode())
@@ -487,7 +496,8 @@ def test_multiprocessing_children_lose_no_events(server, tmp_path, method):
             """
         )
     )
-    result = subprocess.run([sys.executable, str(script)], env=script_env(), capture_output=True, text=True, timeout=120)
+    command = [sys.executable, str(script)]
+    result = subprocess.run(command, env=script_env(), capture_output=True, text=True, timeout=120)
     assert result.stdout.strip() == "[0, 0]", result.stderr
     values = sorted(e["exception"]["values"][-1]["value"] for e in server.events)
     assert values == sorted(f"child {n} event {i}" for n in range(2) for i in range(3))

@@ -53,9 +53,14 @@ class _Deadline:
 class _DeadlineReader(io.RawIOBase):
     """The socket as a raw stream whose every read waits at most until the request's deadline."""
 
-    def __init__(self, sock: socket.socket, deadline: _Deadline) -> None:
+    def __init__(self, sock: socket.socket, deadline: _Deadline, plain: io.BufferedIOBase) -> None:
         self._sock = sock
         self._deadline = deadline
+        self._plain = plain  # the makefile() http.client made: while it is open, so is the socket
+
+    def close(self) -> None:
+        super().close()
+        self._plain.close()
 
     def readable(self) -> bool:
         return True
@@ -68,8 +73,7 @@ class _DeadlineReader(io.RawIOBase):
 def _response_class(deadline: _Deadline) -> Callable[..., http.client.HTTPResponse]:
     def build(sock: socket.socket, *args: Any, **kwargs: Any) -> http.client.HTTPResponse:
         response = http.client.HTTPResponse(sock, *args, **kwargs)
-        plain, response.fp = response.fp, io.BufferedReader(_DeadlineReader(sock, deadline))  # type: ignore[assignment]
-        plain.close()
+        response.fp = io.BufferedReader(_DeadlineReader(sock, deadline, response.fp))  # type: ignore[arg-type]
         return response
 
     return build
