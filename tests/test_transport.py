@@ -2,6 +2,7 @@
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -345,7 +346,7 @@ def test_http_timeout_is_a_deadline_for_the_whole_request(server, tmp_path):
     worker = threading.Thread(target=lambda: outcome.append(_raised(sender, b"{}", {})))
     worker.start()
     worker.join(10)
-    assert not worker.is_alive() and isinstance(outcome[0], TimeoutError)
+    assert not worker.is_alive() and isinstance(outcome[0], (TimeoutError, socket.timeout))  # the same from 3.10
     server.drip = 0.0
 
 
