@@ -89,7 +89,10 @@ def test_events_are_stored_as_sent(bugsink, tmp_path):
         6,
         "return self.scores[idx] / (self.scores[1] - 1)",
     )
-    assert frame["vars"]["self.scores[1] - 1"] == "0" and frame["vars"]["idx"] == "0"
+    sent_frame = sent[0]["exception"]["values"][0]["stacktrace"]["frames"][-1]
+    assert frame["vars"] == sent_frame["vars"] and frame["vars"]["idx"] == "0"
+    if "skipped" not in str(sent_frame.get("data", {}).get("expressions", "")):  # a busy machine: time budget
+        assert frame["vars"]["self.scores[1] - 1"] == "0"
     assert data["tags"] == {"tenant": "acme"} or ["tenant", "acme"] in data["tags"]
 
 
@@ -127,7 +130,11 @@ def rich_events(tmp_path):
                 raise ValueError("report failed") from error
 
         def grouped():
-            raise ExceptionGroup("many", [KeyError("k"), TypeError("t")])
+            try:
+                group = ExceptionGroup
+            except NameError:  # Python < 3.11: the backport
+                from exceptiongroup import ExceptionGroup as group
+            raise group("many", [KeyError("k"), TypeError("t")])
     """,
         "schema_sample",
     )
@@ -141,14 +148,10 @@ def rich_events(tmp_path):
 
 
 def test_events_on_the_wire_validate_against_the_schema_bugsink_applies(tmp_path):
-    import sys
-
     from bugsink_server import schema_errors
 
     from framecap.envelope import wire_event
 
-    if sys.version_info < (3, 11):
-        pytest.skip("ExceptionGroup is built in from 3.11")
     events = rich_events(tmp_path)
     assert any("data" in f for e in events for v in e["exception"]["values"] for f in v["stacktrace"]["frames"])
     try:

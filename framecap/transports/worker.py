@@ -107,11 +107,12 @@ class Worker:
         self._report_at = 0.0
         self._report_now = False
         self._closed = False
-        self._threads: list[threading.Thread] = []
         self._sent_ids: collections.OrderedDict[str, None] = collections.OrderedDict()
         self.sent = 0
-        if self.threaded:
-            self._start("framecap-send", self._sender_loop)
+        self._writer: threading.Thread | None = None
+        self._sender: threading.Thread | None = None
+        if self.threaded and not self._scanned:  # a new transport looks at the spool at once
+            self._sender = self._start("framecap-send", self._sender_loop)
 
     # -- the caller's side: appends to memory, never touches the disk or the network --------------
 
@@ -120,18 +121,21 @@ class Worker:
             closed, full = self._closed, len(self._pending) >= self.max_queue
             if not closed and not full:
                 self._pending.append(event)
-                if self.threaded and len(self._threads) < 2:
-                    self._start("framecap-spool", self._writer_loop)
+                if self.threaded and self._writer is None:
+                    self._writer = self._start("framecap-spool", self._writer_loop)
+                    if self._sender is None:  # in a forked child: started by its first capture
+                        self._sender = self._start("framecap-send", self._sender_loop)
                 self._wake_writer.notify()
         if closed:  # at exit, after close(): straight to disk, as nothing will send it now
             self._keep_at_exit([self._encode(event)])
         elif full:
             self.drops.drop("queue_overflow")
 
-    def _start(self, name: str, target: Callable[[], None]) -> None:
+    @staticmethod
+    def _start(name: str, target: Callable[[], None]) -> threading.Thread:
         thread = threading.Thread(target=target, name=name, daemon=True)
-        self._threads.append(thread)
         thread.start()
+        return thread
 
     def flush(self, timeout: float) -> bool:
         """Wait until everything captured so far was delivered (or refused), or ``timeout`` passes."""
