@@ -18,7 +18,8 @@ import tempfile
 import time
 from typing import Callable
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+sys.path[:0] = [_ROOT, os.path.join(_ROOT, "tests")]  # this checkout's framecap, not an installed one
 
 import sentry_sdk  # noqa: E402
 from bugsink_server import BugsinkServer  # noqa: E402

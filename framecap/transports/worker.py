@@ -237,32 +237,31 @@ class Worker:
             with self._lock:
                 self._writing -= len(events)
                 closed = self._closed
-                if not closed:
-                    for item in items:
-                        self._admit(item)
+                overflow = 0 if closed else sum(not self._admit(item) for item in items)
                 self._wake_sender.notify()
                 self._idle.notify_all()
+        self.drops.drop("queue_overflow", overflow)  # outside the lock: logging runs the program's handlers
         if closed:  # close() ran meanwhile: what isn't on disk now is lost
             self._keep_at_exit(items)
         return len(items)
 
-    def _admit(self, item: _Item) -> None:
+    def _admit(self, item: _Item) -> bool:
         """Under the lock: into the outbox, which holds at most ``max_queue`` items; past that, what is
-        on disk waits there (a later scan brings it back) and what is only in memory is dropped."""
+        on disk waits there (a later scan brings it back) and what is only in memory is dropped (False)."""
         if len(self._outbox) < self.max_queue:
             self._outbox.append(item)
             if item.name:
                 self._known.add(item.name)
-            return
+            return True
         if item.name is None:
             shed = next((i for i in reversed(self._outbox) if i.name), None)
             if shed is None:
-                self.drops.drop("queue_overflow")
-                return
+                return False
             self._outbox.remove(shed)
             self._known.discard(shed.name or "")
             self._outbox.append(item)
         self._backlog = True
+        return True
 
     def _evicted(self, kind: str, count: int) -> None:
         if kind == "event":
@@ -426,6 +425,7 @@ class Worker:
                 self.drops.drop("send_error", detail=f"HTTP {status}")
         elif claim is not None:
             claim.release()
+        lost = ""
         with self._lock:
             if item.name and outcome in ("sent", "refused"):
                 self._known.discard(item.name)
@@ -442,8 +442,9 @@ class Worker:
                     self._known.discard(item.name)
                     self._backlog = True
                 elif event:
-                    reason = "network_error" if status == 0 else "send_error"
-                    self.drops.drop(reason, detail=f"HTTP {status}" if status else "no answer; spool unavailable")
+                    lost = "network_error" if status == 0 else "send_error"
+        if lost:  # outside the lock: logging runs the program's handlers
+            self.drops.drop(lost, detail=f"HTTP {status}" if status else "no answer; spool unavailable")
 
     def _remember(self, item_id: str) -> None:
         self._sent_ids[item_id] = None
