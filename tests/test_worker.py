@@ -191,15 +191,29 @@ def test_queue_overflow_is_counted_and_never_touches_the_disk(tmp_path, monkeypa
 
 
 def test_spool_eviction_past_its_bounds_is_counted_and_reported(tmp_path):
+    earlier = Spool(str(tmp_path / "spool"))  # what a previous process left
+    for i in range(3):
+        earlier.write(f"{i:032x}", json.dumps(event(i)).encode())
     worker, sender, clock = make(tmp_path, reply=lambda n: OSError("down"), max_spool_events=3)
-    for i in range(5):
+    worker.send_step()  # the first look at the spool: three leftovers
+    for i in range(10, 12):
         worker.put(event(i))
     worker.write_pending()
     assert worker.spool.count() == 3 and worker.stats()["dropped"]["cache_overflow"] == 2
     sender.reply = lambda n: (200, {})
     run(worker, clock, clock.now + 100)
     assert sender.discarded() == {"cache_overflow:error": 2}
-    assert sorted(ids(sender)) == [f"{i:032x}" for i in range(2, 5)], "the newest are kept"
+    assert sorted(ids(sender)) == [f"{i:032x}" for i in (2, 10, 11)], "the oldest were evicted"
+
+
+def test_a_burst_beyond_the_spool_bound_is_sent_from_memory(tmp_path):
+    worker, sender, clock = make(tmp_path, max_spool_events=3, max_queue=20)
+    for i in range(12):
+        worker.put(event(i))
+    worker.write_pending()
+    assert worker.spool.count() == 3, "the spool keeps its bound"
+    run(worker, clock, clock.now + 10)
+    assert sorted(ids(sender)) == [f"{i:032x}" for i in range(12)] and worker.stats()["dropped"]["cache_overflow"] == 0
 
 
 def test_a_full_disk_leaves_no_temporary_file_and_the_event_still_goes_out(tmp_path, caplog):

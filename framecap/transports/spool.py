@@ -105,7 +105,7 @@ class Claim:
 class Spool:
     """Files of encoded items under ``directory``; safe from several threads and processes at once.
 
-    ``on_evict(kind, count)`` hears of files evicted past the bounds; ``write_all`` (tests inject
+    ``on_evict(names)`` hears of the files evicted past the bounds; ``write_all`` (tests inject
     failures through it) writes a payload to a descriptor.
     """
 
@@ -115,7 +115,7 @@ class Spool:
         max_events: int = 100,
         max_bytes: int = 10_000_000,
         *,
-        on_evict: Callable[[str, int], None] | None = None,
+        on_evict: Callable[[list[str]], None] | None = None,
         write_all: Callable[[int, bytes], None] = _write_all,
         wall: Callable[[], float] = time.time,
     ) -> None:
@@ -184,7 +184,7 @@ class Spool:
                 self._bytes -= size
 
     def _enforce_bounds(self, keep: str = "") -> None:
-        evicted: dict[str, int] = {}
+        evicted: list[str] = []
         temps, temp_bytes = self._other_temps
         for _ in range(len(self._index) + 1):  # bounded: each round removes one name or stops
             with self._lock:
@@ -196,34 +196,32 @@ class Spool:
                 break
             removed = False
             for name in candidates:  # the oldest that nobody is sending right now
-                kind = self._evict(name)
-                if kind:
-                    evicted[kind] = evicted.get(kind, 0) + 1
+                if self._evict(name):
+                    evicted.append(name)
                     removed = True
                     break
             if not removed:
                 break
-        if self.on_evict is not None:
-            for kind, count in evicted.items():
-                self.on_evict(kind, count)
+        if evicted and self.on_evict is not None:
+            self.on_evict(evicted)
 
-    def _evict(self, name: str) -> str | None:
+    def _evict(self, name: str) -> bool:
         path = os.path.join(self.directory, name)
         try:
             fd = os.open(path, os.O_RDONLY | _FLAGS)
         except OSError:
             self._forget(name)  # gone already (delivered by someone): not an eviction
-            return None
+            return False
         try:
             if not _lock(fd):
-                return None
+                return False
             gone = os.fstat(fd).st_nlink == 0
             with contextlib.suppress(OSError):
                 os.unlink(path)
         finally:
             os.close(fd)
         self._forget(name)
-        return None if gone else name.rpartition(".")[2]
+        return not gone
 
     # -- reading ---------------------------------------------------------------------------------
 

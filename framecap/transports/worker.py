@@ -94,7 +94,7 @@ class Worker:
         self._pending: collections.deque[Event] = collections.deque()
         self._writing = 0
         self._outbox: collections.deque[_Item] = collections.deque()
-        self._known: set[str] = set()  # spool names in the outbox or in flight
+        self._known: dict[str, _Item] = {}  # spool name -> its item, in the outbox or in flight
         self._inflight: _Item | None = None
         self._claim: Claim | None = None
         self._blocked = 0.0  # no send before this (errors' backoff)
@@ -231,7 +231,9 @@ class Worker:
         try:
             for event in events:
                 item = self._encode(event)
-                self._write(item)
+                if self._write(item) and item.name:
+                    with self._lock:  # from now on an eviction of its file leaves it in memory
+                        self._known[item.name] = item
                 items.append(item)
         finally:
             with self._lock:
@@ -251,21 +253,30 @@ class Worker:
         if len(self._outbox) < self.max_queue:
             self._outbox.append(item)
             if item.name:
-                self._known.add(item.name)
+                self._known[item.name] = item
             return True
         if item.name is None:
             shed = next((i for i in reversed(self._outbox) if i.name), None)
             if shed is None:
                 return False
             self._outbox.remove(shed)
-            self._known.discard(shed.name or "")
+            self._known.pop(shed.name or "", None)
             self._outbox.append(item)
         self._backlog = True
         return True
 
-    def _evicted(self, kind: str, count: int) -> None:
-        if kind == "event":
-            self.drops.drop("cache_overflow", count)
+    def _evicted(self, names: list[str]) -> None:
+        """Files the spool evicted past its bounds: an event this process still holds in memory is sent
+        from there (it is no longer safe from a kill); any other is lost."""
+        lost = 0
+        with self._lock:
+            for name in names:
+                item = self._known.pop(name, None)
+                if item is not None and item.payload is not None:
+                    item.name = None
+                elif Spool.kind(name) == "event":
+                    lost += 1
+        self.drops.drop("cache_overflow", lost)
 
     # -- the sender ------------------------------------------------------------------------------
 
@@ -343,7 +354,7 @@ class Worker:
             fresh = [n for n in names if n not in self._known][:room]
             for name in fresh:
                 self._outbox.append(_Item(Spool.item_id(name), Spool.kind(name), None, name))
-                self._known.add(name)
+                self._known[name] = self._outbox[-1]
             if any(n not in self._known for n in names):
                 self._backlog = True  # more than the outbox can hold: look again once it has room
             self._scan_at = self.clock() + self.rescan_every
@@ -387,12 +398,15 @@ class Worker:
 
     def _send_item(self, item: _Item, now: float) -> None:
         claim = None
-        if item.name:
-            claim = self.spool.claim(item.name)
-            if claim is None:  # delivered, evicted, or being sent by another process
+        name = item.name
+        if name:
+            claim = self.spool.claim(name)
+            if claim is None:
                 with self._lock:
-                    self._known.discard(item.name)
-                return
+                    if item.name is not None:  # delivered, or being sent, by another process
+                        self._known.pop(name, None)
+                        return
+                # evicted from the spool meanwhile, but still in memory: send it from there
             self._claim = claim
         status = 200
         try:
@@ -428,7 +442,7 @@ class Worker:
         lost = ""
         with self._lock:
             if item.name and outcome in ("sent", "refused"):
-                self._known.discard(item.name)
+                self._known.pop(item.name, None)
             if outcome == "sent" and self._backlog and len(self._outbox) < max(1, self.max_queue // 2):
                 self._backlog = False  # a server that answers again, and room: bring back what waits on disk
                 self._scan_at = self.clock()
@@ -439,7 +453,7 @@ class Worker:
                 if item.attempts <= self.max_retries:
                     self._outbox.appendleft(item)
                 elif item.name:  # it stays on disk: a later scan, or the next process, tries again
-                    self._known.discard(item.name)
+                    self._known.pop(item.name, None)
                     self._backlog = True
                 elif event:
                     lost = "network_error" if status == 0 else "send_error"
