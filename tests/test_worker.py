@@ -294,3 +294,13 @@ def test_the_transport_facade_with_a_fake_sender_and_stats(tmp_path):
         },
         "spool_write_errors": {"disk_full": 0, "unwritable": 0},
     }
+
+
+@pytest.mark.internal_errors
+def test_an_event_that_is_not_json_costs_that_event_only(tmp_path, internal_errors):
+    worker, sender, clock = make(tmp_path)
+    worker.put({**event(1), "extra": {"odd": object()}})  # a before_send that returned something odd
+    worker.put(event(2))
+    run(worker, clock, clock.now + 10)
+    assert ids(sender) == [f"{2:032x}"] and worker.stats()["dropped"]["internal_sdk_error"] == 1
+    assert [where for where, _ in internal_errors] == ["transport: encoding an event"]

@@ -4,7 +4,8 @@ Every event the transport loses is counted here by Sentry's discard reason (the 
 uses): ``queue_overflow`` (the memory queue was full), ``cache_overflow`` (evicted from the spool
 past ``max_spool_events``/``max_spool_bytes``), ``send_error`` (the server refused it: a 4xx, a
 redirect that can't be followed), ``network_error`` (kept only in memory, it could not be delivered
-in time) and ``internal_sdk_error`` (kept only in memory, the process ended before it went out).
+in time) and ``internal_sdk_error`` (kept only in memory, the process ended before it went out; or
+not JSON-encodable).
 Spool write failures (``disk_full``, ``unwritable``) are counted apart: the event is still kept in
 memory and usually still delivered. The counts not yet reported are sent as a ``client_report``.
 """

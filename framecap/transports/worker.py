@@ -206,8 +206,8 @@ class Worker:
                     return
             try:
                 self.write_pending()
-            except Exception as error:  # never let the worker die (tests make this loud)
-                logger.debug("framecap: the spool writer failed: %r", error)
+            except Exception as error:  # never let the worker die
+                _internal_error("the spool writer", error)
 
     def _encode(self, event: Event) -> _Item:
         event_id = str(event.get("event_id") or "")
@@ -230,7 +230,12 @@ class Worker:
         items = []
         try:
             for event in events:
-                item = self._encode(event)
+                try:
+                    item = self._encode(event)
+                except Exception as error:  # not JSON (a before_send that returned odd values): lost, said so
+                    _internal_error("encoding an event", error)
+                    self.drops.drop("internal_sdk_error", detail="the event could not be encoded")
+                    continue
                 if self._write(item) and item.name:
                     with self._lock:  # from now on an eviction of its file leaves it in memory
                         self._known[item.name] = item
@@ -311,9 +316,12 @@ class Worker:
             try:
                 self.send_step()
             except Exception as error:  # never let the worker die, never spin on a failure
-                logger.debug("framecap: the sender failed: %r", error)
+                _internal_error("the sender", error)
                 with self._lock:
-                    self._blocked = max(self._blocked, self.clock() + self.backoff[0])
+                    now = self.clock()
+                    self._blocked = max(self._blocked, now + self.backoff[0])
+                    self._scan_at = max(self._scan_at or 0.0, now + self.backoff[0])
+                    self._report_at = max(self._report_at, now + self.backoff[0])
 
     def send_step(self) -> float | None:
         """Do the one thing that is due now (look at the spool, send a report, send one item).
@@ -493,6 +501,16 @@ class Worker:
         if forget is not None:
             forget()
         self._setup(scan_at=self.clock() + self.rescan_every)
+
+
+def _internal_error(where: str, error: Exception) -> None:
+    """A bug in the worker: contained, and reported like any internal error (framecap's tests fail on it)."""
+    try:
+        from ..client import report_internal_error  # here: the client module imports this one
+
+        report_internal_error(f"transport: {where}", error)
+    except Exception:
+        logger.debug("framecap: %s failed: %r", where, error)
 
 
 def _discarded(payload: bytes) -> list[dict[str, Any]]:
