@@ -267,6 +267,8 @@ class Worker:
             self._outbox.remove(shed)
             self._known.pop(shed.name or "", None)
             self._outbox.append(item)
+        else:
+            self._known.pop(item.name, None)  # it waits on disk only; a later scan brings it back
         self._backlog = True
         return True
 
