@@ -502,3 +502,15 @@ def test_multiprocessing_children_lose_no_events(server, tmp_path, method):
     assert result.stdout.strip() == "[0, 0]", result.stderr
     values = sorted(e["exception"]["values"][-1]["value"] for e in server.events)
     assert values == sorted(f"child {n} event {i}" for n in range(2) for i in range(3))
+
+
+def test_a_refusal_reaches_the_server_as_a_client_report_and_the_client_stats(server, tmp_path, caplog):
+    server.reply = lambda n: (400, {}) if n == 0 else (200, {})
+    client = framecap.init(dsn=server.dsn(), state_dir=str(tmp_path), install_hooks=False)
+    refused, delivered = capture_many(2)
+    assert client.flush(10) is True, "flush waits for the report too"
+    assert server.event_ids() == [delivered] and server.discarded() == {"send_error:error": 1}
+    stats = client.stats()
+    assert (stats["sent"], stats["dropped"]["send_error"], stats["queued"], stats["spooled"]) == (1, 1, 0, 0)
+    assert "refused by the server (HTTP 400)" in caplog.text, "a WARNING, debug or not"
+    assert framecap.Client(transport=lambda e: None).stats() == {}

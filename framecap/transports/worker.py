@@ -106,6 +106,7 @@ class Worker:
         self._scanned = scan_at > 0  # flush() waits for the first look at the spool
         self._report_at = 0.0
         self._report_now = False
+        self._reporting = False  # a client report in flight
         self._closed = False
         self._sent_ids: collections.OrderedDict[str, None] = collections.OrderedDict()
         self.sent = 0
@@ -157,7 +158,9 @@ class Worker:
         room = len(self._outbox) < self.max_queue
         scan_due = self._scan_at is not None and self._scan_at <= self.clock() and room
         return (
-            bool(self._pending or self._writing or self._outbox or self._inflight or not self._scanned or scan_due)
+            bool(self._pending or self._writing or self._outbox or self._inflight or self._reporting)
+            or not self._scanned
+            or scan_due
             or self.drops.pending()
         )
 
@@ -344,6 +347,7 @@ class Worker:
                 self._inflight = item
             else:
                 action = "report"
+                self._reporting = True
         if action == "scan":
             self._scan(room)
         elif action == "send":
@@ -354,7 +358,12 @@ class Worker:
                     self._inflight = None
                     self._idle.notify_all()
         else:
-            self._send_report(now)
+            try:
+                self._send_report(now)
+            finally:
+                with self._lock:
+                    self._reporting = False
+                    self._idle.notify_all()
         with self._lock:
             return self._next_time(self.clock())
 
