@@ -12,7 +12,7 @@ import email.utils
 import time
 from typing import Callable
 
-__all__ = ["Backoff", "parse_rate_limits"]
+__all__ = ["Backoff", "Policy", "parse_rate_limits"]
 
 _DEFAULT_429 = 60.0  # a 429 without a usable Retry-After: what Sentry's SDKs wait
 
@@ -87,3 +87,51 @@ class Backoff:
 
     def reset(self) -> None:
         self.failures = 0
+
+
+class Policy:
+    """The retry policy over answers: when the next send may go, per rate-limit category.
+
+    :meth:`answer` reads one answer and says ``sent``, ``limited`` (429: keep it, wait), ``retry``
+    (no answer, 5xx: back off) or ``refused`` (any other status: drop it).
+    """
+
+    def __init__(self, backoff: tuple[float, float] = (1.0, 30.0), jitter: Callable[[], float] | None = None) -> None:
+        self.errors = Backoff(*backoff, jitter=jitter)
+        self.limited = Backoff(backoff[0], max(60.0, backoff[1]), jitter=lambda: 0.0)
+        self.blocked = 0.0  # errors' backoff: nothing is sent before this
+        self.limits: dict[str, float] = {}  # category ("" for all) -> limited until
+
+    def until(self, category: str) -> float:
+        """When something of ``category`` may be sent (``""``: something of no category)."""
+        return max(self.blocked, self.limits.get(category, 0.0) if category else 0.0, self.limits.get("", 0.0))
+
+    def hold(self, until: float) -> None:
+        self.blocked = max(self.blocked, until)
+
+    def answer(self, answer: tuple[int, dict[str, str]] | None, now: float, category: str = "error") -> str:
+        """``answer``: ``(status, lower-cased headers)``, or None when none came."""
+        if answer is None:
+            self.blocked = now + self.errors.fail()
+            return "retry"
+        status, headers = answer
+        limits = parse_rate_limits(headers.get("x-sentry-rate-limits"), headers.get("retry-after"), status, now)
+        if status == 429:
+            if not any(c in limits for c in (category, "")):
+                limits[""] = now  # limited, but not for anything we send: wait the floor
+            floor = self.limited.at_least(0.0)  # one more 429 in a row, whatever the number of categories
+            for name in list(limits):
+                limits[name] = max(limits[name], now + floor)
+        for name, until in limits.items():
+            self.limits[name] = max(self.limits.get(name, 0.0), until)
+        if 200 <= status < 300:
+            self.errors.reset()
+            self.limited.reset()
+            self.blocked = 0.0
+            return "sent"
+        if status == 429:
+            return "limited"
+        if status >= 500:
+            self.blocked = now + self.errors.fail()
+            return "retry"
+        return "refused"

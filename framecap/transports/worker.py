@@ -28,7 +28,7 @@ from typing import Any, Callable
 
 from .._types import Event
 from ..envelope import client_report_envelope, event_envelope, event_json, wire_event
-from .limits import Backoff, parse_rate_limits
+from .limits import Policy
 from .reports import Drops
 from .sender import Sender
 from .spool import Claim, Spool, SpoolError
@@ -97,10 +97,7 @@ class Worker:
         self._known: dict[str, _Item] = {}  # spool name -> its item, in the outbox or in flight
         self._inflight: _Item | None = None
         self._claim: Claim | None = None
-        self._blocked = 0.0  # no send before this (errors' backoff)
-        self._limits: dict[str, float] = {}
-        self._errors = Backoff(*self.backoff, jitter=self.jitter)
-        self._limited = Backoff(self.backoff[0], max(60.0, self.backoff[1]), jitter=lambda: 0.0)
+        self._policy = Policy(self.backoff, self.jitter)
         self._scan_at: float | None = scan_at  # None: no scan wanted
         self._backlog = False  # the spool holds items the outbox had no room for: look again when it has
         self._scanned = scan_at > 0  # flush() waits for the first look at the spool
@@ -291,7 +288,7 @@ class Worker:
     # -- the sender ------------------------------------------------------------------------------
 
     def _unblocked_at(self) -> float:
-        return max(self._blocked, self._limits.get(_CATEGORY, 0.0), self._limits.get("", 0.0))
+        return self._policy.until(_CATEGORY)
 
     def _next_time(self, now: float) -> float | None:
         """Under the lock: when the sender has something to do next (``<= now``: at once), None: nothing."""
@@ -304,7 +301,7 @@ class Worker:
         if self._outbox:
             times.append(self._unblocked_at())
         if self.drops.pending():
-            times.append(max(self._blocked, self._limits.get("", 0.0), 0.0 if self._report_now else self._report_at))
+            times.append(max(self._policy.until(""), 0.0 if self._report_now else self._report_at))
         return min(times) if times else None
 
     def _sender_loop(self) -> None:
@@ -324,7 +321,7 @@ class Worker:
                 _internal_error("the sender", error)
                 with self._lock:
                     now = self.clock()
-                    self._blocked = max(self._blocked, now + self.backoff[0])
+                    self._policy.hold(now + self.backoff[0])
                     self._scan_at = max(self._scan_at or 0.0, now + self.backoff[0])
                     self._report_at = max(self._report_at, now + self.backoff[0])
 
@@ -387,34 +384,6 @@ class Worker:
             logger.debug("framecap: sending failed: %r", error)
             return None
 
-    def _answer(self, answer: tuple[int, dict[str, str]] | None, now: float) -> str:
-        """Record what the answer says about waiting; ``sent``, ``limited``, ``retry`` or ``refused``."""
-        if answer is None:
-            self._blocked = now + self._errors.fail()
-            return "retry"
-        status, headers = answer
-        limits = parse_rate_limits(headers.get("x-sentry-rate-limits"), headers.get("retry-after"), status, now)
-        if status == 429:
-            if not any(c in limits for c in (_CATEGORY, "")):
-                limits[""] = now  # limited, but not for anything we know: wait the floor
-            for category in list(limits):
-                limits[category] = now + self._limited.at_least(limits[category] - now)
-                self._limited.failures -= 1  # one 429 counts once, whatever the number of categories
-            self._limited.failures += 1
-        for category, until in limits.items():
-            self._limits[category] = max(self._limits.get(category, 0.0), until)
-        if 200 <= status < 300:
-            self._errors.reset()
-            self._limited.reset()
-            self._blocked = 0.0
-            return "sent"
-        if status == 429:
-            return "limited"
-        if status >= 500:
-            self._blocked = now + self._errors.fail()
-            return "retry"
-        return "refused"
-
     def _send_item(self, item: _Item, now: float) -> None:
         claim = None
         name = item.name
@@ -440,7 +409,7 @@ class Worker:
                     body = event_envelope(item.item_id, payload, stamp)
                 answer = self._post(body)
                 with self._lock:
-                    outcome = self._answer(answer, now)
+                    outcome = self._policy.answer(answer, now)
                 status = answer[0] if answer else 0
         finally:
             self._claim = None
@@ -493,7 +462,7 @@ class Worker:
         stamp = datetime.datetime.now(datetime.timezone.utc)
         answer = self._post(client_report_envelope(discarded, stamp))
         with self._lock:
-            outcome = self._answer(answer, now)
+            outcome = self._policy.answer(answer, now)
             if outcome in ("retry", "limited"):
                 self.drops.give_back(discarded)
             else:
