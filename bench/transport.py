@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -63,15 +64,18 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true")
     ns = parser.parse_args()
     n = 30 if ns.quick else 300
+    # The spools where framecap keeps them by default: in the home directory (on some machines /tmp is a
+    # much slower file system, which would measure the machine, not framecap).
+    state = tempfile.mkdtemp(prefix="framecap-bench-", dir=os.path.expanduser("~"))
     with tempfile.TemporaryDirectory() as folder:
         server = BugsinkServer(os.path.join(folder, "bugsink")).start()
         try:
-            warm = framecap.Client(dsn=server.dsn, state_dir=os.path.join(folder, "warm"), max_queue_size=100)
+            warm = framecap.Client(dsn=server.dsn, state_dir=os.path.join(state, "warm"), max_queue_size=100)
             for error in errors(40):  # a fresh server is slow on its first requests (each worker warms up)
                 warm.capture_exception(error)
             warm.flush(120)
             warm.close()
-            client = framecap.Client(dsn=server.dsn, state_dir=os.path.join(folder, "state"), max_queue_size=n + 10)
+            client = framecap.Client(dsn=server.dsn, state_dir=os.path.join(state, "state"), max_queue_size=n + 10)
             fc = measure(client.capture_exception, lambda: client.flush(120), n)
             client.close()
             sentry_sdk.init(
@@ -83,6 +87,7 @@ def main() -> int:
             st = measure(sentry_sdk.capture_exception, lambda: sentry_sdk.flush(120), n)
         finally:
             server.stop()
+            shutil.rmtree(state, ignore_errors=True)
     print(f"Python {sys.version.split()[0]}, {n} events to Bugsink on 127.0.0.1")
     print("| | framecap | sentry-sdk | ratio |")
     print("|---|---|---|---|")

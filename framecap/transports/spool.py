@@ -21,6 +21,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import errno
+import itertools
 import os
 import re
 import threading
@@ -130,6 +131,8 @@ class Spool:
         self._bytes = 0
         self._other_temps = (0, 0)  # count, bytes of temporary files seen at the last scan
         self._made = False
+        self._tag = uuid.uuid4().hex[:12]  # temporary names: this spool object's tag, the process, a serial
+        self._serial = itertools.count()
 
     @property
     def enabled(self) -> bool:
@@ -151,7 +154,7 @@ class Spool:
             return None
         safe_id = item_id.lower() if re.fullmatch(r"[0-9a-fA-F]{1,64}", item_id or "") else uuid.uuid4().hex
         name = f"{time.time_ns():020d}-{safe_id}.{kind}"
-        temporary = os.path.join(self.directory, f"{_TEMP}{uuid.uuid4().hex}")
+        temporary = os.path.join(self.directory, f"{_TEMP}{self._tag}-{os.getpid()}-{next(self._serial)}")
         fd = -1
         try:
             if not self._made:

@@ -39,6 +39,7 @@ logger = logging.getLogger("framecap")
 _CATEGORY = "error"  # Sentry's rate-limit category for error events
 _SENT_MEMORY = 10_000  # event ids delivered by this process, remembered so it never sends one twice
 _BATCH = 64  # events the writer takes at a time
+_GATHER = 0.005  # seconds the writer lets a burst of captures gather before writing it (well within 100 ms)
 
 
 class _Item:
@@ -108,6 +109,7 @@ class Worker:
         self._sent_ids: collections.OrderedDict[str, None] = collections.OrderedDict()
         self.sent = 0
         self._writer: threading.Thread | None = None
+        self._writer_waits = False
         self._sender: threading.Thread | None = None
         if self.threaded and not self._scanned:  # a new transport looks at the spool at once
             self._sender = self._start("framecap-send", self._sender_loop)
@@ -123,7 +125,8 @@ class Worker:
                     self._writer = self._start("framecap-spool", self._writer_loop)
                     if self._sender is None:  # in a forked child: started by its first capture
                         self._sender = self._start("framecap-send", self._sender_loop)
-                self._wake_writer.notify()
+                if self._writer_waits:  # while it gathers a burst, captures don't wake it again
+                    self._wake_writer.notify()
         if closed:  # at exit, after close(): straight to disk, as nothing will send it now
             self._keep_at_exit([self._encode(event)])
         elif full:
@@ -201,9 +204,13 @@ class Worker:
         while True:
             with self._lock:
                 while not self._pending and not self._closed:
+                    self._writer_waits = True
                     self._wake_writer.wait()
+                self._writer_waits = False
                 if self._closed:
                     return
+                if len(self._pending) < _BATCH:  # a burst: gather it, so one wake-up writes many events
+                    self._wake_writer.wait(_GATHER)
             try:
                 self.write_pending()
             except Exception as error:  # never let the worker die
