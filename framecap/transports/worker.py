@@ -4,8 +4,8 @@ Two background threads, so that neither waits for the other:
 
 - the *writer* takes captured events from the memory queue (bounded by ``max_queue``; the capture
   only appends, never touches the disk), encodes them and writes each to the spool at once, then
-  hands it to the sender's outbox;
-- the *sender* takes the oldest item, claims its file (an OS lock: see spool.py), POSTs it, and
+  hands it to the sender's outbox (a burst is gathered for a few milliseconds first);
+- the *sender* (its code is in sending.py) takes the oldest item, claims its file (an OS lock: see spool.py), POSTs it, and
   deletes the file on a 2xx. It also looks at the spool directory (at start, every ``rescan_every``
   seconds, when a returning server makes room) for what other processes, or this one, left there.
 
@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import datetime
-import gzip
 import json
 import logging
 import threading
@@ -27,33 +25,21 @@ import time
 from typing import Any, Callable
 
 from .._types import Event
-from ..envelope import client_report_envelope, event_envelope, event_json, wire_event
+from ..envelope import event_json, wire_event
 from .limits import Policy
 from .reports import Drops
 from .sender import Sender
+from .sending import Item, Sending, internal_error
 from .spool import Claim, Spool, SpoolError
 
 __all__ = ["Worker"]
 
 logger = logging.getLogger("framecap")
-_CATEGORY = "error"  # Sentry's rate-limit category for error events
-_SENT_MEMORY = 10_000  # event ids delivered by this process, remembered so it never sends one twice
 _BATCH = 64  # events the writer takes at a time
 _GATHER = 0.005  # seconds the writer lets a burst of captures gather before writing it (well within 100 ms)
 
 
-class _Item:
-    __slots__ = ("item_id", "kind", "payload", "name", "attempts")
-
-    def __init__(self, item_id: str, kind: str, payload: bytes | None, name: str | None) -> None:
-        self.item_id = item_id
-        self.kind = kind  # "event" or "report"
-        self.payload = payload  # None: read it from the spool file when sending
-        self.name = name  # the spool file, or None: in memory only
-        self.attempts = 0
-
-
-class Worker:
+class Worker(Sending):
     """Queue -> spool -> sender. ``clock`` is monotonic seconds; ``threads=False`` leaves stepping to the caller."""
 
     def __init__(
@@ -94,9 +80,9 @@ class Worker:
         self._idle = threading.Condition(self._lock)
         self._pending: collections.deque[Event] = collections.deque()
         self._writing = 0
-        self._outbox: collections.deque[_Item] = collections.deque()
-        self._known: dict[str, _Item] = {}  # spool name -> its item, in the outbox or in flight
-        self._inflight: _Item | None = None
+        self._outbox: collections.deque[Item] = collections.deque()
+        self._known: dict[str, Item] = {}  # spool name -> its item, in the outbox or in flight
+        self._inflight: Item | None = None
         self._claim: Claim | None = None
         self._policy = Policy(self.backoff, self.jitter)
         self._scan_at: float | None = scan_at  # None: no scan wanted
@@ -186,7 +172,7 @@ class Worker:
             with contextlib.suppress(SpoolError):
                 self.spool.write("", report, kind="report")
 
-    def _keep_at_exit(self, items: list[_Item]) -> None:
+    def _keep_at_exit(self, items: list[Item]) -> None:
         lost = 0
         for item in items:
             if item.name is None and not self._write(item):
@@ -214,13 +200,13 @@ class Worker:
             try:
                 self.write_pending()
             except Exception as error:  # never let the worker die
-                _internal_error("the spool writer", error)
+                internal_error("the spool writer", error)
 
-    def _encode(self, event: Event) -> _Item:
+    def _encode(self, event: Event) -> Item:
         event_id = str(event.get("event_id") or "")
-        return _Item(event_id, "event", event_json(wire_event(event)), None)
+        return Item(event_id, "event", event_json(wire_event(event)), None)
 
-    def _write(self, item: _Item) -> bool:
+    def _write(self, item: Item) -> bool:
         """Write ahead to the spool; False when it wasn't (no spool, too big, or the disk refused)."""
         try:
             item.name = self.spool.write(item.item_id, item.payload or b"", kind=item.kind)
@@ -240,7 +226,7 @@ class Worker:
                 try:
                     item = self._encode(event)
                 except Exception as error:  # not JSON (a before_send that returned odd values): lost, said so
-                    _internal_error("encoding an event", error)
+                    internal_error("encoding an event", error)
                     self.drops.drop("internal_sdk_error", detail="the event could not be encoded")
                     continue
                 if self._write(item) and item.name:
@@ -259,7 +245,7 @@ class Worker:
             self._keep_at_exit(items)
         return len(items)
 
-    def _admit(self, item: _Item) -> bool:
+    def _admit(self, item: Item) -> bool:
         """Under the lock: into the outbox, which holds at most ``max_queue`` items; past that, what is
         on disk waits there (a later scan brings it back) and what is only in memory is dropped (False)."""
         if len(self._outbox) < self.max_queue:
@@ -292,190 +278,6 @@ class Worker:
                     lost += 1
         self.drops.drop("cache_overflow", lost)
 
-    # -- the sender ------------------------------------------------------------------------------
-
-    def _unblocked_at(self) -> float:
-        return self._policy.until(_CATEGORY)
-
-    def _next_time(self, now: float) -> float | None:
-        """Under the lock: when the sender has something to do next (``<= now``: at once), None: nothing."""
-        if self._closed:
-            return None
-        times = []
-        room = len(self._outbox) < self.max_queue
-        if self._scan_at is not None and room:
-            times.append(self._scan_at)
-        if self._outbox:
-            times.append(self._unblocked_at())
-        if self.drops.pending():
-            times.append(max(self._policy.until(""), 0.0 if self._report_now else self._report_at))
-        return min(times) if times else None
-
-    def _sender_loop(self) -> None:
-        while True:
-            with self._lock:
-                while True:
-                    if self._closed:
-                        return
-                    now = self.clock()
-                    at = self._next_time(now)
-                    if at is not None and at <= now:
-                        break
-                    self._wake_sender.wait(None if at is None else min(at - now, 3600.0))
-            try:
-                self.send_step()
-            except Exception as error:  # never let the worker die, never spin on a failure
-                _internal_error("the sender", error)
-                with self._lock:
-                    now = self.clock()
-                    self._policy.hold(now + self.backoff[0])
-                    self._scan_at = max(self._scan_at or 0.0, now + self.backoff[0])
-                    self._report_at = max(self._report_at, now + self.backoff[0])
-
-    def send_step(self) -> float | None:
-        """Do the one thing that is due now (look at the spool, send a report, send one item).
-
-        Returns the clock time at which something is due next (``<= now``: more to do at once), or None.
-        """
-        now = self.clock()
-        with self._lock:
-            at = self._next_time(now)
-            if at is None or at > now:
-                return at
-            room = self.max_queue - len(self._outbox)
-            if self._scan_at is not None and self._scan_at <= now and room > 0:
-                action = "scan"
-            elif self._outbox and self._unblocked_at() <= now:
-                action = "send"
-                item = self._outbox.popleft()
-                self._inflight = item
-            else:
-                action = "report"
-                self._reporting = True
-        if action == "scan":
-            self._scan(room)
-        elif action == "send":
-            try:
-                self._send_item(item, now)
-            finally:
-                with self._lock:
-                    self._inflight = None
-                    self._idle.notify_all()
-        else:
-            try:
-                self._send_report(now)
-            finally:
-                with self._lock:
-                    self._reporting = False
-                    self._idle.notify_all()
-        with self._lock:
-            return self._next_time(self.clock())
-
-    def _scan(self, room: int) -> None:
-        names = self.spool.scan()
-        with self._lock:
-            fresh = [n for n in names if n not in self._known][:room]
-            for name in fresh:
-                self._outbox.append(_Item(Spool.item_id(name), Spool.kind(name), None, name))
-                self._known[name] = self._outbox[-1]
-            if any(n not in self._known for n in names):
-                self._backlog = True  # more than the outbox can hold: look again once it has room
-            self._scan_at = self.clock() + self.rescan_every
-            self._scanned = True
-            self._idle.notify_all()
-
-    def _post(self, body: bytes) -> tuple[int, dict[str, str]] | None:
-        try:
-            return self.send(gzip.compress(body, 6), self.headers)
-        except Exception as error:  # OSError, HTTPException, anything a custom sender raises
-            logger.debug("framecap: sending failed: %r", error)
-            return None
-
-    def _send_item(self, item: _Item, now: float) -> None:
-        claim = None
-        name = item.name
-        if name:
-            claim = self.spool.claim(name)
-            if claim is None:
-                with self._lock:
-                    if item.name is not None:  # delivered, or being sent, by another process
-                        self._known.pop(name, None)
-                        return
-                # evicted from the spool meanwhile, but still in memory: send it from there
-            self._claim = claim
-        status = 200
-        try:
-            if item.item_id in self._sent_ids and item.kind == "event":
-                outcome = "sent"  # this process delivered it already (a file it could not delete)
-            else:
-                payload = item.payload if item.payload is not None else (claim.read() if claim else b"")
-                stamp = datetime.datetime.now(datetime.timezone.utc)
-                if item.kind == "report":
-                    body = client_report_envelope(_discarded(payload), stamp)
-                else:
-                    body = event_envelope(item.item_id, payload, stamp)
-                answer = self._post(body)
-                with self._lock:
-                    outcome = self._policy.answer(answer, now)
-                status = answer[0] if answer else 0
-        finally:
-            self._claim = None
-        self._settle(item, claim, outcome, status)
-
-    def _settle(self, item: _Item, claim: Claim | None, outcome: str, status: int) -> None:
-        event = item.kind == "event"
-        if outcome in ("sent", "refused"):
-            if claim is not None:
-                claim.done()
-            if outcome == "sent":
-                self.sent += event
-                self._remember(item.item_id)
-            elif event:
-                self.drops.drop("send_error", detail=f"HTTP {status}")
-        elif claim is not None:
-            claim.release()
-        lost = ""
-        with self._lock:
-            if item.name and outcome in ("sent", "refused"):
-                self._known.pop(item.name, None)
-            if outcome == "sent" and self._backlog and len(self._outbox) < max(1, self.max_queue // 2):
-                self._backlog = False  # a server that answers again, and room: bring back what waits on disk
-                self._scan_at = self.clock()
-            if outcome == "limited":
-                self._outbox.appendleft(item)
-            elif outcome == "retry":
-                item.attempts += 1
-                if item.attempts <= self.max_retries:
-                    self._outbox.appendleft(item)
-                elif item.name:  # it stays on disk: a later scan, or the next process, tries again
-                    self._known.pop(item.name, None)
-                    self._backlog = True
-                elif event:
-                    lost = "network_error" if status == 0 else "send_error"
-        if lost:  # outside the lock: logging runs the program's handlers
-            self.drops.drop(lost, detail=f"HTTP {status}" if status else "no answer; spool unavailable")
-
-    def _remember(self, item_id: str) -> None:
-        self._sent_ids[item_id] = None
-        if len(self._sent_ids) > _SENT_MEMORY:
-            self._sent_ids.popitem(last=False)
-
-    def _send_report(self, now: float) -> None:
-        discarded = self.drops.take()
-        with self._lock:
-            self._report_now = False
-        if not discarded:
-            return
-        stamp = datetime.datetime.now(datetime.timezone.utc)
-        answer = self._post(client_report_envelope(discarded, stamp))
-        with self._lock:
-            outcome = self._policy.answer(answer, now)
-            if outcome in ("retry", "limited"):
-                self.drops.give_back(discarded)
-            else:
-                self._report_at = now + self.report_every
-            self._idle.notify_all()
-
     # -- fork ------------------------------------------------------------------------------------
 
     def after_fork_in_child(self) -> None:
@@ -488,21 +290,3 @@ class Worker:
         if forget is not None:
             forget()
         self._setup(scan_at=self.clock() + self.rescan_every)
-
-
-def _internal_error(where: str, error: Exception) -> None:
-    """A bug in the worker: contained, and reported like any internal error (framecap's tests fail on it)."""
-    try:
-        from ..client import report_internal_error  # here: the client module imports this one
-
-        report_internal_error(f"transport: {where}", error)
-    except Exception:
-        logger.debug("framecap: %s failed: %r", where, error)
-
-
-def _discarded(payload: bytes) -> list[dict[str, Any]]:
-    try:
-        entries = json.loads(payload)["discarded_events"]
-    except (ValueError, KeyError, TypeError):
-        return []
-    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
