@@ -115,3 +115,25 @@ def test_temporary_files_count_toward_the_bounds_and_dead_writers_ones_are_remov
         child.wait(20)
     spool.scan()
     assert not live.exists(), "its writer died: removed"
+
+
+def test_a_really_full_disk_leaves_no_temporary_file(tmp_path):
+    """On a 64 KiB tmpfs (needs root and mount; skipped elsewhere): writes fail with ENOSPC, cleanly."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"can't mount a tmpfs here: {mounted.stderr.decode(errors='replace').strip()}")
+    try:
+        spool = Spool(str(disk / "spool"), max_events=1000, max_bytes=10**7)
+        causes = []
+        for i in range(40):
+            try:
+                spool.write(f"{i:032x}", os.urandom(5000))
+            except OSError as error:
+                causes.append(error.cause)
+        assert causes and set(causes) == {"disk_full"}
+        assert not [n for n in os.listdir(disk / "spool") if n.startswith(".tmp")], "nothing hidden left behind"
+        assert len(spool.scan()) == 40 - len(causes)
+    finally:
+        subprocess.run(["umount", str(disk)], capture_output=True)

@@ -52,7 +52,8 @@ class SpoolError(OSError):
 
 
 def _lock(fd: int) -> bool:
-    """Take the claim lock without waiting; False if another open file holds it."""
+    """Take the claim lock without waiting; False if another open file holds it. (Descriptors are opened
+    read-write: on NFS, ``flock`` is emulated with POSIX locks, which need that for an exclusive lock.)"""
     if fcntl is None:
         return True
     try:
@@ -81,7 +82,7 @@ class Claim:
             return b""
         os.lseek(self.fd, 0, os.SEEK_SET)
         chunks = []
-        for _ in range(self.spool.max_bytes // (1 << 16) + 2):  # bounded by the spool's byte limit
+        for _ in range(os.fstat(self.fd).st_size // (1 << 16) + 2):  # bounded by the file's size
             chunk = os.read(self.fd, 1 << 16)
             if not chunk:
                 break
@@ -211,7 +212,7 @@ class Spool:
     def _evict(self, name: str) -> bool:
         path = os.path.join(self.directory, name)
         try:
-            fd = os.open(path, os.O_RDONLY | _FLAGS)
+            fd = os.open(path, os.O_RDWR | _FLAGS)
         except OSError:
             self._forget(name)  # gone already (delivered by someone): not an eviction
             return False
@@ -261,7 +262,7 @@ class Spool:
     @staticmethod
     def _remove_dead_temp(path: str) -> bool:
         try:
-            fd = os.open(path, os.O_RDONLY | _FLAGS)
+            fd = os.open(path, os.O_RDWR | _FLAGS)
         except OSError:
             return True  # renamed or removed meanwhile
         try:
@@ -276,7 +277,7 @@ class Spool:
     def claim(self, name: str) -> Claim | None:
         """Hold ``name`` for sending; None if it is gone or another process holds it."""
         try:
-            fd = os.open(os.path.join(self.directory, name), os.O_RDONLY | _FLAGS)
+            fd = os.open(os.path.join(self.directory, name), os.O_RDWR | _FLAGS)
         except OSError:
             self._forget(name)
             return None
