@@ -5,9 +5,10 @@ Two background threads, so that neither waits for the other:
 - the *writer* takes captured events from the memory queue (bounded by ``max_queue``; the capture
   only appends, never touches the disk), encodes them and writes each to the spool at once, then
   hands it to the sender's outbox (a burst is gathered for a few milliseconds first);
-- the *sender* (its code is in sending.py) takes the oldest item, claims its file (an OS lock: see spool.py), POSTs it, and
-  deletes the file on a 2xx. It also looks at the spool directory (at start, every ``rescan_every``
-  seconds, when a returning server makes room) for what other processes, or this one, left there.
+- the *sender* (its code is in sending.py) takes the oldest item, claims its file (an OS lock: see
+  spool.py), POSTs it, and deletes the file on a 2xx. It also looks at the spool directory (at start,
+  every ``rescan_every`` seconds, when a returning server makes room) for what other processes, or
+  this one, left there.
 
 No wait is ever zero: a 429 waits at least a floor that doubles per 429 in a row, errors back off
 (see limits.py), and every loop is bounded. The worker's logic runs in :meth:`Worker.write_pending`
