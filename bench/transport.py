@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
 import time
 from typing import Callable
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+sys.path[:0] = [_ROOT, os.path.join(_ROOT, "tests")]  # this checkout's framecap, not an installed one
 
 import sentry_sdk  # noqa: E402
 from bugsink_server import BugsinkServer  # noqa: E402
@@ -62,15 +64,18 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true")
     ns = parser.parse_args()
     n = 30 if ns.quick else 300
+    # The spools where framecap keeps them by default: in the home directory (on some machines /tmp is a
+    # much slower file system, which would measure the machine, not framecap).
+    state = tempfile.mkdtemp(prefix="framecap-bench-", dir=os.path.expanduser("~"))
     with tempfile.TemporaryDirectory() as folder:
         server = BugsinkServer(os.path.join(folder, "bugsink")).start()
         try:
-            warm = framecap.Client(dsn=server.dsn, state_dir=os.path.join(folder, "warm"), max_queue_size=100)
+            warm = framecap.Client(dsn=server.dsn, state_dir=os.path.join(state, "warm"), max_queue_size=100)
             for error in errors(40):  # a fresh server is slow on its first requests (each worker warms up)
                 warm.capture_exception(error)
             warm.flush(120)
             warm.close()
-            client = framecap.Client(dsn=server.dsn, state_dir=os.path.join(folder, "state"), max_queue_size=n + 10)
+            client = framecap.Client(dsn=server.dsn, state_dir=os.path.join(state, "state"), max_queue_size=n + 10)
             fc = measure(client.capture_exception, lambda: client.flush(120), n)
             client.close()
             sentry_sdk.init(
@@ -82,18 +87,17 @@ def main() -> int:
             st = measure(sentry_sdk.capture_exception, lambda: sentry_sdk.flush(120), n)
         finally:
             server.stop()
+            shutil.rmtree(state, ignore_errors=True)
     print(f"Python {sys.version.split()[0]}, {n} events to Bugsink on 127.0.0.1")
     print("| | framecap | sentry-sdk | ratio |")
     print("|---|---|---|---|")
-    print(
-        f"| events per second, capture to stored | {fc['events_per_s']:.0f} | {st['events_per_s']:.0f} | {fc['events_per_s'] / st['events_per_s']:.2f}× |"
-    )
-    print(
-        f"| capture latency with the worker busy, median | {fc['median_ms']:.2f} ms | {st['median_ms']:.2f} ms | {fc['median_ms'] / st['median_ms']:.2f}× |"
-    )
-    print(
-        f"| capture latency with the worker busy, p95 | {fc['p95_ms']:.2f} ms | {st['p95_ms']:.2f} ms | {fc['p95_ms'] / st['p95_ms']:.2f}× |"
-    )
+    rows = [
+        ("events per second, capture to stored", "events_per_s", "{:.0f}"),
+        ("capture latency with the worker busy, median", "median_ms", "{:.2f} ms"),
+        ("capture latency with the worker busy, p95", "p95_ms", "{:.2f} ms"),
+    ]
+    for label, key, shape in rows:
+        print(f"| {label} | {shape.format(fc[key])} | {shape.format(st[key])} | {fc[key] / st[key]:.2f}× |")
     return 0
 
 

@@ -189,6 +189,15 @@ class Client:
         with contextlib.suppress(Exception):  # an exception that refuses attributes: no de-duplication for it
             exc.__dict__[_MARK] = event_id
 
+    def stats(self) -> dict[str, Any]:
+        """The transport's delivery counters (see README, Delivery); ``{}`` for a transport without any."""
+        try:
+            stats = getattr(self.transport, "stats", None)
+            return dict(stats()) if callable(stats) else {}
+        except Exception as error:
+            report_internal_error("stats", error, self.options.debug)
+            return {}
+
     def flush(self, timeout: float | None = None) -> bool:
         """Wait up to ``timeout`` seconds (default ``shutdown_timeout``) for queued events to go out."""
         try:

@@ -6,12 +6,25 @@ A malformed DSN is a ConfigError that says which part is wrong and never echoes 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
+import re
 import urllib.parse
 from dataclasses import dataclass
 
 from .errors import ConfigError
 
 __all__ = ["Dsn", "parse_dsn"]
+
+_HOST = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?")
+_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
+
+
+def _ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -65,8 +78,12 @@ def parse_dsn(value: str, source: str | None = None) -> Dsn:
     shown = value.strip()
     if secret:
         shown = shown.replace(f":{secret}@", ":***@", 1)
+    shown = re.sub(r"(//[^:/@\s]+:)[^@\s]*@", r"\1***@", shown)  # any other key:secret@ (a second DSN run in)
     if parts.scheme not in ("http", "https"):
         raise _bad("scheme", repr(parts.scheme or shown), "'http' or 'https'", source)
+    if "://" in value.strip().split("://", 1)[1]:  # a scheme inside: two DSNs run together, a host written as a URL
+        part = "host" if parts.path.startswith("//") else "path"
+        raise _bad(part, shown, "one URL, with no second 'scheme://' in it", source)
     if not parts.username:
         raise _bad("public key", shown, "a key before '@' (the project's client key)", source)
     if not parts.username.replace("-", "").isalnum():
@@ -77,11 +94,19 @@ def parse_dsn(value: str, source: str | None = None) -> Dsn:
         raise _bad("port", shown, "a number from 1 to 65535", source) from None
     if not host:
         raise _bad("host", shown, "a host name or address after '@'", source)
+    if not (_HOST.fullmatch(host) or _ip(host)):
+        raise _bad("host", shown, "a host name (letters, digits, '-', '_', '.') or an IP address", source)
+    if parts.netloc.endswith(":"):
+        raise _bad("port", shown, "a number from 1 to 65535 after ':'", source)
+    if any(c.isspace() for c in value.strip()):
+        raise _bad("format", shown, "no spaces (is it two values run together?)", source)
     path, _, project = parts.path.rstrip("/").rpartition("/")
     if not project:
         raise _bad("project id", shown, "the last path segment, e.g. /42", source)
     if not project.isdigit():
         raise _bad("project id", repr(project), "digits, as the last path segment", source)
+    if path and not all(_SEGMENT.fullmatch(segment) for segment in path[1:].split("/")):
+        raise _bad("path", shown, "path segments of letters, digits, '-', '_', '.', '~' (one DSN, not two)", source)
     if parts.query or parts.fragment:
         raise _bad("suffix", shown, "no query string or fragment", source)
     return Dsn(

@@ -299,8 +299,8 @@ class Options:
     store: str | None = _option(None, _TEXT, "the local inbox (SQLite)", f"`{_XDG}/events.db`")
     max_inbox_events: int = _option(1000, _Number(int, 1, 10_000_000), "events kept in the inbox (oldest dropped)")
     state_dir: str | None = _option(None, _TEXT, "where the spool of undelivered events lives", f"`{_XDG}`")
-    max_queue_size: int = _option(100, _Number(int, 1, 100_000), "events waiting in memory for the sender")
-    http_timeout: float = _option(5.0, _Number(float, 0.1, 300.0, "seconds"), "for connecting and each read")
+    max_queue_size: int = _option(100, _Number(int, 1, 100_000), "events in memory, not yet on disk (past it: dropped)")
+    http_timeout: float = _option(5.0, _Number(float, 0.1, 300.0, "seconds"), "deadline for one whole request")
     max_spool_events: int = _option(100, _Number(int, 0, 1_000_000), "events on disk per DSN (0: no spool)")
     max_spool_bytes: int = _option(10_000_000, _Number(int, 0, 10_000_000_000), "bytes on disk per DSN")
     # -- the process

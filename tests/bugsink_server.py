@@ -31,6 +31,29 @@ DATABASES["snappea"]["NAME"] = _os.path.join(_here, "snappea.sqlite3")
 SNAPPEA = {"TASK_ALWAYS_EAGER": True}
 BUGSINK["PHONEHOME"] = False
 BUGSINK["INGEST_STORE_BASE_DIR"] = _os.path.join(_here, "ingestion")
+BUGSINK["VALIDATE_ON_DIGEST"] = "strict"  # an event that fails Sentry's schema is dropped (and logged)
+"""
+
+_SCHEMA_CHECK = """
+import json, sys
+import jsonschema
+from bugsink.event_schema import validate
+
+schema = json.load(open(sys.argv[1]))
+for line in sys.stdin:
+    event = {k: v for k, v in json.loads(line).items() if k != "_meta"}  # as Bugsink validates
+    errors = []
+    try:
+        validate(event)
+    except Exception:
+        def leaves(error):
+            for inner in error.context or []:
+                yield from leaves(inner)
+            if not error.context:
+                yield error
+        for error in jsonschema.Draft7Validator(schema).iter_errors(event):
+            errors += sorted({f"{e.json_path}: {e.message[:200]}" for e in leaves(error) if "'null'" not in e.message})
+    print(json.dumps(errors))
 """
 
 _SETUP = """
@@ -73,6 +96,29 @@ def venv_bin() -> str:
     except (OSError, subprocess.SubprocessError) as error:
         raise Unavailable(f"could not install bugsink=={VERSION}: {error}") from error
     return path
+
+
+def schema_errors(events: list[dict[str, Any]]) -> list[list[str]]:
+    """Per event, what Sentry's event schema, as Bugsink 2.6.2 ships and applies it, objects to."""
+    bin_dir = venv_bin()
+    python = os.path.join(bin_dir, "python")
+    found = subprocess.run(
+        [python, "-c", "import api; print(list(api.__path__)[0])"], capture_output=True, text=True, timeout=60
+    )
+    if found.returncode != 0:
+        raise Unavailable(f"Bugsink's schema not found: {found.stderr[-500:]}")
+    schema = os.path.join(found.stdout.strip(), "event.schema.altered.json")
+    result = subprocess.run(
+        [python, "-c", _SCHEMA_CHECK, schema],
+        input="".join(json.dumps(e) + "\n" for e in events),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if not k.startswith("PYTHON")},
+    )
+    if result.returncode != 0:
+        raise Unavailable(f"the schema check failed: {result.stderr[-2000:]}")
+    return [json.loads(line) for line in result.stdout.splitlines()]
 
 
 def _free_port() -> int:
@@ -171,6 +217,14 @@ class BugsinkServer:
             if error.code == 404:
                 return None
             raise
+
+    def log(self) -> str:
+        """What gunicorn and Bugsink logged so far (validation warnings land here)."""
+        try:
+            with open(os.path.join(self.directory, "gunicorn.log")) as handle:
+                return handle.read()
+        except OSError:
+            return ""
 
     def stop(self) -> None:
         process, self.process = self.process, None

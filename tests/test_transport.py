@@ -2,6 +2,7 @@
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -15,7 +16,8 @@ from fakeserver import FakeSentry
 import framecap
 from conftest import ROOT, assert_schema_valid
 from framecap.dsn import parse_dsn
-from framecap.transports.http import HttpTransport, parse_rate_limits
+from framecap.transports.http import HttpTransport
+from framecap.transports.sender import HttpSender
 from framecap.transports.spool import Spool
 
 
@@ -65,6 +67,14 @@ def test_dsn_parts_and_errors(monkeypatch):
         "https://k@h/abc": "project id",
         "https://k:s3cr3t@h:99999/1": "port",
         "https://k@h/1?x=1": "suffix",
+        "https://k@sentry.io/1https://k:s3cr3t@sentry.io/2": "path",  # two DSNs run together
+        "https://k@sentry.io/1,https://k@sentry.io/2": "path",
+        "https://k@sentry.io/1 https://k@sentry.io/2": "path",
+        "https://k:s3cr3t@https://sentry.io/1": "host",  # a host written with its scheme
+        "https://k@sentry.io": "project id",
+        "https://k@sentry.io:/1": "port",
+        "https://k@sen try.io/1": "host",
+        "https://k@sentry!io/1": "host",
     }
     for value, part in cases.items():
         with pytest.raises(framecap.ConfigError) as info:
@@ -130,41 +140,6 @@ def test_429_retry_after_holds_the_category_until_it_ends(server, tmp_path):
     assert times[1] - times[0] >= 0.95, "nothing is sent before Retry-After has passed"
 
 
-def test_sentry_rate_limits_per_category(server, tmp_path):
-    times = []
-
-    def reply(n):
-        times.append(time.monotonic())
-        if n == 0:
-            return 200, {"X-Sentry-Rate-Limits": "86400:transaction:organization, 1:error:key"}
-        return 200, {"X-Sentry-Rate-Limits": "86400:transaction:organization"}  # day-long, for transactions only
-
-    server.reply = reply
-    framecap.init(transport=transport_for(server, tmp_path), install_hooks=False)
-    ids = capture_many(4)
-    assert framecap.flush(10) is True
-    assert sorted(server.event_ids()) == sorted(ids)
-    assert times[1] - times[0] >= 0.95 and times[-1] - times[1] < 5
-    assert parse_rate_limits(
-        "60:transaction:key, 2700:default;error;security:organization, 5::key", None, 200, 100.0
-    ) == {"transaction": 160.0, "default": 2800.0, "error": 2800.0, "security": 2800.0, "": 105.0}
-    assert parse_rate_limits(None, "30", 429, 10.0) == {"": 40.0}
-    assert parse_rate_limits(None, None, 429, 10.0) == {"": 70.0}
-
-
-def test_413_and_other_4xx_drop_the_event(server, tmp_path, caplog):
-    server.reply = lambda n: (413, {}) if n == 0 else (400, {})
-    transport = transport_for(server, tmp_path, debug=True)
-    framecap.init(transport=transport, install_hooks=False)
-    capture_many(2)
-    assert framecap.flush(10) is True
-    assert server.event_ids() == [] and len(server.requests) == 2 and transport.spool.count() == 0
-    assert [r.getMessage().split(" with ")[1] for r in caplog.records if "refused" in r.getMessage()] == [
-        "HTTP 413; dropped",
-        "HTTP 400; dropped",
-    ]
-
-
 def test_connection_refused_spools_then_a_returning_server_gets_everything_once(tmp_path):
     gone = FakeSentry()
     port = gone.port
@@ -186,18 +161,30 @@ def test_connection_refused_spools_then_a_returning_server_gets_everything_once(
         back.stop()
 
 
-def test_full_queue_spools_instead_of_blocking(server, tmp_path):
+def wait_for(condition, timeout=20.0):
+    """Bounded polling with a generous deadline (for what happens in another thread or process)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.01)
+
+
+def spooled(path):
+    return sorted(n for n in os.listdir(path) if n.endswith(".event")) if os.path.isdir(path) else []
+
+
+def test_more_events_than_the_queue_wait_on_disk_while_the_server_hangs(server, tmp_path):
     server.hang.clear()
     transport = transport_for(server, tmp_path, max_queue=2, timeout=30.0)
     framecap.init(transport=transport, install_hooks=False)
-    ids = capture_many(6)
-    assert transport.spool.count() >= 3
+    ids = []
+    for i in range(6):
+        ids += capture_many(1)
+        wait_for(lambda n=i + 1: len(spooled(tmp_path / "spool")) == n)  # written ahead; the sender is stuck
+    assert transport.stats()["dropped"]["queue_overflow"] == 0
     server.hang.set()
     assert transport.flush(15) is True
-    transport.close()
-    again = transport_for(server, tmp_path)  # the next start resends what was spooled
-    assert again.flush(15) is True
-    assert sorted(server.event_ids()) == sorted(ids)
+    assert sorted(server.event_ids()) == sorted(ids) and spooled(tmp_path / "spool") == []
 
 
 def test_closing_waits_once_and_a_closed_transport_never_waits(server, tmp_path):
@@ -303,18 +290,228 @@ def test_proxy_environment(server, tmp_path, monkeypatch):
     assert direct.flush(10) is True and server.event_ids() == ["a" * 32, "b" * 32]
 
 
-def test_spool_is_atomic_bounded_and_claims_once(tmp_path):
-    spool = Spool(str(tmp_path), max_events=3, max_bytes=1000)
-    for i in range(6):
-        assert spool.put(f"{i:032x}", b'{"n": %d}' % i)
-    assert spool.count() == 3 and not [n for n in os.listdir(tmp_path) if n.startswith(".tmp")]
-    assert spool.put("f" * 32, b"x" * 2000) is False
-    first = spool.claim(2)
-    assert [event_id for _, event_id, _ in first] == [f"{3:032x}", f"{4:032x}"]
-    assert spool.claim(5)[0][1] == f"{5:032x}", "claimed files are not handed out twice"
-    spool.release(first[0][0])
-    spool.done(first[1][0])
-    assert spool.count() == 2
-    dead = first[0][0].rsplit("-", 1)[0] + "-999999"
-    os.rename(spool.claim(1)[0][0], dead.replace(".claimed-999999", "") + ".claimed-999999")
-    assert [e for _, e, _ in spool.claim(5)] == [f"{3:032x}"], "a dead process's claim is taken back"
+def test_valid_dsns_still_parse():
+    assert parse_dsn("https://k@[::1]:9000/p/7").envelope_url == "https://[::1]:9000/p/api/7/envelope/"
+    assert (
+        parse_dsn("http://k@sentry_web.internal/x/y/3").envelope_url == "http://sentry_web.internal/x/y/api/3/envelope/"
+    )
+
+
+def test_a_stale_kept_alive_connection_is_replaced_at_once_without_counting_a_failure(server, tmp_path):
+    transport = transport_for(server, tmp_path, backoff=(30.0, 60.0))  # a counted failure would wait 30 s
+    ids = []
+    for _ in range(2):
+        transport.send(make_event())
+        assert transport.flush(10) is True
+    assert server.connections == 1, "one kept-alive connection"
+    server.close_idle()  # the server's idle timeout: FIN on the idle connection
+    transport.send(make_event())
+    assert transport.flush(10) is True, "reconnected at once"
+    server.vanish = 1  # the next request on the kept-alive connection: closed with no answer
+    transport.send(make_event())
+    assert transport.flush(10) is True, "resent at once on a new connection"
+    ids = server.event_ids()
+    assert len(ids) == 4 and len(set(ids)) == 4 and server.connections == 3
+
+
+def test_a_server_that_closes_after_each_answer(server, tmp_path):
+    server.reply = lambda n: (200, {"Connection": "close"})  # as gunicorn's sync workers do
+    transport = transport_for(server, tmp_path)
+    for _ in range(3):
+        transport.send(make_event())
+    assert transport.flush(10) is True
+    assert len(server.event_ids()) == 3 and len(server.requests) == 3 and server.connections == 3
+
+
+def make_event():
+    import uuid
+
+    return {"event_id": uuid.uuid4().hex, "platform": "python", "level": "error", "timestamp": 1700000000.0}
+
+
+def test_http_timeout_is_a_deadline_for_the_whole_request(server, tmp_path):
+    def reply(n):
+        server.drip = 0.2 if n == 0 else 0.0  # the first answer: one byte every 0.2 s (~25 s in all)
+        return 200, {}
+
+    server.reply = reply
+    transport = transport_for(server, tmp_path, timeout=1.0)
+    transport.send(make_event())
+    assert transport.flush(10) is True, "the dripping request was cut off after 1 s, and retried"
+    assert len(server.requests) == 2 and len(server.event_ids()) == 2, "the server stored both; same id"
+    assert server.event_ids()[0] == server.event_ids()[1]
+    sender = HttpSender(parse_dsn(server.dsn()).envelope_url, timeout=0.5)
+    server.reply = lambda n: server.__setattr__("drip", 0.2) or (200, {})
+    outcome = []
+    worker = threading.Thread(target=lambda: outcome.append(_raised(sender, b"{}", {})))
+    worker.start()
+    worker.join(10)
+    assert not worker.is_alive() and isinstance(outcome[0], (TimeoutError, socket.timeout))  # the same from 3.10
+    server.drip = 0.0
+
+
+def _raised(function, *args):
+    try:
+        return function(*args)
+    except Exception as error:
+        return error
+
+
+def test_redirects_are_followed_with_the_same_post_and_bounded(server, tmp_path):
+    other = FakeSentry()
+    try:
+        hops = [
+            (301, {"Location": "/moved/api/7/envelope/"}),
+            (302, {"Location": f"http://127.0.0.1:{other.port}/api/7/envelope/"}),
+        ]
+        server.reply = lambda n: hops[n] if n < len(hops) else (200, {})
+        other.reply = lambda n: [(307, {"Location": "/a/"}), (308, {"Location": "/b/"}), (200, {})][min(n, 2)]
+        transport = transport_for(server, tmp_path)
+        event = make_event()
+        transport.send(event)
+        assert transport.flush(10) is True
+        assert [r["path"] for r in server.requests] == ["/api/7/envelope/", "/moved/api/7/envelope/"]
+        assert [r["path"] for r in other.requests] == ["/api/7/envelope/", "/a/", "/b/"]
+        assert other.event_ids() == [event["event_id"]] and server.event_ids() == []
+        body = server.requests[0]["body"]
+        assert all(r["body"] == body for r in server.requests + other.requests), "the same POST each time"
+        server.reply = lambda n: (307, {"Location": "/again/"})  # a loop: 1 + 5 redirects, then it's an answer
+        transport.send(make_event())
+        assert transport.flush(10) is True
+        assert transport.stats()["dropped"]["send_error"] == 1
+        assert len(server.requests) == 2 + 6 + 6, "the event, then the client report of its drop: 1 + 5 redirects each"
+        assert_schema_valid(other.events)
+    finally:
+        other.stop()
+
+
+def down_server():
+    """A port where nothing listens now (a FakeSentry started there later plays the returning server)."""
+    gone = FakeSentry()
+    port = gone.port
+    gone.stop()
+    return port, f"http://publickey@127.0.0.1:{port}/7"
+
+
+def script_env():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FRAMECAP_")}
+    env["PYTHONPATH"] = ROOT
+    return env
+
+
+def deliver_leftovers(dsn, state, processes=1):
+    """Start ``processes`` fresh processes at once with the same DSN and state dir; each flushes."""
+    code = f"import framecap; framecap.init(dsn={dsn!r}, state_dir={state!r}); print(framecap.flush(20))"
+    started = [
+        subprocess.Popen([sys.executable, "-c", code], env=script_env(), stdout=subprocess.PIPE, text=True)
+        for _ in range(processes)
+    ]
+    return [p.communicate(timeout=60)[0].strip() for p in started]
+
+
+@pytest.mark.parametrize("signal_name", ["SIGKILL", "SIGTERM"])
+def test_events_written_ahead_survive_a_kill_and_the_next_process_sends_them_once(tmp_path, signal_name):
+    import signal
+
+    port, dsn = down_server()
+    code = f"""
+import sys, framecap
+framecap.init(dsn={dsn!r}, state_dir={str(tmp_path)!r})
+ids = []
+for i in range(10):
+    try:
+        raise KeyError(i)
+    except KeyError:
+        ids.append(framecap.capture_exception())
+print(",".join(ids), flush=True)
+sys.stdin.read()  # until killed
+"""
+    child = subprocess.Popen(
+        [sys.executable, "-c", code], env=script_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        ids = child.stdout.readline().strip().split(",")
+        wait_for(lambda: (tmp_path / "spool").exists() and len(spooled(next((tmp_path / "spool").iterdir()))) == 10)
+        child.send_signal(getattr(signal, signal_name))  # Python's default SIGTERM handler: no exit handlers
+        child.wait(20)
+    finally:
+        child.kill()
+        child.wait(20)
+    assert child.returncode == -getattr(signal, signal_name)
+    spool = next((tmp_path / "spool").iterdir())
+    back = FakeSentry(port=port)
+    try:
+        assert deliver_leftovers(dsn, str(tmp_path)) == ["True"]
+        assert sorted(back.event_ids()) == sorted(ids), "each event exactly once"
+        assert spooled(spool) == []
+        assert_schema_valid(back.events)
+    finally:
+        back.stop()
+
+
+def test_several_processes_starting_at_once_send_each_leftover_exactly_once(tmp_path):
+    port, dsn = down_server()
+    spool = Spool(os.path.join(str(tmp_path), "spool", parse_dsn(dsn).key), max_events=1000)
+    ids = []
+    for _ in range(60):
+        event = make_event()
+        ids.append(event["event_id"])
+        spool.write(event["event_id"], json.dumps(event).encode())
+    back = FakeSentry(port=port)
+    try:
+        assert deliver_leftovers(dsn, str(tmp_path), processes=3) == ["True"] * 3
+        assert sorted(back.event_ids()) == sorted(ids), "each event exactly once"
+        assert os.listdir(spool.directory) == []
+    finally:
+        back.stop()
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_multiprocessing_children_lose_no_events(server, tmp_path, method):
+    import multiprocessing
+
+    if method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {method} here")
+    script = tmp_path / "pool.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import multiprocessing, framecap
+            framecap.init(dsn={server.dsn()!r}, state_dir={str(tmp_path)!r}, install_hooks=False)
+
+            def work(n):
+                for i in range(3):
+                    try:
+                        raise ValueError(f"child {{n}} event {{i}}")
+                    except ValueError:
+                        framecap.capture_exception()
+                # no flush: the child ends through os._exit (fork) or sys.exit (spawn)
+
+            if __name__ == "__main__":
+                context = multiprocessing.get_context({method!r})
+                children = [context.Process(target=work, args=(n,)) for n in range(2)]
+                for child in children:
+                    child.start()
+                for child in children:
+                    child.join(60)
+                print([child.exitcode for child in children])
+            """
+        )
+    )
+    command = [sys.executable, str(script)]
+    result = subprocess.run(command, env=script_env(), capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "[0, 0]", result.stderr
+    values = sorted(e["exception"]["values"][-1]["value"] for e in server.events)
+    assert values == sorted(f"child {n} event {i}" for n in range(2) for i in range(3))
+
+
+def test_a_refusal_reaches_the_server_as_a_client_report_and_the_client_stats(server, tmp_path, caplog):
+    server.reply = lambda n: (400, {}) if n == 0 else (200, {})
+    client = framecap.init(dsn=server.dsn(), state_dir=str(tmp_path), install_hooks=False)
+    refused, delivered = capture_many(2)
+    assert client.flush(10) is True, "flush waits for the report too"
+    assert server.event_ids() == [delivered] and server.discarded() == {"send_error:error": 1}
+    stats = client.stats()
+    assert (stats["sent"], stats["dropped"]["send_error"], stats["queued"], stats["spooled"]) == (1, 1, 0, 0)
+    assert "refused by the server (HTTP 400)" in caplog.text, "a WARNING, debug or not"
+    assert framecap.Client(transport=lambda e: None).stats() == {}
