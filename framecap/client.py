@@ -22,7 +22,7 @@ from typing import Any, Callable, Optional, Union
 
 from ._types import Event, Hint, Transport
 from .dsn import parse_dsn
-from .event import build_event
+from .event import compose, finish
 from .frames import InAppRules
 from .options import Options, resolve_options
 from .scope import current as current_scope
@@ -156,12 +156,13 @@ class Client:
             return seen  # type: ignore[no-any-return]  # the same exception through another path (logging, a framework, the excepthook)
         self._busy.active = True
         try:
-            event: Event | None = build_event(
-                exc, self.options, self.rules, mechanism, extra, level=level, scope=current_scope()
-            )
+            draft = compose(exc, self.options, self.rules, mechanism, extra, level=level, scope=current_scope())
+            event: Event | None = draft.event
             hint: Hint = {"exc_info": (type(exc), exc, exc.__traceback__)}
-            for processor in self.processors:
+            for processor in self.processors:  # the privacy stage sees texts with their margins, then they are cut
                 event = processor(event, hint) if event is not None else None
+            if event is not None:
+                event = finish(draft, event)
             if event is not None and self.options.before_send is not None:
                 event = self.options.before_send(event, hint)
             if event is None:
