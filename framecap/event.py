@@ -31,7 +31,7 @@ from .serialize import Serializer, clean_text, cost, cut_text
 from .source import SourceReader
 from .variables import is_module_frame, local_items
 
-__all__ = ["Draft", "build_event", "compose", "encoded_size", "finish"]
+__all__ = ["Draft", "build_event", "compose", "encoded_size", "exception_header", "finish"]
 
 _EXC_VALUE_LIMIT = 8192
 _MAX_NOTES = 20  # __notes__ kept in an exception's value (the rest are counted in _meta)
@@ -155,7 +155,7 @@ def _exceptions(
     limit = budget.value_limit(max(options.max_value_length, _EXC_VALUE_LIMIT))
     headers: dict[int, tuple[ExceptionRecord, Meta | None]] = {}
     for link in sorted(links, key=lambda link: link.exception_id):
-        header, value_meta = _exception_header(link, mechanism, chained, limit)
+        header, value_meta = exception_header(link, mechanism, chained, limit)
         size = EXCEPTION_OVERHEAD + cost(header.type) + cost(header.value[:limit]) + cost(header.module or "")
         if link.exception_id and size > budget.left:
             break
@@ -170,9 +170,10 @@ def _exceptions(
     return records
 
 
-def _exception_header(
+def exception_header(
     link: Link, mechanism: dict[str, Any], chained: bool, limit: int
 ) -> tuple[ExceptionRecord, Meta | None]:
+    """The exception's record without frames (type, message cut to ``limit``, module, mechanism)."""
     exc = link.exc
     t = type(exc)
     value, value_meta = _exception_value(exc, limit)

@@ -66,7 +66,7 @@ def _final_cost(text: str, limit: int) -> int:
 def _failed(what: str, error: BaseException) -> tuple[str, Meta]:
     """The placeholder for a value whose repr raised, and its remark (``s``: substituted)."""
     text = f"<{what} object; repr() raised {type_qualname(type(error))}>"
-    return text, None
+    return text, {"": {"rem": [["framecap:repr", "s", 0, len(text)]]}}
 
 
 class Serializer:
