@@ -224,3 +224,42 @@ def test_scope_data_shares_one_budget_and_the_event_stays_in_bounds(memory):
     assert crumbs[0] == {} and len(event["extra"]["big"]) == 10
     cut = event["_meta"]["breadcrumbs"]["values"]
     assert any(node.get("data", {}).get("", {}).get("len") == 50 for node in cut.values()), "the cuts are recorded"
+
+
+def _names(memory, fn):
+    """framecap's function names and Python's own (traceback.extract_tb) for what ``fn`` raises."""
+    import traceback
+
+    try:
+        fn()
+    except Exception as error:
+        framecap.capture_exception(error)
+        python = [entry.name for entry in traceback.extract_tb(error.__traceback__)]
+    return [frame["function"] for frame in frames_of(memory.events[-1])], python
+
+
+def test_function_names_are_pythons_own_qualified_where_real(memory, tmp_path):
+    import dataclasses
+
+    import jinja2
+
+    @dataclasses.dataclass
+    class Point:
+        x: int
+
+        def __post_init__(self):
+            1 / self.x
+
+    ours, python = _names(memory, lambda: Point(0))
+    here = "test_function_names_are_pythons_own_qualified_where_real"
+    assert python == ["_names", "<lambda>", "__init__", "__post_init__"]
+    assert ours == ["_names", f"{here}.<locals>.<lambda>", "__init__", f"{here}.<locals>.Point.__post_init__"]
+
+    (tmp_path / "page.html").write_text("<h1>{{ title }}</h1>\n{% block body %}\n{{ 1 // zero }}\n{% endblock %}\n")
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(tmp_path)))
+    ours, python = _names(memory, lambda: env.get_template("page.html").render(title="t", zero=0))
+    assert python[-2:] == ["top-level template code", "block 'body'"]
+    assert len(ours) == len(python)
+    for mine, theirs in zip(ours, python):
+        assert mine == theirs or mine.endswith("." + theirs), (mine, theirs)
+    assert ours[-2:] == ["top-level template code", "block 'body'"] and ours[-4] == "Template.render"
