@@ -8,7 +8,8 @@ to the headroom). Who gets what, in order:
 1. exception headers (type, message, mechanism), the captured exception first, then the others by
    ``exception_id``; each message at most :data:`VALUE_SHARE` of the event;
 2. where the frames are (file, function, line): at most :data:`FRAMES_SHARE`, the captured
-   exception's innermost frames first, then outward, then the other exceptions';
+   exception's innermost frames first, then outward, then the other exceptions' (their innermost
+   frames first, round-robin, so each keeps its raise site);
 3. what the scope adds (request, user, tags, extra, breadcrumbs): at most :data:`SCOPE_SHARE`;
 4. source and variables, in the same frame order; one frame's variables at most :data:`VARS_SHARE`.
 
@@ -49,6 +50,8 @@ VARS_SHARE = 1 / 8
 FRAME_OVERHEAD = 150
 #: Characters of an exception beyond its type and message: keys, punctuation, mechanism.
 EXCEPTION_OVERHEAD = 100
+#: Characters of one ``_meta`` remark (a frame whose source or variables the budget left out).
+REMARK_COST = 40
 #: Characters of a request beyond its serialized data: method, URL, query string, headers.
 REQUEST_OVERHEAD = 500
 #: Source context is added to a frame only while more than this many characters are left (or
@@ -83,6 +86,10 @@ class Budget:
         self._frames_left -= size
         self.spend(size)
         return True
+
+    def frames_exhausted(self) -> bool:
+        """No further frame's place can fit."""
+        return min(self._frames_left, self.left) < FRAME_OVERHEAD
 
     def scope_share(self) -> int:
         return int(self.limit * SCOPE_SHARE)

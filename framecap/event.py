@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Any
 
 from ._version import __version__
-from .budget import EXCEPTION_OVERHEAD, FRAME_OVERHEAD, Budget, encoded_size, fit
+from .budget import EXCEPTION_OVERHEAD, FRAME_OVERHEAD, REMARK_COST, Budget, encoded_size, fit
 from .chain import Link, exception_args, exception_dict, traceback_of, walk_chain
 from .expressions import Analysis, analyze, code_qualname, line_names, statement_names, trim_cache
 from .frames import InAppRules, describe, walk_traceback
@@ -239,27 +239,43 @@ def _frames(
     budget: Budget,
     meta: Meta,
 ) -> Work:
-    """Frame records, paid for innermost first, the captured exception first; returns the frames
-    to enrich, most important first. Frames past the frames' share are left out (outermost first)."""
-    work: Work = []
-    for vi in sorted(range(len(records)), key=lambda vi: records[vi].exception_id):
-        entries, count = walk_traceback(traceback_of(links[vi].exc), options.max_frames)
-        kept: list[tuple[FrameRecord, TracebackType]] = []
-        for tb in reversed(entries):
-            frame = describe(tb, rules, None if _HAS_QUALNAME else code_qualname(tb.tb_frame))
-            size = FRAME_OVERHEAD + cost(frame.abs_path) + cost(frame.filename) + cost(frame.function)
-            if not budget.frame_fits(size + cost(frame.module or "")):
-                break
-            kept.append((frame, tb))
-        kept.reverse()
+    """Frame records, paid for in order of importance; returns the frames to enrich in that order.
+
+    The captured exception's frames come first, innermost to outermost; then the other exceptions'
+    by depth, round-robin (every exception's innermost frame, then every second-innermost, ...), so
+    each keeps its raise site. Past the frames' share, an exception's outer frames are left out.
+    """
+    walks = [walk_traceback(traceback_of(link.exc), options.max_frames) for link in links]
+    by_id = sorted(range(len(records)), key=lambda vi: records[vi].exception_id)
+    captured, others = by_id[0], by_id[1:]
+    deepest = max((len(walks[vi][0]) for vi in others), default=0)
+    queue = [(captured, depth) for depth in range(len(walks[captured][0]))]
+    queue += [(vi, depth) for depth in range(deepest) for vi in others if depth < len(walks[vi][0])]
+    kept: list[list[tuple[FrameRecord, TracebackType]]] = [[] for _ in records]
+    stopped: set[int] = set()
+    taken: list[tuple[int, int]] = []
+    for vi, depth in queue:
+        if vi in stopped:
+            continue
+        if budget.frames_exhausted():
+            break
+        tb = walks[vi][0][-1 - depth]
+        frame = describe(tb, rules, None if _HAS_QUALNAME else code_qualname(tb.tb_frame))
+        size = FRAME_OVERHEAD + cost(frame.abs_path) + cost(frame.filename) + cost(frame.function)
+        if not budget.frame_fits(size + cost(frame.module or "")):
+            stopped.add(vi)  # its frames stay the innermost ones, without a gap
+            continue
+        kept[vi].append((frame, tb))
+        taken.append((vi, depth))
+    for vi, record_ in enumerate(records):
+        kept[vi].reverse()  # oldest first
+        record_.frames = [frame for frame, _ in kept[vi]]
+        record_.frame_count = walks[vi][1]
         if not _HAS_QUALNAME:
-            _complete_comprehensions([frame for frame, _ in kept])
-        records[vi].frames = [frame for frame, _ in kept]
-        records[vi].frame_count = count
-        if count > len(kept):
-            record(meta, ("exception", "values", vi, "stacktrace", "frames"), {"": {"len": count}})
-        work.extend((vi, fi, kept[fi][1]) for fi in reversed(range(len(kept))))
-    return work
+            _complete_comprehensions(record_.frames)
+        if walks[vi][1] > len(kept[vi]):
+            record(meta, ("exception", "values", vi, "stacktrace", "frames"), {"": {"len": walks[vi][1]}})
+    return [(vi, len(kept[vi]) - 1 - depth, kept[vi][len(kept[vi]) - 1 - depth][1]) for vi, depth in taken]
 
 
 def _complete_comprehensions(frames: list[FrameRecord]) -> None:
@@ -329,7 +345,14 @@ def _enrich(
     """Add source context and variables to one frame record. Whatever fails costs only this frame's part."""
     frame = tb.tb_frame
     line: str | None = None
-    if options.include_source_context and budget.source_fits(options.context_lines, options.max_value_length):
+    if budget.left <= 0 and (options.include_source_context or options.include_local_variables):
+        remark(meta, path)  # the frame's source and variables are left out: the event's size limit
+        budget.spend(REMARK_COST)
+        return
+    if options.include_source_context and not budget.source_fits(options.context_lines, options.max_value_length):
+        remark(meta, path + ("context_line",))
+        budget.spend(REMARK_COST)
+    elif options.include_source_context:
         try:
             pre, line, post, line_meta, size = _context(reader, frame, frame_record.lineno, options)
         except Exception as error:

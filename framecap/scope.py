@@ -34,6 +34,7 @@ class Scope:
     tags: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     breadcrumbs: collections.deque[dict[str, Any]] = field(default_factory=_crumbs)
+    breadcrumbs_dropped: int = 0  # pushed out of the bounded deque: events count them in _meta
 
     def fork(self) -> Scope:
         """A child that starts with a copy of this scope's data; its changes stay its own."""
@@ -46,6 +47,7 @@ class Scope:
             dict(self.tags),
             dict(self.extra),
             crumbs,
+            self.breadcrumbs_dropped + len(self.breadcrumbs) - len(crumbs),
         )
 
 
@@ -90,13 +92,17 @@ def add_breadcrumb(
         crumb["category"] = category
     if data:
         crumb["data"] = data
-    current().breadcrumbs.append(crumb)
+    scope = current()
+    if len(scope.breadcrumbs) == scope.breadcrumbs.maxlen:
+        scope.breadcrumbs_dropped += 1
+    scope.breadcrumbs.append(crumb)
 
 
 def set_breadcrumb_limit(limit: int) -> None:
     """Bound the breadcrumbs each scope keeps (``max_breadcrumbs``); applies to the root scope at once."""
     _limit[0] = limit
-    kept = list(_root.breadcrumbs)[-limit:]
+    kept = list(_root.breadcrumbs)[-limit:] if limit else []
+    _root.breadcrumbs_dropped += len(_root.breadcrumbs) - len(kept)
     _root.breadcrumbs = _crumbs()
     _root.breadcrumbs.extend(kept)
 

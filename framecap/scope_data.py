@@ -70,10 +70,14 @@ def scope_data(scope: Scope, options: Options, meta: Meta, budget: Budget, margi
         left -= sum(len(k) + len(v) for k, v in out["tags"].items())
     if scope.extra:
         out["extra"] = bounded(dict(scope.extra), ("extra",))
-    crumbs = list(scope.breadcrumbs)[-options.max_breadcrumbs :] if options.max_breadcrumbs else []
+    held = list(scope.breadcrumbs)
+    crumbs = held[-options.max_breadcrumbs :] if options.max_breadcrumbs else []
     if crumbs:
         newest_first = [bounded(crumbs[i], ("breadcrumbs", "values", i)) for i in reversed(range(len(crumbs)))]
         out["breadcrumbs"] = {"values": newest_first[::-1]}  # the budget goes to the newest first
+    total = len(held) + getattr(scope, "breadcrumbs_dropped", 0)
+    if total > len(crumbs):  # past max_breadcrumbs (here, or pushed out of the scope earlier): counted
+        record(meta, ("breadcrumbs", "values"), {"": {"len": total}})
     serializer.close()
     budget.spend(share - left)
     return out

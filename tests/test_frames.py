@@ -149,10 +149,11 @@ def test_event_size_limit_drops_far_frames_first(memory):
     assert encoded_size(event) <= 40_000
     frames = frames_of(event)
     assert frames[-1]["vars"]["payload"], "the frame nearest the error keeps its variables"
-    emptied = [i for i, f in enumerate(frames) if "vars" in f and not f["vars"]]
-    assert emptied and max(emptied) < len(frames) - 1
+    emptied = [i for i, f in enumerate(frames) if not f.get("vars")]
+    assert emptied == list(range(len(emptied))) and 0 < len(emptied) < len(frames) - 1, "the farthest lose them"
     metas = event["_meta"]["exception"]["values"]["0"]["stacktrace"]["frames"]
-    assert any("vars" in metas.get(str(i), {}) for i in emptied)
+    for i in emptied:  # recorded: the whole frame's extras, or its variables
+        assert metas[str(i)] in ({"": {"rem": [["!limit", "x"]]}},) or "vars" in metas[str(i)], metas[str(i)]
 
 
 def test_in_app_rules(tmp_path):
