@@ -24,7 +24,7 @@ from ._types import Event, Hint, Transport
 from .chain import exception_dict, traceback_of
 from .dsn import parse_dsn
 from .event import compose, finish
-from .fallback import near_recursion_limit, raised_recursion_limit, reduced_event, reserve
+from .fallback import RESERVED_FRAMES, near_recursion_limit, reduced_event, reserve
 from .frames import InAppRules
 from .options import Options, resolve_options
 from .scope import current as current_scope
@@ -63,14 +63,15 @@ def report_internal_error(where: str, error: BaseException, debug: bool = False)
 def _exception_from(error: ErrorArg) -> BaseException | None:
     if error is None:
         return sys.exc_info()[1]
-    if isinstance(error, BaseException):
-        return error
-    if isinstance(error, tuple) and len(error) == 3:
-        value = error[1]
-        if isinstance(value, BaseException):
-            if error[2] is not None and value.__traceback__ is None:
-                value = value.with_traceback(error[2])
-            return value
+    if issubclass(type(error), BaseException):  # (isinstance would consult a __class__ property)
+        return error  # type: ignore[return-value]
+    if issubclass(type(error), tuple) and tuple.__len__(error) == 3:  # type: ignore[arg-type]
+        value = tuple.__getitem__(error, 1)  # type: ignore[arg-type]
+        if issubclass(type(value), BaseException):
+            tb = tuple.__getitem__(error, 2)  # type: ignore[arg-type]
+            if type(tb) is TracebackType and traceback_of(value) is None:
+                value = BaseException.with_traceback(value, tb)
+            return value  # type: ignore[no-any-return]
         return None
     raise TypeError(f"capture_exception() takes an exception, an exc_info tuple or None, not {type(error).__name__}")
 
@@ -135,7 +136,7 @@ class Client:
         """
         try:
             exc = _exception_from(error)
-        except Exception as problem:
+        except BaseException as problem:  # noqa: B036 - a wrong argument is reported, never raised
             report_internal_error("capture_exception argument", problem, self.options.debug)
             return None
         if exc is None:
@@ -157,32 +158,43 @@ class Client:
         if seen is not _UNSEEN:
             return seen  # type: ignore[no-any-return]  # the same exception through another path (logging, a framework, the excepthook)
         self._busy.active = True
+        limit = sys.getrecursionlimit()
         try:
-            return self._capture(exc, mechanism, extra, level)
+            try:
+                return self._capture(exc, mechanism, extra, level)
+            except RecursionError:  # too deep even to start the reduced event: reserve its frames from here
+                sys.setrecursionlimit(limit + RESERVED_FRAMES)
+                return self._send(exc, mechanism, extra, level, "near the recursion limit")
         except BaseException as error:  # noqa: B036 - a capture never raises, whatever reached it
             report_internal_error("capture", error, self.options.debug)
             return None
         finally:
             self._busy.active = False
+            if sys.getrecursionlimit() != limit:
+                with contextlib.suppress(Exception):  # (it stays raised if we were deeper than the old limit)
+                    sys.setrecursionlimit(limit)
 
     def _capture(
         self, exc: BaseException, mechanism: dict[str, Any], extra: dict[str, Any] | None, level: str
     ) -> str | None:
-        """The full event; the reduced one near the recursion limit, or when stack or memory runs out."""
-        if near_recursion_limit(self.options.max_depth):
-            with raised_recursion_limit():
-                return self._send(exc, mechanism, extra, level, "near the recursion limit")
+        """The full event; the reduced one near the recursion limit, or when stack or memory runs out.
+
+        For the reduced event the recursion limit is raised (``capture`` puts it back) and the
+        memory held for it is freed (and taken again afterwards, when it can be).
+        """
         try:
-            return self._send(exc, mechanism, extra, level)
+            if not near_recursion_limit(self.options.max_depth):
+                return self._send(exc, mechanism, extra, level)
+            reason = "near the recursion limit"
         except MemoryError:
+            self._reserve = None
             reason = "out of memory"
-            self._reserve = None  # the reduced event gets the memory held for it
         except RecursionError:
-            reason = "out of stack"
+            reason = "near the recursion limit"
         # Here the failed attempt's partial event is gone with its traceback.
+        sys.setrecursionlimit(sys.getrecursionlimit() + RESERVED_FRAMES)
         try:
-            with raised_recursion_limit():
-                return self._send(exc, mechanism, extra, level, reason)
+            return self._send(exc, mechanism, extra, level, reason)
         finally:
             if self._reserve is None:
                 self._reserve = reserve()

@@ -18,11 +18,9 @@ What it needs is reserved in advance:
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import sys
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 from ._version import __version__
@@ -61,18 +59,6 @@ def near_recursion_limit(max_depth: int) -> bool:
     except ValueError:  # the stack is not that deep
         return False
     return True
-
-
-@contextlib.contextmanager
-def raised_recursion_limit(frames: int = RESERVED_FRAMES) -> Iterator[None]:
-    """Raise the recursion limit by ``frames`` for the block (process-wide, for as long as it runs)."""
-    old = sys.getrecursionlimit()
-    sys.setrecursionlimit(old + frames)
-    try:
-        yield
-    finally:
-        with contextlib.suppress(Exception):
-            sys.setrecursionlimit(old)
 
 
 def reduced_event(

@@ -50,7 +50,7 @@ def _module_name(frame: FrameType) -> str | None:
     """``__name__`` of the frame's globals (a dict, maybe a subclass: read with dict's own method)."""
     try:
         module = dict.get(frame.f_globals, "__name__")
-    except Exception:
+    except BaseException:  # noqa: B036
         return None
     return module if type(module) is str else None
 

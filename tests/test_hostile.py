@@ -208,3 +208,15 @@ def test_hostile_metaclass_hooks_never_run(memory):
     assert capture_in(fail_with, pair=LoudTuple((1, 2)), plain=LoudPlain())
     rendered = frames_of(memory.events[-1])[-1]["vars"]["values"]
     assert rendered["pair"] == ["1", "2"] and rendered["plain"].startswith("<test_hostile.test_hostile_metaclass")
+
+
+@pytest.mark.internal_errors
+def test_a_wrong_argument_that_lies_about_its_class_is_reported_not_raised(memory, internal_errors):
+    class Impostor:
+        @property
+        def __class__(self):
+            raise SystemExit("isinstance() asked")
+
+    assert framecap.capture_exception(Impostor()) is None
+    assert framecap.capture_exception((ValueError, Impostor(), None)) is None
+    assert [type(error) for _, error in internal_errors] == [TypeError]
