@@ -201,6 +201,6 @@ def fit(event: dict[str, Any], limit: int, order: Sequence[tuple[int, int]]) -> 
             break
         gone.add(vi)
         excess -= encoded_size(values[vi]) + encoded_size(find(meta, ("exception", "values", vi)))
-    path = ("exception", "values")
-    total = (find(meta, path) or {}).get("", {}).get("len", len(values))
-    _remove(values, meta, path, gone, total)
+    values_path = ("exception", "values")
+    total = (find(meta, values_path) or {}).get("", {}).get("len", len(values))
+    _remove(values, meta, values_path, gone, total)

@@ -63,12 +63,13 @@ def report_internal_error(where: str, error: BaseException, debug: bool = False)
 def _exception_from(error: ErrorArg) -> BaseException | None:
     if error is None:
         return sys.exc_info()[1]
-    if issubclass(type(error), BaseException):  # (isinstance would consult a __class__ property)
-        return error  # type: ignore[return-value]
-    if issubclass(type(error), tuple) and tuple.__len__(error) == 3:  # type: ignore[arg-type]
-        value = tuple.__getitem__(error, 1)  # type: ignore[arg-type]
+    given: Any = error
+    if issubclass(type(given), BaseException):  # (isinstance would consult a __class__ property)
+        return given  # type: ignore[no-any-return]
+    if issubclass(type(given), tuple) and tuple.__len__(given) == 3:
+        value: Any = tuple.__getitem__(given, 1)
         if issubclass(type(value), BaseException):
-            tb = tuple.__getitem__(error, 2)  # type: ignore[arg-type]
+            tb: Any = tuple.__getitem__(given, 2)
             if type(tb) is TracebackType and traceback_of(value) is None:
                 value = BaseException.with_traceback(value, tb)
             return value  # type: ignore[no-any-return]
@@ -156,7 +157,7 @@ class Client:
         marks = exception_dict(exc)
         seen = marks.get(_MARK, _UNSEEN) if marks is not None else _UNSEEN
         if seen is not _UNSEEN:
-            return seen  # type: ignore[no-any-return]  # the same exception through another path (logging, a framework, the excepthook)
+            return seen  # type: ignore[return-value]  # the same exception through another path (logging, a framework, the excepthook)
         self._busy.active = True
         limit = sys.getrecursionlimit()
         try:

@@ -164,7 +164,7 @@ def _exceptions(
             break
         budget.spend(size)
         headers[link.exception_id] = (header, value_meta)
-    records = []
+    records: list[ExceptionRecord] = []
     for link in links:
         if link.exception_id in headers:
             header, value_meta = headers[link.exception_id]

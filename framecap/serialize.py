@@ -295,6 +295,7 @@ class Serializer:
         limit = self.max_length
         try:
             lazy = lazy_placeholder(value, t, self._types)
+            meta: Meta | None
             if lazy is not None:
                 text, meta = lazy, {"": {"rem": [["framecap:lazy", "s", 0, len(lazy)]]}}
             elif issubclass(t, str) and _inherits(t, "__repr__", str):
