@@ -340,12 +340,12 @@ def _plain_repr(value: Any, t: type, limit: int) -> str | None:
 
 def _homogeneous_reprs(items: list[Any], limit: int) -> list[str] | None:
     """``repr`` of every item when all are small ints or all are strs short enough; else None."""
-    first = type(items[0])
-    if first is int:
-        if not all(type(item) is int for item in items) or max(items) >= _SMALL_INT or min(items) <= -_SMALL_INT:
+    kinds = set(map(id, map(type, items)))  # ids: a type may be unhashable
+    if kinds == _INT_ONLY:
+        if max(items) >= _SMALL_INT or min(items) <= -_SMALL_INT:
             return None
-    elif first is str:
-        if not all(type(item) is str for item in items) or max(map(len, items)) > limit // 4 - 2:
+    elif kinds == _STR_ONLY:
+        if max(map(len, items)) > limit // 4 - 2:
             return None  # (even fully escaped, each repr stays within the limit)
     else:
         return None
@@ -397,3 +397,5 @@ _CONTAINERS: dict[type, tuple[str, Any, Any]] = {
 _SAFE_REPR = frozenset({_NONE, bool, int, float, complex, range, type(Ellipsis), type(NotImplemented)})
 _LEAVES = frozenset({str, bytes, bytearray}) | _SAFE_REPR
 _SMALL_INT = 10**50  # ints below this in size have short, cheap reprs
+_INT_ONLY = frozenset({id(int)})
+_STR_ONLY = frozenset({id(str)})

@@ -17,7 +17,7 @@ from typing import Any
 
 __all__ = ["is_module_frame", "local_items"]
 
-_SKIP = ("__tracebackhide__", "__builtins__", ".0")  # ".0": a comprehension's iterator
+_SKIP = frozenset({"__tracebackhide__", "__builtins__", ".0"})  # ".0": a comprehension's iterator
 
 
 def is_module_frame(frame: FrameType) -> bool:
@@ -65,9 +65,9 @@ def local_items(
         else:
             head = list(scope.items())
             total = len(head)
-        kept = [(k, v) for k, v in head if not _skipped(k)][:limit]
+        kept = [(k, v) for k, v in head if type(k) is not str or (k not in _SKIP and k[:1] != ".")]
         if type(scope) is not dict:
-            total = len([k for k, _ in head if not _skipped(k)])
-        return kept, max(total, len(kept)), None
+            total = len(kept)
+        return kept[:limit], max(total, min(len(kept), limit)), None
     except BaseException as error:  # noqa: B036 - a custom locals mapping: only this frame's variables are lost
         return [], 0, f"locals could not be read: {type(error).__name__}"
