@@ -24,7 +24,7 @@ from ._types import Event, Hint, Transport
 from .chain import exception_dict, traceback_of
 from .dsn import parse_dsn
 from .event import compose, finish
-from .fallback import RESERVED_FRAMES, near_recursion_limit, reduced_event, reserve
+from .fallback import hold_frames, near_recursion_limit, reduced_event, release_frames, reserve
 from .frames import InAppRules
 from .options import Options, resolve_options
 from .scope import current as current_scope
@@ -159,43 +159,35 @@ class Client:
         if seen is not _UNSEEN:
             return seen  # type: ignore[return-value]  # the same exception through another path (logging, a framework, the excepthook)
         self._busy.active = True
-        limit = sys.getrecursionlimit()
+        held = False
         try:
             try:
                 return self._capture(exc, mechanism, extra, level)
-            except RecursionError:  # too deep even to start the reduced event: reserve its frames from here
-                sys.setrecursionlimit(limit + RESERVED_FRAMES)
+            except RecursionError:  # too deep for the full event: the reduced one, with frames reserved for it
+                held = hold_frames()
                 return self._send(exc, mechanism, extra, level, "near the recursion limit")
         except BaseException as error:  # noqa: B036 - a capture never raises, whatever reached it
             report_internal_error("capture", error, self.options.debug)
             return None
         finally:
             self._busy.active = False
-            if sys.getrecursionlimit() != limit:
-                with contextlib.suppress(Exception):  # (it stays raised if we were deeper than the old limit)
-                    sys.setrecursionlimit(limit)
+            if held:
+                release_frames()
 
     def _capture(
         self, exc: BaseException, mechanism: dict[str, Any], extra: dict[str, Any] | None, level: str
     ) -> str | None:
-        """The full event; the reduced one near the recursion limit, or when stack or memory runs out.
-
-        For the reduced event the recursion limit is raised (``capture`` puts it back) and the
-        memory held for it is freed (and taken again afterwards, when it can be).
-        """
+        """The full event; the reduced one after a MemoryError, with the memory held for it freed
+        (and taken again afterwards, when it can be). Near the recursion limit: RecursionError."""
+        if near_recursion_limit(self.options.max_depth):
+            raise RecursionError("a capture needs more frames than are left")
         try:
-            if not near_recursion_limit(self.options.max_depth):
-                return self._send(exc, mechanism, extra, level)
-            reason = "near the recursion limit"
+            return self._send(exc, mechanism, extra, level)
         except MemoryError:
             self._reserve = None
-            reason = "out of memory"
-        except RecursionError:
-            reason = "near the recursion limit"
         # Here the failed attempt's partial event is gone with its traceback.
-        sys.setrecursionlimit(sys.getrecursionlimit() + RESERVED_FRAMES)
         try:
-            return self._send(exc, mechanism, extra, level, reason)
+            return self._send(exc, mechanism, extra, level, "out of memory")
         finally:
             if self._reserve is None:
                 self._reserve = reserve()

@@ -18,8 +18,10 @@ What it needs is reserved in advance:
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import sys
+import threading
 import uuid
 from typing import Any
 
@@ -30,7 +32,16 @@ from .frames import InAppRules, describe, walk_traceback
 from .meta import Meta, record
 from .options import Options
 
-__all__ = ["CAPTURE_DEPTH", "RESERVED_BYTES", "RESERVED_FRAMES", "near_recursion_limit", "reduced_event", "reserve"]
+__all__ = [
+    "CAPTURE_DEPTH",
+    "RESERVED_BYTES",
+    "RESERVED_FRAMES",
+    "hold_frames",
+    "near_recursion_limit",
+    "reduced_event",
+    "release_frames",
+    "reserve",
+]
 
 #: Frames of stack a full capture may need (serializer nesting adds two per ``max_depth`` level).
 CAPTURE_DEPTH = 100
@@ -59,6 +70,32 @@ def near_recursion_limit(max_depth: int) -> bool:
     except ValueError:  # the stack is not that deep
         return False
     return True
+
+
+# The recursion limit is process-wide, and so is what holds it raised: captures in several threads
+# near the limit at once raise it once, and the last one out puts it back (unless the program
+# changed it meanwhile).
+_holding = threading.Lock()
+_holders = [0, 0]  # [captures holding the limit raised, the limit before]
+
+
+def hold_frames() -> bool:
+    """Raise the recursion limit by :data:`RESERVED_FRAMES` (once, however many captures hold it)."""
+    with _holding:
+        if _holders[0] == 0:
+            _holders[1] = sys.getrecursionlimit()
+            sys.setrecursionlimit(_holders[1] + RESERVED_FRAMES)
+        _holders[0] += 1
+    return True
+
+
+def release_frames() -> None:
+    """Let go of :func:`hold_frames`; the last holder puts the limit back."""
+    with _holding:
+        _holders[0] -= 1
+        if _holders[0] == 0 and sys.getrecursionlimit() == _holders[1] + RESERVED_FRAMES:
+            with contextlib.suppress(RecursionError):  # deeper than the old limit right now: it stays raised
+                sys.setrecursionlimit(_holders[1])
 
 
 def reduced_event(

@@ -155,3 +155,23 @@ report(event_id)
     value = event["exception"]["values"][-1]
     assert value["value"] == "while memory is still short"
     assert [f["function"] for f in value["stacktrace"]["frames"]] == ["<module>", "exhaust"]
+
+
+def test_the_raised_recursion_limit_is_held_once_and_put_back_by_the_last_holder():
+    from framecap.fallback import RESERVED_FRAMES, hold_frames, release_frames
+
+    limit = sys.getrecursionlimit()
+    try:
+        hold_frames()
+        hold_frames()  # a second capture, in another thread, near the limit at the same time
+        assert sys.getrecursionlimit() == limit + RESERVED_FRAMES
+        release_frames()
+        assert sys.getrecursionlimit() == limit + RESERVED_FRAMES, "still held by the other capture"
+        release_frames()
+        assert sys.getrecursionlimit() == limit
+        hold_frames()
+        sys.setrecursionlimit(limit + 7)  # the program changed it meanwhile: left as the program set it
+        release_frames()
+        assert sys.getrecursionlimit() == limit + 7
+    finally:
+        sys.setrecursionlimit(limit)
