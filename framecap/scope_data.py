@@ -50,9 +50,15 @@ def scope_data(scope: Scope, options: Options, meta: Meta, budget: Budget, margi
     if scope.user:
         user.update(scope.user)
     if scope.request is not None:
-        request, ip, request_meta = request_data(
-            scope.request, options.send_default_pii, BODY_LIMITS[options.max_request_body_size], options.trusted_proxies
-        )
+        try:
+            request, ip, request_meta = request_data(
+                scope.request,
+                options.send_default_pii,
+                BODY_LIMITS[options.max_request_body_size],
+                options.trusted_proxies,
+            )
+        except BaseException as error:  # noqa: B036 - a request that can't be read costs only the request
+            request, ip, request_meta = {}, None, {"": {"rem": [[f"framecap:failed:{type(error).__name__}", "x"]]}}
         record(meta, ("request",), request_meta)
         if "data" in request:
             request["data"] = bounded(request["data"], ("request", "data"))
@@ -63,11 +69,12 @@ def scope_data(scope: Scope, options: Options, meta: Meta, budget: Budget, margi
     if user:
         out["user"] = bounded(user, ("user",))
     if scope.tags:
-        out["tags"] = {
-            clean_text(str(k))[:_MAX_TAGS]: clean_text(str(v))[:_MAX_TAGS]
-            for k, v in list(scope.tags.items())[:_MAX_TAGS]
-        }
-        left -= sum(len(k) + len(v) for k, v in out["tags"].items())
+        tags = {}
+        for k, v in list(scope.tags.items())[:_MAX_TAGS]:
+            if type(k) is str and type(v) is str:  # set_tag makes them strings; anything else is left out
+                tags[clean_text(k)[:_MAX_TAGS]] = clean_text(v)[:_MAX_TAGS]
+        out["tags"] = tags
+        left -= sum(len(k) + len(v) for k, v in tags.items())
     if scope.extra:
         out["extra"] = bounded(dict(scope.extra), ("extra",))
     held = list(scope.breadcrumbs)
