@@ -263,7 +263,7 @@ def _frames(
         if budget.frames_exhausted():
             break
         tb = walks[vi][0][-1 - depth]
-        frame = describe(tb, rules, None if _HAS_QUALNAME else code_qualname(tb.tb_frame))
+        frame = describe(tb, rules, None if _HAS_QUALNAME else _qualname(tb))
         size = FRAME_OVERHEAD + cost(frame.abs_path) + cost(frame.filename) + cost(frame.function)
         if not budget.frame_fits(size + cost(frame.module or "")):
             stopped.add(vi)  # its frames stay the innermost ones, without a gap
@@ -279,6 +279,14 @@ def _frames(
         if walks[vi][1] > len(kept[vi]):
             record(meta, ("exception", "values", vi, "stacktrace", "frames"), {"": {"len": walks[vi][1]}})
     return [(vi, len(kept[vi]) - 1 - depth, kept[vi][len(kept[vi]) - 1 - depth][1]) for vi, depth in taken]
+
+
+def _qualname(tb: TracebackType) -> str | None:
+    """3.9/3.10: the qualified name from executing (which reads the source: a loader may misbehave)."""
+    try:
+        return code_qualname(tb.tb_frame)
+    except BaseException:  # noqa: B036 - the plain name then
+        return None
 
 
 def _complete_comprehensions(frames: list[FrameRecord]) -> None:

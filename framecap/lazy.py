@@ -104,7 +104,7 @@ def lazy_placeholder(value: Any, t: type, memo: dict[int, Any]) -> str | None:
         try:
             namespace = object.__getattribute__(value, "__dict__")
             state = dict.get(namespace, entry.loaded, _MISSING) if type(namespace) is dict else _MISSING
-        except Exception:
+        except BaseException:  # noqa: B036 - a subclass's __dict__ property: taken as not loaded
             state = _MISSING
         if state is not None and state is not _MISSING:
             return None
