@@ -8,9 +8,8 @@ scope data. Built with loops only, from what is already in memory.
 
 What it needs is reserved in advance:
 
-- stack: the recursion limit is raised by :data:`RESERVED_FRAMES` while it runs (and put back);
-  on Python 3.9/3.10 this also keeps a capture made while a RecursionError is handled clear of
-  the interpreter's fatal "Cannot recover from stack overflow" (limit + 50);
+- stack: the recursion limit is raised by :data:`RESERVED_FRAMES` while it runs (and put back),
+  so a capture in the ``except RecursionError:`` of the deepest frame that catches it works;
 - memory: each client holds :data:`RESERVED_BYTES` of address space (allocated once, never
   written, so it costs no resident memory) and frees it for the reduced event after a
   MemoryError; it takes it back afterwards when it can.
