@@ -1,7 +1,9 @@
 """Walk an exception's chain and groups into a flat, ordered list of links with ids and parent links.
 
 Order is Sentry's: ``exception.values`` lists the root cause first and the captured exception
-(``exception_id`` 0) last. Cycles terminate; the number of exceptions is capped.
+(``exception_id`` 0) last. Cycles terminate; the number of exceptions is capped. An exception's
+``__cause__``, ``__context__``, ``__traceback__``, ``args`` and ``__dict__`` are read through
+``BaseException``'s own descriptors, so a subclass's properties of those names never run.
 """
 
 from __future__ import annotations
@@ -9,10 +11,39 @@ from __future__ import annotations
 import builtins
 import sys
 from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
 
-__all__ = ["Link", "walk_chain"]
+__all__ = ["Link", "exception_args", "exception_dict", "traceback_of", "walk_chain"]
 
 _COUNT_LIMIT = 10_000  # past the cap we only count reachable exceptions, and only this far
+_CAUSE = BaseException.__dict__["__cause__"].__get__
+_CONTEXT = BaseException.__dict__["__context__"].__get__
+_SUPPRESS = BaseException.__dict__["__suppress_context__"].__get__
+_TRACEBACK = BaseException.__dict__["__traceback__"].__get__
+_ARGS = BaseException.__dict__["args"].__get__
+_DICT = BaseException.__dict__["__dict__"].__get__
+
+
+def traceback_of(exc: BaseException) -> TracebackType | None:
+    """``exc.__traceback__`` as the interpreter set it."""
+    tb = _TRACEBACK(exc)
+    return tb if type(tb) is TracebackType else None
+
+
+def exception_args(exc: BaseException) -> tuple[Any, ...]:
+    """``exc.args`` as ``BaseException`` stores it."""
+    args = _ARGS(exc)
+    return args if type(args) is tuple else ()
+
+
+def exception_dict(exc: BaseException) -> dict[str, Any] | None:
+    """The exception's instance ``__dict__`` (``__notes__`` and framecap's mark live there)."""
+    try:
+        found = _DICT(exc)
+    except Exception:
+        return None
+    return found if type(found) is dict else None
 
 
 @dataclass
@@ -33,25 +64,30 @@ def _group_types() -> tuple[type, ...]:
     return tuple(t for t in found if isinstance(t, type))
 
 
-def _members(exc: BaseException, groups: tuple[type, ...]) -> tuple | None:
-    if not groups or not isinstance(exc, groups):
+def _members(exc: BaseException, groups: tuple[type, ...]) -> tuple[Any, ...] | None:
+    if not groups or not issubclass(type(exc), groups):
         return None
     try:
         members = exc.exceptions  # type: ignore[attr-defined]
-    except Exception:
+    except BaseException:  # noqa: B036 - a group subclass's property: the group is shown without members
         return None
-    return members if isinstance(members, tuple) else None
+    return members if type(members) is tuple else None
 
 
-def _children(exc: BaseException, members: tuple | None) -> list[tuple[str, BaseException]]:
+def _is_exception(value: Any) -> bool:
+    return issubclass(type(value), BaseException)
+
+
+def _children(exc: BaseException, members: tuple[Any, ...] | None) -> list[tuple[str, BaseException]]:
     out: list[tuple[str, BaseException]] = []
-    cause = exc.__cause__
-    if isinstance(cause, BaseException):
+    cause = _CAUSE(exc)
+    context = _CONTEXT(exc)
+    if _is_exception(cause):
         out.append(("__cause__", cause))
-    elif not exc.__suppress_context__ and isinstance(exc.__context__, BaseException):
-        out.append(("__context__", exc.__context__))
+    elif not _SUPPRESS(exc) and _is_exception(context):
+        out.append(("__context__", context))
     if members:
-        out.extend((f"exceptions[{i}]", m) for i, m in enumerate(members) if isinstance(m, BaseException))
+        out.extend((f"exceptions[{i}]", m) for i, m in enumerate(members) if _is_exception(m))
     return out
 
 

@@ -21,8 +21,10 @@ from types import TracebackType
 from typing import Any, Callable, Optional, Union
 
 from ._types import Event, Hint, Transport
+from .chain import exception_dict, traceback_of
 from .dsn import parse_dsn
-from .event import build_event
+from .event import compose, finish
+from .fallback import hold_frames, near_recursion_limit, reduced_event, release_frames, reserve
 from .frames import InAppRules
 from .options import Options, resolve_options
 from .scope import current as current_scope
@@ -60,14 +62,16 @@ def report_internal_error(where: str, error: BaseException, debug: bool = False)
 def _exception_from(error: ErrorArg) -> BaseException | None:
     if error is None:
         return sys.exc_info()[1]
-    if isinstance(error, BaseException):
-        return error
-    if isinstance(error, tuple) and len(error) == 3:
-        value = error[1]
-        if isinstance(value, BaseException):
-            if error[2] is not None and value.__traceback__ is None:
-                value = value.with_traceback(error[2])
-            return value
+    given: Any = error
+    if issubclass(type(given), BaseException):  # (isinstance would consult a __class__ property)
+        return given  # type: ignore[no-any-return]
+    if issubclass(type(given), tuple) and tuple.__len__(given) == 3:
+        value: Any = tuple.__getitem__(given, 1)
+        if issubclass(type(value), BaseException):
+            tb: Any = tuple.__getitem__(given, 2)
+            if type(tb) is TracebackType and traceback_of(value) is None:
+                value = BaseException.with_traceback(value, tb)
+            return value  # type: ignore[no-any-return]
         return None
     raise TypeError(f"capture_exception() takes an exception, an exc_info tuple or None, not {type(error).__name__}")
 
@@ -100,6 +104,8 @@ class Client:
         self.last_event_id: str | None = None
         self._busy = threading.local()
         self._closed = False
+        #: Address space held for the reduced event after a MemoryError (see framecap.fallback).
+        self._reserve = reserve()
 
     @staticmethod
     def _make_transport(options: Options) -> Transport:
@@ -130,7 +136,7 @@ class Client:
         """
         try:
             exc = _exception_from(error)
-        except Exception as problem:
+        except BaseException as problem:  # noqa: B036 - a wrong argument is reported, never raised
             report_internal_error("capture_exception argument", problem, self.options.debug)
             return None
         if exc is None:
@@ -147,47 +153,86 @@ class Client:
         """Run the pipeline for ``exc`` with the given mechanism; the hooks and integrations call this."""
         if self._closed or getattr(self._busy, "active", False):
             return None  # closed, or a capture inside a capture (a __repr__ that captures): drop
-        try:
-            seen = exc.__dict__.get(_MARK, _UNSEEN)
-        except Exception:
-            seen = _UNSEEN
+        marks = exception_dict(exc)
+        seen = marks.get(_MARK, _UNSEEN) if marks is not None else _UNSEEN
         if seen is not _UNSEEN:
-            return seen  # type: ignore[no-any-return]  # the same exception through another path (logging, a framework, the excepthook)
+            return seen  # type: ignore[return-value]  # the same exception through another path (logging, a framework, the excepthook)
         self._busy.active = True
+        held = False
         try:
-            event: Event | None = build_event(
-                exc, self.options, self.rules, mechanism, extra, level=level, scope=current_scope()
-            )
-            hint: Hint = {"exc_info": (type(exc), exc, exc.__traceback__)}
-            for processor in self.processors:
-                event = processor(event, hint) if event is not None else None
-            if event is not None and self.options.before_send is not None:
-                event = self.options.before_send(event, hint)
-            if event is None:
-                self._remember(exc, None)
-                return None
-            if not isinstance(event, dict):
-                raise TypeError(f"before_send returned {type(event).__name__}, not an event dict or None")
-            sink = _sinks[-1] if _sinks else None
-            if sink is not None:
-                sink.append(event)  # framecap.testing.capture_events(): kept, not sent
-            else:
-                self.transport.send(event)
-            event_id = event.get("event_id")
-            self.last_event_id = event_id if isinstance(event_id, str) else None
-            self._remember(exc, self.last_event_id)
-            return self.last_event_id
-        except Exception as error:
+            try:
+                return self._capture(exc, mechanism, extra, level)
+            except RecursionError:  # too deep for the full event: the reduced one, with frames reserved for it
+                held = hold_frames()
+                return self._send(exc, mechanism, extra, level, "near the recursion limit")
+        except BaseException as error:  # noqa: B036 - a capture never raises, whatever reached it
             report_internal_error("capture", error, self.options.debug)
             return None
         finally:
             self._busy.active = False
+            if held:
+                release_frames()
+
+    def _capture(
+        self, exc: BaseException, mechanism: dict[str, Any], extra: dict[str, Any] | None, level: str
+    ) -> str | None:
+        """The full event; the reduced one after a MemoryError, with the memory held for it freed
+        (and taken again afterwards, when it can be). Near the recursion limit: RecursionError."""
+        if near_recursion_limit(self.options.max_depth):
+            raise RecursionError("a capture needs more frames than are left")
+        try:
+            return self._send(exc, mechanism, extra, level)
+        except MemoryError:
+            self._reserve = None
+        # Here the failed attempt's partial event is gone with its traceback.
+        try:
+            return self._send(exc, mechanism, extra, level, "out of memory")
+        finally:
+            if self._reserve is None:
+                self._reserve = reserve()
+
+    def _send(
+        self,
+        exc: BaseException,
+        mechanism: dict[str, Any],
+        extra: dict[str, Any] | None,
+        level: str,
+        reduced: str | None = None,
+    ) -> str | None:
+        """Build (full, or reduced for the given reason), scrub, cut, ``before_send``, hand over."""
+        if reduced is None:
+            draft = compose(exc, self.options, self.rules, mechanism, extra, level=level, scope=current_scope())
+        else:
+            draft = reduced_event(exc, self.options, self.rules, mechanism, extra, level, reduced)
+        event: Event | None = draft.event
+        hint: Hint = {"exc_info": (type(exc), exc, traceback_of(exc))}
+        for processor in self.processors:  # the privacy stage sees texts with their margins, then they are cut
+            event = processor(event, hint) if event is not None else None
+        if event is not None:
+            event = finish(draft, event)
+        if event is not None and self.options.before_send is not None:
+            event = self.options.before_send(event, hint)
+        if event is None:
+            return None  # dropped: not marked, so the same exception captured later is sent
+        if not isinstance(event, dict):
+            raise TypeError(f"before_send returned {type(event).__name__}, not an event dict or None")
+        sink = _sinks[-1] if _sinks else None
+        if sink is not None:
+            sink.append(event)  # framecap.testing.capture_events(): kept, not sent
+        else:
+            self.transport.send(event)
+        event_id = event.get("event_id")
+        self.last_event_id = event_id if isinstance(event_id, str) else None
+        self._remember(exc, self.last_event_id)
+        return self.last_event_id
 
     @staticmethod
     def _remember(exc: BaseException, event_id: str | None) -> None:
         """Mark the exception object itself (no reference to it is kept, so neither are its frames)."""
-        with contextlib.suppress(Exception):  # an exception that refuses attributes: no de-duplication for it
-            exc.__dict__[_MARK] = event_id
+        marks = exception_dict(exc)
+        if marks is not None:  # an exception without a __dict__: no de-duplication for it
+            with contextlib.suppress(Exception):
+                marks[_MARK] = event_id
 
     def stats(self) -> dict[str, Any]:
         """The transport's delivery counters (see README, Delivery); ``{}`` for a transport without any."""

@@ -1,88 +1,62 @@
 """Compose the level-1 stages into one Sentry event for an exception. No I/O beyond reading source.
 
-Frames and tracebacks are read here and dropped when :func:`build_event` returns; the event holds
-plain data only, every value already bounded, every cut recorded in ``_meta``.
+Frames and tracebacks are read into records (:mod:`framecap.records`) and dropped when
+:func:`compose` returns; the budget (:mod:`framecap.budget`) decides who gets what; every cut is
+recorded in ``_meta`` through :mod:`framecap.meta`. The records become Sentry's dicts once, at
+the end. Text cuts are made by :func:`finish`, after the privacy stage has seen their margins.
 """
 
 from __future__ import annotations
 
 import datetime
-import json
 import sys
 import time
 import uuid
+from dataclasses import dataclass
+from types import TracebackType
 from typing import Any
 
 from ._version import __version__
-from .chain import walk_chain
-from .expressions import Analysis, analyze, code_qualname, line_names, statement_names, trim_cache
+from .budget import EXCEPTION_OVERHEAD, FRAME_OVERHEAD, Budget, encoded_size, fit
+from .chain import Link, exception_args, exception_dict, traceback_of, walk_chain
+from .enrich import enrich_frame
+from .expressions import Analysis, analyze, code_qualname, trim_cache
 from .frames import InAppRules, describe, walk_traceback
+from .meta import CUT_MARGIN, Meta, apply_cuts, record, remark
 from .options import Options
-from .request import BODY_LIMITS, request_data
+from .records import ExceptionRecord, FrameRecord
+from .safe import type_module, type_qualname
 from .scope import Scope
-from .serialize import Meta, Serializer, clean_text, cost, cut_text
+from .scope_data import scope_data
+from .serialize import Serializer, clean_text, cost, cut_text
 from .source import SourceReader
-from .variables import is_module_frame, local_items
+from .variables import is_module_frame
 
-__all__ = ["build_event", "encoded_size"]
+__all__ = ["Draft", "build_event", "compose", "encoded_size", "exception_header", "finish"]
 
 _EXC_VALUE_LIMIT = 8192
-_FRAME_SHARE = 8  # one frame's variables may take at most 1/8 of the event budget
+_MAX_NOTES = 20  # __notes__ kept in an exception's value (the rest are counted in _meta)
+_COUNTED_NOTES = 10_000  # notes past the kept ones whose length is added up for _meta (beyond: no length)
+_NOT_A_STRING = "<note that is not a string>"
 _HAS_QUALNAME = sys.version_info >= (3, 11)
 _COMPREHENSIONS = frozenset({"<listcomp>", "<setcomp>", "<dictcomp>"})
 _MAX_PARSE_LINES = 20_000  # larger sources are not parsed for expressions (parsing can't be interrupted)
 _MAX_PARSE_CHARS = 2_000_000
 _EXECUTING_CACHE = 64  # parsed sources kept by executing between captures
+_BUILTIN_MODULES = ("builtins", "__builtin__", "exceptions")
+
+Work = list[tuple[int, int, TracebackType]]  # (exception index, frame index, traceback entry)
 
 
-def encoded_size(event: dict[str, Any]) -> int:
-    """Bytes of the event as framecap encodes it (compact, ASCII-escaped JSON)."""
-    return len(json.dumps(event, separators=(",", ":")))
+@dataclass
+class Draft:
+    """A built event whose text cuts and size check are still to come (see :func:`finish`)."""
 
-
-def _exception_value(exc: BaseException, limit: int) -> tuple[str, Meta | None]:
-    """``str(exc)`` plus ``__notes__``; never raises, never builds a huge message whole when avoidable."""
-    try:
-        args = exc.args
-        if type(exc).__str__ is BaseException.__str__ and len(args) == 1 and type(args[0]) is str:
-            head = args[0]
-            original = len(head)
-            text = head[: limit + 1]
-        else:
-            text = str(exc)
-            original = len(text)
-    except Exception:
-        text, original = "<exception str() failed>", None
-    try:
-        notes = exc.__dict__.get("__notes__")
-        if isinstance(notes, (list, tuple)):
-            extra = "\n".join(n if isinstance(n, str) else "<note that is not a string>" for n in notes[:20])
-            if extra:
-                text = f"{text}\n{extra}" if text else extra
-                original = None if original is None else original + 1 + len(extra)
-    except Exception:
-        pass
-    return cut_text(text, limit, original if original and original > limit else None)
-
-
-def _exception_header(exc: BaseException, limit: int) -> tuple[dict[str, Any], Meta | None]:
-    t = type(exc)
-    value, meta = _exception_value(exc, limit)
-    out: dict[str, Any] = {"type": clean_text(getattr(t, "__qualname__", t.__name__)), "value": value}
-    module = getattr(t, "__module__", None)
-    if isinstance(module, str) and module not in ("builtins", "__builtin__", "exceptions"):
-        out["module"] = module
-    return out, ({"value": meta} if meta else None)
-
-
-def _set_meta(root: Meta, path: tuple[Any, ...], meta: Meta | None) -> None:
-    if not meta:
-        return
-    node = root
-    for key in path:
-        node = node.setdefault(str(key), {})
-    for key, value in meta.items():
-        node[key] = value
+    event: dict[str, Any]
+    #: ``(exception index, frame index)``, most important first: what :func:`fit` drops last.
+    order: list[tuple[int, int]]
+    limit: int
+    may_exceed: bool
 
 
 def build_event(
@@ -97,83 +71,61 @@ def build_event(
     """Build the event for ``exc`` as it was raised; ``mechanism`` says how it was captured.
 
     ``scope`` adds the request (through the request policy), user, tags, extra and breadcrumbs.
+    The client runs the privacy stage between :func:`compose` and :func:`finish`; this is both at once.
     """
-    links, total = walk_chain(exc, options.max_exceptions)
+    return finish(compose(exc, options, rules, mechanism, extra, level, scope))
+
+
+def finish(draft: Draft, event: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Make the recorded text cuts, then (only if the estimate said it might be needed) fit the size."""
+    event = draft.event if event is None else event
+    apply_cuts(event)
+    if draft.may_exceed:
+        fit(event, draft.limit, draft.order)
+    if "_meta" in event and not event["_meta"]:
+        del event["_meta"]
+    return event
+
+
+def compose(
+    exc: BaseException,
+    options: Options,
+    rules: InAppRules,
+    mechanism: dict[str, Any],
+    extra: dict[str, Any] | None = None,
+    level: str = "error",
+    scope: Scope | None = None,
+) -> Draft:
+    """The event for ``exc`` with every value bounded and every cut recorded, texts still uncut."""
+    budget = Budget(options.max_event_bytes)
     meta: Meta = {}
-    serializer = Serializer(
-        max_depth=options.max_depth, max_breadth=options.max_breadth, max_length=options.max_value_length
-    )
+    links, total = walk_chain(exc, options.max_exceptions)
+    records = _exceptions(links, mechanism, options, budget, meta)
+    links = [link for link in links if link.exception_id < len(records)]
+    if total > len(records):
+        record(meta, ("exception", "values"), {"": {"len": total}})
+    work = _frames(records, links, options, rules, budget, meta)
+    context = scope_data(scope, options, meta, budget) if scope is not None else {}
     reader = SourceReader()
-    values: list[dict[str, Any]] = []
-    work: list[tuple[int, int, Any]] = []  # (value index, frame index, traceback entry) for source + vars
-    chained = len(links) > 1 or any(link.is_group for link in links)
-    used = 0
-    for vi, link in enumerate(links):
-        header, header_meta = _exception_header(link.exc, max(options.max_value_length, _EXC_VALUE_LIMIT))
-        _set_meta(meta, ("exception", "values", vi), header_meta)
-        mech = (
-            dict(mechanism)
-            if link.exception_id == 0
-            else {"type": "chained", "handled": mechanism.get("handled", True)}
+    views = [{"stacktrace": {"frames": [frame.skeleton() for frame in rec.frames]}} for rec in records]
+    try:
+        analyses = _analyze(work, views, options, reader)
+    except BaseException:  # noqa: B036 - the analysis failed as a whole: the frames keep the interpreter's positions
+        analyses = {}
+    else:
+        for vi, fi, _ in work:
+            records[vi].frames[fi].take_positions(views[vi]["stacktrace"]["frames"][fi])
+    serializer = Serializer(
+        max_depth=options.max_depth,
+        max_breadth=options.max_breadth,
+        max_length=options.max_value_length,
+        margin=CUT_MARGIN,
+    )
+    for vi, fi, tb in work:  # source and variables: most important frames first, while the budget lasts
+        path = ("exception", "values", vi, "stacktrace", "frames", fi)
+        enrich_frame(
+            records[vi].frames[fi], tb, options, serializer, reader, meta, path, budget, analyses.get((vi, fi))
         )
-        if chained:
-            mech["exception_id"] = link.exception_id
-            if link.parent_id is not None:
-                mech["parent_id"] = link.parent_id
-            if link.source:
-                mech["source"] = link.source
-            if link.is_group:
-                mech["is_exception_group"] = True
-        header["mechanism"] = mech
-        entries, count = walk_traceback(link.exc.__traceback__, options.max_frames)
-        frames: list[dict[str, Any]] = []
-        for fi, tb in enumerate(entries):
-            record = describe(tb, rules)
-            if not _HAS_QUALNAME:
-                record["function"] = code_qualname(tb.tb_frame) or record["function"]
-                caller = frames[-1] if frames else None
-                if record["function"] in _COMPREHENSIONS and caller and caller["abs_path"] == record["abs_path"]:
-                    # run by the function that defines it, always: complete the name as co_qualname would
-                    record["function"] = f"{caller['function']}.<locals>.{record['function']}"
-            frames.append(record)
-            work.append((vi, fi, tb))
-            used += (
-                150
-                + cost(record["abs_path"])
-                + cost(record["filename"])
-                + cost(record["function"])
-                + cost(record["module"] or "")
-            )
-        if frames:
-            header["stacktrace"] = {"frames": frames}
-        if count > len(frames):
-            _set_meta(meta, ("exception", "values", vi, "stacktrace", "frames"), {"": {"len": count}})
-        used += cost(header["value"]) + 100
-        values.append(header)
-    if total > len(links):
-        _set_meta(meta, ("exception", "values"), {"": {"len": total}})
-    context: dict[str, Any] = {}
-    if scope is not None:  # request, user, tags, extra, breadcrumbs: at most a quarter of the event
-        used += _apply_scope(context, scope, options, meta)
-    # Source and variables: root cause first, innermost frames first, while the budget lasts.
-    work.sort(key=lambda item: (item[0], -item[1]))
-    budget = int(options.max_event_bytes * 0.8) - used
-    analyses = _analyze(work, values, options, reader)
-    for vi, fi, tb in work:
-        frame_record = values[vi]["stacktrace"]["frames"][fi]
-        spent = _enrich(
-            frame_record,
-            tb,
-            options,
-            serializer,
-            reader,
-            meta,
-            ("exception", "values", vi, "stacktrace", "frames", fi),
-            budget,
-            analyses.get((vi, fi)),
-        )
-        budget -= spent
-        used += spent
     serializer.close()
     event: dict[str, Any] = {
         "event_id": uuid.uuid4().hex,
@@ -181,7 +133,7 @@ def build_event(
         "platform": "python",
         "level": level,
         "sdk": {"name": "framecap", "version": __version__},
-        "exception": {"values": values},
+        "exception": {"values": [rec.to_dict() for rec in records]},
     }
     for key in ("environment", "release", "server_name"):
         if getattr(options, key):
@@ -193,11 +145,155 @@ def build_event(
     event.update(context)
     if meta:
         event["_meta"] = meta
-    # ``used`` counts non-ASCII text at its escaped size; quoting and backslashes at most double the
-    # rest. Only an event that could exceed the limit is encoded and measured exactly.
-    if used * 2 > options.max_event_bytes:
-        _fit(event, options.max_event_bytes, work)
-    return event
+    order = [(vi, fi) for vi, fi, _ in work]
+    return Draft(event, order, options.max_event_bytes, budget.may_exceed())
+
+
+def _exceptions(
+    links: list[Link], mechanism: dict[str, Any], options: Options, budget: Budget, meta: Meta
+) -> list[ExceptionRecord]:
+    """Exception records (root cause first), headers paid for captured-first; those past the budget
+    are dropped, highest ``exception_id`` first (a child's id is always above its parent's)."""
+    chained = len(links) > 1 or any(link.is_group for link in links)
+    limit = budget.value_limit(max(options.max_value_length, _EXC_VALUE_LIMIT))
+    headers: dict[int, tuple[ExceptionRecord, Meta | None]] = {}
+    for link in sorted(links, key=lambda link: link.exception_id):
+        header, value_meta = exception_header(link, mechanism, chained, limit)
+        size = EXCEPTION_OVERHEAD + cost(header.type) + cost(header.value[:limit]) + cost(header.module or "")
+        if link.exception_id and size > budget.left:
+            break
+        budget.spend(size)
+        headers[link.exception_id] = (header, value_meta)
+    records: list[ExceptionRecord] = []
+    for link in links:
+        if link.exception_id in headers:
+            header, value_meta = headers[link.exception_id]
+            record(meta, ("exception", "values", len(records), "value"), value_meta)
+            records.append(header)
+    return records
+
+
+def exception_header(
+    link: Link, mechanism: dict[str, Any], chained: bool, limit: int
+) -> tuple[ExceptionRecord, Meta | None]:
+    """The exception's record without frames (type, message cut to ``limit``, module, mechanism)."""
+    exc = link.exc
+    t = type(exc)
+    value, value_meta = _exception_value(exc, limit)
+    module = type_module(t)
+    mech = dict(mechanism) if link.exception_id == 0 else {"type": "chained", "handled": mechanism.get("handled", True)}
+    if chained:
+        mech["exception_id"] = link.exception_id
+        if link.parent_id is not None:
+            mech["parent_id"] = link.parent_id
+        if link.source:
+            mech["source"] = link.source
+        if link.is_group:
+            mech["is_exception_group"] = True
+    header = ExceptionRecord(
+        type=clean_text(type_qualname(t)),
+        value=value,
+        module=None if module in _BUILTIN_MODULES else module,
+        mechanism=mech,
+        exception_id=link.exception_id,
+    )
+    return header, value_meta
+
+
+def _exception_value(exc: BaseException, limit: int) -> tuple[str, Meta | None]:
+    """``str(exc)`` plus ``__notes__``; never raises, never builds a huge message whole when avoidable."""
+    try:
+        args = exception_args(exc)
+        if type(exc).__str__ is BaseException.__str__ and len(args) == 1 and type(args[0]) is str:
+            head = args[0]
+            original: int | None = len(head)
+            text = head[: limit + CUT_MARGIN + 1]
+        else:
+            raw = str(exc)
+            original = str.__len__(raw)
+            text = str.__getitem__(raw, slice(0, limit + CUT_MARGIN + 1))
+    except BaseException:  # noqa: B036 - a hostile __str__ costs only the message
+        text, original = "<exception str() failed>", None
+    dropped = 0
+    notes = (exception_dict(exc) or {}).get("__notes__")
+    if type(notes) is list or type(notes) is tuple:
+        kept = [n if type(n) is str else _NOT_A_STRING for n in notes[:_MAX_NOTES]]
+        dropped = len(notes) - len(kept)
+        extra = "\n".join(kept)
+        if extra:
+            text = f"{text}\n{extra}" if text else extra
+            original = None if original is None else original + 1 + len(extra)
+    cut, value_meta = cut_text(text, limit, original if original and original > limit else None, CUT_MARGIN)
+    if dropped:  # the notes past _MAX_NOTES: recorded as removed, with the length they would have made
+        rest = notes[_MAX_NOTES : _MAX_NOTES + _COUNTED_NOTES]  # type: ignore[index]
+        full = (original if original is not None else len(text)) + sum(
+            1 + (len(n) if type(n) is str else len(_NOT_A_STRING)) for n in rest
+        )
+        value_meta = value_meta or {}
+        remark(value_meta, (), "!limit", "x", length=full if len(rest) == dropped else None)
+    return cut, value_meta
+
+
+def _frames(
+    records: list[ExceptionRecord],
+    links: list[Link],
+    options: Options,
+    rules: InAppRules,
+    budget: Budget,
+    meta: Meta,
+) -> Work:
+    """Frame records, paid for in order of importance; returns the frames to enrich in that order.
+
+    The captured exception's frames come first, innermost to outermost; then the other exceptions'
+    by depth, round-robin (every exception's innermost frame, then every second-innermost, ...), so
+    each keeps its raise site. Past the frames' share, an exception's outer frames are left out.
+    """
+    walks = [walk_traceback(traceback_of(link.exc), options.max_frames) for link in links]
+    by_id = sorted(range(len(records)), key=lambda vi: records[vi].exception_id)
+    captured, others = by_id[0], by_id[1:]
+    deepest = max((len(walks[vi][0]) for vi in others), default=0)
+    queue = [(captured, depth) for depth in range(len(walks[captured][0]))]
+    queue += [(vi, depth) for depth in range(deepest) for vi in others if depth < len(walks[vi][0])]
+    kept: list[list[tuple[FrameRecord, TracebackType]]] = [[] for _ in records]
+    stopped: set[int] = set()
+    taken: list[tuple[int, int]] = []
+    for vi, depth in queue:
+        if vi in stopped:
+            continue
+        if budget.frames_exhausted():
+            break
+        tb = walks[vi][0][-1 - depth]
+        frame = describe(tb, rules, None if _HAS_QUALNAME else _qualname(tb))
+        size = FRAME_OVERHEAD + cost(frame.abs_path) + cost(frame.filename) + cost(frame.function)
+        if not budget.frame_fits(size + cost(frame.module or "")):
+            stopped.add(vi)  # its frames stay the innermost ones, without a gap
+            continue
+        kept[vi].append((frame, tb))
+        taken.append((vi, depth))
+    for vi, record_ in enumerate(records):
+        kept[vi].reverse()  # oldest first
+        record_.frames = [frame for frame, _ in kept[vi]]
+        record_.frame_count = walks[vi][1]
+        if not _HAS_QUALNAME:
+            _complete_comprehensions(record_.frames)
+        if walks[vi][1] > len(kept[vi]):
+            record(meta, ("exception", "values", vi, "stacktrace", "frames"), {"": {"len": walks[vi][1]}})
+    return [(vi, len(kept[vi]) - 1 - depth, kept[vi][len(kept[vi]) - 1 - depth][1]) for vi, depth in taken]
+
+
+def _qualname(tb: TracebackType) -> str | None:
+    """3.9/3.10: the qualified name from executing (which reads the source: a loader may misbehave)."""
+    try:
+        return code_qualname(tb.tb_frame)
+    except BaseException:  # noqa: B036 - the plain name then
+        return None
+
+
+def _complete_comprehensions(frames: list[FrameRecord]) -> None:
+    """3.9/3.10: a comprehension is run by the function that defines it; name it as co_qualname would."""
+    for caller, frame in zip(frames, frames[1:]):
+        if frame.function in _COMPREHENSIONS and caller.abs_path == frame.abs_path:
+            frame.function = f"{caller.function}.<locals>.{frame.function}"
 
 
 def _analyze(
@@ -206,7 +302,8 @@ def _analyze(
     """executing/pure_eval for the frames nearest the error (in-app first), within the time budget.
 
     Frames it skips or fails on say so in their ``data.expressions``; their positions stay as the
-    interpreter gave them (``co_positions`` on 3.11+).
+    interpreter gave them (``co_positions`` on 3.11+). ``values`` are the exceptions as Sentry
+    dicts (frames without source or variables); what this writes into their frames is kept.
     """
     results: dict[tuple[int, int], Analysis] = {}
     if options.max_expression_frames <= 0:
@@ -243,164 +340,3 @@ def _analyze(
     if results:
         trim_cache(_EXECUTING_CACHE)
     return results
-
-
-def _apply_scope(out: dict[str, Any], scope: Scope, options: Options, meta: Meta) -> int:
-    """Put what the scope knows into ``out``, under the request policy; return its estimated size.
-
-    One serializer (JSON types kept, strings cut) with one budget bounds all of it together.
-    """
-    if scope.request is None and not (
-        scope.user or scope.integration_user or scope.tags or scope.extra or scope.breadcrumbs
-    ):
-        return 0
-    serializer = Serializer(
-        max_depth=options.max_depth,
-        max_breadth=options.max_breadth,
-        max_length=options.max_value_length,
-        repr_strings=False,
-    )
-    left = options.max_event_bytes // 4
-
-    def bounded(value: Any, path: tuple[Any, ...]) -> Any:
-        nonlocal left
-        data, data_meta, size = serializer.serialize(value, left)
-        left -= size
-        _set_meta(meta, path, data_meta)
-        return data
-
-    user: dict[str, Any] = {}
-    if options.send_default_pii and scope.integration_user:
-        user.update(scope.integration_user)
-    if scope.user:
-        user.update(scope.user)
-    if scope.request is not None:
-        request, ip, request_meta = request_data(
-            scope.request, options.send_default_pii, BODY_LIMITS[options.max_request_body_size], options.trusted_proxies
-        )
-        _set_meta(meta, ("request",), request_meta)
-        if "data" in request:
-            request["data"] = bounded(request["data"], ("request", "data"))
-        out["request"] = request
-        left -= 500
-        if ip and "ip_address" not in user:
-            user["ip_address"] = ip
-    if user:
-        out["user"] = bounded(user, ("user",))
-    if scope.tags:
-        out["tags"] = {clean_text(str(k))[:200]: clean_text(str(v))[:200] for k, v in list(scope.tags.items())[:200]}
-        left -= sum(len(k) + len(v) for k, v in out["tags"].items())
-    if scope.extra:
-        out["extra"] = bounded(dict(scope.extra), ("extra",))
-    crumbs = list(scope.breadcrumbs)[-options.max_breadcrumbs :] if options.max_breadcrumbs else []
-    if crumbs:
-        newest_first = [bounded(crumbs[i], ("breadcrumbs", "values", i)) for i in reversed(range(len(crumbs)))]
-        out["breadcrumbs"] = {"values": newest_first[::-1]}  # the budget goes to the newest first
-    serializer.close()
-    return options.max_event_bytes // 4 - left
-
-
-def _enrich(
-    record: dict[str, Any],
-    tb: Any,
-    options: Options,
-    serializer: Serializer,
-    reader: SourceReader,
-    meta: Meta,
-    path: tuple[Any, ...],
-    budget: int,
-    analysis: Analysis | None = None,
-) -> int:
-    """Add source context and variables to one frame record; return the characters spent."""
-    frame = tb.tb_frame
-    spent = 0
-    line: str | None = None
-    if options.include_source_context and budget > min(
-        (2 * options.context_lines + 1) * options.max_value_length, 4096
-    ):
-        pre, line, post, line_meta, size = _context(reader, frame, record.get("lineno"), options)
-        record["pre_context"], record["context_line"], record["post_context"] = list(pre), line, list(post)
-        for key, value in line_meta.items():
-            _set_meta(meta, path + key, value)
-        spent += size
-    if options.include_local_variables:
-        share = min(budget - spent, options.max_event_bytes // _FRAME_SHARE)
-        only = None
-        if is_module_frame(frame):  # its locals are the module's globals: only what the statement uses
-            only = statement_names(tb, line) if analysis is None else analysis.names or line_names(line)
-        items, count = local_items(frame, options.max_breadth, only)
-        if share <= 0:
-            record["vars"] = {}
-            _set_meta(meta, path + ("vars",), {"": {"len": count}} if count else None)
-            return spent
-        data, var_meta, used = serializer.serialize(dict(items), share)
-        if count > len(data):
-            var_meta = dict(var_meta or {})
-            var_meta[""] = {"len": count}
-        spent += used
-        if analysis is not None and analysis.values and share - used > 0:
-            expressions = {text: value for text, value in analysis.values if text not in data}
-            extra_data, extra_meta, extra_used = serializer.serialize(expressions, share - used)
-            data.update(extra_data)  # after the locals, never replacing one
-            if extra_meta:
-                var_meta = dict(var_meta or {})
-                var_meta.update({k: v for k, v in extra_meta.items() if k})
-            spent += extra_used
-        record["vars"] = data
-        _set_meta(meta, path + ("vars",), var_meta)
-    return spent
-
-
-def _context(reader: SourceReader, frame: Any, lineno: int | None, options: Options) -> tuple[Any, ...]:
-    """Context lines cut to ``max_value_length``, with their ``_meta`` and cost; memoized per capture."""
-    key = (frame.f_code.co_filename, lineno)
-    found = reader.memo.get(key)
-    if found is None:
-        pre, line, post = reader.context(key[0], lineno, options.context_lines, frame.f_globals)
-        metas: dict[tuple[Any, ...], Meta] = {}
-        limit = options.max_value_length
-
-        def cut(text: str, where: tuple[Any, ...]) -> str:
-            if len(text) <= limit:
-                return clean_text(text)
-            out, line_meta = cut_text(text, limit, len(text))
-            metas[where] = line_meta  # type: ignore[assignment]
-            return out
-
-        pre_cut = tuple(cut(t, ("pre_context", i)) for i, t in enumerate(pre))
-        post_cut = tuple(cut(t, ("post_context", i)) for i, t in enumerate(post))
-        line_cut = None if line is None else cut(line, ("context_line",))
-        size = sum(cost(t) + 3 for t in pre_cut + post_cut) + cost(line_cut or "")
-        found = reader.memo[key] = (pre_cut, line_cut, post_cut, metas, size)
-    return found
-
-
-def _fit(event: dict[str, Any], limit: int, work: list[tuple[int, int, Any]]) -> None:
-    """Last guard on size: drop variables, then source, from the frames farthest from the error."""
-    if encoded_size(event) <= limit:
-        return
-    values = event["exception"]["values"]
-    frames_meta = event.setdefault("_meta", {}).setdefault("exception", {}).setdefault("values", {})
-    for key in ("vars", "source"):
-        for vi, fi, _ in reversed(work):
-            record = values[vi]["stacktrace"]["frames"][fi]
-            node = (
-                frames_meta.setdefault(str(vi), {})
-                .setdefault("stacktrace", {})
-                .setdefault("frames", {})
-                .setdefault(str(fi), {})
-            )
-            if key == "vars" and record.get("vars"):
-                record["vars"] = {}
-                node["vars"] = {"": {"rem": [["!limit", "x"]]}}
-            elif key == "source" and record.get("context_line") is not None:
-                for name in ("pre_context", "context_line", "post_context"):
-                    record.pop(name, None)
-                    node.pop(name, None)
-            else:
-                continue
-            if encoded_size(event) <= limit:
-                return
-    while len(values) > 1 and encoded_size(event) > limit:  # hostile messages or huge groups: keep the captured one
-        values.pop(0)
-    event["_meta"].pop("exception", None)

@@ -7,17 +7,22 @@ The walk returns the traceback entries themselves (callers read them at once and
 from __future__ import annotations
 
 import collections
+import contextlib
 import functools
 import itertools
 import os
 import sysconfig
 from collections.abc import Sequence
 from types import CodeType, FrameType, TracebackType
-from typing import Any
 
-__all__ = ["InAppRules", "code_position", "describe", "is_pseudo_file", "walk_traceback"]
+from .records import FrameRecord
+
+__all__ = ["InAppRules", "code_position", "describe", "function_name", "is_pseudo_file", "walk_traceback"]
 
 _OWN_PACKAGE = __name__.split(".")[0]
+#: Qualified-name prefixes that code generators leave in ``co_qualname`` (dataclasses compile their
+#: methods inside ``__create_fn__``): not a real qualification, so the plain name is shown.
+GENERATED_PREFIXES = ("__create_fn__.<locals>.",)
 
 
 def is_pseudo_file(filename: str) -> bool:
@@ -25,22 +30,46 @@ def is_pseudo_file(filename: str) -> bool:
     return not filename or (filename.startswith("<") and filename.endswith(">"))
 
 
+def function_name(code: CodeType, qualified: str | None = None) -> str:
+    """The function's name as Python's traceback shows it, qualified where the qualification is real.
+
+    ``qualified`` is ``co_qualname`` (3.11+) or what executing found (3.9/3.10). Code generators
+    rename ``co_name`` but not the qualified name (Jinja2 template blocks are compiled as
+    ``<module>``); when its last part isn't ``co_name``, ``co_name`` is what the traceback shows.
+    """
+    name = code.co_name
+    if type(qualified) is not str or not (qualified == name or qualified.endswith("." + name)):
+        return name
+    for prefix in GENERATED_PREFIXES:
+        if qualified.startswith(prefix):
+            return qualified[len(prefix) :]
+    return qualified
+
+
+def _module_name(frame: FrameType) -> str | None:
+    """``__name__`` of the frame's globals (a dict, maybe a subclass: read with dict's own method)."""
+    try:
+        module = dict.get(frame.f_globals, "__name__")
+    except BaseException:  # noqa: B036
+        return None
+    return module if type(module) is str else None
+
+
 def _hidden(frame: FrameType) -> bool:
     """Frames of framecap itself, and frames that set ``__tracebackhide__`` (pytest's convention)."""
-    module = frame.f_globals.get("__name__")
+    module = _module_name(frame)
     if (
-        isinstance(module, str)
+        module is not None
         and (module == _OWN_PACKAGE or module.startswith(_OWN_PACKAGE + "."))
         and module != _OWN_PACKAGE + ".__main__"
     ):
         return True
-    code = frame.f_code
-    if "__tracebackhide__" in code.co_varnames:
-        try:
+    try:
+        if "__tracebackhide__" in frame.f_code.co_varnames:
             return bool(frame.f_locals.get("__tracebackhide__"))
-        except Exception:
-            return False
-    return bool(frame.f_globals.get("__tracebackhide__"))
+        return bool(dict.get(frame.f_globals, "__tracebackhide__"))
+    except BaseException:  # noqa: B036 - a hostile __bool__ or locals mapping: the frame is shown
+        return False
 
 
 def walk_traceback(tb: TracebackType | None, max_frames: int) -> tuple[list[TracebackType], int]:
@@ -137,25 +166,30 @@ def _short_filename(abs_path: str, module: str | None, project_root: str) -> str
     return abs_path
 
 
-def describe(tb: TracebackType, rules: InAppRules) -> dict[str, Any]:
-    """Plain data for one traceback entry. ``lineno`` comes from the entry (``tb_lineno``), never the frame."""
+def describe(tb: TracebackType, rules: InAppRules, qualified: str | None = None) -> FrameRecord:
+    """The record of one traceback entry. ``lineno`` comes from the entry (``tb_lineno``), never the frame.
+
+    ``qualified``: the qualified name where the interpreter has none (3.9/3.10: from executing).
+    """
     frame = tb.tb_frame
     code = frame.f_code
-    module = frame.f_globals.get("__name__")
-    module = module if isinstance(module, str) else None
-    filename = code.co_filename if isinstance(code.co_filename, str) else "<unknown>"
-    abs_path = filename if is_pseudo_file(filename) or filename.startswith(os.sep) else os.path.abspath(filename)
-    lineno = tb.tb_lineno
-    record: dict[str, Any] = {
-        "filename": _short_filename(abs_path, module, rules.project_root),
-        "abs_path": abs_path,
-        "module": module,
-        "function": getattr(code, "co_qualname", None) or code.co_name,
-        "lineno": lineno if isinstance(lineno, int) else None,
-        "in_app": rules(module, abs_path),
-    }
+    module = _module_name(frame)
+    filename = code.co_filename if type(code.co_filename) is str else "<unknown>"
+    abs_path = filename
+    if not (is_pseudo_file(filename) or filename.startswith(os.sep)):
+        with contextlib.suppress(OSError):  # the working directory may be gone
+            abs_path = os.path.abspath(filename)
+    lineno = tb.tb_lineno if type(tb.tb_lineno) is int else None
+    record = FrameRecord(
+        filename=_short_filename(abs_path, module, rules.project_root),
+        abs_path=abs_path,
+        module=module,
+        function=function_name(code, getattr(code, "co_qualname", qualified)),
+        lineno=lineno,
+        in_app=rules(module, abs_path),
+    )
     position = code_position(code, tb.tb_lasti)
-    if position is not None and position[0] == record["lineno"]:
-        record["colno"] = position[2] + 1
-        record["data"] = {"end_lineno": position[1], "end_colno": position[3] + 1}
+    if position is not None and position[0] == lineno:
+        record.colno = position[2] + 1
+        record.data = {"end_lineno": position[1], "end_colno": position[3] + 1}
     return record

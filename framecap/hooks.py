@@ -32,7 +32,7 @@ def _capture(exc: BaseException | None, mechanism: dict[str, Any], extra: dict[s
         client = get_current()
         if not _state["active"] or client is None or exc is None:
             return
-        if isinstance(exc, KeyboardInterrupt) and not client.options.capture_keyboard_interrupt:
+        if issubclass(type(exc), KeyboardInterrupt) and not client.options.capture_keyboard_interrupt:
             return
         client.capture(exc, mechanism, extra)
     except BaseException as error:  # noqa: B036 - a hook must never raise
@@ -50,7 +50,7 @@ def _excepthook(exc_type: Any, exc: Any, tb: Any) -> None:
 
 def _threading_hook(args: Any) -> None:
     thread = getattr(args, "thread", None)
-    if not (isinstance(args.exc_value, SystemExit)):
+    if not issubclass(type(args.exc_value), SystemExit):
         extra: dict[str, Any] = {}
         ident = getattr(thread, "ident", None)
         if thread is not None and isinstance(ident, int):

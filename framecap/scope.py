@@ -36,6 +36,7 @@ class Scope:
     tags: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     breadcrumbs: collections.deque[dict[str, Any]] = field(default_factory=_crumbs)
+    breadcrumbs_dropped: int = 0  # pushed out of the bounded deque: events count them in _meta
 
     def fork(self, limit: int | None = None) -> Scope:
         """A child that starts with a copy of this scope's data (at most ``limit`` breadcrumbs, the newest)."""
@@ -47,6 +48,7 @@ class Scope:
             dict(self.tags),
             dict(self.extra),
             crumbs,
+            self.breadcrumbs_dropped + len(self.breadcrumbs) - len(crumbs),
         )
 
 
@@ -109,11 +111,15 @@ def add_breadcrumb(
         crumb["category"] = category
     if data:
         crumb["data"] = data
-    crumbs = current().breadcrumbs
+    scope = current()
+    crumbs = scope.breadcrumbs
+    if len(crumbs) == crumbs.maxlen:
+        scope.breadcrumbs_dropped += 1
     crumbs.append(crumb)
     with contextlib.suppress(IndexError):  # another thread trimming the same (root) scope
         while limit is not None and len(crumbs) > limit:
             crumbs.popleft()
+            scope.breadcrumbs_dropped += 1
 
 
 @contextlib.contextmanager

@@ -2,9 +2,11 @@
 
 It knows nothing of the event schema. Costs are bounded by ``max_depth``, ``max_breadth``,
 ``max_length`` and a character budget, never by the size of the value: containers are read
-through their C-level iterators up to the breadth limit, large strings and bytes are sliced
-before ``repr``, and a user ``__repr__`` runs at most once per serializer (one per capture).
-Every cut is described in Sentry's ``_meta`` format and returned beside the data.
+through their C-level methods up to the breadth limit (copied before any user code runs, so a
+``__repr__`` or another thread that changes them can't break the walk), large strings and bytes
+are sliced before ``repr``, and a user ``__repr__`` runs at most once per serializer (one per
+capture). Whatever one value's repr raises (``BaseException`` included) costs only that value.
+Every cut and substitution is described in Sentry's ``_meta`` format and returned beside the data.
 """
 
 from __future__ import annotations
@@ -13,15 +15,16 @@ import collections
 import itertools
 from typing import Any
 
+from .lazy import lazy_placeholder
+from .meta import ELLIPSIS, Meta, cut_remark
+from .safe import exact_str, type_dict, type_mro, type_qualname
+
 __all__ = ["Meta", "Serializer", "clean_text", "cost", "cut_text"]
 
-#: Sentry ``_meta`` subtree: ``{"": {"len": ..., "rem": [...]}, "<child>": {...}}``.
-Meta = dict[str, Any]
-
-_ELLIPSIS = "..."
 _CYCLE = "<cyclic reference>"
 _MAX_KEY = 256
 _BIG_INT_BITS = 8000  # repr of larger ints is slow (quadratic) or refused (3.11+ digit limit)
+_NONE = type(None)
 
 
 def clean_text(text: str) -> str:
@@ -35,17 +38,18 @@ def clean_text(text: str) -> str:
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def cut_text(text: str, limit: int, original_length: int | None = None) -> tuple[str, Meta | None]:
-    """Cut ``text`` to ``limit`` characters (ending in ``...``) and say so in Sentry's format."""
+def cut_text(text: str, limit: int, original_length: int | None = None, margin: int = 0) -> tuple[str, Meta | None]:
+    """Cut ``text`` to ``limit`` characters (ending in ``...``) and say so in Sentry's format.
+
+    With a ``margin``, up to ``limit + margin`` characters are kept and only the cut is recorded:
+    :func:`framecap.meta.apply_cuts` makes it once the privacy stage has seen the whole secret.
+    """
     text = clean_text(text)
     if len(text) <= limit and original_length is None:
         return text, None
+    meta = {"len": original_length if original_length is not None else len(text), "rem": [cut_remark(limit)]}
     if len(text) > limit:
-        text = text[: limit - len(_ELLIPSIS)] + _ELLIPSIS
-    meta = {
-        "len": original_length if original_length is not None else len(text),
-        "rem": [["!limit", "x", limit - len(_ELLIPSIS), limit]],
-    }
+        text = text[: limit + margin] if margin > 0 else text[: limit - len(ELLIPSIS)] + ELLIPSIS
     return text, {"": meta}
 
 
@@ -54,12 +58,15 @@ def cost(text: str) -> int:
     return len(text) if text.isascii() else 6 * len(text)
 
 
-def _type_name(t: type) -> str:
-    try:
-        name = type.__getattribute__(t, "__qualname__")
-        return name if isinstance(name, str) else "object"
-    except Exception:
-        return "object"
+def _final_cost(text: str, limit: int) -> int:
+    """:func:`cost` of ``text`` once cut to ``limit`` (it may still carry its margin)."""
+    return cost(text if len(text) <= limit else text[:limit])
+
+
+def _failed(what: str, error: BaseException) -> tuple[str, Meta]:
+    """The placeholder for a value whose repr raised, and its remark (``s``: substituted)."""
+    text = f"<{what} object; repr() raised {type_qualname(type(error))}>"
+    return text, {"": {"rem": [["framecap:repr", "s", 0, len(text)]]}}
 
 
 class Serializer:
@@ -67,14 +74,20 @@ class Serializer:
 
     ``repr_strings=True`` (frame variables) renders every leaf as its ``repr``, so ``'1'`` and
     ``1`` differ as they do in Python; ``False`` keeps str, int, float, bool and None as JSON.
+    ``margin``: characters kept past ``max_length`` until the cuts are applied (see :func:`cut_text`).
     """
 
-    def __init__(self, *, max_depth: int, max_breadth: int, max_length: int, repr_strings: bool = True) -> None:
+    def __init__(
+        self, *, max_depth: int, max_breadth: int, max_length: int, repr_strings: bool = True, margin: int = 0
+    ) -> None:
         self.max_depth = max_depth
         self.max_breadth = max_breadth
         self.max_length = max_length
         self.repr_strings = repr_strings
+        self.margin = margin
+        self._span = max_length + margin  # what is read of a big string before it is cut
         self._memo: dict[int, tuple[Any, str, Meta | None]] = {}
+        self._types: dict[int, Any] = {}  # per type id: (type, lazy rule); the type is held for the capture
         self._left = 0
 
     def serialize(self, value: Any, budget: int = 1 << 30) -> tuple[Any, Meta | None, int]:
@@ -83,55 +96,65 @@ class Serializer:
         data, meta = self._walk(value, 0, set())
         return data, meta, budget - self._left
 
+    def serialize_items(
+        self, pairs: list[tuple[Any, Any]], total: int, budget: int = 1 << 30
+    ) -> tuple[dict[str, Any], Meta | None, int]:
+        """Like :meth:`serialize` for a dict given as ``(key, value)`` pairs (``total`` of them in all),
+        so keys are never hashed again (frame locals may have keys of any type)."""
+        self._left = budget
+        data, meta = self._pairs(pairs, total, 0, set())
+        return data, meta, budget - self._left
+
     def close(self) -> None:
-        """Drop the per-capture memo (it holds references to the objects it rendered)."""
+        """Drop the per-capture memos (they hold references to the objects they rendered)."""
         self._memo.clear()
+        self._types.clear()
 
     # -- containers -----------------------------------------------------------------------------
 
     def _walk(self, value: Any, depth: int, path: set[int]) -> tuple[Any, Meta | None]:
+        t = type(value)
         if self.repr_strings:
-            text = _plain_repr(value, self.max_length)
+            text = _plain_repr(value, t, self.max_length)
             if text is not None:
                 self._left -= cost(text)
                 return text, None
-        t = type(value)
-        kind = _CONTAINERS.get(t)
-        if kind is None and t not in _LEAVES:
+        if type(t) is type:  # a plain class: it may be hashed and compared
+            kind = _CONTAINERS.get(t)
+            if kind is None and t not in _LEAVES:
+                kind = _container_kind(t)
+        else:  # its metaclass may make it unhashable, or run code when compared
             kind = _container_kind(t)
         if kind is None:
             return self._leaf(value, t)
         size = kind[1](value)
         if depth >= self.max_depth:
-            text = f"<{_type_name(t)} with {size} item{'' if size == 1 else 's'}>"
+            text = f"<{type_qualname(t)} with {size} item{'' if size == 1 else 's'}>"
             self._left -= cost(text)
             return text, {"": {"rem": [["!limit", "s"]], "len": size}}
         if id(value) in path:
             self._left -= len(_CYCLE)
             return _CYCLE, None
         path.add(id(value))
-        # Nothing below raises: user code never runs for containers (their own C methods are used).
-        if kind[0] == "dict":
-            result = self._dict(value, size, depth, path)
-        elif kind[0] == "namedtuple":
-            result = self._dict(value, size, depth, path, t)
-        else:
-            result = self._list(kind[2](value), size, depth, path)
+        # The first items are copied at C speed before any user code (a repr) can change the container.
+        try:
+            if kind[0] == "dict":
+                result = self._pairs(list(itertools.islice(dict.items(value), self.max_breadth)), size, depth, path)
+            elif kind[0] == "namedtuple":
+                pairs = list(itertools.islice(zip(kind[2], tuple.__iter__(value)), self.max_breadth))
+                result = self._pairs(pairs, size, depth, path)
+            else:
+                result = self._list(list(itertools.islice(kind[2](value), self.max_breadth)), size, depth, path)
+        except RuntimeError:  # changed while copied (another thread, on a free-threaded build)
+            text = f"<{type_qualname(t)} changed during capture>"
+            self._left -= cost(text)
+            result = text, {"": {"rem": [["framecap:changed", "s", 0, len(text)]], "len": size}}
         path.discard(id(value))
         return result
 
-    def _dict(
-        self, value: Any, size: int, depth: int, path: set[int], ntuple: type | None = None
-    ) -> tuple[Any, Meta | None]:
+    def _pairs(self, items: list[tuple[Any, Any]], size: int, depth: int, path: set[int]) -> tuple[Any, Meta | None]:
         out: dict[str, Any] = {}
         meta: Meta = {}
-        if ntuple is None:
-            items = (
-                dict.items(value) if size <= self.max_breadth else itertools.islice(dict.items(value), self.max_breadth)
-            )
-        else:
-            names = type.__getattribute__(ntuple, "_fields")
-            items = itertools.islice(zip(names, tuple.__iter__(value)), self.max_breadth)
         quick = self.repr_strings
         limit = self.max_length
         left = self._left
@@ -140,11 +163,17 @@ class Serializer:
                 break
             name = key if type(key) is str and len(key) <= _MAX_KEY and key.isascii() else self._key(key)
             if name in out:  # 1 and '1' both render as "1": the string key is shown as its repr, '1'
-                name, out, meta = self._collision(key, name, out, meta, value)
+                name, out, meta = self._collision(key, name, out, meta, items)
             # _plain_repr, inlined: a call per leaf costs 5% of a whole capture (test_plain_leaf_paths_agree)
             t = type(item)
             if quick and (
-                t is str and len(item) <= limit or t is int and -_SMALL_INT < item < _SMALL_INT or t in _PLAIN
+                t is str
+                and len(item) <= limit
+                or t is int
+                and -_SMALL_INT < item < _SMALL_INT
+                or t is _NONE
+                or t is bool
+                or t is float
             ):
                 text = repr(item)
                 if len(text) <= limit:
@@ -163,12 +192,12 @@ class Serializer:
 
     @staticmethod
     def _collision(
-        key: Any, name: str, out: dict[str, Any], meta: Meta, source: Any
+        key: Any, name: str, out: dict[str, Any], meta: Meta, pairs: list[tuple[Any, Any]]
     ) -> tuple[str, dict[str, Any], Meta]:
         """Two keys render alike (``1`` and ``'1'``): the string one becomes its ``repr``, as Python shows it."""
         if type(key) is str:
             name = repr(name)
-        elif isinstance(source, dict) and dict.__contains__(source, name):  # the string came first: rename it
+        elif any(type(k) is str and k == name for k, _ in pairs):  # the string came first: rename it
             quoted = repr(name)
             out = {(quoted if k == name else k): v for k, v in out.items()}
             meta = {(quoted if k == name else k): v for k, v in meta.items()}
@@ -176,12 +205,11 @@ class Serializer:
             name += "'"
         return name, out, meta
 
-    def _list(self, iterator: Any, size: int, depth: int, path: set[int]) -> tuple[Any, Meta | None]:
+    def _list(self, chunk: list[Any], size: int, depth: int, path: set[int]) -> tuple[Any, Meta | None]:
         out: list[Any] = []
         meta: Meta = {}
         quick = self.repr_strings
         limit = self.max_length
-        chunk = list(itertools.islice(iterator, self.max_breadth))
         if quick and chunk:
             texts = _homogeneous_reprs(chunk, limit)
             if texts is not None:  # all small ints, or all short strings: rendered at C speed
@@ -194,10 +222,16 @@ class Serializer:
         for index, item in enumerate(chunk):
             if left <= 0:
                 break
-            # _plain_repr, inlined (see _dict)
+            # _plain_repr, inlined (see _pairs)
             t = type(item)
             if quick and (
-                t is str and len(item) <= limit or t is int and -_SMALL_INT < item < _SMALL_INT or t in _PLAIN
+                t is str
+                and len(item) <= limit
+                or t is int
+                and -_SMALL_INT < item < _SMALL_INT
+                or t is _NONE
+                or t is bool
+                or t is float
             ):
                 text = repr(item)
                 if len(text) <= limit:
@@ -219,24 +253,29 @@ class Serializer:
         if type(key) is str:
             if len(key) <= _MAX_KEY and key.isascii():
                 return key
-            return clean_text(key if len(key) <= _MAX_KEY else key[: _MAX_KEY - 3] + _ELLIPSIS)
+            return clean_text(key if len(key) <= _MAX_KEY else key[: _MAX_KEY - 3] + ELLIPSIS)
         text, _ = self._leaf(key, type(key), as_repr=True)
-        return text if isinstance(text, str) else str(text)
+        text = text if type(text) is str else str(text)
+        return text if len(text) <= _MAX_KEY else text[: _MAX_KEY - 3] + ELLIPSIS
 
     # -- leaves ---------------------------------------------------------------------------------
 
     def _leaf(self, value: Any, t: type, as_repr: bool = False) -> tuple[Any, Meta | None]:
+        if type(t) is not type:  # no builtin leaf type has a metaclass: user code decides its repr
+            return self._user_repr(value, t)
         as_repr = as_repr or self.repr_strings
         limit = self.max_length
         if t is str:
+            original = len(value)
             if not as_repr:
-                text, meta = cut_text(value, limit, len(value) if len(value) > limit else None)
+                text, meta = cut_text(value[: self._span], limit, original if original > limit else None, self.margin)
             else:
-                original = len(value)
-                text, meta = cut_text(repr(value[:limit]), limit, original if original > limit else None)
-            self._left -= cost(text)
+                text, meta = cut_text(
+                    repr(value[: self._span]), limit, original if original > limit else None, self.margin
+                )
+            self._left -= _final_cost(text, limit)
             return text, meta
-        if not as_repr and (value is None or t in (bool, int)):
+        if not as_repr and (value is None or t is bool or t is int):
             if t is int and value.bit_length() > 53:
                 return self._leaf(value, t, as_repr=True)
             self._left -= 5
@@ -244,11 +283,11 @@ class Serializer:
         if not as_repr and t is float and value == value and value not in (float("inf"), float("-inf")):
             self._left -= 10
             return value, None
-        if t in (bytes, bytearray):
+        if t is bytes or t is bytearray:
             original = len(value)
-            head = repr(value[:limit])
-            text, meta = cut_text(head, limit, original if original > limit else None)
-            self._left -= cost(text)
+            head = repr(value[: self._span])
+            text, meta = cut_text(head, limit, original if original > limit else None, self.margin)
+            self._left -= _final_cost(text, limit)
             return text, meta
         if t is int and value.bit_length() > _BIG_INT_BITS:
             text = f"<int with {value.bit_length()} bits>"
@@ -261,61 +300,68 @@ class Serializer:
         return self._user_repr(value, t)
 
     def _user_repr(self, value: Any, t: type) -> tuple[str, Meta | None]:
-        """``repr`` of an object we don't know: memoized, guarded, cut; str subclasses sliced first."""
+        """``repr`` of an object we don't know: memoized, guarded, cut; str subclasses sliced first;
+        lazy values (queries, proxies) never repr'd."""
         key = id(value)
         hit = self._memo.get(key)
         if hit is not None and hit[0] is value:
-            self._left -= cost(hit[1])
+            self._left -= _final_cost(hit[1], self.max_length)
             return hit[1], hit[2]
+        limit = self.max_length
         try:
-            if issubclass(t, str) and _inherits(t, "__repr__", str):
+            lazy = lazy_placeholder(value, t, self._types)
+            meta: Meta | None
+            if lazy is not None:
+                text, meta = lazy, {"": {"rem": [["framecap:lazy", "s", 0, len(lazy)]]}}
+            elif issubclass(t, str) and _inherits(t, "__repr__", str):
                 original = str.__len__(value)
                 text, meta = cut_text(
-                    str.__repr__(str.__getitem__(value, slice(0, self.max_length))),
-                    self.max_length,
-                    original if original > self.max_length else None,
+                    str.__repr__(str.__getitem__(value, slice(0, self._span))),
+                    limit,
+                    original if original > limit else None,
+                    self.margin,
                 )
-            elif issubclass(t, (bytes, bytearray)) and _inherits(t, "__repr__", t.__mro__[-2]):
+            elif issubclass(t, (bytes, bytearray)) and _inherits(t, "__repr__", type_mro(t)[-2]):
                 base = bytes if issubclass(t, bytes) else bytearray
                 original = base.__len__(value)
-                head = base.__repr__(base.__getitem__(value, slice(0, self.max_length)))
-                text, meta = cut_text(head, self.max_length, original if original > self.max_length else None)
+                head = base.__repr__(base.__getitem__(value, slice(0, self._span)))
+                text, meta = cut_text(head, limit, original if original > limit else None, self.margin)
             else:
-                raw = repr(value)
-                if not isinstance(raw, str):
-                    raise TypeError("__repr__ returned a non-string")
-                text, meta = cut_text(raw, self.max_length, len(raw) if len(raw) > self.max_length else None)
-        except Exception as error:  # a hostile __repr__ must not cost the other variables
-            text, meta = f"<{_type_name(t)} object; repr() raised {_type_name(type(error))}>", None
+                raw = repr(value)  # a str, or a str subclass (whose own methods are never called)
+                original = str.__len__(raw)
+                text, meta = cut_text(
+                    exact_str(raw, self._span), limit, original if original > limit else None, self.margin
+                )
+        except BaseException as error:  # noqa: B036 - whatever a __repr__ raises costs only this value
+            text, meta = _failed(type_qualname(t), error)
         self._memo[key] = (value, text, meta)
-        self._left -= cost(text)
+        self._left -= _final_cost(text, limit)
         return text, meta
 
 
-def _plain_repr(value: Any, limit: int) -> str | None:
+def _plain_repr(value: Any, t: type, limit: int) -> str | None:
     """``repr`` of a str, small int, float, bool or None that fits in ``limit``; else None (the general path)."""
-    t = type(value)
     if t is int:
         if not -_SMALL_INT < value < _SMALL_INT:
             return None
     elif t is str:
         if len(value) > limit:
             return None
-    elif t not in _PLAIN:
+    elif not (t is _NONE or t is bool or t is float):
         return None
     text = repr(value)
     return text if len(text) <= limit else None
 
 
-def _homogeneous_reprs(items: list, limit: int) -> list | None:
+def _homogeneous_reprs(items: list[Any], limit: int) -> list[str] | None:
     """``repr`` of every item when all are small ints or all are strs short enough; else None."""
-    kinds = set(map(type, items))
-    if kinds == {int}:
+    kinds = set(map(id, map(type, items)))  # ids: a type may be unhashable
+    if kinds == _INT_ONLY:
         if max(items) >= _SMALL_INT or min(items) <= -_SMALL_INT:
             return None
-    elif kinds == {str}:
-        if max(map(len, items)) > limit // 4 - 2:  # even fully escaped, each repr stays within the limit
-            return None
+    elif kinds == _STR_ONLY:
+        if max(map(len, items)) > limit // 4 - 2:
+            return None  # (even fully escaped, each repr stays within the limit)
     else:
         return None
     return list(map(repr, items))
@@ -323,9 +369,10 @@ def _homogeneous_reprs(items: list, limit: int) -> list | None:
 
 def _inherits(t: type, name: str, base: type) -> bool:
     """True when ``t`` uses ``base``'s implementation of ``name`` (looked up on the class, never the instance)."""
-    for klass in t.__mro__:
-        if name in klass.__dict__:
-            return klass is base or klass.__dict__[name] is base.__dict__.get(name)
+    for klass in type_mro(t):
+        namespace = type_dict(klass)
+        if name in namespace:
+            return klass is base or namespace[name] is type_dict(base).get(name)
     return False
 
 
@@ -335,15 +382,20 @@ def _container_kind(t: type) -> tuple[str, Any, Any] | None:
         if issubclass(t, dict):
             return ("dict", dict.__len__, None)
         if issubclass(t, tuple):
-            fields = t.__dict__.get("_fields") or getattr(t, "_fields", None)
-            if isinstance(fields, tuple) and all(isinstance(f, str) for f in fields):
-                return ("namedtuple", tuple.__len__, None)
+            for klass in type_mro(t):
+                fields = type_dict(klass).get("_fields")
+                if fields is not None:
+                    if type(fields) is tuple and all(type(f) is str for f in fields):
+                        return ("namedtuple", tuple.__len__, fields)
+                    break
             return ("list", tuple.__len__, tuple.__iter__)
         if issubclass(t, list):
             return ("list", list.__len__, list.__iter__)
         if issubclass(t, (set, frozenset)):
             base = set if issubclass(t, set) else frozenset
             return ("list", base.__len__, base.__iter__)
+        if issubclass(t, collections.deque):
+            return ("list", collections.deque.__len__, collections.deque.__iter__)
     except Exception:
         return None
     return None
@@ -357,7 +409,8 @@ _CONTAINERS: dict[type, tuple[str, Any, Any]] = {
     frozenset: ("list", frozenset.__len__, frozenset.__iter__),
     collections.deque: ("list", collections.deque.__len__, collections.deque.__iter__),
 }
-_SAFE_REPR = frozenset({type(None), bool, int, float, complex, range, type(Ellipsis), type(NotImplemented)})
+_SAFE_REPR = frozenset({_NONE, bool, int, float, complex, range, type(Ellipsis), type(NotImplemented)})
 _LEAVES = frozenset({str, bytes, bytearray}) | _SAFE_REPR
-_PLAIN = frozenset({type(None), bool, float})  # and str and small int, checked in _plain_repr
 _SMALL_INT = 10**50  # ints below this in size have short, cheap reprs
+_INT_ONLY = frozenset({id(int)})
+_STR_ONLY = frozenset({id(str)})

@@ -60,7 +60,7 @@ class SourceReader:
         if found is None:
             try:
                 found = self._read(filename, module_globals)
-            except Exception:
+            except BaseException:  # noqa: B036 - a loader's get_source is user code
                 found = []
             self._files[filename] = found
         return found

@@ -1,7 +1,10 @@
 """Which local variables a frame contributes, read once and bounded in count.
 
 Only picks names and values; the serializer renders them. A module-level frame's locals are the
-module's globals, so there only the names its failing statement uses are taken.
+module's globals, so there only the names its failing statement uses are taken. The locals are
+copied at C speed before anything else runs (a ``__repr__`` or another thread may change them
+later), keys of any type are kept as they are (``locals()[42] = True`` is legal in a module or
+``exec``), and a locals mapping that fails to be read costs only this frame's variables.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 
 __all__ = ["is_module_frame", "local_items"]
 
-_SKIP = frozenset({"__tracebackhide__", "__builtins__"})
+_SKIP = frozenset({"__tracebackhide__", "__builtins__", ".0"})  # ".0": a comprehension's iterator
 
 
 def is_module_frame(frame: FrameType) -> bool:
@@ -27,27 +30,44 @@ def is_module_frame(frame: FrameType) -> bool:
         if frame.f_code.co_flags & inspect.CO_NEWLOCALS:
             return False
         return frame.f_locals is frame.f_globals
-    except Exception:
+    except BaseException:  # noqa: B036 - a locals mapping that can't be read is not the module's
         return False
 
 
-def local_items(frame: FrameType, limit: int, only: Collection[str] | None = None) -> tuple[list[tuple[str, Any]], int]:
-    """Return ``(first `limit` (name, value) pairs, how many there were)``.
+def _skipped(key: Any) -> bool:
+    return type(key) is str and (key in _SKIP or key.startswith("."))
 
-    ``only`` restricts the names (used for module frames). Reads ``f_locals`` once; on
-    Python 3.13 that is a write-through proxy, iterated, never copied whole.
+
+def local_items(
+    frame: FrameType, limit: int, only: Collection[str] | None = None
+) -> tuple[list[tuple[Any, Any]], int, str | None]:
+    """Return ``(first `limit` (name, value) pairs, how many there were, why they couldn't be read)``.
+
+    ``only`` restricts the names (used for module frames). Reads ``f_locals`` once: a dict (module
+    frames, and function frames before 3.13) is copied in C, at most ``limit`` items and the few
+    skipped names; 3.13's write-through proxy is listed (function locals are few); any other
+    mapping (``exec`` or a class body with custom locals) runs its own code, so is guarded.
     """
     try:
         scope = frame.f_locals
-    except Exception:
-        return [], 0
-    if only is not None:
-        picked = [(name, scope[name]) for name in only if name in scope and name not in _SKIP]
-        picked.sort(key=lambda item: item[0])
-        return picked[:limit], len(picked)
-    pairs = (
-        (k, v) for k, v in scope.items() if k not in _SKIP and not k.startswith(".")
-    )  # ".0": a comprehension's iterator
-    kept = list(itertools.islice(pairs, limit))
-    total = len(kept) + sum(1 for _ in pairs) if len(kept) == limit else len(kept)
-    return kept, total
+        if only is not None:
+            if type(scope) is dict:
+                picked = [
+                    (name, dict.__getitem__(scope, name)) for name in only if name in scope and not _skipped(name)
+                ]
+            else:
+                picked = [(name, scope[name]) for name in only if name in scope and not _skipped(name)]
+            picked.sort(key=lambda item: item[0])
+            return picked[:limit], len(picked), None
+        if type(scope) is dict:
+            head = list(itertools.islice(dict.items(scope), limit + len(_SKIP)))
+            total = len(scope) - sum(1 for name in _SKIP if name in scope)
+        else:
+            head = list(scope.items())
+            total = len(head)
+        kept = [(k, v) for k, v in head if type(k) is not str or (k not in _SKIP and k[:1] != ".")]
+        if type(scope) is not dict:
+            total = len(kept)
+        return kept[:limit], max(total, min(len(kept), limit)), None
+    except BaseException as error:  # noqa: B036 - a custom locals mapping: only this frame's variables are lost
+        return [], 0, f"locals could not be read: {type(error).__name__}"

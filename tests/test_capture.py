@@ -159,6 +159,17 @@ def test_before_send_can_edit_or_drop(memory):
     assert len(memory.events) == 1
 
 
+def test_an_event_before_send_dropped_is_sent_when_captured_again(memory):
+    dropping = [True]
+    framecap.init(transport=memory, install_hooks=False, before_send=lambda e, h: None if dropping[0] else e)
+    error = ValueError("first dropped, then wanted")
+    assert framecap.capture_exception(error) is None and memory.events == []
+    dropping[0] = False
+    event_id = framecap.capture_exception(error)
+    assert event_id is not None and [e["event_id"] for e in memory.events] == [event_id]
+    assert framecap.capture_exception(error) == event_id and len(memory.events) == 1  # sent once, then de-duplicated
+
+
 @pytest.mark.internal_errors
 def test_failing_before_send_and_transport_are_contained(internal_errors):
     def broken(event, hint):

@@ -149,10 +149,11 @@ def test_event_size_limit_drops_far_frames_first(memory):
     assert encoded_size(event) <= 40_000
     frames = frames_of(event)
     assert frames[-1]["vars"]["payload"], "the frame nearest the error keeps its variables"
-    emptied = [i for i, f in enumerate(frames) if "vars" in f and not f["vars"]]
-    assert emptied and max(emptied) < len(frames) - 1
+    emptied = [i for i, f in enumerate(frames) if not f.get("vars")]
+    assert emptied == list(range(len(emptied))) and 0 < len(emptied) < len(frames) - 1, "the farthest lose them"
     metas = event["_meta"]["exception"]["values"]["0"]["stacktrace"]["frames"]
-    assert any("vars" in metas.get(str(i), {}) for i in emptied)
+    for i in emptied:  # recorded: the whole frame's extras, or its variables
+        assert metas[str(i)] in ({"": {"rem": [["!limit", "x"]]}},) or "vars" in metas[str(i)], metas[str(i)]
 
 
 def test_in_app_rules(tmp_path):
@@ -224,3 +225,42 @@ def test_scope_data_shares_one_budget_and_the_event_stays_in_bounds(memory):
     assert crumbs[0] == {} and len(event["extra"]["big"]) == 10
     cut = event["_meta"]["breadcrumbs"]["values"]
     assert any(node.get("data", {}).get("", {}).get("len") == 50 for node in cut.values()), "the cuts are recorded"
+
+
+def _names(memory, fn):
+    """framecap's function names and Python's own (traceback.extract_tb) for what ``fn`` raises."""
+    import traceback
+
+    try:
+        fn()
+    except Exception as error:
+        framecap.capture_exception(error)
+        python = [entry.name for entry in traceback.extract_tb(error.__traceback__)]
+    return [frame["function"] for frame in frames_of(memory.events[-1])], python
+
+
+def test_function_names_are_pythons_own_qualified_where_real(memory, tmp_path):
+    import dataclasses
+
+    import jinja2
+
+    @dataclasses.dataclass
+    class Point:
+        x: int
+
+        def __post_init__(self):
+            1 / self.x
+
+    ours, python = _names(memory, lambda: Point(0))
+    here = "test_function_names_are_pythons_own_qualified_where_real"
+    assert python == ["_names", "<lambda>", "__init__", "__post_init__"]
+    assert ours == ["_names", f"{here}.<locals>.<lambda>", "__init__", f"{here}.<locals>.Point.__post_init__"]
+
+    (tmp_path / "page.html").write_text("<h1>{{ title }}</h1>\n{% block body %}\n{{ 1 // zero }}\n{% endblock %}\n")
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(tmp_path)))
+    ours, python = _names(memory, lambda: env.get_template("page.html").render(title="t", zero=0))
+    assert python[-2:] == ["top-level template code", "block 'body'"]
+    assert len(ours) == len(python)
+    for mine, theirs in zip(ours, python):
+        assert mine == theirs or mine.endswith("." + theirs), (mine, theirs)
+    assert ours[-2:] == ["top-level template code", "block 'body'"] and ours[-4] == "Template.render"

@@ -1,11 +1,15 @@
-"""Property-based tests: the serializer never raises and always stays within its limits."""
+"""Property-based tests: the serializer never raises and always stays within its limits; no hostile
+value costs the event."""
 
 import json
+import re
 
-from hypothesis import given, settings
+from hostile import ERROR_RECIPES, RECIPES, build, build_error
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import framecap
+from conftest import assert_schema_valid
 from framecap.options import resolve_options
 from framecap.serialize import Serializer
 
@@ -79,3 +83,59 @@ def test_boolean_variables_either_parse_or_name_themselves(raw):
         }
     else:
         assert got is (raw.strip().lower() in {"1", "true", "yes", "on"}) or raw == ""
+
+
+def crash(error, registry, first, second, third):
+    registry_alias = registry  # noqa: F841 - one more local that mutating reprs change
+    raise error
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+)
+@given(
+    st.lists(RECIPES, min_size=3, max_size=3),
+    ERROR_RECIPES,
+    st.integers(1, 6),
+    st.integers(1, 8),
+    st.integers(16, 300),
+    st.integers(10_000, 200_000),
+    st.booleans(),
+)
+def test_no_hostile_value_costs_the_event(
+    internal_errors, recipes, error_recipe, depth, breadth, length, event_bytes, expressions
+):
+    transport = framecap.MemoryTransport()
+    client = framecap.Client(
+        transport=transport,
+        install_hooks=False,
+        max_depth=depth,
+        max_breadth=breadth,
+        max_value_length=length,
+        max_event_bytes=event_bytes,
+        include_expression_values=expressions,
+    )
+    registry = {"seed": 1}
+    values = [build(recipe, registry) for recipe in recipes]
+    error = build_error(error_recipe, registry)
+    try:
+        crash(error, registry, *values)
+    except BaseException as caught:  # noqa: B036 - any kind of exception is captured
+        event_id = client.capture_exception(caught)
+    assert internal_errors == []
+    assert event_id is not None and re.fullmatch("[0-9a-f]{32}", event_id)
+    (event,) = transport.events
+    assert_schema_valid([event])
+    assert len(json.dumps(event, separators=(",", ":"))) <= event_bytes
+    frame = event["exception"]["values"][-1]["stacktrace"]["frames"][-1]
+    assert frame["function"] == "crash" and set(frame["vars"]) <= {
+        "error",
+        "registry",
+        "first",
+        "second",
+        "third",
+        "registry_alias",
+    }

@@ -1,0 +1,149 @@
+"""The reduced event: what a capture still sends near the recursion limit or out of memory.
+
+A capture that starts within :data:`CAPTURE_DEPTH` frames of the recursion limit, or that runs
+out of stack or memory on the way, sends a reduced event instead of nothing: every exception of
+the chain with its type and message, and at most :data:`FRAMES` frames each (outermost and
+innermost halves) with file, function and line, but no source, variables, expression values or
+scope data. Built with loops only, from what is already in memory.
+
+What it needs is reserved in advance:
+
+- stack: the recursion limit is raised by :data:`RESERVED_FRAMES` while it runs (and put back),
+  so a capture in the ``except RecursionError:`` of the deepest frame that catches it works;
+- memory: each client holds :data:`RESERVED_BYTES` of address space (allocated once, never
+  written, so it costs no resident memory) and frees it for the reduced event after a
+  MemoryError; it takes it back afterwards when it can.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import sys
+import threading
+import uuid
+from typing import Any
+
+from ._version import __version__
+from .chain import traceback_of, walk_chain
+from .event import Draft, exception_header
+from .frames import InAppRules, describe, walk_traceback
+from .meta import Meta, record
+from .options import Options
+
+__all__ = [
+    "CAPTURE_DEPTH",
+    "RESERVED_BYTES",
+    "RESERVED_FRAMES",
+    "hold_frames",
+    "near_recursion_limit",
+    "reduced_event",
+    "release_frames",
+    "reserve",
+]
+
+#: Frames of stack a full capture may need (serializer nesting adds two per ``max_depth`` level).
+CAPTURE_DEPTH = 100
+#: Frames the recursion limit is raised by while a reduced event is built, scrubbed and sent.
+RESERVED_FRAMES = 150
+#: Address space held per client for the reduced event after a MemoryError.
+RESERVED_BYTES = 4 << 20
+#: Frames kept per exception in a reduced event, and exceptions kept.
+FRAMES = 50
+EXCEPTIONS = 10
+
+
+def reserve() -> bytes | None:
+    """Memory held for a reduced event (zero pages from ``calloc``: address space, not resident memory)."""
+    try:
+        return bytes(RESERVED_BYTES)
+    except MemoryError:
+        return None
+
+
+def near_recursion_limit(max_depth: int) -> bool:
+    """Whether fewer than the frames a full capture needs are left before the recursion limit."""
+    needed = CAPTURE_DEPTH + 2 * max_depth
+    try:
+        sys._getframe(max(0, sys.getrecursionlimit() - needed))
+    except ValueError:  # the stack is not that deep
+        return False
+    return True
+
+
+# The recursion limit is process-wide, and so is what holds it raised: captures in several threads
+# near the limit at once raise it once, and the last one out puts it back (unless the program
+# changed it meanwhile).
+_holding = threading.Lock()
+_holders = [0, 0]  # [captures holding the limit raised, the limit before]
+
+
+def hold_frames() -> bool:
+    """Raise the recursion limit by :data:`RESERVED_FRAMES` (once, however many captures hold it)."""
+    with _holding:
+        if _holders[0] == 0:
+            _holders[1] = sys.getrecursionlimit()
+            sys.setrecursionlimit(_holders[1] + RESERVED_FRAMES)
+        _holders[0] += 1
+    return True
+
+
+def release_frames() -> None:
+    """Let go of :func:`hold_frames`; the last holder puts the limit back."""
+    with _holding:
+        _holders[0] -= 1
+        if _holders[0] == 0 and sys.getrecursionlimit() == _holders[1] + RESERVED_FRAMES:
+            with contextlib.suppress(RecursionError):  # deeper than the old limit right now: it stays raised
+                sys.setrecursionlimit(_holders[1])
+
+
+def reduced_event(
+    exc: BaseException,
+    options: Options,
+    rules: InAppRules,
+    mechanism: dict[str, Any],
+    extra: dict[str, Any] | None,
+    level: str,
+    reason: str,
+) -> Draft:
+    """The reduced event for ``exc``: headers and places of frames only, every drop in ``_meta``."""
+    meta: Meta = {}
+    links, total = walk_chain(exc, min(options.max_exceptions, EXCEPTIONS))
+    chained = len(links) > 1 or any(link.is_group for link in links)
+    values = []
+    kept: list[int] = []
+    limit = max(options.max_value_length, 1024)
+    for vi, link in enumerate(links):
+        header, value_meta = exception_header(link, mechanism, chained, limit)
+        record(meta, ("exception", "values", vi, "value"), value_meta)
+        entries, count = walk_traceback(traceback_of(link.exc), min(options.max_frames, FRAMES))
+        header.frames = [describe(tb, rules) for tb in entries]
+        if count > len(entries):
+            record(meta, ("exception", "values", vi, "stacktrace", "frames"), {"": {"len": count}})
+        values.append(header.to_dict())
+        kept.append(len(entries))
+    if total > len(links):
+        record(meta, ("exception", "values"), {"": {"len": total}})
+    order = [
+        (vi, fi)
+        for vi in sorted(range(len(links)), key=lambda vi: links[vi].exception_id)
+        for fi in reversed(range(kept[vi]))
+    ]
+    event: dict[str, Any] = {
+        "event_id": uuid.uuid4().hex,
+        "timestamp": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        "platform": "python",
+        "level": level,
+        "sdk": {"name": "framecap", "version": __version__},
+        "exception": {"values": values},
+    }
+    for key in ("environment", "release", "server_name"):
+        if getattr(options, key):
+            event[key] = getattr(options, key)
+    if extra:
+        event.update(extra)
+    note = {"framecap": f"reduced event ({reason}): no source, variables, expression values or scope data"}
+    event["extra"] = {**event["extra"], **note} if isinstance(event.get("extra"), dict) else note
+    if meta:
+        event["_meta"] = meta
+    return Draft(event, order, options.max_event_bytes, True)

@@ -1,0 +1,91 @@
+"""Frame and exception records: what a capture learned, as plain strings and ints.
+
+Frames and tracebacks are read once into these records and never kept; the records become
+Sentry's event dicts once, at the end (:meth:`FrameRecord.to_dict`, :meth:`ExceptionRecord.to_dict`).
+``vars`` holds what the serializer made (JSON data only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["ExceptionRecord", "FrameRecord"]
+
+
+@dataclass
+class FrameRecord:
+    """One stack frame. ``lineno`` is the traceback entry's line (a frame that caught the exception
+    still points at the raise)."""
+
+    filename: str
+    abs_path: str
+    module: str | None
+    function: str
+    lineno: int | None
+    in_app: bool
+    colno: int | None = None  # 1-based, in characters
+    #: ``end_lineno``/``end_colno`` (and ``start_lineno``/``start_colno``), ``expressions`` (why
+    #: expression values are missing): ints and strings.
+    data: dict[str, Any] = field(default_factory=dict)
+    pre_context: list[str] | None = None  # source, when included (all three set together)
+    context_line: str | None = None
+    post_context: list[str] | None = None
+    vars: dict[str, Any] | None = None
+
+    def skeleton(self) -> dict[str, Any]:
+        """Where the frame is, without source or variables."""
+        out: dict[str, Any] = {
+            "filename": self.filename,
+            "abs_path": self.abs_path,
+            "module": self.module,
+            "function": self.function,
+            "lineno": self.lineno,
+            "in_app": self.in_app,
+        }
+        if self.colno is not None:
+            out["colno"] = self.colno
+        if self.data:
+            out["data"] = dict(self.data)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """The Sentry frame."""
+        out = self.skeleton()
+        if self.pre_context is not None:
+            out["pre_context"] = self.pre_context
+            out["context_line"] = self.context_line
+            out["post_context"] = self.post_context
+        if self.vars is not None:
+            out["vars"] = self.vars
+        return out
+
+    def take_positions(self, frame: dict[str, Any]) -> None:
+        """Adopt ``colno`` and ``data`` from the frame's dict form (as expression analysis left it)."""
+        colno = frame.get("colno")
+        self.colno = colno if type(colno) is int else None
+        data = frame.get("data")
+        self.data = dict(data) if isinstance(data, dict) else {}
+
+
+@dataclass
+class ExceptionRecord:
+    """One exception of the event, with its kept frames (oldest first)."""
+
+    type: str
+    value: str
+    module: str | None
+    mechanism: dict[str, Any]
+    exception_id: int
+    frames: list[FrameRecord] = field(default_factory=list)
+    frame_count: int = 0  # visible frames of its traceback, kept or not
+
+    def to_dict(self) -> dict[str, Any]:
+        """The Sentry exception."""
+        out: dict[str, Any] = {"type": self.type, "value": self.value}
+        if self.module is not None:
+            out["module"] = self.module
+        out["mechanism"] = self.mechanism
+        if self.frames:
+            out["stacktrace"] = {"frames": [frame.to_dict() for frame in self.frames]}
+        return out
