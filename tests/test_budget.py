@@ -137,7 +137,7 @@ def test_a_cut_never_leaves_part_of_a_secret(memory, tmp_path):
         "": {"len": 59, "rem": [["framecap:url-credentials", "s", 26, 36], ["!limit", "x", 37, 40]]}
     }
     assert event["_meta"]["exception"]["values"]["0"]["value"] == {
-        "": {"len": 8212, "rem": [["framecap:key-value", "s", 8180, 8189], ["!limit", "x", 8189, 8192]]}
+        "": {"len": 8212, "rem": [["framecap:name-value", "s", 8180, 8189], ["!limit", "x", 8189, 8192]]}
     }
     assert event["_meta"]["extra"]["where"] == {
         "": {"len": 57, "rem": [["framecap:url-credentials", "s", 14, 24], ["!limit", "x", 37, 40]]}
