@@ -9,7 +9,7 @@ import hashlib
 import ipaddress
 import re
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .errors import ConfigError
 
@@ -29,11 +29,11 @@ def _ip(host: str) -> bool:
 
 @dataclass(frozen=True)
 class Dsn:
-    """A parsed DSN; ``str()`` never shows the secret key."""
+    """A parsed DSN; neither ``str()`` nor ``repr()`` shows the secret key."""
 
     scheme: str
     public_key: str
-    secret_key: str | None
+    secret_key: str | None = field(repr=False)
     host: str
     port: int
     path: str  # "" or "/prefix" (no trailing slash)

@@ -57,7 +57,7 @@ def test_dsn_parts_and_errors(monkeypatch):
         "42",
     )
     assert dsn.envelope_url == "https://sentry.example.com:8443/prefix/api/42/envelope/"
-    assert "s3cr3t" not in str(dsn) and "s3cr3t" not in repr(dsn.key)
+    assert "s3cr3t" not in str(dsn) and "s3cr3t" not in repr(dsn) and "s3cr3t" not in f"{dsn!r} {dsn.key}"
     assert parse_dsn("http://k@127.0.0.1/1").envelope_url == "http://127.0.0.1/api/1/envelope/"
     cases = {
         "ftp://k@h/1": "scheme",
