@@ -9,13 +9,12 @@ from __future__ import annotations
 import datetime
 import json
 import sys
-import time
 import uuid
 from typing import Any
 
 from ._version import __version__
 from .chain import walk_chain
-from .expressions import Analysis, analyze, code_qualname, line_names, statement_names, trim_cache
+from .expressions import Analysis, analyze_frames, code_qualname, line_names, statement_names
 from .frames import InAppRules, describe, walk_traceback
 from .options import Options
 from .request import BODY_LIMITS, request_data
@@ -30,9 +29,6 @@ _EXC_VALUE_LIMIT = 8192
 _FRAME_SHARE = 8  # one frame's variables may take at most 1/8 of the event budget
 _HAS_QUALNAME = sys.version_info >= (3, 11)
 _COMPREHENSIONS = frozenset({"<listcomp>", "<setcomp>", "<dictcomp>"})
-_MAX_PARSE_LINES = 20_000  # larger sources are not parsed for expressions (parsing can't be interrupted)
-_MAX_PARSE_CHARS = 2_000_000
-_EXECUTING_CACHE = 64  # parsed sources kept by executing between captures
 
 
 def encoded_size(event: dict[str, Any]) -> int:
@@ -206,31 +202,27 @@ def _analyze(
     """executing/pure_eval for the frames nearest the error (in-app first), within the time budget.
 
     Frames it skips or fails on say so in their ``data.expressions``; their positions stay as the
-    interpreter gave them (``co_positions`` on 3.11+).
+    interpreter gave them (``co_positions`` on 3.11+), unless their source changed since import.
     """
-    results: dict[tuple[int, int], Analysis] = {}
-    if options.max_expression_frames <= 0:
-        return results
-    with_values = options.include_local_variables and options.include_expression_values
-    ordered = sorted(work, key=lambda item: not values[item[0]]["stacktrace"]["frames"][item[1]]["in_app"])
-    deadline = time.perf_counter() + options.expression_time_budget
-    for vi, fi, tb in ordered[: options.max_expression_frames]:
-        record = values[vi]["stacktrace"]["frames"][fi]
-        if time.perf_counter() > deadline:
-            record.setdefault("data", {})["expressions"] = "skipped: time budget"
-            continue
-        filename = tb.tb_frame.f_code.co_filename
-        size = reader.memo.get(("size", filename))
-        if size is None:
-            lines = reader.lines(filename, tb.tb_frame.f_globals)
-            size = reader.memo[("size", filename)] = (len(lines), sum(map(len, lines)))
-        if size[0] > _MAX_PARSE_LINES or size[1] > _MAX_PARSE_CHARS:
-            record.setdefault("data", {})["expressions"] = "skipped: source too large"
-            continue
-        analysis = analyze(tb, with_values, options.max_expression_values, with_names=is_module_frame(tb.tb_frame))
+    frames = {(vi, fi): values[vi]["stacktrace"]["frames"][fi] for vi, fi, _ in work}
+    results = analyze_frames(
+        (((vi, fi), tb, bool(frames[(vi, fi)]["in_app"])) for vi, fi, tb in work),
+        with_values=options.include_local_variables and options.include_expression_values,
+        max_values=options.max_expression_values,
+        max_frames=options.max_expression_frames,
+        time_budget=options.expression_time_budget,
+        lines=reader.lines,
+    )
+    for key, analysis in results.items():
+        record = frames[key]
         if analysis.error:
             record.setdefault("data", {})["expressions"] = analysis.error
-        results[(vi, fi)] = analysis
+        if analysis.source_changed:  # the interpreter's positions point into other code too
+            record.pop("colno", None)
+            for name in ("end_lineno", "end_colno"):
+                record.get("data", {}).pop(name, None)
+            if record.get("data") == {}:
+                del record["data"]
         position = analysis.position
         if position is not None:
             data = record.setdefault("data", {})
@@ -240,8 +232,6 @@ def _analyze(
             else:
                 data["start_lineno"], data["start_colno"] = position[0], position[1]
                 record.pop("colno", None)
-    if results:
-        trim_cache(_EXECUTING_CACHE)
     return results
 
 

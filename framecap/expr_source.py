@@ -1,0 +1,404 @@
+"""The smallest piece of source that holds a code object, parsed with its real line and column numbers.
+
+Part of the expressions stage. Parsing whole files is what made first captures slow (and it can't
+be interrupted), so only the failing function is parsed: its own lines, found from the code
+object (first line, last line of its instructions), under one synthetic header line per enclosing
+``class``/``def``/block, found by indentation above it. The headers keep name mangling (``self.__x``)
+and closures (the enclosing function's parameters are the code's free variables) as they were, and
+the text is padded with blank lines so that every node keeps its real position.
+
+A fragment is trusted only when compiling it gives back the very code object that ran (or, for
+module-level code, the same instructions at the same positions): so a source file changed since
+import, or lines that confused the indentation scan, never yield positions or values from other
+code. When the fragment fails, the whole file is tried (when not too large).
+"""
+
+from __future__ import annotations
+import __future__
+
+import ast
+import dis
+import itertools
+import re
+import sys
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import CodeType
+from typing import Any, Callable
+
+__all__ = [
+    "Fragment",
+    "Level",
+    "code_kind",
+    "enclosing",
+    "module_statement",
+    "parse_fragment",
+    "parse_whole",
+    "qualname_from_lines",
+    "same_offset",
+    "verify",
+]
+
+_HAS_POSITIONS = sys.version_info >= (3, 11)
+_HEADER = re.compile(r"(async[ \t]+def|def|class)[ \t]+([^\W\d]\w*)")
+_BLOCK = re.compile(r"(if|elif|else|for|async[ \t]+for|while|try|except|finally|with|async[ \t]+with|match|case)\b")
+_CONTINUATION = re.compile(r"(else|elif|except|finally)\b|[)\]}]")
+_COMPREHENSION_NAMES = frozenset({"<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>"})
+_FUTURE_FLAGS = sum(getattr(__future__, name).compiler_flag for name in __future__.all_feature_names)
+_CO_NEWLOCALS = 0x0002
+MAX_WHOLE_LINES = 20_000  # larger sources are never parsed whole (parsing can't be interrupted)
+MAX_WHOLE_CHARS = 2_000_000
+
+
+@dataclass(frozen=True)
+class Level:
+    """One enclosing header: ``kind`` is ``class``, ``def`` or ``block``."""
+
+    kind: str
+    name: str
+    lineno: int
+    indent: str
+
+
+@dataclass
+class Fragment:
+    """A parsed piece of a file: nodes carry ``parent`` links and real positions."""
+
+    tree: ast.Module
+    first: int  # real lines first..last were parsed (1-based, inclusive)
+    last: int
+    by_line: dict[int, list[ast.AST]] = field(default_factory=dict)
+    whole_file: bool = False
+    #: What compiling it gave (set by :func:`verify`): module code for module-level fragments.
+    compiled: CodeType | None = None
+
+
+def code_kind(code: CodeType) -> str:
+    """``module``, ``class`` (a class body), ``function``, ``lambda`` or ``comprehension``."""
+    name = code.co_name
+    if name == "<module>" or name.startswith("<cell line"):
+        return "module"
+    if name == "<lambda>":
+        return "lambda"
+    if name in _COMPREHENSION_NAMES:
+        return "comprehension"
+    return "function" if code.co_flags & _CO_NEWLOCALS else "class"
+
+
+def _width(line: str) -> int:
+    stripped = line.lstrip(" \t")
+    return len(line[: len(line) - len(stripped)].expandtabs(8))
+
+
+def _code_line(line: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith("#")
+
+
+def enclosing(
+    lines: Sequence[str], lineno: int, statement_start: bool, check: Callable[[], None]
+) -> tuple[list[Level], int] | None:
+    """The headers enclosing line ``lineno``, outermost first, and the line its statement starts on.
+
+    Goes up by indentation: each line indented less than what is below it must be a ``def``,
+    ``class`` or block header (a closing bracket may end a multi-line header). With
+    ``statement_start``, the first such line may also be the start of the statement that holds
+    ``lineno`` (a lambda or comprehension on a continuation line). Anything else (text inside a
+    multi-line string, say) makes the answer ambiguous: None.
+    """
+    if not 0 < lineno <= len(lines):
+        return None
+    current = _width(lines[lineno - 1])
+    start = lineno
+    levels: list[Level] = []
+    closing = False
+    for index in range(lineno - 2, -1, -1):
+        if index % 256 == 0:
+            check()
+        if current == 0:
+            break
+        line = lines[index]
+        if not _code_line(line):
+            continue
+        width = _width(line)
+        if width >= current:
+            continue
+        text = line.lstrip(" \t")
+        indent = line[: len(line) - len(text)]
+        header = _HEADER.match(text)
+        if header:
+            kind = "class" if header.group(1) == "class" else "def"
+            levels.append(Level(kind, header.group(2), index + 1, indent))
+        elif _BLOCK.match(text):
+            levels.append(Level("block", "", index + 1, indent))
+        elif text[0] in ")]}" and not closing:
+            closing = True  # the end of a multi-line header: its start is further up, same indent
+            continue
+        elif statement_start and not levels and not closing:
+            start = index + 1
+        else:
+            return None
+        closing = False
+        current = width
+    if closing:
+        return None
+    return levels[::-1], start
+
+
+def _max_line(code: CodeType) -> int:
+    """The last source line of ``code``'s instructions, nested code included."""
+    last = code.co_firstlineno
+    if _HAS_POSITIONS:
+        for position in code.co_positions():
+            end = position[1]
+            if end is not None and end > last:
+                last = end
+    else:
+        for _, line in dis.findlinestarts(code):
+            if line is not None and line > last:
+                last = line
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            last = max(last, _max_line(const))
+    return last
+
+
+def _extend(lines: Sequence[str], last: int, width: int, statement: bool = False) -> int:
+    """Past ``last``, the lines that still belong to a definition indented at ``width`` (with
+    ``statement``: to a top-level statement, which ``else:`` or a closing bracket may continue)."""
+    while last < len(lines):
+        line = lines[last]
+        if _code_line(line) and _width(line) <= width and not (statement and _CONTINUATION.match(line.lstrip(" \t"))):
+            break
+        last += 1
+    while last > 0 and not _code_line(lines[last - 1]):
+        last -= 1
+    return last
+
+
+def _header_line(level: Level, params: str) -> str:
+    if level.kind == "class":
+        return f"{level.indent}class {level.name}:\n"
+    if level.kind == "def":
+        return f"{level.indent}def {level.name}({params}):\n"
+    return f"{level.indent}if 1:\n"
+
+
+def _index(tree: ast.Module, fragment: Fragment, check: Callable[[], None]) -> None:
+    """Parent links, and the nodes by line as executing expects them (expressions on every line they span)."""
+    by_line: dict[int, list[ast.AST]] = defaultdict(list)
+    for count, node in enumerate(ast.walk(tree), 1):
+        if count % 512 == 0:
+            check()
+        for child in ast.iter_child_nodes(node):
+            child.parent = node  # type: ignore[attr-defined]
+        lineno = getattr(node, "lineno", None)
+        if lineno is not None:
+            end = getattr(node, "end_lineno", None)
+            if isinstance(node, ast.expr) and end is not None:
+                for line in range(lineno, end + 1):
+                    by_line[line].append(node)
+            else:
+                by_line[lineno].append(node)
+    fragment.by_line = by_line
+
+
+def _parse(text: str, filename: str) -> ast.Module | None:
+    try:
+        return ast.parse(text, filename=filename)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+
+
+def parse_fragment(code: CodeType, lines: Sequence[str], target: int, check: Callable[[], None]) -> Fragment | None:
+    """The definition that holds ``code`` (a function or class body, or the function around a lambda
+    or comprehension), or for module-level lambdas and comprehensions the top-level statement."""
+    kind = code_kind(code)
+    found = enclosing(lines, target, kind in ("lambda", "comprehension"), check)
+    if found is None:
+        return None
+    levels, start = found
+    first, width = target, _width(lines[target - 1]) if 0 < target <= len(lines) else 0
+    scope_found = kind in ("function", "class")
+    if kind in ("lambda", "comprehension"):
+        scopes = [i for i, level in enumerate(levels) if level.kind != "block"]
+        scope_found = bool(scopes)
+        if scopes:
+            inner = scopes[-1]
+            first, width = levels[inner].lineno, len(levels[inner].indent.expandtabs(8))
+            levels = levels[:inner]
+        else:  # module level: the whole top-level statement
+            first = levels[0].lineno if levels else start
+            width, levels = 0, []
+            while first > 1 and lines[first - 2].startswith("@"):
+                first -= 1
+    last = _extend(lines, max(_max_line(code), target), width, statement=width == 0 and not scope_found)
+    if len(levels) > first - 1:
+        return None
+    defs = [i for i, level in enumerate(levels) if level.kind == "def"]
+    free = ", ".join(name for name in code.co_freevars if name != "__class__")
+    headers = [_header_line(level, free if defs and i == defs[-1] else "") for i, level in enumerate(levels)]
+    text = "\n" * (first - 1 - len(headers)) + "".join(headers) + "".join(lines[first - 1 : last])
+    check()
+    tree = _parse(text, code.co_filename)
+    if tree is None:
+        return None
+    fragment = Fragment(tree, first, last)
+    _index(tree, fragment, check)
+    return fragment
+
+
+def module_statement(lines: Sequence[str], lineno: int, end_lineno: int, check: Callable[[], None]) -> Fragment | None:
+    """The top-level statement(s) spanning lines ``lineno`` to ``end_lineno`` of module-level code."""
+    if not 0 < lineno <= len(lines):
+        return None
+    first = lineno
+    while first > 1 and (
+        not _code_line(lines[first - 1]) or _width(lines[first - 1]) > 0 or _CONTINUATION.match(lines[first - 1])
+    ):
+        first -= 1
+    while first > 1 and lines[first - 2].startswith("@"):
+        first -= 1
+    last = _extend(lines, max(lineno, end_lineno), 0, statement=True)
+    check()
+    tree = _parse("\n" * (first - 1) + "".join(lines[first - 1 : last]), "<fragment>")
+    if tree is None or not any(s.lineno <= lineno <= (s.end_lineno or s.lineno) for s in tree.body):
+        return None
+    fragment = Fragment(tree, first, last)
+    _index(tree, fragment, check)
+    return fragment
+
+
+def parse_whole(lines: Sequence[str], filename: str, check: Callable[[], None]) -> Fragment | None:
+    """The whole file, when it is small enough to parse without blowing the time budget."""
+    if len(lines) > MAX_WHOLE_LINES or sum(map(len, lines)) > MAX_WHOLE_CHARS:
+        return None
+    check()
+    tree = _parse("".join(lines), filename)
+    if tree is None:
+        return None
+    fragment = Fragment(tree, 1, len(lines), whole_file=True)
+    _index(tree, fragment, check)
+    return fragment
+
+
+# -- is it the code that ran? ---------------------------------------------------------------------
+
+
+def _rewritten(code: CodeType) -> bool:
+    """pytest rewrites assertions (``@py_assert1``): such code never matches its source."""
+    return any(name.startswith("@py") for name in (*code.co_names, *code.co_varnames))
+
+
+def _find(root: CodeType, name: str, firstlineno: int, depth: int = 0) -> CodeType | None:
+    for const in root.co_consts:
+        if isinstance(const, CodeType):
+            if const.co_name == name and const.co_firstlineno == firstlineno:
+                return const
+            if depth < 50:
+                found = _find(const, name, firstlineno, depth + 1)
+                if found is not None:
+                    return found
+    return None
+
+
+def _same(a: CodeType, b: CodeType) -> bool:
+    if a != b:
+        return False
+    if not _HAS_POSITIONS:  # before 3.11, code equality ignores line numbers
+        table = "co_linetable" if sys.version_info >= (3, 10) else "co_lnotab"
+        return bool(getattr(a, table) == getattr(b, table))
+    return True
+
+
+_SKIPPED = frozenset({"RESUME", "RETURN_VALUE", "RETURN_CONST", "NOP", "EXTENDED_ARG", "CACHE"})
+
+
+def _units(code: CodeType, first: int, last: int, positions: Sequence[Any] | None = None) -> list[tuple[str, Any]]:
+    """Module-level code's instructions on lines first..last: kind and exact position.
+
+    Read from ``co_code`` and ``co_positions`` directly (``dis`` would decode the whole module);
+    the implicit ``return None`` at the end of a module is left out.
+    """
+    raw = code.co_code
+    names = dis.opname
+    out = []
+    for index, position in enumerate(code.co_positions() if positions is None else positions):
+        line = position[0]
+        if line is None or line < first or line > last:
+            continue
+        name = names[raw[2 * index]]
+        if name in _SKIPPED:
+            continue
+        if name == "LOAD_CONST":
+            following = index + 1
+            while following < len(raw) // 2 and raw[2 * following] == 0:  # CACHE entries
+                following += 1
+            if following < len(raw) // 2 and names[raw[2 * following]] == "RETURN_VALUE":
+                continue  # 3.11: the implicit ``return None``
+        out.append((name, position))
+    return out
+
+
+def same_offset(code: CodeType, compiled: CodeType, lasti: int, positions: Sequence[Any]) -> int | None:
+    """The offset in ``compiled`` of the instruction at ``lasti`` in ``code`` (same kind and position,
+    same occurrence), for module-level code whose fragment gave the same instructions."""
+    raw = code.co_code
+    target_index = lasti // 2
+    if not 0 <= target_index < min(len(raw) // 2, len(positions)):
+        return None
+    target = (raw[lasti], positions[target_index])
+    count = 0
+    for index, position in enumerate(itertools.islice(positions, target_index)):
+        if position == target[1] and raw[2 * index] == target[0]:
+            count += 1
+    other = compiled.co_code
+    for index, position in enumerate(compiled.co_positions()):
+        if (other[2 * index], position) == target:
+            if count == 0:
+                return 2 * index
+            count -= 1
+    return None
+
+
+def verify(fragment: Fragment, code: CodeType, positions: Sequence[Any] | None = None) -> bool:
+    """Whether compiling the fragment gives back ``code`` (for module code: its instructions there)."""
+    if _rewritten(code):
+        return True
+    try:
+        compiled = compile(
+            fragment.tree, code.co_filename, "exec", flags=_FUTURE_FLAGS & code.co_flags, dont_inherit=True
+        )
+    except Exception:
+        return False
+    fragment.compiled = compiled
+    if code_kind(code) == "module":
+        if fragment.whole_file or not _HAS_POSITIONS:
+            return _same(compiled, code)
+        used = {n.id for n in ast.walk(fragment.tree) if isinstance(n, ast.Name)}
+        used |= {n.attr for n in ast.walk(fragment.tree) if isinstance(n, ast.Attribute)}
+        known = set(code.co_names) | set(code.co_varnames)
+        return used <= known and _units(compiled, fragment.first, fragment.last) == _units(
+            code, fragment.first, fragment.last, positions
+        )
+    found = _find(compiled, code.co_name, code.co_firstlineno)
+    return found is not None and _same(found, code)
+
+
+def qualname_from_lines(code: CodeType, lines: Sequence[str], check: Callable[[], None]) -> str | None:
+    """``Class.method``, ``outer.<locals>.inner`` from the enclosing headers; None when ambiguous."""
+    kind = code_kind(code)
+    if kind == "module":
+        return None
+    found = enclosing(lines, code.co_firstlineno, kind in ("lambda", "comprehension"), check)
+    if found is None:
+        return None
+    parts: list[str] = []
+    for level in found[0]:
+        if level.kind == "class":
+            parts.append(level.name)
+        elif level.kind == "def":
+            parts += [level.name, "<locals>"]
+    parts.append(code.co_name)
+    return ".".join(parts)
