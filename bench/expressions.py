@@ -190,11 +190,7 @@ def in_children(mode: str, scenario: str, processes: int, sites: int) -> dict[st
                     capture_output=True,
                     text=True,
                     check=True,
-                    env={
-                        **os.environ,
-                        "PYTHONDONTWRITEBYTECODE": "1",
-                        "PYTHONPATH": os.pathsep.join([directory, ROOT]),
-                    },
+                    env={**os.environ, "PYTHONPATH": os.pathsep.join([directory, ROOT])},
                 ).stdout
             finally:
                 shutil.rmtree(directory, ignore_errors=True)

@@ -23,6 +23,7 @@ from typing import Any, Callable, Optional, Union
 from ._types import Event, Hint, Transport
 from .dsn import parse_dsn
 from .event import build_event
+from .expressions import preload as preload_expressions
 from .frames import InAppRules
 from .options import Options, resolve_options
 from .scope import current as current_scope
@@ -98,6 +99,8 @@ class Client:
             )
         ]
         set_breadcrumb_limit(o.max_breadcrumbs)
+        if o.max_expression_frames and (o.include_expression_values or sys.version_info < (3, 11)):
+            preload_expressions()  # executing and pure_eval: at start-up rather than in the first capture
         self.last_event_id: str | None = None
         self._busy = threading.local()
         self._closed = False

@@ -205,8 +205,9 @@ def _analyze(
     interpreter gave them (``co_positions`` on 3.11+), unless their source changed since import.
     """
     frames = {(vi, fi): values[vi]["stacktrace"]["frames"][fi] for vi, fi, _ in work}
+    nearest_first = sorted(work, key=lambda item: (-item[0], -item[1]))  # the captured exception, innermost
     results = analyze_frames(
-        (((vi, fi), tb, bool(frames[(vi, fi)]["in_app"])) for vi, fi, tb in work),
+        (((vi, fi), tb, bool(frames[(vi, fi)]["in_app"])) for vi, fi, tb in nearest_first),
         with_values=options.include_local_variables and options.include_expression_values,
         max_values=options.max_expression_values,
         max_frames=options.max_expression_frames,

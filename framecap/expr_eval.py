@@ -255,14 +255,46 @@ class GatedEvaluator(pure_eval.Evaluator):
         gate = _GATES.get(kind)
         if gate is not None:
             gate(self, node)
-        if kind is ast.Name:  # these are never literals: skip pure_eval's literal_eval attempt
+        # pure_eval first tries ast.literal_eval on every node (an exception for each that isn't a
+        # literal); these can't be literals, so they go straight to its handler for their kind.
+        if kind is ast.Name:
             try:
                 return self.names[node.id]  # type: ignore[attr-defined]
             except KeyError:
                 raise CannotEval from None
         if kind is ast.Attribute:
             return getattr_static(self[node.value], node.attr)  # type: ignore[attr-defined]
+        if kind is ast.Constant:
+            return node.value  # type: ignore[attr-defined]
+        handler = _DIRECT.get(kind)
+        if handler is not None and not _maybe_literal(node):
+            return handler(self, node)
         return super()._handle(node)
+
+
+def _maybe_literal(node: Any) -> bool:
+    """What ``ast.literal_eval`` could accept among these kinds: ``-1``, ``1+2j``, ``set()``."""
+    if isinstance(node, ast.UnaryOp):
+        return isinstance(node.operand, ast.Constant)
+    if isinstance(node, ast.BinOp):
+        return isinstance(node.left, (ast.Constant, ast.UnaryOp)) and isinstance(node.right, ast.Constant)
+    if isinstance(node, ast.Call):
+        return not node.args and not node.keywords
+    return False
+
+
+_DIRECT: dict[type, Callable[[Any, Any], Any]] = {
+    kind: method
+    for kind, name in (
+        (ast.Subscript, "_handle_subscript"),
+        (ast.Compare, "_handle_compare"),
+        (ast.BoolOp, "_handle_boolop"),
+        (ast.BinOp, "_handle_binop"),
+        (ast.UnaryOp, "_handle_unary"),
+        (ast.Call, "_handle_call"),
+    )
+    if callable(method := getattr(pure_eval.Evaluator, name, None))
+}
 
 
 class FrameNames(Mapping):  # type: ignore[type-arg]

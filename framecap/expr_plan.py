@@ -298,7 +298,7 @@ def _fragment(
     elif positions is not None and 0 <= lasti // 2 < len(positions):
         position = positions[lasti // 2]
         if position[0]:
-            fragment = module_statement(lines, position[0], position[1] or position[0], check)
+            fragment = module_statement(code.co_filename, lines, position[0], position[1] or position[0], check)
     if fragment is not None:
         check()
         if verify(fragment, code, positions):

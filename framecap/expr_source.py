@@ -32,6 +32,7 @@ __all__ = [
     "Level",
     "code_kind",
     "enclosing",
+    "module_imports",
     "module_statement",
     "parse_fragment",
     "parse_whole",
@@ -177,6 +178,50 @@ def _extend(lines: Sequence[str], last: int, width: int, statement: bool = False
     return last
 
 
+_IMPORT = re.compile(r"[ \t]*(?:from[ \t]+\S+[ \t]+)?import[ \t]+(.*)")
+# Names bound by module-level imports, per file (last few files): from 3.11 the compiler loads
+# ``module.attr`` differently when ``module`` was imported at module level, so a fragment must
+# know them. Module-level for the same reason as the plan cache; bounded.
+_imports: dict[str, tuple[int, int, str, tuple[str, ...]]] = {}
+_MAX_IMPORT_FILES = 16
+
+
+def module_imports(filename: str, lines: Sequence[str], check: Callable[[], None]) -> tuple[str, ...]:
+    """The names module-level ``import``/``from ... import`` statements bind (also inside
+    module-level ``if``/``try`` blocks, not inside definitions)."""
+    key = (id(lines), len(lines), lines[-1] if lines else "")
+    found = _imports.get(filename)
+    if found is not None and found[:3] == key:
+        return found[3]
+    names: list[str] = []
+    for index, line in enumerate(lines):
+        if index % 512 == 0:
+            check()
+        if "import" not in line:
+            continue
+        match = _IMPORT.match(line)
+        if match is None:
+            continue
+        if _width(line) > 0:
+            around = enclosing(lines, index + 1, False, check)
+            if around is None or any(level.kind != "block" for level in around[0]):
+                continue
+        text = match.group(1)
+        follow = index + 1
+        while ("(" in text and ")" not in text or text.rstrip().endswith("\\")) and follow < len(lines):
+            text += " " + lines[follow]
+            follow += 1
+        for part in text.split("#")[0].replace("(", " ").replace(")", " ").replace("\\", " ").split(","):
+            words = part.split()
+            name = words[-1] if len(words) == 3 and words[1] == "as" else (words[0].split(".")[0] if words else "")
+            if name.isidentifier() and name not in names:
+                names.append(name)
+    if len(_imports) >= _MAX_IMPORT_FILES:
+        _imports.pop(next(iter(_imports)), None)
+    _imports[filename] = (*key, tuple(names))
+    return tuple(names)
+
+
 def _header_line(level: Level, params: str) -> str:
     if level.kind == "class":
         return f"{level.indent}class {level.name}:\n"
@@ -185,18 +230,36 @@ def _header_line(level: Level, params: str) -> str:
     return f"{level.indent}if 1:\n"
 
 
+_SHARED = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)  # singletons: no parent
+
+
 def _index(tree: ast.Module, fragment: Fragment, check: Callable[[], None]) -> None:
-    """Parent links, and the nodes by line as executing expects them (expressions on every line they span)."""
+    """Parent links, and the nodes by line as executing expects them (expressions on every line
+    they span). The parser shares one ``Load()``, one ``Add()``...: those get no parent link, which
+    would keep the last tree alive."""
     by_line: dict[int, list[ast.AST]] = defaultdict(list)
-    for count, node in enumerate(ast.walk(tree), 1):
+    stack: list[Any] = [tree]
+    count = 0
+    expr, node_type, shared = ast.expr, ast.AST, _SHARED
+    while stack:
+        node = stack.pop()
+        count += 1
         if count % 512 == 0:
             check()
-        for child in ast.iter_child_nodes(node):
-            child.parent = node  # type: ignore[attr-defined]
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                for child in value:
+                    if isinstance(child, node_type) and not isinstance(child, shared):
+                        child.parent = node
+                        stack.append(child)
+            elif isinstance(value, node_type) and not isinstance(value, shared):
+                value.parent = node
+                stack.append(value)
         lineno = getattr(node, "lineno", None)
         if lineno is not None:
-            end = getattr(node, "end_lineno", None)
-            if isinstance(node, ast.expr) and end is not None:
+            end = node.end_lineno
+            if end is not None and end != lineno and isinstance(node, expr):
                 for line in range(lineno, end + 1):
                     by_line[line].append(node)
             else:
@@ -239,6 +302,9 @@ def parse_fragment(code: CodeType, lines: Sequence[str], target: int, check: Cal
     defs = [i for i, level in enumerate(levels) if level.kind == "def"]
     free = ", ".join(name for name in code.co_freevars if name != "__class__")
     headers = [_header_line(level, free if defs and i == defs[-1] else "") for i, level in enumerate(levels)]
+    imported = module_imports(code.co_filename, lines, check) if _HAS_POSITIONS else ()
+    if imported and first - 1 - len(headers) >= 1:
+        headers.insert(0, "import " + ", ".join(imported) + "\n")
     text = "\n" * (first - 1 - len(headers)) + "".join(headers) + "".join(lines[first - 1 : last])
     check()
     tree = _parse(text, code.co_filename)
@@ -249,7 +315,9 @@ def parse_fragment(code: CodeType, lines: Sequence[str], target: int, check: Cal
     return fragment
 
 
-def module_statement(lines: Sequence[str], lineno: int, end_lineno: int, check: Callable[[], None]) -> Fragment | None:
+def module_statement(
+    filename: str, lines: Sequence[str], lineno: int, end_lineno: int, check: Callable[[], None]
+) -> Fragment | None:
     """The top-level statement(s) spanning lines ``lineno`` to ``end_lineno`` of module-level code."""
     if not 0 < lineno <= len(lines):
         return None
@@ -262,7 +330,9 @@ def module_statement(lines: Sequence[str], lineno: int, end_lineno: int, check: 
         first -= 1
     last = _extend(lines, max(lineno, end_lineno), 0, statement=True)
     check()
-    tree = _parse("\n" * (first - 1) + "".join(lines[first - 1 : last]), "<fragment>")
+    imported = module_imports(filename, lines, check) if first > 1 else ()
+    prefix = ("\n" * (first - 2) + "import " + ", ".join(imported) + "\n") if imported else "\n" * (first - 1)
+    tree = _parse(prefix + "".join(lines[first - 1 : last]), filename)
     if tree is None or not any(s.lineno <= lineno <= (s.end_lineno or s.lineno) for s in tree.body):
         return None
     fragment = Fragment(tree, first, last)

@@ -61,22 +61,29 @@ class Analysis:
     source_changed: bool = False
 
 
-class _Plans:
-    """The process-wide plan cache. Module-level state on purpose: plans depend only on code
-    objects (shared by every client), and are bounded in count and bytes."""
+class _Stage:
+    """The stage's parts, imported on first use (executing and pure_eval take a while to import),
+    and the plan cache. Module-level state on purpose: plans depend only on code objects (shared by
+    every client) and the cache is bounded in count and bytes."""
 
-    cache: Any = None
+    parts: Any = None
     lock = threading.Lock()
 
-    @classmethod
-    def get(cls) -> Any:
-        if cls.cache is None:
-            with cls.lock:
-                if cls.cache is None:
-                    from .expr_plan import PlanCache
 
-                    cls.cache = PlanCache()
-        return cls.cache
+def _parts() -> Any:
+    parts = _Stage.parts
+    if parts is None:
+        with _Stage.lock:
+            if _Stage.parts is None:
+                import executing.executing  # noqa: F401
+
+                from . import expr_eval, expr_plan, expr_source
+
+                _Stage.parts = types.SimpleNamespace(
+                    eval=expr_eval, plan=expr_plan, source=expr_source, cache=expr_plan.PlanCache()
+                )
+            parts = _Stage.parts
+    return parts
 
 
 # Qualified names on Pythons without co_qualname, by code object (held weakly). Module-level for the
@@ -87,14 +94,12 @@ _qualnames_lock = threading.Lock()
 
 def preload() -> None:
     """Import what the first analysis needs (executing, pure_eval), e.g. when a client starts."""
-    import executing.executing  # noqa: F401
-
-    from . import expr_eval, expr_plan  # noqa: F401
+    _parts()
 
 
 def cache_size() -> dict[str, int]:
     """What framecap's expression caches keep: plans and their estimated bytes, qualified names."""
-    plans, plan_bytes = _Plans.get().size()
+    plans, plan_bytes = _parts().cache.size()
     with _qualnames_lock:
         names = len(_qualnames)
         name_bytes = sys.getsizeof(_qualnames) + sum(
@@ -105,7 +110,7 @@ def cache_size() -> dict[str, int]:
 
 def clear_caches() -> None:
     """Forget every plan and qualified name (tests, or to release memory)."""
-    _Plans.get().clear()
+    _parts().cache.clear()
     with _qualnames_lock:
         _qualnames.clear()
 
@@ -129,52 +134,48 @@ def _safe_lines(filename: str) -> Sequence[str]:
     return []
 
 
-def _plan(frame: FrameType, lasti: int, lineno: int, lines: Sequence[str], check: Callable[[], None]) -> Any:
-    from .expr_plan import make_plan
-
-    cache = _Plans.get()
-    code = frame.f_code
-    plan = cache.get(code, lasti)
+def _plan(parts: Any, frame: FrameType, tb: TracebackType, lines: Sequence[str], check: Callable[[], None]) -> Any:
+    code, lasti = frame.f_code, tb.tb_lasti
+    plan = parts.cache.get(code, lasti)
     if plan is None or not plan.fresh(lines):
-        plan = make_plan(frame, lasti, lineno, lines, check)
-        cache.put(code, lasti, plan)
+        plan = parts.plan.make_plan(frame, lasti, tb.tb_lineno, lines, check)
+        parts.cache.put(code, lasti, plan)
     return plan
 
 
-def _evaluate(frame: FrameType, plan: Any, max_values: int, budget: Any) -> tuple[list[tuple[str, Any]], str | None]:
-    from .expr_eval import CannotEval, FrameNames, GatedEvaluator, OutOfTime, interesting
-
+def _evaluate(
+    parts: Any, frame: FrameType, plan: Any, max_values: int, budget: Any
+) -> tuple[list[tuple[str, Any]], str | None]:
+    tools = parts.eval
     values: list[tuple[str, Any]] = []
-    evaluator = GatedEvaluator(FrameNames(frame, plan.local_names), budget)
+    evaluator = tools.GatedEvaluator(tools.FrameNames(frame, plan.local_names), budget)
     for text, node in plan.candidates:
         if len(values) >= max_values:
             break
         try:
             value = evaluator[node]
-        except CannotEval:
+        except tools.CannotEval:
             continue
-        except OutOfTime:
+        except tools.OutOfTime:
             return values, "stopped: time budget"
         except Exception as error:
             return values, f"pure_eval failed: {type(error).__name__}"
-        if interesting(node, value):
+        if tools.interesting(node, value):
             values.append((text, value))
     return values, None
 
 
 def _analyze_one(
+    parts: Any,
     tb: TracebackType,
     with_values: bool,
     max_values: int,
     lines_of: LinesReader,
     budget: Any,
 ) -> Analysis:
-    from .expr_eval import OutOfTime
-    from .expr_source import code_kind
-
     frame = tb.tb_frame
     code = frame.f_code
-    module_like = code_kind(code) in ("module", "class")
+    module_like = parts.source.code_kind(code) in ("module", "class")
     if not with_values and _HAS_POSITIONS and not module_like:
         return Analysis()  # the interpreter's own positions (co_positions) are all that is needed
     lines = lines_of(code.co_filename, frame.f_globals)
@@ -182,8 +183,8 @@ def _analyze_one(
         return Analysis()
     try:
         budget.check()
-        plan = _plan(frame, tb.tb_lasti, tb.tb_lineno, lines, budget.check)
-    except OutOfTime:
+        plan = _plan(parts, frame, tb, lines, budget.check)
+    except parts.eval.OutOfTime:
         return Analysis(error="stopped: time budget")
     result = Analysis(
         position=plan.position,
@@ -192,7 +193,7 @@ def _analyze_one(
         source_changed=plan.source_changed,
     )
     if with_values and plan.candidates and max_values > 0:
-        result.values, error = _evaluate(frame, plan, max_values, budget)
+        result.values, error = _evaluate(parts, frame, plan, max_values, budget)
         result.error = result.error or error
     return result
 
@@ -220,17 +221,16 @@ def analyze_frames(
         return results
     listed = list(entries)
     chosen = ([e for e in listed if e[2]] + [e for e in listed if not e[2]])[:max_frames]
-    if chosen:
-        preload()  # once per process, outside the budget: it is not this capture's work
-    from .expr_eval import Budget
-
-    budget = Budget(time_budget) if clock is None else Budget(time_budget, clock, clock)
+    if not chosen:
+        return results
+    parts = _parts()  # imported once per process, before the budget starts: not this capture's work
+    budget = parts.eval.Budget(time_budget) if clock is None else parts.eval.Budget(time_budget, clock, clock)
     for key, tb, _ in chosen:
         if budget.spent():
             results[key] = Analysis(error="skipped: time budget")
             continue
         try:
-            results[key] = _analyze_one(tb, with_values, max_values, lines, budget)
+            results[key] = _analyze_one(parts, tb, with_values, max_values, lines, budget)
         except Exception as error:  # a bug of ours costs this frame's analysis, never the event
             results[key] = Analysis(error=f"analysis failed: {type(error).__name__}")
     return results
@@ -240,9 +240,8 @@ def statement_names(tb: TracebackType, context_line: str | None) -> set[str]:
     """Names used by the statement running at ``tb`` (for a module frame's variables); the
     identifiers on ``context_line`` when unknown."""
     try:
-        from .expr_eval import Budget
-
-        found = _analyze_one(tb, False, 0, lambda name, _: _safe_lines(name), Budget(_NAMES_BUDGET))
+        parts = _parts()
+        found = _analyze_one(parts, tb, False, 0, lambda name, _: _safe_lines(name), parts.eval.Budget(_NAMES_BUDGET))
         if found.names:
             return found.names
     except Exception:
