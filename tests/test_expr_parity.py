@@ -14,7 +14,217 @@ from framecap.expr_eval import Budget
 from framecap.expr_plan import make_plan
 from framecap.expressions import clear_caches, code_qualname
 
-SAMPLE = 'import asyncio\nimport functools\n\n\nclass Box:\n    def __init__(self):\n        self.items = [1, 2]\n        self.__secret = {"a": 1}\n        self.none = None\n\n    def method(self, key):\n        return self.items[key] + 1\n\n    def private(self):\n        return self.__secret["missing"]\n\n    def chained(self):\n        return self.none.attr.other\n\n    @staticmethod\n    def static(d):\n        return d["k"]\n\n    @classmethod\n    def klass(cls, d):\n        return d[cls.__name__]\n\n    @property\n    def prop(self):\n        return self.none + 1\n\n    def uses_super(self):\n        return super().missing()\n\n    class Inner:\n        def deep(self, d):\n            return d["deep"]\n\n\ndef deco(fn):\n    @functools.wraps(fn)\n    def wrapper(*args, **kwargs):\n        return fn(*args, **kwargs)\n\n    return wrapper\n\n\n@deco\ndef decorated(d):\n    return d["decorated"]\n\n\ndef call_kwargs(f):\n    return f(1, key=2, *[3], **{"x": 4})\n\n\ndef compare(a, b, c):\n    return a < b < c\n\n\ndef binop(a):\n    return a["x"] * 2 + a["y"] / 0\n\n\ndef multiline(d):\n    return (\n        d["a"]\n        + d["b"]\n        + d["zzz"]\n    )\n\n\ndef closure(data):\n    factor = 2\n\n    def inner(key):\n        return data[key] * factor\n\n    return inner("nope")\n\n\ndef listcomp(rows):\n    return [r["v"] / r["w"] for r in rows]\n\n\ndef genexp(rows):\n    return sum(r["v"] / r["w"] for r in rows)\n\n\ndef dictcomp(rows):\n    return {r["k"]: r["v"] / 0 for r in rows}\n\n\ndef lambdas(items):\n    return sorted(items, key=lambda item: item["k"])\n\n\ndef with_statement(cm):\n    with cm as handle:\n        return handle\n\n\ndef for_statement(seq):\n    for x in seq:\n        return x\n\n\ndef if_statement(d):\n    if d["flag"]:\n        return 1\n    return 0\n\n\ndef augassign(d):\n    d["total"] += "x"\n    return d\n\n\ndef fstring(o):\n    return f"{o.missing:>10}"\n\n\ndef walrus(d):\n    if (n := d["n"]) > 0:\n        return n\n    return 0\n\n\ndef assert_statement(x):\n    assert x > 1, f"x too small: {x}"\n\n\ndef raise_statement(x):\n    raise ValueError(f"bad {x}")\n\n\ndef handled(d):\n    try:\n        return d["key"] + 1\n    except KeyError as error:\n        caught = error\n    d["key"] = 1\n    raise caught\n\n\ndef unicode_columns(values):\n    s = "héllo wörld"; return s + values["ключ"]\n\n\ndef generator(d):\n    yield d["g"]\n\n\nasync def coroutine(d):\n    await asyncio.sleep(0)\n    return d["c"] + 1\n\n\ndef default_args(d, fallback=None):\n    def pick(key=d["default"]):\n        return key\n\n    return pick()\n\n\nSQL = """\nSELECT *\nFROM table\ndef fake(): pass\n"""\n\n\ndef after_string(d):\n    def nested(k):\n        return d[k]\n\n    return nested("after")\n\n\nif True:\n\n    def in_block(d):\n        return d["block"]\n\n\ndef tabs(d):\n\treturn d["tab"]\n\n\ndef slicing(s):\n    return s[1:2]["x"]\n\n\ndef star_args(args):\n    return max(*args)\n\n\ndef dict_display(a):\n    return {"k": a.missing}\n\n\ndef nested_calls(f):\n    return f(f(f(1)))\n\n\ndef class_body():\n    class Local:\n        value = {}["class body"]\n\n    return Local\n'
+SAMPLE = '''import asyncio
+import functools
+
+
+class Box:
+    def __init__(self):
+        self.items = [1, 2]
+        self.__secret = {"a": 1}
+        self.none = None
+
+    def method(self, key):
+        return self.items[key] + 1
+
+    def private(self):
+        return self.__secret["missing"]
+
+    def chained(self):
+        return self.none.attr.other
+
+    @staticmethod
+    def static(d):
+        return d["k"]
+
+    @classmethod
+    def klass(cls, d):
+        return d[cls.__name__]
+
+    @property
+    def prop(self):
+        return self.none + 1
+
+    def uses_super(self):
+        return super().missing()
+
+    class Inner:
+        def deep(self, d):
+            return d["deep"]
+
+
+def deco(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+@deco
+def decorated(d):
+    return d["decorated"]
+
+
+def call_kwargs(f):
+    return f(1, key=2, *[3], **{"x": 4})
+
+
+def compare(a, b, c):
+    return a < b < c
+
+
+def binop(a):
+    return a["x"] * 2 + a["y"] / 0
+
+
+def multiline(d):
+    return (
+        d["a"]
+        + d["b"]
+        + d["zzz"]
+    )
+
+
+def closure(data):
+    factor = 2
+
+    def inner(key):
+        return data[key] * factor
+
+    return inner("nope")
+
+
+def listcomp(rows):
+    return [r["v"] / r["w"] for r in rows]
+
+
+def genexp(rows):
+    return sum(r["v"] / r["w"] for r in rows)
+
+
+def dictcomp(rows):
+    return {r["k"]: r["v"] / 0 for r in rows}
+
+
+def lambdas(items):
+    return sorted(items, key=lambda item: item["k"])
+
+
+def with_statement(cm):
+    with cm as handle:
+        return handle
+
+
+def for_statement(seq):
+    for x in seq:
+        return x
+
+
+def if_statement(d):
+    if d["flag"]:
+        return 1
+    return 0
+
+
+def augassign(d):
+    d["total"] += "x"
+    return d
+
+
+def fstring(o):
+    return f"{o.missing:>10}"
+
+
+def walrus(d):
+    if (n := d["n"]) > 0:
+        return n
+    return 0
+
+
+def assert_statement(x):
+    assert x > 1, f"x too small: {x}"
+
+
+def raise_statement(x):
+    raise ValueError(f"bad {x}")
+
+
+def handled(d):
+    try:
+        return d["key"] + 1
+    except KeyError as error:
+        caught = error
+    d["key"] = 1
+    raise caught
+
+
+def unicode_columns(values):
+    s = "héllo wörld"; return s + values["ключ"]
+
+
+def generator(d):
+    yield d["g"]
+
+
+async def coroutine(d):
+    await asyncio.sleep(0)
+    return d["c"] + 1
+
+
+def default_args(d, fallback=None):
+    def pick(key=d["default"]):
+        return key
+
+    return pick()
+
+
+SQL = """
+SELECT *
+FROM table
+def fake(): pass
+"""
+
+
+def after_string(d):
+    def nested(k):
+        return d[k]
+
+    return nested("after")
+
+
+if True:
+
+    def in_block(d):
+        return d["block"]
+
+
+def tabs(d):
+	return d["tab"]
+
+
+def slicing(s):
+    return s[1:2]["x"]
+
+
+def star_args(args):
+    return max(*args)
+
+
+def dict_display(a):
+    return {"k": a.missing}
+
+
+def nested_calls(f):
+    return f(f(f(1)))
+
+
+def class_body():
+    class Local:
+        value = {}["class body"]
+
+    return Local
+'''
 
 CASES = [
     ("Box.method", lambda m: m.Box().method(5)),
@@ -98,7 +308,8 @@ def _executing_position(tb):
 def test_positions_and_names_match_executing(sample, name, call):
     clear_caches()
     tb = _innermost(sample, call)
-    lines = open(sample.__file__).readlines()
+    with open(sample.__file__) as handle:
+        lines = handle.readlines()
     plan = make_plan(tb.tb_frame, tb.tb_lasti, tb.tb_lineno, lines, Budget(60).check)
     assert plan.status is None and not plan.source_changed
     assert plan.last - plan.first < 12, "only the function (or the one around a lambda/comprehension) is parsed"
