@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import dis
+import itertools
 import sys
 import threading
 import weakref
@@ -132,13 +133,67 @@ class _FragmentSource:
         self.tree = fragment.tree
 
 
-def _instruction(code: CodeType, lasti: int) -> str | None:
-    for inst in dis.get_instructions(code):
-        if inst.offset == lasti:
-            return inst.opname
-        if inst.offset > lasti:
-            break
-    return None
+def _opname(code: CodeType, lasti: int) -> str | None:
+    """The instruction at ``lasti`` (``co_code`` holds unspecialized instructions on every version)."""
+    raw = code.co_code
+    return dis.opname[raw[lasti]] if 0 <= lasti < len(raw) else None
+
+
+# Instructions whose failing node is simply the one node at the instruction's exact position
+# (3.11+): (node kind, context). Anything else, or anything ambiguous, goes to executing.
+_QUICK: dict[str, tuple[type, type | None]] = {
+    "BINARY_SUBSCR": (ast.Subscript, ast.Load),
+    "BINARY_SLICE": (ast.Subscript, ast.Load),
+    "STORE_SUBSCR": (ast.Subscript, ast.Store),
+    "DELETE_SUBSCR": (ast.Subscript, ast.Del),
+    "BINARY_OP": (ast.BinOp, None),
+    "COMPARE_OP": (ast.Compare, None),
+    "CONTAINS_OP": (ast.Compare, None),
+    "LOAD_ATTR": (ast.Attribute, ast.Load),
+    "LOAD_METHOD": (ast.Attribute, ast.Load),
+    "STORE_ATTR": (ast.Attribute, ast.Store),
+    "DELETE_ATTR": (ast.Attribute, ast.Del),
+    "CALL": (ast.Call, None),
+    "CALL_KW": (ast.Call, None),
+    "CALL_FUNCTION_EX": (ast.Call, None),
+    "UNARY_NEGATIVE": (ast.UnaryOp, None),
+    "UNARY_INVERT": (ast.UnaryOp, None),
+    "LOAD_GLOBAL": (ast.Name, ast.Load),
+    "LOAD_NAME": (ast.Name, ast.Load),
+    "LOAD_DEREF": (ast.Name, ast.Load),
+    "LOAD_FAST_CHECK": (ast.Name, ast.Load),
+}
+
+
+def _quick_node(code: CodeType, lasti: int, fragment: Fragment, positions: Sequence[Any] | None) -> Any:
+    """The failing node when the instruction's position names exactly one node of the expected kind
+    (most failures), without disassembling the code (executing does, for every new code object)."""
+    wanted = _QUICK.get(_opname(code, lasti) or "")
+    if wanted is None:
+        return None
+    if positions is not None:
+        position = positions[lasti // 2] if 0 <= lasti // 2 < len(positions) else None
+    else:
+        position = next(itertools.islice(code.co_positions(), lasti // 2, None), None)
+    if position is None or position[0] is None:
+        return None
+    kind, ctx = wanted
+    found = [
+        node
+        for node in fragment.by_line.get(position[0], ())
+        if type(node) is kind
+        and (node.lineno, node.end_lineno, node.col_offset, node.end_col_offset) == position
+        and (ctx is None or isinstance(node.ctx, ctx))
+    ]
+    if len(found) != 1:
+        return None
+    node: Any = found[0]
+    parent = getattr(node, "parent", None)
+    if isinstance(node, ast.Compare) and len(node.ops) > 1:
+        return None  # chained comparisons: executing knows the compiler's quirks
+    if isinstance(parent, ast.withitem) or node in getattr(parent, "decorator_list", ()):
+        return None  # __enter__/__exit__ and decorator calls share these positions
+    return node
 
 
 def _find_node(
@@ -154,7 +209,9 @@ def _find_node(
         return None, statements
     import executing.executing as found_by  # (loaded with the first analysis)
 
-    node = None
+    node = _quick_node(frame.f_code, lasti, fragment, positions) if _HAS_POSITIONS else None
+    if node is not None:
+        return node, statements
     code: Any = frame
     if positions is not None and fragment.compiled is not None:
         offset = same_offset(frame.f_code, fragment.compiled, lasti, positions)
@@ -345,7 +402,7 @@ def make_plan(frame: FrameType, lasti: int, lineno: int, lines: Sequence[str], c
         done = completed_before(node)
     elif (
         statement is not None
-        and (opname := _instruction(code, lasti))
+        and (opname := _opname(code, lasti))
         and any(opname.startswith(prefix) for prefix in WHOLE_STATEMENT_INSTRUCTIONS.get(type(statement), ()))
     ):
         done = completed_before(None, statement)

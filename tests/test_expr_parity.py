@@ -224,6 +224,83 @@ def class_body():
         value = {}["class body"]
 
     return Local
+
+
+def store_attr(o):
+    o.attr = 1
+
+
+def store_item(t):
+    t[0] = 1
+
+
+def delete_item(d):
+    del d["missing"]
+
+
+def negative(o):
+    return -o
+
+
+def global_name():
+    return undefined_global_name
+
+
+def unbound():
+    if False:
+        local = 1
+    return local
+
+
+def contains(x):
+    return 1 in x
+
+
+def method_on_none(o):
+    return o.method()
+
+
+def call_none(f):
+    return f()
+
+
+def decorator_evaluation(d):
+    @functools.lru_cache(d["size"])
+    def cached():
+        return 1
+
+    return cached
+
+
+def decorator_application():
+    @None.__class__
+    def applied():
+        return 1
+
+    return applied
+
+
+def chained_in_if(x):
+    if 1 < x < None:
+        return 1
+
+
+def slice_none(s):
+    return s[1:2]
+
+
+def augassign_attr(o):
+    o.total += "x"
+    return o
+
+
+def percent(x):
+    return "%d items" % x
+
+
+def with_call(path):
+    with open(path) as handle:
+        return handle
 '''
 
 CASES = [
@@ -266,6 +343,22 @@ CASES = [
     ("dict_display", lambda m: m.dict_display(object())),
     ("nested_calls", lambda m: m.nested_calls(None)),
     ("class_body", lambda m: m.class_body()),
+    ("store_attr", lambda m: m.store_attr(None)),
+    ("store_item", lambda m: m.store_item(())),
+    ("delete_item", lambda m: m.delete_item({})),
+    ("negative", lambda m: m.negative(None)),
+    ("global_name", lambda m: m.global_name()),
+    ("unbound", lambda m: m.unbound()),
+    ("contains", lambda m: m.contains(5)),
+    ("method_on_none", lambda m: m.method_on_none(None)),
+    ("call_none", lambda m: m.call_none(None)),
+    ("decorator_evaluation", lambda m: m.decorator_evaluation({})),
+    ("decorator_application", lambda m: m.decorator_application()),
+    ("chained_in_if", lambda m: m.chained_in_if(2)),
+    ("slice_none", lambda m: m.slice_none(None)),
+    ("augassign_attr", lambda m: m.augassign_attr(type("O", (), {"total": 1})())),
+    ("percent", lambda m: m.percent("x")),
+    ("with_call", lambda m: m.with_call("/nonexistent/framecap")),
 ]
 
 
