@@ -154,7 +154,7 @@ def _gate_binop(ev: GatedEvaluator, node: ast.BinOp) -> None:
         if type(left) is int and type(right) is int and left.bit_length() + right > MAX_BITS:
             raise CannotEval
     elif op is ast.Mod and (type(left) is str or type(left) is bytes):
-        template = left.encode("utf-8", "replace") if type(left) is str else left
+        template = left.encode("utf-8", "replace") if isinstance(left, str) else left
         width = 0
         for match in _PERCENT.finditer(template):
             for part in match.groups():

@@ -60,7 +60,7 @@ def frame_scope(node: ast.AST) -> ast.AST | None:
                 return current
         elif isinstance(current, _OWN_FRAME_COMPREHENSIONS):
             if child is not current.generators[0]:  # type: ignore[attr-defined]
-                return current  # type: ignore[no-any-return]
+                return current  # type: ignore[return-value]
         elif isinstance(current, ast.comprehension) and isinstance(_parent(current), _OWN_FRAME_COMPREHENSIONS):
             owner = _parent(current)
             if current is not owner.generators[0] or child is not current.iter:
@@ -171,9 +171,7 @@ class _Walk:
             self.expr(operand)
 
     def arguments(self, args: ast.arguments) -> None:
-        for default in args.defaults:
-            self.expr(default)
-        for default in args.kw_defaults:
+        for default in [*args.defaults, *args.kw_defaults]:
             self.expr(default)
 
     def target(self, node: Any, loaded: bool = False) -> None:

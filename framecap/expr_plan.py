@@ -178,16 +178,16 @@ def _quick_node(code: CodeType, lasti: int, fragment: Fragment, positions: Seque
     if position is None or position[0] is None:
         return None
     kind, ctx = wanted
-    found = [
-        node
-        for node in fragment.by_line.get(position[0], ())
-        if type(node) is kind
-        and (node.lineno, node.end_lineno, node.col_offset, node.end_col_offset) == position
-        and (ctx is None or isinstance(node.ctx, ctx))
-    ]
+    found: list[Any] = []
+    for candidate in fragment.by_line.get(position[0], ()):
+        if type(candidate) is not kind or (ctx is not None and not isinstance(getattr(candidate, "ctx", None), ctx)):
+            continue
+        span = (candidate.lineno, candidate.end_lineno, candidate.col_offset, candidate.end_col_offset)  # type: ignore[attr-defined]
+        if span == position:
+            found.append(candidate)
     if len(found) != 1:
         return None
-    node: Any = found[0]
+    node = found[0]
     parent = getattr(node, "parent", None)
     if isinstance(node, ast.Compare) and len(node.ops) > 1:
         return None  # chained comparisons: executing knows the compiler's quirks
@@ -220,7 +220,7 @@ def _find_node(
         code, lasti = SimpleNamespace(f_code=fragment.compiled, f_lineno=lineno), offset
     try:
         if _HAS_POSITIONS or not fragment.whole_file or fragment.last <= _MAX_SENTINEL_LINES:
-            finder = found_by.NodeFinder(code, statements, fragment.tree, lasti, _FragmentSource(fragment))
+            finder = found_by.NodeFinder(code, statements, fragment.tree, lasti, _FragmentSource(fragment))  # type: ignore[arg-type]
             node = finder.result
             if node is not None and getattr(finder, "decorator", None) is not None:
                 node = statement_of(node)  # a decorator being applied: the whole header ran

@@ -251,10 +251,10 @@ def _index(tree: ast.Module, fragment: Fragment, check: Callable[[], None]) -> N
             if type(value) is list:
                 for child in value:
                     if isinstance(child, node_type) and not isinstance(child, shared):
-                        child.parent = node
+                        child.parent = node  # type: ignore[attr-defined]
                         stack.append(child)
             elif isinstance(value, node_type) and not isinstance(value, shared):
-                value.parent = node
+                value.parent = node  # type: ignore[attr-defined]
                 stack.append(value)
         lineno = getattr(node, "lineno", None)
         if lineno is not None:
