@@ -99,8 +99,10 @@ class Client:
             )
         ]
         set_breadcrumb_limit(o.max_breadcrumbs)
-        if o.max_expression_frames and (o.include_expression_values or sys.version_info < (3, 11)):
-            preload_expressions()  # executing and pure_eval: at start-up rather than in the first capture
+        # executing and pure_eval (when needed) at start-up rather than in the first capture
+        preload_expressions(
+            bool(o.max_expression_frames and (o.include_expression_values or sys.version_info < (3, 11)))
+        )
         self.last_event_id: str | None = None
         self._busy = threading.local()
         self._closed = False

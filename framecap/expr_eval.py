@@ -17,7 +17,6 @@ import datetime
 import decimal
 import fractions
 import re
-import time
 from collections import OrderedDict, deque
 from collections.abc import Iterator, Mapping
 from types import FrameType
@@ -26,6 +25,8 @@ from typing import Any, Callable
 import pure_eval
 from pure_eval.my_getattr_static import getattr_static
 from pure_eval.utils import CannotEval, has_ast_name
+
+from .expr_budget import Budget, OutOfTime
 
 __all__ = [
     "MAX_BITS",
@@ -59,47 +60,6 @@ _MAPPINGS = frozenset(map(id, (dict, OrderedDict)))
 _SCANNED = frozenset(map(id, (dict, OrderedDict, deque)))
 _EXACT_NUMBERS = frozenset(map(id, (decimal.Decimal, fractions.Fraction)))
 _PERCENT = re.compile(rb"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d*))?")
-
-
-class OutOfTime(Exception):
-    """The time budget is spent (not a ``CannotEval``: it stops the whole frame)."""
-
-
-class Budget:
-    """The analysis' time budget, counted in this thread's CPU time: what the host program pays,
-    whatever else the machine is busy with. Wall time is read first (cheap, and CPU time can't run
-    ahead of it); past ``wall_factor`` times the budget in wall time, it is spent anyway."""
-
-    def __init__(
-        self,
-        seconds: float,
-        clock: Callable[[], float] = time.perf_counter,
-        cpu_clock: Callable[[], float] = getattr(time, "thread_time", time.process_time),
-        wall_factor: float = 5.0,
-    ) -> None:
-        self.seconds = seconds
-        self._clock, self._cpu = clock, cpu_clock
-        start = clock()
-        self._cpu_start = cpu_clock()
-        self._next = start + seconds  # until then the CPU clock needn't be read
-        self._cap = start + seconds * wall_factor
-
-    def spent(self) -> bool:
-        now = self._clock()
-        if now <= self._next:
-            return False
-        if now > self._cap:
-            return True
-        used = self._cpu() - self._cpu_start
-        if used >= self.seconds:
-            return True
-        self._next = now + (self.seconds - used)
-        return False
-
-    def check(self) -> None:
-        """Raise :class:`OutOfTime` when the budget is spent; called inside every loop of the analysis."""
-        if self.spent():
-            raise OutOfTime
 
 
 def _small(value: Any, budget: list[int] | None = None, depth: int = 0) -> bool:

@@ -34,6 +34,7 @@ __all__ = [
     "enclosing",
     "module_imports",
     "module_statement",
+    "instruction_lines",
     "parse_fragment",
     "parse_whole",
     "qualname_from_lines",
@@ -313,6 +314,15 @@ def parse_fragment(code: CodeType, lines: Sequence[str], target: int, check: Cal
     fragment = Fragment(tree, first, last)
     _index(tree, fragment, check)
     return fragment
+
+
+def instruction_lines(code: CodeType, lasti: int, lineno: int) -> tuple[int, int]:
+    """The lines the instruction at ``lasti`` spans (3.11+), else just ``lineno``."""
+    if _HAS_POSITIONS:
+        position = next(itertools.islice(code.co_positions(), lasti // 2, None), None)
+        if position is not None and position[0]:
+            return position[0], position[1] or position[0]
+    return lineno, lineno
 
 
 def module_statement(

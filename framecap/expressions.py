@@ -13,6 +13,7 @@ a message saying why, never an exception.
 
 from __future__ import annotations
 
+import ast
 import linecache
 import os
 import re
@@ -92,9 +93,13 @@ _qualnames: OrderedDict[int, tuple[Any, str | None]] = OrderedDict()
 _qualnames_lock = threading.Lock()
 
 
-def preload() -> None:
-    """Import what the first analysis needs (executing, pure_eval), e.g. when a client starts."""
-    _parts()
+def preload(full: bool = True) -> None:
+    """Import what the first analysis needs, e.g. when a client starts: with ``full``, executing and
+    pure_eval too (for expression values, and positions before 3.11)."""
+    if full:
+        _parts()
+    else:
+        from . import expr_budget, expr_order, expr_source  # noqa: F401
 
 
 def cache_size() -> dict[str, int]:
@@ -223,14 +228,20 @@ def analyze_frames(
     chosen = ([e for e in listed if e[2]] + [e for e in listed if not e[2]])[:max_frames]
     if not chosen:
         return results
-    parts = _parts()  # imported once per process, before the budget starts: not this capture's work
-    budget = parts.eval.Budget(time_budget) if clock is None else parts.eval.Budget(time_budget, clock, clock)
+    from .expr_budget import Budget
+
+    light = not with_values and _HAS_POSITIONS  # only module frames' names: no executing, no pure_eval
+    parts = None if light else _parts()  # imported once per process, before the budget starts
+    budget = Budget(time_budget) if clock is None else Budget(time_budget, clock, clock)
     for key, tb, _ in chosen:
         if budget.spent():
             results[key] = Analysis(error="skipped: time budget")
             continue
         try:
-            results[key] = _analyze_one(parts, tb, with_values, max_values, lines, budget)
+            if parts is None:
+                results[key] = _names_only(tb, lines, budget)
+            else:
+                results[key] = _analyze_one(parts, tb, with_values, max_values, lines, budget)
         except Exception as error:  # a bug of ours costs this frame's analysis, never the event
             results[key] = Analysis(error=f"analysis failed: {type(error).__name__}")
     return results
@@ -239,14 +250,39 @@ def analyze_frames(
 def statement_names(tb: TracebackType, context_line: str | None) -> set[str]:
     """Names used by the statement running at ``tb`` (for a module frame's variables); the
     identifiers on ``context_line`` when unknown."""
+    from .expr_budget import Budget
+
     try:
-        parts = _parts()
-        found = _analyze_one(parts, tb, False, 0, lambda name, _: _safe_lines(name), parts.eval.Budget(_NAMES_BUDGET))
+        found = _names_only(tb, lambda name, _: _safe_lines(name), Budget(_NAMES_BUDGET))
         if found.names:
             return found.names
     except Exception:
         pass
     return line_names(context_line)
+
+
+def _names_only(tb: TracebackType, lines_of: LinesReader, budget: Any) -> Analysis:
+    """For a module frame: the names its statement(s) at the failing line use, from that statement
+    parsed alone (names only pick which globals to show: nothing is evaluated)."""
+    from .expr_budget import OutOfTime
+    from .expr_order import statement_of
+    from .expr_source import code_kind, instruction_lines, module_statement
+
+    code = tb.tb_frame.f_code
+    if code_kind(code) != "module":
+        return Analysis()
+    lines = lines_of(code.co_filename, tb.tb_frame.f_globals)
+    if not lines:
+        return Analysis()
+    first, last = instruction_lines(code, tb.tb_lasti, tb.tb_lineno)
+    try:
+        fragment = module_statement(code.co_filename, lines, first, last, budget.check)
+    except OutOfTime:
+        return Analysis(error="stopped: time budget")
+    if fragment is None:
+        return Analysis()
+    statements = [s for s in {statement_of(node) for node in fragment.by_line.get(tb.tb_lineno, ())} if s is not None]
+    return Analysis(names={n.id for s in statements for n in ast.walk(s) if isinstance(n, ast.Name)})
 
 
 # -- qualified names before 3.11 ------------------------------------------------------------------

@@ -10,7 +10,7 @@ import executing
 import pytest
 from helpers import load_module
 
-from framecap.expr_eval import Budget
+from framecap.expr_budget import Budget
 from framecap.expr_plan import make_plan
 from framecap.expressions import clear_caches, code_qualname
 

@@ -14,7 +14,8 @@ from helpers import capture_call, frames_of, load_module
 
 import framecap
 from framecap import expr_source, expressions
-from framecap.expr_eval import Budget, CannotEval, GatedEvaluator
+from framecap.expr_budget import Budget
+from framecap.expr_eval import CannotEval, GatedEvaluator
 
 HAS_POSITIONS = sys.version_info >= (3, 11)
 
