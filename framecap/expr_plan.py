@@ -6,24 +6,22 @@ source text): a warm capture at a known site only evaluates them. Plans hold no 
 tracebacks or values, only small AST subtrees (parent links cut) and strings; the cache is bounded
 in count and bytes, and its size is reported by :func:`cache_size`.
 
-The failing node is found by executing's node finders, given the parsed fragment instead of the
-whole file (positions on 3.11+, a compiled comparison before).
+The failing node is found by :mod:`framecap.expr_node` in the parsed fragment.
 """
 
 from __future__ import annotations
 
 import ast
-import dis
-import itertools
 import sys
 import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from types import CodeType, FrameType, SimpleNamespace
+from types import CodeType, FrameType
 from typing import Any, Callable
 
+from .expr_node import find_node, opname
 from .expr_order import WHOLE_STATEMENT_INSTRUCTIONS, completed_before, statement_of
 from .expr_source import (
     MAX_WHOLE_CHARS,
@@ -33,16 +31,14 @@ from .expr_source import (
     module_statement,
     parse_fragment,
     parse_whole,
-    same_offset,
-    verify,
 )
+from .expr_verify import verify
 
 __all__ = ["Plan", "PlanCache", "make_plan"]
 
 _HAS_POSITIONS = sys.version_info >= (3, 11)
 _MAX_CANDIDATES = 100  # the most values a frame can show (max_expression_values is at most 100)
 _MAX_TEXT = 200
-_MAX_SENTINEL_LINES = 5_000  # before 3.11 executing compiles the source once per candidate node
 _CO_NEWLOCALS = 0x0002
 _KEPT = (ast.Attribute, ast.Subscript, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.Call)
 _DISPLAYS = (ast.List, ast.Tuple, ast.Set, ast.Dict)
@@ -120,126 +116,6 @@ class PlanCache:
         with self._lock:
             self._plans.clear()
             self._bytes = 0
-
-
-# -- finding the failing node -------------------------------------------------------------------
-
-
-class _FragmentSource:
-    """What executing's node finders read from a ``Source``: the nodes by line."""
-
-    def __init__(self, fragment: Fragment) -> None:
-        self._nodes_by_line = fragment.by_line
-        self.tree = fragment.tree
-
-
-def _opname(code: CodeType, lasti: int) -> str | None:
-    """The instruction at ``lasti`` (``co_code`` holds unspecialized instructions on every version)."""
-    raw = code.co_code
-    return dis.opname[raw[lasti]] if 0 <= lasti < len(raw) else None
-
-
-# Instructions whose failing node is simply the one node at the instruction's exact position
-# (3.11+): (node kind, context). Anything else, or anything ambiguous, goes to executing.
-_QUICK: dict[str, tuple[type, type | None]] = {
-    "BINARY_SUBSCR": (ast.Subscript, ast.Load),
-    "BINARY_SLICE": (ast.Subscript, ast.Load),
-    "STORE_SUBSCR": (ast.Subscript, ast.Store),
-    "DELETE_SUBSCR": (ast.Subscript, ast.Del),
-    "BINARY_OP": (ast.BinOp, None),
-    "COMPARE_OP": (ast.Compare, None),
-    "CONTAINS_OP": (ast.Compare, None),
-    "LOAD_ATTR": (ast.Attribute, ast.Load),
-    "LOAD_METHOD": (ast.Attribute, ast.Load),
-    "STORE_ATTR": (ast.Attribute, ast.Store),
-    "DELETE_ATTR": (ast.Attribute, ast.Del),
-    "CALL": (ast.Call, None),
-    "CALL_KW": (ast.Call, None),
-    "CALL_FUNCTION_EX": (ast.Call, None),
-    "UNARY_NEGATIVE": (ast.UnaryOp, None),
-    "UNARY_INVERT": (ast.UnaryOp, None),
-    "LOAD_GLOBAL": (ast.Name, ast.Load),
-    "LOAD_NAME": (ast.Name, ast.Load),
-    "LOAD_DEREF": (ast.Name, ast.Load),
-    "LOAD_FAST_CHECK": (ast.Name, ast.Load),
-}
-
-
-def _quick_node(code: CodeType, lasti: int, fragment: Fragment, positions: Sequence[Any] | None) -> Any:
-    """The failing node when the instruction's position names exactly one node of the expected kind
-    (most failures), without disassembling the code (executing does, for every new code object)."""
-    wanted = _QUICK.get(_opname(code, lasti) or "")
-    if wanted is None:
-        return None
-    if positions is not None:
-        position = positions[lasti // 2] if 0 <= lasti // 2 < len(positions) else None
-    else:
-        position = next(itertools.islice(code.co_positions(), lasti // 2, None), None)
-    if position is None or position[0] is None:
-        return None
-    kind, ctx = wanted
-    found: list[Any] = []
-    for candidate in fragment.by_line.get(position[0], ()):
-        if type(candidate) is not kind or (ctx is not None and not isinstance(getattr(candidate, "ctx", None), ctx)):
-            continue
-        span = (candidate.lineno, candidate.end_lineno, candidate.col_offset, candidate.end_col_offset)  # type: ignore[attr-defined]
-        if span == position:
-            found.append(candidate)
-    if len(found) != 1:
-        return None
-    node = found[0]
-    parent = getattr(node, "parent", None)
-    if isinstance(node, ast.Compare) and len(node.ops) > 1:
-        return None  # chained comparisons: executing knows the compiler's quirks
-    if isinstance(parent, ast.withitem) or node in getattr(parent, "decorator_list", ()):
-        return None  # __enter__/__exit__ and decorator calls share these positions
-    return node
-
-
-def _find_node(
-    frame: FrameType, lasti: int, lineno: int, fragment: Fragment, positions: Sequence[Any] | None
-) -> tuple[Any, Any]:
-    """``(node, statements at the line)`` with executing's node finder on the fragment.
-
-    For module-level code on 3.11+ the finder is shown the fragment's own compiled code (the same
-    instructions at the same positions): it disassembles the whole code object it is given.
-    """
-    statements = {statement_of(node) for node in fragment.by_line.get(lineno, ())} - {None}
-    if not statements:
-        return None, statements
-    import executing.executing as found_by  # (loaded with the first analysis)
-
-    node = _quick_node(frame.f_code, lasti, fragment, positions) if _HAS_POSITIONS else None
-    if node is not None:
-        return node, statements
-    code: Any = frame
-    if positions is not None and fragment.compiled is not None:
-        offset = same_offset(frame.f_code, fragment.compiled, lasti, positions)
-        if offset is None:
-            return None, statements
-        code, lasti = SimpleNamespace(f_code=fragment.compiled, f_lineno=lineno), offset
-    try:
-        if _HAS_POSITIONS or not fragment.whole_file or fragment.last <= _MAX_SENTINEL_LINES:
-            finder = found_by.NodeFinder(code, statements, fragment.tree, lasti, _FragmentSource(fragment))  # type: ignore[arg-type]
-            node = finder.result
-            if node is not None and getattr(finder, "decorator", None) is not None:
-                node = statement_of(node)  # a decorator being applied: the whole header ran
-    except Exception:
-        node = None
-    finally:
-        _clear_executing_caches(found_by)
-    return node, statements
-
-
-def _clear_executing_caches(module: Any) -> None:
-    """executing memoizes per node and per code object without bound: fragments must not stay alive."""
-    for holder, name in (
-        (module, "statement_containing_node"),
-        (sys.modules.get("executing._position_node_finder"), "get_instructions"),
-    ):
-        clear = getattr(getattr(holder, name, None), "cache_clear", None)
-        if clear is not None:
-            clear()
 
 
 # -- ranking and text -----------------------------------------------------------------------------
@@ -388,7 +264,7 @@ def make_plan(frame: FrameType, lasti: int, lineno: int, lines: Sequence[str], c
         line = min(max(lineno, 1), max(len(lines), 1))
         return Plan(None, status, changed, None, (), local_names, line, line, hash(tuple(lines[line - 1 : line])))
     check()
-    node, statements = _find_node(frame, lasti, lineno, fragment, None if fragment.whole_file else positions)
+    node, statements = find_node(frame, lasti, lineno, fragment, None if fragment.whole_file else positions)
     statement = statement_of(node) if node is not None else (next(iter(statements)) if len(statements) == 1 else None)
     position = None
     if node is not None and getattr(node, "end_lineno", None) is not None:
@@ -402,8 +278,8 @@ def make_plan(frame: FrameType, lasti: int, lineno: int, lines: Sequence[str], c
         done = completed_before(node)
     elif (
         statement is not None
-        and (opname := _opname(code, lasti))
-        and any(opname.startswith(prefix) for prefix in WHOLE_STATEMENT_INSTRUCTIONS.get(type(statement), ()))
+        and (name := opname(code, lasti))
+        and any(name.startswith(prefix) for prefix in WHOLE_STATEMENT_INSTRUCTIONS.get(type(statement), ()))
     ):
         done = completed_before(None, statement)
     else:
