@@ -28,6 +28,7 @@ __all__ = [
     "Level",
     "code_kind",
     "enclosing",
+    "imports_size",
     "module_imports",
     "module_statement",
     "instruction_lines",
@@ -70,7 +71,9 @@ class Fragment:
 
 
 def code_kind(code: CodeType) -> str:
-    """``module``, ``class`` (a class body), ``function``, ``lambda`` or ``comprehension``."""
+    """``module``, ``class`` (a class body), ``function``, ``lambda``, ``comprehension``, or
+    ``other``: code whose name no Python source gives it (templates compiled to Python, e.g.
+    Jinja2's "top-level template code"), whose file is not its source."""
     name = code.co_name
     if name == "<module>" or name.startswith("<cell line"):
         return "module"
@@ -78,6 +81,8 @@ def code_kind(code: CodeType) -> str:
         return "lambda"
     if name in _COMPREHENSION_NAMES:
         return "comprehension"
+    if not name.isidentifier():
+        return "other"
     return "function" if code.co_flags & _CO_NEWLOCALS else "class"
 
 
@@ -216,6 +221,13 @@ def module_imports(filename: str, lines: Sequence[str], check: Callable[[], None
     return tuple(names)
 
 
+def imports_size() -> int:
+    """Bytes kept by the import names cache (a few files' names)."""
+    return sys.getsizeof(_imports) + sum(
+        200 + sum(sys.getsizeof(name) for name in entry[3]) for entry in list(_imports.values())
+    )
+
+
 def _header_line(level: Level, params: str) -> str:
     if level.kind == "class":
         return f"{level.indent}class {level.name}:\n"
@@ -299,7 +311,10 @@ def parse_fragment(code: CodeType, lines: Sequence[str], target: int, check: Cal
     imported = module_imports(code.co_filename, lines, check) if _HAS_POSITIONS else ()
     if imported and first - 1 - len(headers) >= 1:
         headers.insert(0, "import " + ", ".join(imported) + "\n")
-    text = "\n" * (first - 1 - len(headers)) + "".join(headers) + "".join(lines[first - 1 : last])
+    body = lines[first - 1 : last]
+    if sum(map(len, body)) > MAX_WHOLE_CHARS:
+        return None  # parsing can't be interrupted: a function this large is not parsed
+    text = "\n" * (first - 1 - len(headers)) + "".join(headers) + "".join(body)
     check()
     tree = _parse(text, code.co_filename)
     if tree is None:
@@ -359,7 +374,7 @@ def parse_whole(lines: Sequence[str], filename: str, check: Callable[[], None]) 
 def qualname_from_lines(code: CodeType, lines: Sequence[str], check: Callable[[], None]) -> str | None:
     """``Class.method``, ``outer.<locals>.inner`` from the enclosing headers; None when ambiguous."""
     kind = code_kind(code)
-    if kind == "module":
+    if kind in ("module", "other"):
         return None
     found = enclosing(lines, code.co_firstlineno, kind in ("lambda", "comprehension"), check)
     if found is None:

@@ -110,7 +110,15 @@ def cache_size() -> dict[str, int]:
         name_bytes = sys.getsizeof(_qualnames) + sum(
             150 + (sys.getsizeof(entry[1]) if entry[1] else 0) for entry in _qualnames.values()
         )
-    return {"plans": plans, "plan_bytes": plan_bytes, "qualnames": names, "qualname_bytes": name_bytes}
+    from .expr_source import imports_size
+
+    return {
+        "plans": plans,
+        "plan_bytes": plan_bytes,
+        "qualnames": names,
+        "qualname_bytes": name_bytes,
+        "import_names_bytes": imports_size(),
+    }
 
 
 def clear_caches() -> None:
@@ -180,7 +188,10 @@ def _analyze_one(
 ) -> Analysis:
     frame = tb.tb_frame
     code = frame.f_code
-    module_like = parts.source.code_kind(code) in ("module", "class")
+    kind = parts.source.code_kind(code)
+    if kind == "other":
+        return Analysis()
+    module_like = kind in ("module", "class")
     if not with_values and _HAS_POSITIONS and not module_like:
         return Analysis()  # the interpreter's own positions (co_positions) are all that is needed
     lines = lines_of(code.co_filename, frame.f_globals)

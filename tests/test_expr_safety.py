@@ -456,6 +456,16 @@ def test_no_caret_and_no_values_when_the_source_changed_since_import(memory, tmp
     assert frame["context_line"] == edited.splitlines()[frame["lineno"] - 1]  # what the file says now
 
 
+def test_code_compiled_from_a_template_is_not_taken_for_a_changed_source(memory, tmp_path):
+    template = tmp_path / "page.html"
+    template.write_text("hello\nworld\n{{ user.name }}\n")  # its first lines happen to parse as Python
+    code = compile("\n\n" + "user['name']", str(template), "exec")  # as Jinja2 maps errors to template lines
+    code = code.replace(co_name="top-level template code")
+    frame = last_frame(memory, lambda: exec(code, {"user": {}}))
+    assert frame["lineno"] == 3 and frame["context_line"] == "{{ user.name }}"
+    assert "expressions" not in frame.get("data", {})
+
+
 def test_changes_elsewhere_in_the_file_dont_matter(memory, tmp_path):
     module = load_module(tmp_path, SOURCE, "changing_elsewhere")
     _edit(module.__file__, SOURCE.lstrip("\n") + "\n\ndef added():\n    return 1\n")
