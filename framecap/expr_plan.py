@@ -289,7 +289,8 @@ def make_plan(frame: FrameType, lasti: int, lineno: int, lines: Sequence[str], c
         names = frozenset(n.id for n in ast.walk(statement) if isinstance(n, ast.Name))
     candidates = _candidates(done, node if node is not None else statement, lines)
     size = _detach(candidates) + 600 + (sum(sys.getsizeof(n) for n in names) if names else 0)
-    digest = hash(tuple(lines[fragment.first - 1 : fragment.last]))
-    return Plan(
-        position, None, False, names, tuple(candidates), local_names, fragment.first, fragment.last, digest, size
-    )
+    first, last = fragment.first, fragment.last
+    if fragment.whole_file and statement is not None:  # checked at every use: the statement's lines suffice
+        first, last = statement.lineno, statement.end_lineno or statement.lineno
+    digest = hash(tuple(lines[first - 1 : last]))
+    return Plan(position, None, False, names, tuple(candidates), local_names, first, last, digest, size)

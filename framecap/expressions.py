@@ -1,9 +1,10 @@
 """The failing expression of each frame, and the values that explain it (executing and pure_eval).
 
 The stage's face; its parts are :mod:`framecap.expr_source` (which lines to parse),
-:mod:`framecap.expr_plan` (what to show for one failing instruction, cached),
-:mod:`framecap.expr_order` (what had run when it failed) and :mod:`framecap.expr_eval` (pure_eval
-behind a cost gate). :func:`analyze_frames` picks the frames (in-app nearest the error first),
+:mod:`framecap.expr_verify` (is it the code that ran), :mod:`framecap.expr_node` (the failing node),
+:mod:`framecap.expr_order` (what had run when it failed), :mod:`framecap.expr_plan` (what to show
+for one failing instruction, cached), :mod:`framecap.expr_eval` (pure_eval behind a cost gate) and
+:mod:`framecap.expr_budget` (the time budget). :func:`analyze_frames` picks the frames (in-app nearest the error first),
 spends at most the time budget on them, and returns plain results; frames and tracebacks are
 read during the call and never kept.
 
@@ -188,12 +189,8 @@ def _analyze_one(
 ) -> Analysis:
     frame = tb.tb_frame
     code = frame.f_code
-    kind = parts.source.code_kind(code)
-    if kind == "other":
+    if parts.source.code_kind(code) == "other":
         return Analysis()
-    module_like = kind in ("module", "class")
-    if not with_values and _HAS_POSITIONS and not module_like:
-        return Analysis()  # the interpreter's own positions (co_positions) are all that is needed
     lines = lines_of(code.co_filename, frame.f_globals)
     if not lines:
         return Analysis()
