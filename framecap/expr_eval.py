@@ -214,7 +214,12 @@ class GatedEvaluator(pure_eval.Evaluator):
         kind = type(node)
         gate = _GATES.get(kind)
         if gate is not None:
-            gate(self, node)
+            try:
+                gate(self, node)
+            except (CannotEval, OutOfTime):
+                raise
+            except Exception:  # e.g. a dict another thread resized while we looked: just not this value
+                raise CannotEval from None
         # pure_eval first tries ast.literal_eval on every node (an exception for each that isn't a
         # literal); these can't be literals, so they go straight to its handler for their kind.
         if kind is ast.Name:

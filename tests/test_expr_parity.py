@@ -301,6 +301,38 @@ def percent(x):
 def with_call(path):
     with open(path) as handle:
         return handle
+
+
+class Formatted:
+    def long_signature(
+        self,
+        first,
+        second=None,
+    ):
+        def helper(
+            value,
+        ):
+            return value["helper"]
+
+        return helper(first)
+
+    async def coro_method(self, d):
+        return d["async"]
+
+
+def class_scope_comprehension():
+    class Table:
+        rows = [r["k"] for r in [{}]]
+
+    return Table
+
+
+def factory():
+    class Made:
+        def method(self, d):
+            return d["made"]
+
+    return Made()
 '''
 
 CASES = [
@@ -318,9 +350,9 @@ CASES = [
     ("binop", lambda m: m.binop({"x": 1, "y": 2})),
     ("multiline", lambda m: m.multiline({"a": 1, "b": 2})),
     ("closure.<locals>.inner", lambda m: m.closure({})),
-    ("listcomp", lambda m: m.listcomp([{"v": 1, "w": 0}])),
-    ("genexp", lambda m: m.genexp([{"v": 1, "w": 0}])),
-    ("dictcomp", lambda m: m.dictcomp([{"k": 1, "v": 1}])),
+    ("listcomp.<locals>.<listcomp>", lambda m: m.listcomp([{"v": 1, "w": 0}])),
+    ("genexp.<locals>.<genexpr>", lambda m: m.genexp([{"v": 1, "w": 0}])),
+    ("dictcomp.<locals>.<dictcomp>", lambda m: m.dictcomp([{"k": 1, "v": 1}])),
     ("lambdas", lambda m: m.lambdas([{}, {}])),
     ("with_statement", lambda m: m.with_statement(None)),
     ("for_statement", lambda m: m.for_statement(None)),
@@ -359,6 +391,10 @@ CASES = [
     ("augassign_attr", lambda m: m.augassign_attr(type("O", (), {"total": 1})())),
     ("percent", lambda m: m.percent("x")),
     ("with_call", lambda m: m.with_call("/nonexistent/framecap")),
+    ("Formatted.long_signature.<locals>.helper", lambda m: m.Formatted().long_signature({})),
+    ("Formatted.coro_method", lambda m: m.asyncio.run(m.Formatted().coro_method({}))),
+    ("class_scope_comprehension.<locals>.Table.<listcomp>", lambda m: m.class_scope_comprehension()),
+    ("factory.<locals>.Made.method", lambda m: m.factory().method({})),
 ]
 
 
@@ -409,7 +445,7 @@ def test_positions_and_names_match_executing(sample, name, call):
     assert plan.position == _executing_position(tb)
     code = tb.tb_frame.f_code
     if code.co_name in ("<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>"):
-        expected = f"{name}.<locals>.{code.co_name}"  # as co_qualname has it (executing leaves it bare)
+        expected = name  # as co_qualname has it (executing leaves it bare)
     else:
         expected = executing.Source.executing(tb).code_qualname()
     if sys.version_info >= (3, 11):
