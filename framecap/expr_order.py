@@ -19,7 +19,7 @@ import ast
 import sys
 from typing import Any
 
-__all__ = ["completed_before", "frame_scope", "statement_of"]
+__all__ = ["WHOLE_STATEMENT_INSTRUCTIONS", "completed_before", "frame_scope", "statement_of"]
 
 #: PEP 709: from 3.12 list, set and dict comprehensions run in the enclosing frame.
 _OWN_FRAME_COMPREHENSIONS: tuple[type, ...] = (
