@@ -312,7 +312,7 @@ def parse_fragment(code: CodeType, lines: Sequence[str], target: int, check: Cal
     if imported and first - 1 - len(headers) >= 1:
         headers.insert(0, "import " + ", ".join(imported) + "\n")
     body = lines[first - 1 : last]
-    if sum(map(len, body)) > MAX_WHOLE_CHARS:
+    if len(body) > MAX_WHOLE_LINES or sum(map(len, body)) > MAX_WHOLE_CHARS:
         return None  # parsing can't be interrupted: a function this large is not parsed
     text = "\n" * (first - 1 - len(headers)) + "".join(headers) + "".join(body)
     check()
