@@ -203,7 +203,7 @@ class _Walk:
             self.expr(node.value)
         elif isinstance(node, ast.Assign):
             self.expr(node.value)
-            for target in node.targets:
+            for target in () if whole else node.targets:  # whole: unpacking the value failed
                 self.target(target)
         elif isinstance(node, ast.AugAssign):
             self.target(node.target, loaded=True)
@@ -282,6 +282,7 @@ WHOLE_STATEMENT_INSTRUCTIONS: dict[type, tuple[str, ...]] = {
     ast.With: ("SETUP_WITH", "BEFORE_WITH", "WITH_EXCEPT_START"),
     ast.AsyncWith: ("SETUP_ASYNC_WITH", "BEFORE_ASYNC_WITH"),
     ast.AugAssign: ("INPLACE_", "BINARY_OP"),
+    ast.Assign: ("UNPACK_SEQUENCE", "UNPACK_EX"),
     ast.Delete: ("DELETE_SUBSCR", "DELETE_ATTR"),
 }
 

@@ -99,6 +99,9 @@ def store_targets(box, cfg):
 def augmented(box):
     box.total += box.items
 
+def unpacking(box):
+    first, second = box.items[0]
+
 def raising(box):
     raise ValueError(box.items[0] + box.total)
 
@@ -178,6 +181,8 @@ def test_statements_in_evaluation_order(memory, unrun):
     assert shown(frame, "box", "cfg") == {"box.total": "5", "box.count": "0"}  # the target's parts come after
     frame = last_frame(memory, unrun.augmented, _box())
     assert shown(frame, "box") == {"box.total": "5", "box.items": ["1", "2"]}  # the target was read first
+    frame = last_frame(memory, unrun.unpacking, _box())
+    assert shown(frame, "box") == {"box.items[0]": "1", "box.items": ["1", "2"]}  # the value, not the targets
     frame = last_frame(memory, unrun.raising, _box())
     assert shown(frame, "box") == {
         "box.items[0] + box.total": "6",
