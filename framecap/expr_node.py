@@ -96,6 +96,74 @@ def _quick_node(code: CodeType, lasti: int, fragment: Fragment, positions: Seque
     return node
 
 
+# Before 3.11 (no instruction positions): instructions only one kind of node makes, by kind and
+# context; when the failing statement holds exactly one such node, it is the one.
+_BINARY = {
+    "BINARY_POWER": ast.Pow,
+    "BINARY_MULTIPLY": ast.Mult,
+    "BINARY_MATRIX_MULTIPLY": ast.MatMult,
+    "BINARY_FLOOR_DIVIDE": ast.FloorDiv,
+    "BINARY_TRUE_DIVIDE": ast.Div,
+    "BINARY_MODULO": ast.Mod,
+    "BINARY_ADD": ast.Add,
+    "BINARY_SUBTRACT": ast.Sub,
+    "BINARY_LSHIFT": ast.LShift,
+    "BINARY_RSHIFT": ast.RShift,
+    "BINARY_AND": ast.BitAnd,
+    "BINARY_XOR": ast.BitXor,
+    "BINARY_OR": ast.BitOr,
+}
+_UNIQUE: dict[str, tuple[type, type | None]] = {
+    "BINARY_SUBSCR": (ast.Subscript, ast.Load),
+    "STORE_SUBSCR": (ast.Subscript, ast.Store),
+    "DELETE_SUBSCR": (ast.Subscript, ast.Del),
+    "LOAD_ATTR": (ast.Attribute, ast.Load),
+    "LOAD_METHOD": (ast.Attribute, ast.Load),
+    "STORE_ATTR": (ast.Attribute, ast.Store),
+    "DELETE_ATTR": (ast.Attribute, ast.Del),
+    "COMPARE_OP": (ast.Compare, None),
+    "IS_OP": (ast.Compare, None),
+    "CONTAINS_OP": (ast.Compare, None),
+    **{name: (ast.BinOp, None) for name in _BINARY},
+}
+
+
+def _name_arg(code: CodeType, lasti: int) -> str | None:
+    """The name an ``*_ATTR``/``LOAD_METHOD`` instruction uses (before 3.11: ``co_names[arg]``)."""
+    raw, arg, index, shift = code.co_code, code.co_code[lasti + 1], lasti - 2, 8
+    while index >= 0 and dis.opname[raw[index]] == "EXTENDED_ARG":
+        arg |= raw[index + 1] << shift
+        index, shift = index - 2, shift + 8
+    return code.co_names[arg] if arg < len(code.co_names) else None
+
+
+def _unique_node(code: CodeType, lasti: int, statements: set[Any]) -> Any:
+    """Before 3.11: the one node of the statement(s) that can have made the failing instruction."""
+    name = opname(code, lasti) or ""
+    wanted = _UNIQUE.get(name)
+    if wanted is None or any(n.startswith("@py") for n in (*code.co_names, *code.co_varnames)):
+        return None  # (pytest rewrites assertions: executing knows how to read such code)
+    kind, ctx = wanted
+    attribute = _name_arg(code, lasti) if kind is ast.Attribute else None
+    found = []
+    for statement in statements:
+        for node in ast.walk(statement):
+            if type(node) is not kind or (ctx is not None and not isinstance(getattr(node, "ctx", None), ctx)):
+                continue
+            if kind is ast.Compare and len(node.ops) != 1:  # type: ignore[attr-defined]
+                return None  # a chain: one node, several comparisons
+            if kind is ast.BinOp and type(node.op) is not _BINARY[name]:  # type: ignore[attr-defined]
+                continue
+            if attribute is not None and not (
+                node.attr == attribute or (node.attr.startswith("__") and attribute.endswith(node.attr))  # type: ignore[attr-defined]
+            ):
+                continue
+            found.append(node)
+            if len(found) > 1:
+                return None
+    return found[0] if found else None
+
+
 def find_node(
     frame: FrameType, lasti: int, lineno: int, fragment: Fragment, positions: Sequence[Any] | None
 ) -> tuple[Any, Any]:
@@ -109,7 +177,10 @@ def find_node(
         return None, statements
     import executing.executing as found_by  # (loaded with the first analysis)
 
-    node = _quick_node(frame.f_code, lasti, fragment, positions) if _HAS_POSITIONS else None
+    if _HAS_POSITIONS:
+        node = _quick_node(frame.f_code, lasti, fragment, positions)
+    else:
+        node = _unique_node(frame.f_code, lasti, statements)
     if node is not None:
         return node, statements
     code: Any = frame

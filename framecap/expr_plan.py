@@ -202,19 +202,33 @@ def _candidates(done: list[ast.expr], reference: Any, lines: Sequence[str]) -> l
     return out
 
 
-def _detach(candidates: list[tuple[str, ast.expr]]) -> int:
-    """Cut parent links below the kept nodes, so the rest of the tree is freed; return the bytes kept."""
-    size = 0
-    seen: set[int] = set()
-    for text, root in candidates:
-        size += sys.getsizeof(text) + 64
-        for node in ast.walk(root):
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            node.__dict__.pop("parent", None)
-            size += sys.getsizeof(node) + sys.getsizeof(node.__dict__)
-    return size
+_SHARED = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+
+
+def _copy(node: Any, memo: dict[int, Any]) -> Any:
+    """``node``'s subtree without positions or parent links (shared subtrees stay shared)."""
+    found = memo.get(id(node))
+    if found is None:
+        fields = {}
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                value = [_copy(v, memo) if isinstance(v, ast.AST) and not isinstance(v, _SHARED) else v for v in value]
+            elif isinstance(value, ast.AST) and not isinstance(value, _SHARED):
+                value = _copy(value, memo)
+            fields[name] = value
+        found = memo[id(node)] = type(node)(**fields)
+    return found
+
+
+def _kept(candidates: list[tuple[str, ast.expr]]) -> tuple[list[tuple[str, ast.expr]], int]:
+    """Copies of the candidate subtrees, small and free of the fragment (which another plan of the
+    same capture may still use, and which is then freed), and the bytes they keep."""
+    memo: dict[int, Any] = {}
+    kept = [(text, _copy(node, memo)) for text, node in candidates]
+    size = sum(sys.getsizeof(text) + 64 for text, _ in kept)
+    size += sum(sys.getsizeof(node) + sys.getsizeof(node.__dict__) for node in memo.values())
+    return kept, size
 
 
 # -- making a plan ----------------------------------------------------------------------------
@@ -247,10 +261,18 @@ def _fragment(
     return None, SOURCE_CHANGED, True
 
 
-def make_plan(frame: FrameType, lasti: int, lineno: int, lines: Sequence[str], check: Callable[[], None]) -> Plan:
+def make_plan(
+    frame: FrameType,
+    lasti: int,
+    lineno: int,
+    lines: Sequence[str],
+    check: Callable[[], None],
+    fragments: dict[int, Any] | None = None,
+) -> Plan:
     """Work out the plan for the instruction ``lasti`` of ``frame``'s code, which raised at ``lineno``.
 
-    ``check`` raises when the time budget is spent (a plan cut short is never cached).
+    ``check`` raises when the time budget is spent (a plan cut short is never cached). ``fragments``
+    keeps the parsed fragments of one capture, for frames of the same function (recursion).
     """
     code = frame.f_code
     module_like = code_kind(code) in ("module", "class")
@@ -259,7 +281,12 @@ def make_plan(frame: FrameType, lasti: int, lineno: int, lines: Sequence[str], c
     )
     # module-level code: its positions once (read again per instruction, they cost on large modules)
     positions = list(code.co_positions()) if _HAS_POSITIONS and code_kind(code) == "module" else None
-    fragment, status, changed = _fragment(code, lasti, lines, check, positions)
+    if fragments is not None and positions is None and id(code) in fragments:
+        fragment, status, changed = fragments[id(code)]
+    else:
+        fragment, status, changed = _fragment(code, lasti, lines, check, positions)
+        if fragments is not None and positions is None:
+            fragments[id(code)] = (fragment, status, changed)
     if fragment is None:  # remembered against the failing line only: hashing a huge file per capture costs
         line = min(max(lineno, 1), max(len(lines), 1))
         return Plan(None, status, changed, None, (), local_names, line, line, hash(tuple(lines[line - 1 : line])))
@@ -287,8 +314,8 @@ def make_plan(frame: FrameType, lasti: int, lineno: int, lines: Sequence[str], c
     names = None
     if module_like and statement is not None:
         names = frozenset(n.id for n in ast.walk(statement) if isinstance(n, ast.Name))
-    candidates = _candidates(done, node if node is not None else statement, lines)
-    size = _detach(candidates) + 600 + (sum(sys.getsizeof(n) for n in names) if names else 0)
+    candidates, size = _kept(_candidates(done, node if node is not None else statement, lines))
+    size += 600 + (sum(sys.getsizeof(n) for n in names) if names else 0)
     first, last = fragment.first, fragment.last
     if fragment.whole_file and statement is not None:  # checked at every use: the statement's lines suffice
         first, last = statement.lineno, statement.end_lineno or statement.lineno

@@ -148,11 +148,13 @@ def _safe_lines(filename: str) -> Sequence[str]:
     return []
 
 
-def _plan(parts: Any, frame: FrameType, tb: TracebackType, lines: Sequence[str], check: Callable[[], None]) -> Any:
+def _plan(
+    parts: Any, frame: FrameType, tb: TracebackType, lines: Sequence[str], check: Callable[[], None], fragments: Any
+) -> Any:
     code, lasti = frame.f_code, tb.tb_lasti
     plan = parts.cache.get(code, lasti)
     if plan is None or not plan.fresh(lines):
-        plan = parts.plan.make_plan(frame, lasti, tb.tb_lineno, lines, check)
+        plan = parts.plan.make_plan(frame, lasti, tb.tb_lineno, lines, check, fragments)
         parts.cache.put(code, lasti, plan)
     return plan
 
@@ -186,6 +188,7 @@ def _analyze_one(
     max_values: int,
     lines_of: LinesReader,
     budget: Any,
+    fragments: dict[int, Any] | None = None,
 ) -> Analysis:
     frame = tb.tb_frame
     code = frame.f_code
@@ -196,7 +199,7 @@ def _analyze_one(
         return Analysis()
     try:
         budget.check()
-        plan = _plan(parts, frame, tb, lines, budget.check)
+        plan = _plan(parts, frame, tb, lines, budget.check, fragments)
     except parts.eval.OutOfTime:
         return Analysis(error="stopped: time budget")
     result = Analysis(
@@ -241,6 +244,7 @@ def analyze_frames(
     light = not with_values and _HAS_POSITIONS  # only module frames' names: no executing, no pure_eval
     parts = None if light else _parts()  # imported once per process, before the budget starts
     budget = Budget(time_budget) if clock is None else Budget(time_budget, clock, clock)
+    fragments: dict[int, Any] = {}  # parsed functions, for several frames of one (recursion); this call only
     for key, tb, _ in chosen:
         if budget.spent():
             results[key] = Analysis(error="skipped: time budget")
@@ -249,7 +253,7 @@ def analyze_frames(
             if parts is None:
                 results[key] = _names_only(tb, lines, budget)
             else:
-                results[key] = _analyze_one(parts, tb, with_values, max_values, lines, budget)
+                results[key] = _analyze_one(parts, tb, with_values, max_values, lines, budget, fragments)
         except Exception as error:  # a bug of ours costs this frame's analysis, never the event
             results[key] = Analysis(error=f"analysis failed: {type(error).__name__}")
     return results

@@ -327,6 +327,14 @@ def class_scope_comprehension():
     return Table
 
 
+def two_subscripts(d):
+    return d["a"] + d["b"]
+
+
+def same_attribute(o):
+    return o.x.x.x
+
+
 def factory():
     class Made:
         def method(self, d):
@@ -395,7 +403,12 @@ CASES = [
     ("Formatted.coro_method", lambda m: m.asyncio.run(m.Formatted().coro_method({}))),
     ("class_scope_comprehension.<locals>.Table.<listcomp>", lambda m: m.class_scope_comprehension()),
     ("factory.<locals>.Made.method", lambda m: m.factory().method({})),
+    ("two_subscripts", lambda m: m.two_subscripts({"a": 1})),
+    ("same_attribute", lambda m: m.same_attribute(type("O", (), {"x": None})())),
 ]
+
+
+FOUND_WHERE_EXECUTING_IS_NOT = {"delete_item": 'd["missing"]'}
 
 
 @pytest.fixture(scope="module")
@@ -442,7 +455,13 @@ def test_positions_and_names_match_executing(sample, name, call):
     plan = make_plan(tb.tb_frame, tb.tb_lasti, tb.tb_lineno, lines, Budget(60).check)
     assert plan.status is None and not plan.source_changed
     assert plan.last - plan.first < 12, "only the function (or the one around a lambda/comprehension) is parsed"
-    assert plan.position == _executing_position(tb)
+    expected_position = _executing_position(tb)
+    if name in FOUND_WHERE_EXECUTING_IS_NOT and sys.version_info < (3, 11):
+        text = FOUND_WHERE_EXECUTING_IS_NOT[name]  # framecap finds what executing finds on 3.11+
+        column = lines[tb.tb_lineno - 1].index(text) + 1
+        assert expected_position is None
+        expected_position = (tb.tb_lineno, column, tb.tb_lineno, column + len(text))
+    assert plan.position == expected_position
     code = tb.tb_frame.f_code
     if code.co_name in ("<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>"):
         expected = name  # as co_qualname has it (executing leaves it bare)
