@@ -15,7 +15,9 @@ a message saying why, never an exception.
 from __future__ import annotations
 
 import ast
+import contextlib
 import linecache
+import logging
 import os
 import re
 import sys
@@ -39,6 +41,7 @@ __all__ = [
     "statement_names",
 ]
 
+logger = logging.getLogger("framecap")
 _HAS_POSITIONS = sys.version_info >= (3, 11)
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NAMES_BUDGET = 0.05  # seconds for the statement of a module frame outside the analysed ones
@@ -256,6 +259,8 @@ def analyze_frames(
                 results[key] = _analyze_one(parts, tb, with_values, max_values, lines, budget, fragments)
         except Exception as error:  # a bug of ours costs this frame's analysis, never the event
             results[key] = Analysis(error=f"analysis failed: {type(error).__name__}")
+            with contextlib.suppress(Exception):
+                logger.debug("framecap: expression analysis failed", exc_info=error)
     return results
 
 
