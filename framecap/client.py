@@ -25,6 +25,7 @@ from .chain import exception_dict, traceback_of
 from .dsn import parse_dsn
 from .event import compose, finish
 from .fallback import hold_frames, near_recursion_limit, reduced_event, release_frames, reserve
+from .expressions import preload as preload_expressions
 from .frames import InAppRules
 from .options import Options, resolve_options
 from .scope import current as current_scope
@@ -101,6 +102,10 @@ class Client:
                 secret_rules=o.secret_rules,
             )
         ]
+        # executing and pure_eval (when needed) at start-up rather than in the first capture
+        preload_expressions(
+            bool(o.max_expression_frames and (o.include_expression_values or sys.version_info < (3, 11)))
+        )
         self.last_event_id: str | None = None
         self._busy = threading.local()
         self._closed = False

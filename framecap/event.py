@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import sys
-import time
 import uuid
 from dataclasses import dataclass
 from types import TracebackType
@@ -20,7 +19,7 @@ from ._version import __version__
 from .budget import EXCEPTION_OVERHEAD, FRAME_OVERHEAD, Budget, encoded_size, fit
 from .chain import Link, exception_args, exception_dict, traceback_of, walk_chain
 from .enrich import enrich_frame
-from .expressions import Analysis, analyze, code_qualname, trim_cache
+from .expressions import Analysis, analyze_frames, code_qualname
 from .frames import InAppRules, describe, walk_traceback
 from .meta import CUT_MARGIN, Meta, apply_cuts, record, remark
 from .options import Options
@@ -40,9 +39,6 @@ _COUNTED_NOTES = 10_000  # notes past the kept ones whose length is added up for
 _NOT_A_STRING = "<note that is not a string>"
 _HAS_QUALNAME = sys.version_info >= (3, 11)
 _COMPREHENSIONS = frozenset({"<listcomp>", "<setcomp>", "<dictcomp>"})
-_MAX_PARSE_LINES = 20_000  # larger sources are not parsed for expressions (parsing can't be interrupted)
-_MAX_PARSE_CHARS = 2_000_000
-_EXECUTING_CACHE = 64  # parsed sources kept by executing between captures
 _BUILTIN_MODULES = ("builtins", "__builtin__", "exceptions")
 
 Work = list[tuple[int, int, TracebackType]]  # (exception index, frame index, traceback entry)
@@ -302,32 +298,30 @@ def _analyze(
     """executing/pure_eval for the frames nearest the error (in-app first), within the time budget.
 
     Frames it skips or fails on say so in their ``data.expressions``; their positions stay as the
-    interpreter gave them (``co_positions`` on 3.11+). ``values`` are the exceptions as Sentry
-    dicts (frames without source or variables); what this writes into their frames is kept.
+    interpreter gave them (``co_positions`` on 3.11+), unless their source changed since import.
+    ``values`` are the exceptions as Sentry dicts (frames without source or variables); what this
+    writes into their frames (``colno``, ``data``) is kept.
     """
-    results: dict[tuple[int, int], Analysis] = {}
-    if options.max_expression_frames <= 0:
-        return results
-    with_values = options.include_local_variables and options.include_expression_values
-    ordered = sorted(work, key=lambda item: not values[item[0]]["stacktrace"]["frames"][item[1]]["in_app"])
-    deadline = time.perf_counter() + options.expression_time_budget
-    for vi, fi, tb in ordered[: options.max_expression_frames]:
-        record = values[vi]["stacktrace"]["frames"][fi]
-        if time.perf_counter() > deadline:
-            record.setdefault("data", {})["expressions"] = "skipped: time budget"
-            continue
-        filename = tb.tb_frame.f_code.co_filename
-        size = reader.memo.get(("size", filename))
-        if size is None:
-            lines = reader.lines(filename, tb.tb_frame.f_globals)
-            size = reader.memo[("size", filename)] = (len(lines), sum(map(len, lines)))
-        if size[0] > _MAX_PARSE_LINES or size[1] > _MAX_PARSE_CHARS:
-            record.setdefault("data", {})["expressions"] = "skipped: source too large"
-            continue
-        analysis = analyze(tb, with_values, options.max_expression_values, with_names=is_module_frame(tb.tb_frame))
+    frames = {(vi, fi): values[vi]["stacktrace"]["frames"][fi] for vi, fi, _ in work}
+    nearest_first = sorted(work, key=lambda item: (-item[0], -item[1]))  # the captured exception, innermost
+    results = analyze_frames(
+        (((vi, fi), tb, bool(frames[(vi, fi)]["in_app"])) for vi, fi, tb in nearest_first),
+        with_values=options.include_local_variables and options.include_expression_values,
+        max_values=options.max_expression_values,
+        max_frames=options.max_expression_frames,
+        time_budget=options.expression_time_budget,
+        lines=reader.lines,
+    )
+    for key, analysis in results.items():
+        record = frames[key]
         if analysis.error:
             record.setdefault("data", {})["expressions"] = analysis.error
-        results[(vi, fi)] = analysis
+        if analysis.source_changed:  # the interpreter's positions point into other code too
+            record.pop("colno", None)
+            for name in ("end_lineno", "end_colno"):
+                record.get("data", {}).pop(name, None)
+            if record.get("data") == {}:
+                del record["data"]
         position = analysis.position
         if position is not None:
             data = record.setdefault("data", {})
@@ -337,6 +331,4 @@ def _analyze(
             else:
                 data["start_lineno"], data["start_colno"] = position[0], position[1]
                 record.pop("colno", None)
-    if results:
-        trim_cache(_EXECUTING_CACHE)
     return results

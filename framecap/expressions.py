@@ -1,33 +1,53 @@
-"""What ``executing`` and ``pure_eval`` tell about a traceback entry.
+"""The failing expression of each frame, and the values that explain it (executing and pure_eval).
 
-- the function's qualified name (for Pythons without ``co_qualname``);
-- the node that was executing at the entry's instruction (``tb_lasti``: a frame that caught the
-  exception still points at the raise site), with its position in characters;
-- the values of the pure sub-expressions of the executing statement, nearest the failing node first
-  (pure_eval never runs properties, ``__getattr__`` or other user code).
+The stage's face; its parts are :mod:`framecap.expr_source` (which lines to parse),
+:mod:`framecap.expr_verify` (is it the code that ran), :mod:`framecap.expr_node` (the failing node),
+:mod:`framecap.expr_order` (what had run when it failed), :mod:`framecap.expr_plan` (what to show
+for one failing instruction, cached), :mod:`framecap.expr_eval` (pure_eval behind a cost gate) and
+:mod:`framecap.expr_budget` (the time budget). :func:`analyze_frames` picks the frames (in-app nearest the error first),
+spends at most the time budget on them, and returns plain results; frames and tracebacks are
+read during the call and never kept.
 
-Every function is guarded: when executing or pure_eval cannot work on a frame, the caller gets
-less (``None``, empty) and an error message, never an exception. executing's parsed-source cache
-is kept bounded.
+Every failure is contained: a frame that can't be analysed gets less (no position, no values) and
+a message saying why, never an exception.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
+import linecache
+import logging
+import os
 import re
+import sys
+import threading
+import types
+import weakref
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import FrameType, TracebackType
-from typing import Any
+from types import CodeType, FrameType, TracebackType
+from typing import Any, Callable, TypeVar
 
-import executing
-import pure_eval
+__all__ = [
+    "Analysis",
+    "analyze_frames",
+    "cache_size",
+    "clear_caches",
+    "code_qualname",
+    "line_names",
+    "preload",
+    "statement_names",
+]
 
-__all__ = ["Analysis", "analyze", "code_qualname", "line_names", "statement_names", "trim_cache"]
-
+logger = logging.getLogger("framecap")
+_HAS_POSITIONS = sys.version_info >= (3, 11)
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_MAX_EXPRESSION_TEXT = 200
+_NAMES_BUDGET = 0.05  # seconds for the statement of a module frame outside the analysed ones
+_MAX_QUALNAMES = 1024
+K = TypeVar("K", bound=Hashable)
+LinesReader = Callable[[str, "Mapping[str, Any] | None"], Sequence[str]]
 
 
 @dataclass
@@ -38,23 +58,78 @@ class Analysis:
     position: tuple[int, int, int, int] | None = None
     #: ``(source text, value)`` pairs, nearest the failing node first.
     values: list[tuple[str, Any]] = field(default_factory=list)
-    #: Names the executing statement uses (for module frames).
-    names: set[str] = field(default_factory=set)
-    #: Why part of the analysis is missing, if it is.
+    #: Names the failing statement uses (for module frames), or None when unknown.
+    names: set[str] | None = None
+    #: Why part of the analysis is missing, if it is (goes to the frame's ``data.expressions``).
     error: str | None = None
+    #: The source on disk is not what ran: positions from the interpreter must not be shown either.
+    source_changed: bool = False
 
 
-def code_qualname(frame: FrameType) -> str | None:
-    """``Class.method`` / ``outer.<locals>.inner`` on Pythons without ``co_qualname``."""
-    try:
-        name = executing.Source.for_frame(frame).code_qualname(frame.f_code)
-        return name if isinstance(name, str) else None
-    except Exception:
-        return None
+class _Stage:
+    """The stage's parts, imported on first use (executing and pure_eval take a while to import),
+    and the plan cache. Module-level state on purpose: plans depend only on code objects (shared by
+    every client) and the cache is bounded in count and bytes."""
+
+    parts: Any = None
+    lock = threading.Lock()
 
 
-def _names(statements: Any) -> set[str]:
-    return {node.id for stmt in statements for node in ast.walk(stmt) if isinstance(node, ast.Name)}
+def _parts() -> Any:
+    parts = _Stage.parts
+    if parts is None:
+        with _Stage.lock:
+            if _Stage.parts is None:
+                import executing.executing  # noqa: F401
+
+                from . import expr_eval, expr_plan, expr_source
+
+                _Stage.parts = types.SimpleNamespace(
+                    eval=expr_eval, plan=expr_plan, source=expr_source, cache=expr_plan.PlanCache()
+                )
+            parts = _Stage.parts
+    return parts
+
+
+# Qualified names on Pythons without co_qualname, by code object (held weakly). Module-level for the
+# same reason as the plans; bounded.
+_qualnames: OrderedDict[int, tuple[Any, str | None]] = OrderedDict()
+_qualnames_lock = threading.Lock()
+
+
+def preload(full: bool = True) -> None:
+    """Import what the first analysis needs, e.g. when a client starts: with ``full``, executing and
+    pure_eval too (for expression values, and positions before 3.11)."""
+    if full:
+        _parts()
+    else:
+        from . import expr_budget, expr_order, expr_source  # noqa: F401
+
+
+def cache_size() -> dict[str, int]:
+    """What framecap's expression caches keep: plans and their estimated bytes, qualified names."""
+    plans, plan_bytes = _parts().cache.size()
+    with _qualnames_lock:
+        names = len(_qualnames)
+        name_bytes = sys.getsizeof(_qualnames) + sum(
+            150 + (sys.getsizeof(entry[1]) if entry[1] else 0) for entry in _qualnames.values()
+        )
+    from .expr_source import imports_size
+
+    return {
+        "plans": plans,
+        "plan_bytes": plan_bytes,
+        "qualnames": names,
+        "qualname_bytes": name_bytes,
+        "import_names_bytes": imports_size(),
+    }
+
+
+def clear_caches() -> None:
+    """Forget every plan and qualified name (tests, or to release memory)."""
+    _parts().cache.clear()
+    with _qualnames_lock:
+        _qualnames.clear()
 
 
 def line_names(context_line: str | None) -> set[str]:
@@ -62,138 +137,253 @@ def line_names(context_line: str | None) -> set[str]:
     return set(_IDENTIFIER.findall(context_line or ""))
 
 
-def statement_names(tb: TracebackType, context_line: str | None) -> set[str]:
-    """Names used by the statement running at ``tb``; the identifiers on ``context_line`` if unknown."""
+def _safe_lines(filename: str) -> Sequence[str]:
+    """A file's lines when they can be had without searching ``sys.path``: an absolute path, or a
+    source registered in linecache (IPython cells)."""
     try:
-        statements = executing.Source.executing(tb).statements
-        if statements:
-            return _names(statements)
+        if os.path.isabs(filename) and os.path.isfile(filename):
+            return linecache.getlines(filename)
+        entry = linecache.cache.get(filename)
+        if entry is not None and len(entry) == 4 and isinstance(entry[2], list):
+            return entry[2]
+    except Exception:
+        pass
+    return []
+
+
+def _plan(
+    parts: Any, frame: FrameType, tb: TracebackType, lines: Sequence[str], check: Callable[[], None], fragments: Any
+) -> Any:
+    code, lasti = frame.f_code, tb.tb_lasti
+    plan = parts.cache.get(code, lasti)
+    if plan is None or not plan.fresh(lines):
+        plan = parts.plan.make_plan(frame, lasti, tb.tb_lineno, lines, check, fragments)
+        parts.cache.put(code, lasti, plan)
+    return plan
+
+
+def _evaluate(
+    parts: Any, frame: FrameType, plan: Any, max_values: int, budget: Any
+) -> tuple[list[tuple[str, Any]], str | None]:
+    tools = parts.eval
+    values: list[tuple[str, Any]] = []
+    evaluator = tools.GatedEvaluator(tools.FrameNames(frame, plan.local_names), budget)
+    for text, node in plan.candidates:
+        if len(values) >= max_values:
+            break
+        try:
+            value = evaluator[node]
+        except tools.CannotEval:
+            continue
+        except tools.OutOfTime:
+            return values, "stopped: time budget"
+        except Exception as error:
+            return values, f"pure_eval failed: {type(error).__name__}"
+        if tools.interesting(node, value):
+            values.append((text, value))
+    return values, None
+
+
+def _analyze_one(
+    parts: Any,
+    tb: TracebackType,
+    with_values: bool,
+    max_values: int,
+    lines_of: LinesReader,
+    budget: Any,
+    fragments: dict[int, Any] | None = None,
+) -> Analysis:
+    frame = tb.tb_frame
+    code = frame.f_code
+    if parts.source.code_kind(code) == "other":
+        return Analysis()
+    lines = lines_of(code.co_filename, frame.f_globals)
+    if not lines:
+        return Analysis()
+    try:
+        budget.check()
+        plan = _plan(parts, frame, tb, lines, budget.check, fragments)
+    except parts.eval.OutOfTime:
+        return Analysis(error="stopped: time budget")
+    result = Analysis(
+        position=plan.position,
+        names=set(plan.names) if plan.names is not None else None,
+        error=plan.status,
+        source_changed=plan.source_changed,
+    )
+    if with_values and plan.candidates and max_values > 0:
+        result.values, error = _evaluate(parts, frame, plan, max_values, budget)
+        result.error = result.error or error
+    return result
+
+
+def analyze_frames(
+    entries: Iterable[tuple[K, TracebackType, bool]],
+    *,
+    with_values: bool,
+    max_values: int,
+    max_frames: int,
+    time_budget: float,
+    lines: LinesReader,
+    clock: Callable[[], float] | None = None,
+) -> dict[K, Analysis]:
+    """Analyse up to ``max_frames`` of ``entries`` (``(key, traceback entry, in_app)``, nearest the
+    error first): in-app ones first, then library ones, while ``time_budget`` seconds last.
+
+    Without ``with_values``, frames get only the failing node's position (on 3.11+ the interpreter
+    gives it, so nothing is parsed, except for module frames, whose statement's names are needed).
+    Frames passed over for lack of time say so in their ``error``; the budget is also checked
+    inside each frame's work (parsing the fragment, finding the node, evaluating).
+    """
+    results: dict[K, Analysis] = {}
+    if max_frames <= 0:
+        return results
+    listed = list(entries)
+    chosen = ([e for e in listed if e[2]] + [e for e in listed if not e[2]])[:max_frames]
+    if not chosen:
+        return results
+    from .expr_budget import Budget
+
+    light = not with_values and _HAS_POSITIONS  # only module frames' names: no executing, no pure_eval
+    parts = None if light else _parts()  # imported once per process, before the budget starts
+    budget = Budget(time_budget) if clock is None else Budget(time_budget, clock, clock)
+    fragments: dict[int, Any] = {}  # parsed functions, for several frames of one (recursion); this call only
+    for key, tb, _ in chosen:
+        if budget.spent():
+            results[key] = Analysis(error="skipped: time budget")
+            continue
+        try:
+            if parts is None:
+                results[key] = _names_only(tb, lines, budget)
+            else:
+                results[key] = _analyze_one(parts, tb, with_values, max_values, lines, budget, fragments)
+        except Exception as error:  # a bug of ours costs this frame's analysis, never the event
+            results[key] = Analysis(error=f"analysis failed: {type(error).__name__}")
+            with contextlib.suppress(Exception):
+                logger.debug("framecap: expression analysis failed", exc_info=error)
+    return results
+
+
+def statement_names(tb: TracebackType, context_line: str | None) -> set[str]:
+    """Names used by the statement running at ``tb`` (for a module frame's variables); the
+    identifiers on ``context_line`` when unknown."""
+    from .expr_budget import Budget
+
+    try:
+        found = _names_only(tb, lambda name, _: _safe_lines(name), Budget(_NAMES_BUDGET))
+        if found.names:
+            return found.names
     except Exception:
         pass
     return line_names(context_line)
 
 
-def _char_column(lines: Sequence[str], lineno: int, byte_offset: int) -> int:
-    """ast columns count UTF-8 bytes; the context line is shown in characters."""
-    line = lines[lineno - 1] if 0 < lineno <= len(lines) else ""
-    if line.isascii():
-        return byte_offset
-    return len(line.encode("utf-8")[:byte_offset].decode("utf-8", "replace"))
+def _names_only(tb: TracebackType, lines_of: LinesReader, budget: Any) -> Analysis:
+    """For a module frame: the names its statement(s) at the failing line use, from that statement
+    parsed alone (names only pick which globals to show: nothing is evaluated)."""
+    from .expr_budget import OutOfTime
+    from .expr_order import statement_of
+    from .expr_source import code_kind, instruction_lines, module_statement
+
+    code = tb.tb_frame.f_code
+    if code_kind(code) != "module":
+        return Analysis()
+    lines = lines_of(code.co_filename, tb.tb_frame.f_globals)
+    if not lines:
+        return Analysis()
+    first, last = instruction_lines(code, tb.tb_lasti, tb.tb_lineno)
+    try:
+        fragment = module_statement(code.co_filename, lines, first, last, budget.check)
+    except OutOfTime:
+        return Analysis(error="stopped: time budget")
+    if fragment is None:
+        return Analysis()
+    statements = [s for s in {statement_of(node) for node in fragment.by_line.get(tb.tb_lineno, ())} if s is not None]
+    return Analysis(names={n.id for s in statements for n in ast.walk(s) if isinstance(n, ast.Name)})
 
 
-def _depth_below(node: ast.AST, ancestor: ast.AST) -> int | None:
-    """How many parent links from ``node`` up to ``ancestor`` (None if it is not below it)."""
-    depth = 0
-    current: Any = node
-    while current is not None:
-        if current is ancestor:
-            return depth
-        current = getattr(current, "parent", None)
-        depth += 1
+# -- qualified names before 3.11 ------------------------------------------------------------------
+
+
+def _is_class(value: Any) -> bool:
+    return any(k is type for k in type.__dict__["__mro__"].__get__(type(value)))
+
+
+def _functions(candidate: Any) -> Iterable[Any]:
+    """The plain functions behind a class attribute (static/class methods, properties, wrappers)."""
+    pending = [candidate]
+    for _ in range(16):
+        if not pending:
+            return
+        item = pending.pop()
+        kind = type(item)
+        if kind is staticmethod or kind is classmethod:
+            pending.append(item.__func__)
+        elif kind is property:
+            pending += [item.fget, item.fset, item.fdel]
+        elif kind is types.FunctionType:
+            yield item
+            wrapped = item.__dict__.get("__wrapped__")
+            if wrapped is not None:
+                pending.append(wrapped)
+
+
+def _qualname_from_objects(frame: FrameType, code: CodeType) -> str | None:
+    """The function object behind the frame, found without running user code: through the class of
+    ``self``/``cls``, or the module's globals."""
+    name = code.co_name
+    if code.co_argcount and code.co_varnames[0] in ("self", "cls", "mcs", "metacls", "klass"):
+        locals_ = frame.f_locals
+        owner = dict.get(locals_, code.co_varnames[0]) if isinstance(locals_, dict) else None
+        if owner is not None:
+            klass = owner if _is_class(owner) and code.co_varnames[0] != "self" else type(owner)
+            for entry in type.__dict__["__mro__"].__get__(klass):
+                namespace = type.__dict__["__dict__"].__get__(entry)
+                keys = [name]
+                if name.startswith("__") and not name.endswith("__"):
+                    keys.append("_" + type.__dict__["__name__"].__get__(entry).lstrip("_") + name)
+                for key in keys:
+                    for function in _functions(namespace.get(key)):
+                        if function.__code__ is code:
+                            return function.__qualname__  # type: ignore[no-any-return]
+    found = frame.f_globals.get(name) if type(frame.f_globals) is dict else None
+    for function in _functions(found):
+        if function.__code__ is code:
+            return function.__qualname__  # type: ignore[no-any-return]
     return None
 
 
-def _segment(lines: Any, node: ast.AST) -> str:
-    """The source text of ``node`` from the file's lines (ast columns are UTF-8 byte offsets)."""
-    first, last = node.lineno, node.end_lineno  # type: ignore[attr-defined]
-    if not (0 < first <= last <= len(lines)):
-        return ""
-    if first == last:
-        raw = lines[first - 1].encode("utf-8")[node.col_offset : node.end_col_offset]  # type: ignore[attr-defined]
-        return raw.decode("utf-8", "replace")
-    parts = [lines[first - 1].encode("utf-8")[node.col_offset :].decode("utf-8", "replace")]  # type: ignore[attr-defined]
-    parts += list(lines[first : last - 1])
-    parts.append(lines[last - 1].encode("utf-8")[: node.end_col_offset].decode("utf-8", "replace"))  # type: ignore[attr-defined]
-    return "\n".join(parts)
+def code_qualname(frame: FrameType, lines: Sequence[str] | None = None) -> str | None:
+    """``Class.method`` / ``outer.<locals>.inner`` on Pythons without ``co_qualname``, without parsing.
 
-
-_UNKNOWN = object()
-_positions: OrderedDict[tuple[Any, int], tuple[int, int, int, int] | None] = OrderedDict()
-
-
-def analyze(tb: TracebackType, with_values: bool, max_values: int, with_names: bool = False) -> Analysis:
-    """Position of the failing node, (``with_values``) up to ``max_values`` pure expression values, and
-    (``with_names``) the names the statement uses."""
-    key = (tb.tb_frame.f_code, tb.tb_lasti)
-    if not with_values and not with_names:
-        cached = _positions.get(key, _UNKNOWN)  # one lookup: other threads may evict at any time
-        if cached is not _UNKNOWN:
-            return Analysis(position=cached)  # type: ignore[arg-type]
-    result = Analysis()
+    From the function object when the frame's ``self``/``cls`` or module globals hold it, else from
+    the ``def``/``class`` lines above the code (None when they are ambiguous). Cached per code object.
+    """
+    code = frame.f_code
+    key = id(code)
+    with _qualnames_lock:
+        entry = _qualnames.get(key)
+        if entry is not None and entry[0]() is code:
+            _qualnames.move_to_end(key)
+            return entry[1]  # type: ignore[no-any-return]
     try:
-        found = executing.Source.executing(tb)
-    except Exception as error:
-        result.error = f"executing failed: {type(error).__name__}"
-        return result
-    source: Any = found.source
-    node: Any = found.node
-    statements = list(found.statements or ())
-    if with_names:
-        result.names = _names(statements)
-    lines: Sequence[str] = getattr(source, "lines", None) or ()
-    if node is not None and getattr(node, "end_lineno", None) is not None:
+        name = _qualname_from_objects(frame, code)
+    except Exception:
+        name = None
+    if name is None:
+        from .expr_source import qualname_from_lines
+
         try:
-            result.position = (
-                node.lineno,
-                _char_column(lines, node.lineno, node.col_offset) + 1,
-                node.end_lineno,
-                _char_column(lines, node.end_lineno, node.end_col_offset) + 1,
-            )
+            found = lines if lines is not None else _safe_lines(code.co_filename)
+            name = qualname_from_lines(code, found, lambda: None) if found else None
         except Exception:
-            result.position = None
-    _positions[key] = result.position  # depends on the code object and instruction only
-    while len(_positions) > 4096:
-        try:
-            _positions.popitem(last=False)
-        except KeyError:
-            break
-    if not with_values or not statements or max_values <= 0:
-        return result
+            name = None
     try:
-        evaluator = pure_eval.Evaluator.from_frame(tb.tb_frame)
-        groups = evaluator.interesting_expressions_grouped(statements[0])
-    except Exception as error:
-        result.error = f"pure_eval failed: {type(error).__name__}"
-        return result
-    ranked = []
-    for nodes, value in groups:
-        first: Any = nodes[0]
-        if isinstance(first, ast.Name):
-            continue  # a plain name is a variable: already among the locals
-        depths = [d for d in (_depth_below(n, node) for n in nodes) if d is not None] if node is not None else []
-        if depths:
-            rank = (0, min(depths), 0)
-        else:
-            distance = min(abs(n.lineno - (node.lineno if node is not None else n.lineno)) for n in nodes)
-            rank = (1, distance, first.col_offset)
-        ranked.append((rank, first.lineno, first.col_offset, first, value))
-    ranked.sort(key=lambda item: item[:3])
-    seen: set[str] = set()
-    for _, _, _, first, value in ranked:
-        if len(result.values) >= max_values:
-            break
-        try:
-            segment = _segment(lines, first)
-        except Exception:
-            segment = ""
-        segment = " ".join(segment.split())
-        if not segment or segment in seen:
-            continue
-        if len(segment) > _MAX_EXPRESSION_TEXT:
-            segment = segment[: _MAX_EXPRESSION_TEXT - 3] + "..."
-        seen.add(segment)
-        result.values.append((segment, value))
-    return result
-
-
-def trim_cache(max_sources: int, max_nodes: int = 4096) -> None:
-    """Bound executing's caches, which grow without limit: parsed sources (the ``max_sources`` most
-    recent kept) and found nodes per code object and instruction (which also hold sources)."""
-    for name, bound in (("__source_cache_with_lines", max_sources), ("__executing_cache", max_nodes)):
-        try:
-            cache = executing.Source.__dict__.get(name)
-            if isinstance(cache, dict) and len(cache) > bound:
-                for key in list(cache)[: len(cache) - bound]:
-                    cache.pop(key, None)
-        except Exception:
-            pass
+        ref = weakref.ref(code)
+    except TypeError:
+        return name
+    with _qualnames_lock:
+        _qualnames[key] = (ref, name)
+        while len(_qualnames) > _MAX_QUALNAMES:
+            _qualnames.popitem(last=False)
+    return name

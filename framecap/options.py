@@ -268,9 +268,16 @@ class Options:
     )
     max_expression_values: int = _option(10, _Number(int, 0, 100), "expression values per frame")
     max_expression_frames: int = _option(
-        10, _Number(int, 0, 100_000), "frames analysed with executing/pure_eval (in-app, nearest the error, first)"
+        3,
+        _Number(int, 0, 100_000),
+        "frames analysed for the failing expression and its values: in-app frames nearest the error first, "
+        "then library frames",
     )
-    expression_time_budget: float = _option(0.1, _Number(float, 0.0, 60.0, "seconds"), "per event for that analysis")
+    expression_time_budget: float = _option(
+        0.1,
+        _Number(float, 0.0, 60.0, "seconds"),
+        "per event for that analysis, in the capturing thread's CPU time (wall time at most 5 times it)",
+    )
     # -- privacy
     send_default_pii: bool = _option(False, _BOOL, "send headers, cookies, the user's IP and framework users")
     max_request_body_size: BodySize = _option(
