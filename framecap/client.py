@@ -24,8 +24,8 @@ from ._types import Event, Hint, Transport
 from .chain import exception_dict, traceback_of
 from .dsn import parse_dsn
 from .event import compose, finish
-from .fallback import hold_frames, near_recursion_limit, reduced_event, release_frames, reserve
 from .expressions import preload as preload_expressions
+from .fallback import hold_frames, near_recursion_limit, reduced_event, release_frames, reserve
 from .frames import InAppRules
 from .options import Options, resolve_options
 from .scope import current as current_scope

@@ -29,7 +29,6 @@ from .scope import Scope
 from .scope_data import scope_data
 from .serialize import Serializer, clean_text, cost, cut_text
 from .source import SourceReader
-from .variables import is_module_frame
 
 __all__ = ["Draft", "build_event", "compose", "encoded_size", "exception_header", "finish"]
 

@@ -228,8 +228,11 @@ class ApiClient:
         self.token = token
         self.retries = retries
 
+    def send(self, path, token, session):
+        return session.get(path, headers={"Authorization": token})
+
     def call(self, path):
-        return self.session.get(path, headers={"Authorization": self.token})
+        return self.send(path, self.token, self.session)  # no session yet: fails after self.token was read
 
 
 @scenario
@@ -246,6 +249,8 @@ def module_globals(p: Plant):
         "    STRIPE_SECRET = os.environ.get('CORPUS_STRIPE', '')\n"
         "    WEBHOOK_SIGNING_SECRET = os.environ.get('CORPUS_WH', '')\n"
         "    TIMEOUT = 5\n"
+        "def call(*args):\n"
+        "    return args\n"
         "def charge(amount):\n"
         "    return call(settings.STRIPE_SECRET, settings.WEBHOOK_SIGNING_SECRET, amount / (settings.TIMEOUT - 5))\n"
     )

@@ -55,7 +55,7 @@ def test_the_corpora_are_large_and_every_planted_value_reaches_the_unscrubbed_ev
         "request",
     }
     missing = [(o.case.scenario, o.case.value[:40]) for o in secrets + values if not o.present]
-    assert missing == [], "planted where framecap does not look: the corpus would test nothing"
+    assert missing == [], f"planted where framecap does not look: the corpus would test nothing: {missing}"
 
 
 def test_no_planted_secret_leaves(corpora):
