@@ -146,7 +146,26 @@ class Client:
             return None
         if exc is None:
             return None
-        return self.capture(exc, {"type": "generic", "handled": True})
+        reduced = None
+        try:
+            return self.capture(exc, {"type": "generic", "handled": True})
+        except MemoryError:  # before 3.11 even the call allocates (a frame): free the reserve, try once more
+            self._reserve = None
+        except RecursionError:  # called at the recursion limit: even the call needs a frame
+            reduced = "near the recursion limit"
+        except BaseException:  # noqa: B036 - never raises
+            return None
+        held = False
+        try:
+            if reduced is None:
+                return self.capture(exc, {"type": "generic", "handled": True})
+            held = hold_frames()
+            return self._send(exc, {"type": "generic", "handled": True}, None, "error", reduced)
+        except BaseException:  # noqa: B036 - never raises
+            return None
+        finally:
+            if held:
+                release_frames()
 
     def capture(
         self,
@@ -158,13 +177,13 @@ class Client:
         """Run the pipeline for ``exc`` with the given mechanism; the hooks and integrations call this."""
         if self._closed or getattr(self._busy, "active", False):
             return None  # closed, or a capture inside a capture (a __repr__ that captures): drop
-        marks = exception_dict(exc)
-        seen = marks.get(_MARK, _UNSEEN) if marks is not None else _UNSEEN
-        if seen is not _UNSEEN:
-            return seen  # type: ignore[return-value]  # the same exception through another path (logging, a framework, the excepthook)
         self._busy.active = True
         held = False
         try:
+            marks = exception_dict(exc)
+            seen = marks.get(_MARK, _UNSEEN) if marks is not None else _UNSEEN
+            if seen is not _UNSEEN:  # the same exception through another path (logging, a framework, the excepthook)
+                return seen  # type: ignore[no-any-return]
             try:
                 return self._capture(exc, mechanism, extra, level)
             except RecursionError:  # too deep for the full event: the reduced one, with frames reserved for it
