@@ -1,0 +1,502 @@
+"""``framecap serve``: the web viewer and Sentry-compatible receiver, on the standard library's HTTP server.
+
+Routes (anything else is a 404, any other method a 405):
+
+- ``GET /`` the issue list (``q``, ``type``, ``since``, ``page``); ``GET /api/issues`` the same as
+  JSON; ``GET /api/stream`` server-sent events carrying the inbox's revision, for live updates.
+- ``GET /issue/<id>`` (its newest event), ``GET /event/<id>`` (also ``last`` or a unique prefix),
+  ``/event/<id>.json``, ``/event/<id>.html`` (the self-contained export).
+- ``POST /delete/event/<id>``, ``POST /delete/issue/<id>``: a form with the per-process token,
+  from a page of this server (``Origin``, else ``Referer``, must be this server).
+- ``POST /api/<project>/envelope/``, ``POST /api/<project>/store/``: ingestion (:mod:`.ingest`).
+
+Every request's ``Host`` must be an IP address, ``localhost`` or the ``--host`` name (a DNS
+rebinding page names its own domain). Pages send a strict Content-Security-Policy; nothing but
+ingestion answers another origin, and ingestion only a loopback one (a local JavaScript app).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import ipaddress
+import json
+import re
+import secrets
+import socket
+import socketserver
+import threading
+import time
+import traceback
+import urllib.parse
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from ..grouping import summarize
+from ..transports.inbox import Filters, Inbox
+from ..transports.inbox_schema import parse_since
+from . import ingest
+from .pages import SERVER_POLICY, IssueContext, ListState, event_page, export_page, issue_list_page, static_file
+
+__all__ = ["ViewerServer", "is_loopback"]
+
+_STATIC = {"app.css": "text/css; charset=utf-8", "app.js": "text/javascript; charset=utf-8"}
+_INGEST = re.compile(r"^/api/(\d+)/(envelope|store)/?$")
+_DELETE = re.compile(r"^/delete/(event|issue)/([0-9A-Za-z-]{1,64})$")
+_EVENT = re.compile(r"^/event/([0-9A-Za-z-]{1,64})(\.json|\.html)?$")
+_ISSUE = re.compile(r"^/issue/([0-9A-Za-z-]{1,64})$")
+_MAX_FORM = 4096  # bytes of a delete form
+_STREAM_SECONDS = 300.0  # a live-update stream ends after this; the browser reconnects by itself
+_OTHER_EVENTS = 25  # events of the same issue listed on an event page
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or address) is this machine only."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _host_name(header: str) -> str:
+    text = header.strip().lower()
+    if text.startswith("["):
+        return text[1 : text.find("]")] if "]" in text else text
+    return text.rsplit(":", 1)[0] if text.count(":") == 1 else text
+
+
+class ViewerServer(ThreadingHTTPServer):
+    """The server over one inbox. ``start()`` serves in a thread (tests), ``serve_forever()`` in this one."""
+
+    daemon_threads = True
+
+    def __init__(
+        self, store: str | None, host: str = "127.0.0.1", port: int = 8700, log: Callable[[str], None] | None = None
+    ) -> None:
+        if ":" in host:
+            self.address_family = socket.AF_INET6
+        self.inbox = Inbox(store, background=False)
+        self.token = secrets.token_urlsafe(32)  #: delete forms carry it; pages of other origins can't read it
+        self.changed = threading.Condition()  #: notified when this server stores or deletes events
+        self.stopping = threading.Event()
+        self.log = log
+        self.errors: list[str] = []  #: tracebacks of requests that failed inside the server (tests check it)
+        self.host = host
+        self.allowed_names = {"localhost", host.lower().strip("[]").rstrip(".")}
+        self._thread: threading.Thread | None = None
+        super().__init__((host.strip("[]"), port), _Handler)
+
+    def server_bind(self) -> None:  # HTTPServer's own looks the name up (a DNS query) for nothing we use
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._netloc()}/"
+
+    @property
+    def dsn(self) -> str:
+        """The DSN to give SDKs: the public key is not checked, any project id is accepted."""
+        return f"http://local@{self._netloc()}/1"
+
+    def _netloc(self) -> str:
+        host = self.host.strip("[]")
+        if host in ("0.0.0.0", ""):
+            host = "127.0.0.1"
+        elif host == "::":
+            host = "::1"
+        return f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}"
+
+    def host_allowed(self, header: str | None) -> bool:
+        """DNS rebinding: a request must name this server by an IP address, ``localhost`` or ``--host``."""
+        if header is None:  # not a browser (they always send Host)
+            return True
+        name = _host_name(header).rstrip(".")
+        if name in self.allowed_names:
+            return True
+        try:
+            ipaddress.ip_address(name)
+            return True
+        except ValueError:
+            return False
+
+    def notify(self) -> None:
+        with self.changed:
+            self.changed.notify_all()
+
+    def start(self) -> ViewerServer:
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, end the live streams, close the socket and the inbox."""
+        self.stopping.set()
+        self.notify()
+        if self._thread is not None:
+            self.shutdown()
+            self._thread.join(10)
+        self.server_close()
+        self.inbox.close()
+
+    def say(self, text: str) -> None:
+        if self.log is not None:
+            self.log(f"{time.strftime('%H:%M:%S')} {text}")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: ViewerServer
+    server_version = "framecap"
+    sys_version = ""
+    timeout = 30  # a client that sends nothing for this long is dropped
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        pass  # the server says what matters (events stored, requests refused) through its own log
+
+    # -- responses -----------------------------------------------------------------------------------
+
+    def _send(
+        self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None, page: bool = False
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "same-origin")
+        self.send_header("Cache-Control", "no-store")
+        if page:
+            self.send_header("Content-Security-Policy", SERVER_POLICY)
+            self.send_header("X-Frame-Options", "DENY")
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _html(self, text: str, status: int = 200, headers: dict[str, str] | None = None) -> None:
+        headers = {"Cross-Origin-Resource-Policy": "same-origin", **(headers or {})}
+        body = text.encode("utf-8", "backslashreplace")  # a lone surrogate from JSON stays visible
+        self._send(status, body, "text/html; charset=utf-8", headers, page=True)
+
+    def _json(self, value: Any, status: int = 200, headers: dict[str, str] | None = None) -> None:
+        headers = {"Cross-Origin-Resource-Policy": "same-origin", **(headers or {})}
+        text = json.dumps(value, ensure_ascii=True)
+        # <, > and & as escapes too: the JSON stays inert even if it ever lands inside markup
+        body = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").encode("ascii")
+        self._send(status, body, "application/json", headers)
+
+    def _text(self, status: int, text: str, headers: dict[str, str] | None = None) -> None:
+        self._send(status, (text + "\n").encode("utf-8", "replace"), "text/plain; charset=utf-8", headers)
+
+    def _redirect(self, location: str) -> None:
+        self._send(303, b"", "text/plain; charset=utf-8", {"Location": location})
+
+    # -- dispatch ------------------------------------------------------------------------------------
+
+    def _guarded(self, method: str) -> None:
+        try:
+            if not self.server.host_allowed(self.headers.get("Host")):
+                self.server.say(f"refused a request for Host {self.headers.get('Host')!r} (DNS rebinding?)")
+                self._text(403, "framecap serve: unexpected Host header; use the IP address or the --host name")
+                return
+            getattr(self, "_" + method)()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        except Exception:  # one bad request must not stop the server; the sender gets a 500
+            self.server.errors.append(traceback.format_exc())
+            self.server.say("internal error:\n" + traceback.format_exc())
+            with contextlib.suppress(Exception):
+                self._text(500, "framecap serve: internal error (see the server's output)")
+
+    def do_GET(self) -> None:
+        self._guarded("get")
+
+    def do_HEAD(self) -> None:
+        self._guarded("get")
+
+    def do_POST(self) -> None:
+        self._guarded("post")
+
+    def do_OPTIONS(self) -> None:
+        self._guarded("options")
+
+    def do_PUT(self) -> None:
+        self._text(405, "method not allowed", {"Allow": "GET, HEAD, POST, OPTIONS"})
+
+    do_DELETE = do_PATCH = do_PUT
+
+    def _get(self) -> None:
+        parts = urllib.parse.urlsplit(self.path)
+        path, query = parts.path, urllib.parse.parse_qs(parts.query)
+        if path == "/":
+            state = self._list_state(query)
+            self._html(issue_list_page(state, self.server.inbox.path, self.server.dsn), 400 if state.error else 200)
+        elif path == "/api/issues":
+            state = self._list_state(query)
+            self._json(state.as_json(), 400 if state.error else 200)
+        elif path == "/api/stream":
+            self._stream()
+        elif path.startswith("/static/") and path[len("/static/") :] in _STATIC:
+            name = path[len("/static/") :]
+            self._send(200, static_file(name), _STATIC[name], {"Cross-Origin-Resource-Policy": "same-origin"})
+        elif path == "/favicon.ico":
+            self._send(204, b"", "image/x-icon")
+        elif _ISSUE.match(path):
+            self._issue(_ISSUE.match(path).group(1))  # type: ignore[union-attr]
+        elif _EVENT.match(path):
+            match = _EVENT.match(path)
+            self._event(match.group(1), match.group(2) or "")  # type: ignore[union-attr]
+        elif _INGEST.match(path):
+            self._text(405, "send events with POST", {"Allow": "POST, OPTIONS"})
+        else:
+            self._text(404, "not found")
+
+    def _post(self) -> None:
+        path = urllib.parse.urlsplit(self.path).path
+        match = _INGEST.match(path)
+        if match:
+            self._ingest(match.group(2))
+            return
+        match = _DELETE.match(path)
+        if match:
+            self._delete(match.group(1), match.group(2))
+            return
+        self._text(404, "not found")
+
+    def _options(self) -> None:
+        path = urllib.parse.urlsplit(self.path).path
+        if not _INGEST.match(path):
+            self._text(405, "method not allowed", {"Allow": "GET, HEAD"})
+            return
+        cors = self._ingest_cors()
+        if cors is None:
+            self._text(403, "framecap serve: only this machine's pages may send events here")
+            return
+        cors.update(
+            {
+                "Access-Control-Allow-Methods": "POST",
+                "Access-Control-Allow-Headers": "content-type, content-encoding, x-sentry-auth",
+                "Access-Control-Max-Age": "600",
+            }
+        )
+        self._send(204, b"", "text/plain", cors)
+
+    # -- the viewer ------------------------------------------------------------------------------------
+
+    def _list_state(self, query: dict[str, list[str]]) -> ListState:
+        def one(name: str) -> str:
+            return (query.get(name) or [""])[0].strip()[:200]
+
+        state = ListState(q=one("q"), type=one("type"), since=one("since"))
+        page = one("page")
+        state.page = int(page) if page.isdigit() and 0 < int(page) < 1_000_000 else 1
+        since = None
+        if state.since:
+            try:
+                since = parse_since(state.since)
+            except ValueError as error:
+                state.error = str(error).replace("--since", "time filter")
+        inbox = self.server.inbox
+        state.revision = inbox.revision()
+        if state.error:
+            return state
+        filters = Filters(type=state.type or None, grep=state.q or None, since=since)
+        state.total = inbox.issue_count(filters)
+        state.events = inbox.event_count(filters)
+        state.issues = inbox.issues(filters, limit=state.per_page, offset=(state.page - 1) * state.per_page)
+        state.types = inbox.types(Filters(grep=state.q or None, since=since))
+        return state
+
+    def _find(self, ref: str) -> dict[str, Any] | None:
+        return next(iter(self.server.inbox.bodies([ref])), None)
+
+    def _issue(self, ref: str) -> None:
+        inbox = self.server.inbox
+        issue = inbox.issue(ref)
+        if issue is None:
+            try:
+                found = inbox.resolve(ref)
+            except LookupError as error:
+                self._text(404, str(error))
+                return
+            issue = inbox.issue(found[1]) if found and found[0] == "issue" else None
+        if issue is None:
+            self._text(404, f"no issue {ref!r} in this inbox")
+            return
+        self._redirect("/event/" + urllib.parse.quote(issue.newest_event_id, safe=""))
+
+    def _event(self, ref: str, suffix: str) -> None:
+        inbox = self.server.inbox
+        event = self._find(ref)
+        if event is None:
+            try:
+                found = inbox.resolve(ref)
+            except LookupError as error:
+                self._text(404, str(error))
+                return
+            if found is None:
+                self._text(404, f"no event {ref!r} in this inbox (deleted, or dropped as the inbox filled)")
+                return
+            target = "/issue/" if found[0] == "issue" else "/event/"
+            self._redirect(target + urllib.parse.quote(found[1], safe="") + (suffix if found[0] == "event" else ""))
+            return
+        event_id = str(event.get("event_id"))
+        if suffix == ".json":
+            body = json.dumps(event, indent=2, ensure_ascii=False).encode("utf-8", "backslashreplace")
+            disposition = f'attachment; filename="{event_id[:32]}.json"'
+            self._send(200, body, "application/json; charset=utf-8", {"Content-Disposition": disposition})
+            return
+        context = self._context(event_id)
+        if suffix == ".html":
+            body = export_page(event, context).encode("utf-8", "backslashreplace")
+            disposition = f'attachment; filename="crash-{event_id[:12]}.html"'
+            self._send(200, body, "text/html; charset=utf-8", {"Content-Disposition": disposition}, page=True)
+            return
+        self._html(event_page(event, context, self.server.token, inbox.path, self.server.dsn))
+
+    def _context(self, event_id: str) -> IssueContext | None:
+        inbox = self.server.inbox
+        issue_id = inbox.issue_of(event_id)
+        issue = inbox.issue(issue_id) if issue_id else None
+        if issue is None:
+            return None
+        return IssueContext(issue, inbox.events(Filters(issue=issue.issue), limit=_OTHER_EVENTS))
+
+    def _stream(self) -> None:
+        """Server-sent events: the inbox's revision now and whenever it changes (checked each second)."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Cross-Origin-Resource-Policy", "same-origin")
+        self.end_headers()
+        server = self.server
+        self.wfile.write(b"retry: 2000\n\n")
+        last, quiet_since, ends = None, time.monotonic(), time.monotonic() + _STREAM_SECONDS
+        while not server.stopping.is_set() and time.monotonic() < ends:
+            revision = server.inbox.revision()
+            if revision != last:
+                self.wfile.write(f"data: {revision}\n\n".encode("ascii"))
+                self.wfile.flush()
+                last, quiet_since = revision, time.monotonic()
+            elif time.monotonic() - quiet_since > 15:  # a closed tab shows up as a failed write
+                self.wfile.write(b": still here\n\n")
+                self.wfile.flush()
+                quiet_since = time.monotonic()
+            with server.changed:
+                if not server.stopping.is_set():
+                    server.changed.wait(1.0)
+
+    # -- deleting ----------------------------------------------------------------------------------------
+
+    def _same_origin(self) -> bool:
+        """The request comes from a page of this server: ``Origin`` (else ``Referer``) names it."""
+        host = self.headers.get("Host")
+        if not host:
+            return False
+        mine = f"http://{host}"
+        origin = self.headers.get("Origin")
+        if origin is not None:
+            return origin == mine
+        referer = self.headers.get("Referer") or ""
+        return referer == mine or referer.startswith(mine + "/")
+
+    def _delete(self, kind: str, ref: str) -> None:
+        length = self.headers.get("Content-Length") or ""
+        if not length.isdigit() or int(length) > _MAX_FORM:
+            self._text(413 if length.isdigit() else 411, "framecap serve: a delete form is small and has a length")
+            return
+        form = urllib.parse.parse_qs(self.rfile.read(int(length)).decode("utf-8", "replace"))
+        token = (form.get("token") or [""])[0]
+        if not self._same_origin() or not hmac.compare_digest(token.encode(), self.server.token.encode()):
+            self.server.say(f"refused a delete from another origin ({self.headers.get('Origin')!r})")
+            self._text(403, "framecap serve: delete refused (not from a page of this server)")
+            return
+        inbox = self.server.inbox
+        if kind == "event":
+            issue = inbox.issue_of(ref)
+            count = inbox.delete([ref])
+            after = "/issue/" + urllib.parse.quote(issue, safe="") if issue and inbox.issue(issue) else "/"
+        else:
+            count = inbox.delete_issue(ref)
+            after = "/"
+        self.server.notify()
+        self.server.say(f"deleted {count} event{'s' if count != 1 else ''} ({kind} {ref[:12]})")
+        self._redirect(after)
+
+    # -- ingestion -------------------------------------------------------------------------------------
+
+    def _ingest_cors(self) -> dict[str, str] | None:
+        """CORS headers for a sender: none for a program (no Origin), the origin itself for a page of this
+        machine (a local JavaScript app), and None (refused) for any other site's page."""
+        origin = self.headers.get("Origin")
+        if origin is None:
+            return {}
+        host = urllib.parse.urlsplit(origin).hostname if origin.startswith(("http://", "https://")) else None
+        if host is None or not is_loopback(host):
+            return None
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+
+    def _read_body(self, limit: int) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            out = bytearray()
+            while True:
+                line = self.rfile.readline(1024)
+                try:
+                    size = int(line.split(b";")[0].strip() or b"x", 16)
+                except ValueError:
+                    raise ingest.IngestError(400, "bad chunked encoding") from None
+                if size == 0:
+                    while self.rfile.readline(1024).strip():
+                        pass
+                    return bytes(out)
+                if len(out) + size > limit:
+                    raise ingest.IngestError(413, f"the body is larger than {limit:,} bytes")
+                out += self.rfile.read(size)
+                self.rfile.readline(16)
+        length = self.headers.get("Content-Length")
+        if length is None or not length.strip().isdigit():
+            raise ingest.IngestError(411, "a Content-Length is required")
+        if int(length) > limit:
+            raise ingest.IngestError(413, f"the body ({int(length):,} bytes) is larger than {limit:,} bytes")
+        return self.rfile.read(int(length))
+
+    def _ingest(self, kind: str) -> None:
+        cors = self._ingest_cors()
+        if cors is None:
+            self.server.say(f"refused events from the page of {self.headers.get('Origin')!r}")
+            self._text(403, "framecap serve: only programs and this machine's pages may send events here")
+            return
+        try:
+            limit = ingest.MAX_BODY if kind == "envelope" else ingest.MAX_EVENT
+            data = ingest.decode_body(self._read_body(limit), self.headers.get("Content-Encoding") or "", limit)
+            if kind == "envelope":
+                envelope = ingest.parse_envelope(data)
+                events, fallback = envelope.events, envelope.header.get("event_id")
+            else:
+                events, fallback = [ingest.parse_store(data)], None
+        except ingest.IngestError as error:
+            self.server.say(f"refused a {kind} request: {error.status} {error.message}")
+            self._json({"detail": error.message}, error.status, cors)
+            return
+        ids = []
+        for event in events:
+            ids.append(ingest.normalize_event(event, fallback if len(events) == 1 else None))
+            self.server.inbox.send(event)
+        if events:
+            self.server.notify()
+            for event in events:
+                facts = summarize(event)
+                what = f"{facts['type']}: {facts['message']}" if facts["type"] else facts["message"] or "an event"
+                self.server.say(f"stored {str(event['event_id'])[:12]}  {what[:100]}")
+        answer = {"id": ids[0]} if ids else {}
+        if kind == "envelope" and not ids and isinstance(fallback, str):
+            answer = {"id": fallback}
+        self._json(answer, 200, cors)
