@@ -21,7 +21,7 @@ from ..cli.values import format_time, local, zone_name
 from ..grouping import summarize
 from ..transports.inbox_schema import EventRow, IssueRow
 from .event_html import event_body
-from .html import Element, Raw, h, render
+from .html import Child, Element, Raw, h, render
 
 __all__ = [
     "SERVER_POLICY",
@@ -360,7 +360,11 @@ def _others(event: dict[str, Any], context: IssueContext) -> list[Element]:
     current = event.get("event_id")
     items = h("ol", {"class": "others"})
     for row in context.events:
-        label = [h("span", {"class": "time"}, format_time(row.received)), " ", h("code", None, row.event_id[:12])]
+        label: list[Child] = [
+            h("span", {"class": "time"}, format_time(row.received)),
+            " ",
+            h("code", None, row.event_id[:12]),
+        ]
         if row.event_id == current:
             items.add(h("li", {"class": "current", "aria-current": "page"}, label))
         else:
