@@ -15,6 +15,8 @@ import socket
 import subprocess
 import sys
 import threading
+import time
+import urllib.parse
 import zlib
 
 import pytest
@@ -38,7 +40,7 @@ from serve_helpers import (
 import framecap
 from conftest import ROOT, assert_schema_valid
 from framecap.cli import main
-from framecap.serve import export_html
+from framecap.serve import export_html, ingest
 from framecap.serve.pages import SERVER_POLICY, event_page, static_file
 from framecap.transports.inbox import Inbox
 
@@ -313,6 +315,22 @@ def test_envelopes_that_cannot_be_read_are_refused_with_a_reason(inbox_path, bod
     assert not os.path.exists(inbox_path), "nothing of a refused envelope is stored"
 
 
+def test_a_compressed_bomb_is_stopped_at_the_limit_without_inflating_it():
+    import tracemalloc
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    zeros = bytes(1 << 20)
+    bomb = b"".join(packer.compress(zeros) for _ in range(200)) + packer.flush()  # 200 MiB in ~200 kB
+    tracemalloc.start()
+    try:
+        with pytest.raises(ingest.IngestError) as refused:
+            ingest.decode_body(bomb, "gzip", limit=1 << 20)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert refused.value.status == 413 and peak < 8 << 20, f"{peak:,} bytes held to refuse it"
+
+
 def test_bodies_beyond_the_limits_are_refused_before_they_are_read(inbox_path):
     with running(inbox_path) as server:
         for path, size in (("/api/1/envelope/", 50 * 1024 * 1024 + 1), ("/api/1/store/", 1024 * 1024 + 1)):
@@ -362,7 +380,6 @@ def test_framecap_sends_to_serve_through_its_dsn(inbox_path, tmp_path, monkeypat
 
 SENTRY_APP = """
 import sys
-import threading
 import sentry_sdk
 
 sentry_sdk.init(dsn=sys.argv[1], release="shop@1.2", auto_enabling_integrations=False)
@@ -394,12 +411,12 @@ def test_sentry_sdk_sends_to_serve_through_its_own_transport(inbox_path, run_pyt
         assert text.startswith(
             f"framecap {inbox_path} DSN {server.dsn} ZeroDivisionError: division by zero event {event_id}"
         )
-        assert '11 return total / len([]) 12 13 14 try: 15 checkout({"apple": 3})' in text
-        assert "16 except ZeroDivisionError: cart {'apple': 3} total 3 ZeroDivisionError: division by zero" in text
+        assert '10 return total / len([]) 11 12 13 try: 14 checkout({"apple": 3})' in text
+        assert "15 except ZeroDivisionError: cart {'apple': 3} total 3 ZeroDivisionError: division by zero" in text
         assert "SDK sentry.python" in text and "2.75.0" in text and "release shop@1.2" in text
         issues = call(server, "GET", "/api/issues").json()["rows"]
         assert [(r["type"], r["message"], r["where"]) for r in issues] == [
-            ("ZeroDivisionError", "division by zero", "snippet.py:11 in checkout")
+            ("ZeroDivisionError", "division by zero", "snippet.py:10 in checkout")
         ]
 
 
@@ -420,6 +437,36 @@ def test_markup_in_events_reaches_pages_as_text(inbox_path):
         assert f"ValueError: {PAYLOAD_IMG} {PAYLOAD_SCRIPT}" in text
         assert f"note {PAYLOAD_SCRIPT + ' & ' + PAYLOAD_IMG!r}" in text
         assert "&lt;script&gt;" in page
+
+
+def test_the_element_builder_escapes_text_and_attributes():
+    from framecap.serve.html import Raw, h, render
+
+    page = render(h("p", {"title": '"><img src=x onerror=1>', "hidden": True, "open": False}, "<b>&", Raw("<br>")))
+    assert page == '<p title="&quot;&gt;&lt;img src=x onerror=1&gt;" hidden>&lt;b&gt;&amp;<br></p>'
+    with pytest.raises(ValueError):
+        h("p", {"onclick x": "1"})
+    with pytest.raises(ValueError):
+        h("script src=x")
+    deep = h("div")
+    node = deep
+    for _ in range(50_000):  # iterative: no recursion limit
+        child = h("div")
+        node.add(child)
+        node = child
+    assert render(deep).count("<div>") == 50_001
+
+
+def test_filters_given_in_the_address_come_back_as_text(inbox_path):
+    stored(inbox_path, scenario("values"))
+    hostile = '"><img src=x onerror=alert(1)>'
+    with running(inbox_path) as server:
+        page = call(server, "GET", "/?" + urllib.parse.urlencode({"q": hostile, "type": hostile, "since": hostile}))
+    assert page.status == 400
+    tags = parse(page.text).tags
+    assert "img" not in {t for t, _ in tags}
+    assert [a["value"] for t, a in tags if t == "input" and a.get("name") == "q"] == [hostile]
+    assert [a["value"] for t, a in tags if t == "option" and "selected" in a] == [hostile, hostile]
 
 
 def test_pages_send_a_strict_policy_and_check_the_host(inbox_path):
@@ -524,11 +571,13 @@ def test_the_stream_reports_each_new_revision(inbox_path):
         assert response.status == 200 and response.getheader("Content-Type") == "text/event-stream"
 
         def next_data() -> str:
-            while True:
+            ends = time.monotonic() + 30  # keep-alive comments come every 15 s: the deadline is the loop's own
+            while time.monotonic() < ends:
                 line = response.fp.readline()
                 assert line, "the stream ended"
                 if line.startswith(b"data: "):
                     return line[6:].strip().decode()
+            raise AssertionError("no new revision within 30 s")
 
         assert next_data() == "0"
         post_envelope(server, envelope({"event_id": "e" * 32, "message": "one"}))
@@ -558,6 +607,8 @@ def test_export_writes_one_self_contained_page(store, tmp_path, capsys):
     assert "Delete" not in text
     assert main(["export", "last", "--format", "html"]) == 0
     assert "49 return items[len(text)] + both[password]" in text_of(capsys.readouterr().out)
+    assert main(["export", "last", event["event_id"], "--format", "html"]) == 2
+    assert "--format html writes one event" in capsys.readouterr().err
     assert main(["export", "--all", "--format", "html"]) == 2
     assert "--format html writes one event" in capsys.readouterr().err
 

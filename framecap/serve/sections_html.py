@@ -25,6 +25,9 @@ KNOWN = frozenset(
 )  # fmt: skip
 
 
+_LEVELS = frozenset({"debug", "info", "warning", "error", "fatal", "critical"})
+
+
 def _section(title: str, ident: str, *children: Child) -> Element:
     return h("section", {"class": "sect", "id": ident}, h("h2", None, title), *children)
 
@@ -224,7 +227,7 @@ def _breadcrumbs(event: dict[str, Any], cuts: Cuts) -> list[Element]:
         rows.append(
             h(
                 "tr",
-                {"class": f"level-{crumb.get('level') or 'info'}"},
+                {"class": f"level-{crumb['level']}" if crumb.get("level") in _LEVELS else None},
                 h("td", {"class": "dim", "title": format_time(when)}, stamp),
                 h("td", {"class": "key"}, str(crumb.get("category") or crumb.get("type") or "-")),
                 h("td", {"class": "dim"}, str(crumb.get("level") or "info")),
