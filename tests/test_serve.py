@@ -94,6 +94,11 @@ def test_issue_list_and_event_page_show_a_captured_crash(inbox_path):
         assert "IndexError: list index out of range generic (handled)" in text
         assert "Other cuts" not in text, "every cut of this event has its place"
         # other formats of the same event
+        download = call(server, "GET", f"/event/{event_id}.html")
+        policy = download.headers["content-security-policy"]
+        assert policy.startswith("default-src 'none'; style-src 'sha256-")
+        assert [a["content"] for t, a in parse(download.text).tags if a.get("http-equiv")] == [policy]
+        assert call(server, "HEAD", "/api/stream").body == b"", "HEAD never waits for a stream"
         raw = call(server, "GET", f"/event/{event_id}.json")
         assert raw.json() == event and raw.headers["content-disposition"].startswith("attachment;")
         assert call(server, "GET", f"/event/{event_id[:10]}").headers["location"] == f"/event/{event_id}"
@@ -250,6 +255,17 @@ def test_envelopes_gzip_and_plain_and_store_requests_are_stored(inbox_path):
     inbox = Inbox(inbox_path)
     assert [e["event_id"] for e in inbox.bodies()] == [first["event_id"], second["event_id"], third["event_id"]]
     assert next(inbox.bodies([first["event_id"]])) == first
+
+
+def test_an_inbox_that_cannot_be_written_is_a_503_not_a_stored_event(tmp_path):
+    broken = tmp_path / "a-directory.db"
+    broken.mkdir()
+    with running(str(broken)) as server:
+        reply = post_envelope(server, envelope({"event_id": "1" * 32, "message": "lost?"}))
+        assert reply.status == 503 and reply.json()["detail"].startswith("the inbox could not store the event: ")
+        assert not [line for line in server.log_lines if " stored " in line]
+        page = call(server, "GET", "/")
+        assert page.status == 503 and page.text.startswith(f"framecap serve: the inbox {broken} can't be read: ")
 
 
 def test_ingestion_fills_in_ids_and_timestamps(inbox_path):

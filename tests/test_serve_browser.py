@@ -26,6 +26,7 @@ from serve_helpers import (
     scenario,
 )
 
+from framecap.serve import export_html
 from framecap.transports.inbox import Inbox
 
 pytestmark = pytest.mark.browser
@@ -219,6 +220,18 @@ def test_markup_in_a_message_and_a_variable_is_shown_as_text_and_never_runs(brow
     assert browser.find_element("css selector", "#issues tbody .msg").text == f"{PAYLOAD_IMG} {PAYLOAD_SCRIPT}"
     assert browser.current_url == server.url + "?q=onerror"
     assert browser.execute_script("return [window.__xss, document.images.length]") == [None, 0]
+
+
+def test_the_exported_page_is_styled_under_its_own_policy(browser, site, tmp_path):
+    _, events, _ = site
+    path = tmp_path / "crash.html"
+    path.write_text(export_html(events["values"]), encoding="utf-8")
+    browser.get(path.as_uri())
+    style = "var s = getComputedStyle(document.querySelector('h1 .exc-type')); return [s.fontWeight, s.color]"
+    assert browser.execute_script(style) == ["600", "rgb(179, 38, 30)"], "the inline stylesheet was allowed by its hash"
+    marks = browser.execute_script("return Array.from(document.querySelectorAll('mark.failing'), m => m.textContent)")
+    assert marks == ["scenario()", "items[len(text)]"]
+    assert browser.execute_script("return document.scripts.length + document.links.length") == 0
 
 
 class _Attacker(BaseHTTPRequestHandler):

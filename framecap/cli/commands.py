@@ -232,8 +232,14 @@ def _export_html(ns: argparse.Namespace, inbox: Inbox) -> int:
     issue = inbox.issue(issue_id) if issue_id else None
     page = export_html(event, IssueContext(issue) if issue else None)
     if not ns.output:
-        sys.stdout.write(page)
+        buffer = getattr(sys.stdout, "buffer", None)
         sys.stdout.flush()
+        if buffer is not None:  # UTF-8 whatever the terminal's encoding: the page says charset=utf-8
+            buffer.write(page.encode("utf-8", "backslashreplace"))
+            buffer.flush()
+        else:
+            sys.stdout.write(page)
+            sys.stdout.flush()
         return 0
     with open(ns.output, "w", encoding="utf-8", errors="backslashreplace") as stream:
         stream.write(page)

@@ -166,7 +166,13 @@ class _Handler(ViewerRoutes):
             getattr(self, "_" + method)()
         except (BrokenPipeError, ConnectionResetError):
             pass
-        except Exception:  # one bad request must not stop the server; the sender gets a 500
+        except Exception as error:
+            if type(error).__module__ == "sqlite3" or isinstance(error, OSError):  # the inbox, not us
+                self.server.say(f"the inbox {self.server.inbox.path} can't be read: {error}")
+                with contextlib.suppress(Exception):
+                    self._text(503, f"framecap serve: the inbox {self.server.inbox.path} can't be read: {error}")
+                return
+            # one bad request must not stop the server; the sender gets a 500
             self.server.errors.append(traceback.format_exc())
             self.server.say("internal error:\n" + traceback.format_exc())
             with contextlib.suppress(Exception):
@@ -297,9 +303,17 @@ class _Handler(ViewerRoutes):
             self._json({"detail": error.message}, error.status, cors)
             return
         ids = []
+        failed = self.server.inbox.stats()["dropped_write_failed"]
         for event in events:
             ids.append(ingest.normalize_event(event, fallback if len(events) == 1 else None))
             self.server.inbox.send(event)
+        stats = self.server.inbox.stats()
+        if stats["dropped_write_failed"] > failed:  # not writable, disk full, locked: the sender may retry
+            self.server.say(
+                f"could not store {len(events)} event(s) in {self.server.inbox.path}: {stats['last_error']}"
+            )
+            self._json({"detail": f"the inbox could not store the event: {stats['last_error']}"}, 503, cors)
+            return
         if events:
             self.server.notify()
             for event in events:

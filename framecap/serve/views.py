@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..transports.inbox import Filters
 from ..transports.inbox_schema import parse_since
-from .pages import SERVER_POLICY, IssueContext, ListState, event_page, export_page, issue_list_page
+from .pages import SERVER_POLICY, IssueContext, ListState, event_page, export_page, export_policy, issue_list_page
 
 if TYPE_CHECKING:
     from .server import ViewerServer
@@ -148,7 +148,8 @@ class ViewerRoutes(BaseHTTPRequestHandler):
         if suffix == ".html":
             body = export_page(event, context).encode("utf-8", "backslashreplace")
             disposition = f'attachment; filename="crash-{event_id[:12]}.html"'
-            self._send(200, body, "text/html; charset=utf-8", {"Content-Disposition": disposition}, page=True)
+            headers = {"Content-Disposition": disposition, "Content-Security-Policy": export_policy()}
+            self._send(200, body, "text/html; charset=utf-8", headers)
             return
         self._html(event_page(event, context, self.server.token, inbox.path, self.server.dsn))
 
@@ -168,6 +169,8 @@ class ViewerRoutes(BaseHTTPRequestHandler):
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Cross-Origin-Resource-Policy", "same-origin")
         self.end_headers()
+        if self.command == "HEAD":
+            return
         server = self.server
         self.wfile.write(b"retry: 2000\n\n")
         last, quiet_since, ends = None, time.monotonic(), time.monotonic() + _STREAM_SECONDS
