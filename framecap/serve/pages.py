@@ -29,6 +29,7 @@ __all__ = [
     "ListState",
     "event_page",
     "export_page",
+    "export_policy",
     "issue_list_page",
     "issue_row",
     "static_file",
@@ -52,6 +53,11 @@ SINCE_CHOICES = (
 def static_file(name: str) -> bytes:
     """One of our shipped files (``app.css``, ``app.js``)."""
     return resources.files(__package__).joinpath("static", name).read_bytes()
+
+
+def export_policy() -> str:
+    """The export's Content-Security-Policy: its inline stylesheet, allowed by hash, and nothing else."""
+    return _policy_for_export(static_file("app.css").decode("utf-8"))
 
 
 def _policy_for_export(css: str) -> str:
