@@ -103,6 +103,20 @@ def test_grouping_queries_filters_paging_and_revision(tmp_path):
     assert inbox.delete_issue(group) == 4 and inbox.clear() == 1 and inbox.issues() == []
 
 
+def test_types_counts_events_per_exception_type(tmp_path):
+    clock = [1000.0]
+    inbox = Inbox(str(tmp_path / "x.db"), background=False, clock=lambda: clock[0])
+    assert inbox.types() == [], "reading never creates the file"
+    for i, kind in enumerate(["E", "pkg.KeyError", "E", "A"]):
+        clock[0] += 60
+        inbox.send(fake(i, kind=kind))
+    inbox.send({"event_id": "f" * 32, "message": "no exception"})
+    assert inbox.types() == [("E", 2), ("A", 1), ("pkg.KeyError", 1)]
+    assert inbox.types(Filters(since=1150.0)) == [("A", 1), ("E", 1)]
+    assert inbox.types(Filters(grep="keyerror")) == [("pkg.KeyError", 1)]
+    assert inbox.types(limit=1) == [("E", 2)]
+
+
 def test_fingerprint_is_stored_and_indexed(tmp_path):
     path = str(tmp_path / "x.db")
     inbox = Inbox(path, background=False)

@@ -3,8 +3,9 @@
 framecap run script.py [args...] | framecap run -m module [args...]
 framecap list [--events] [-n N] [--type T] [--grep TEXT] [--since 2h|3d|2026-11-30]
 framecap show [ID|ISSUE|last] [--json] [--full] [--color auto|always|never] [--no-pager] [--width N]
-framecap rm ID... | framecap clear [--yes] | framecap export [ID...|--all] [-o FILE]
+framecap rm ID... | framecap clear [--yes] | framecap export [ID...|--all] [-o FILE] [--format jsonl|html]
 framecap send --dsn DSN [ID...|--all]
+framecap serve [--host 127.0.0.1] [--port 8700] [--store PATH] [--open]
 framecap demo
 """
 
@@ -29,6 +30,12 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} is too small: give 1 or more")
     return value
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: give 0 to 65535")
+    return int(text)
 
 
 def _width(text: str) -> int:
@@ -78,10 +85,18 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("refs", nargs="*", metavar="ID", help="event ids, issue ids, prefixes, or 'last'")
     export.add_argument("--all", action="store_true", help="every event")
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    export.add_argument(
+        "--format", choices=("jsonl", "html"), default="jsonl", help="jsonl (default), or html: one event as a page"
+    )
     send = commands.add_parser("send", help="replay inbox events to a Sentry-compatible server")
     send.add_argument("--dsn", required=True, help="http[s]://PUBLIC_KEY@HOST[:PORT]/PROJECT_ID")
     send.add_argument("refs", nargs="*", metavar="ID", help="event ids, issue ids, prefixes, or 'last'")
     send.add_argument("--all", action="store_true", help="every event")
+    serve = commands.add_parser("serve", help="a web viewer of the inbox, also receiving events from Sentry SDKs")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine)")
+    serve.add_argument("--port", type=_port, default=8700, help="port (default 8700; 0: any free port)")
+    serve.add_argument("--store", default=argparse.SUPPRESS, help="inbox path (as framecap --store)")
+    serve.add_argument("--open", action="store_true", help="open the viewer in a browser")
     commands.add_parser("demo", help="run a small crashing program under framecap, to see what it captures")
     return parser
 

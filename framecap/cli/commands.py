@@ -37,6 +37,7 @@ def dispatch(ns: argparse.Namespace) -> int:
         "export": _export,
         "send": _send,
         "demo": _demo,
+        "serve": _serve,
     }[ns.command]
     return handler(ns)
 
@@ -186,8 +187,17 @@ def _selection(ns: argparse.Namespace, inbox: Inbox, command: str) -> list[str] 
     return None if ns.all else _expand(inbox, ns.refs, command)
 
 
+def _serve(ns: argparse.Namespace) -> int:
+    from ..serve import serve
+    from . import store_path
+
+    return serve(store_path(ns), host=ns.host, port=ns.port, open_browser=ns.open)
+
+
 def _export(ns: argparse.Namespace) -> int:
     inbox = _inbox(ns)
+    if ns.format == "html":
+        return _export_html(ns, inbox)
     ids = _selection(ns, inbox, "export")
     if isinstance(ids, int):
         return ids
@@ -203,6 +213,37 @@ def _export(ns: argparse.Namespace) -> int:
             stream.close()
     if ns.output:
         print(f"exported {count} event{'s' if count != 1 else ''} to {ns.output}", file=sys.stderr)
+    return 0
+
+
+def _export_html(ns: argparse.Namespace, inbox: Inbox) -> int:
+    """One event (an issue id: its newest) as a self-contained page."""
+    if ns.all or len(ns.refs) != 1:
+        return _fail("export", "--format html writes one event: give one event id, issue id or 'last'", 2)
+    found = _resolve(inbox, ns.refs[0], "export")
+    if isinstance(found, int):
+        return found
+    event = inbox.get(found[1])
+    if event is None:
+        return _fail("export", f"no event or issue {ns.refs[0]!r} in {inbox.path}")
+    from ..serve import IssueContext, export_html
+
+    issue_id = inbox.issue_of(str(event.get("event_id")))
+    issue = inbox.issue(issue_id) if issue_id else None
+    page = export_html(event, IssueContext(issue) if issue else None)
+    if not ns.output:
+        buffer = getattr(sys.stdout, "buffer", None)
+        sys.stdout.flush()
+        if buffer is not None:  # UTF-8 whatever the terminal's encoding: the page says charset=utf-8
+            buffer.write(page.encode("utf-8", "backslashreplace"))
+            buffer.flush()
+        else:
+            sys.stdout.write(page)
+            sys.stdout.flush()
+        return 0
+    with open(ns.output, "w", encoding="utf-8", errors="backslashreplace") as stream:
+        stream.write(page)
+    print(f"exported event {event.get('event_id')} to {ns.output}", file=sys.stderr)
     return 0
 
 

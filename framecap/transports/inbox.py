@@ -389,6 +389,16 @@ class Inbox(BaseTransport):
         rows = self._read(f"SELECT COUNT(*) FROM events{where}", args)
         return int(rows[0][0]) if rows else 0
 
+    def types(self, filters: Filters | None = None, limit: int = 100) -> builtins.list[tuple[str, int]]:
+        """``(exception type, event count)`` of events matching ``filters``, most frequent first (a type
+        filter's choices); events without an exception are left out."""
+        where, args = (filters or Filters()).where()
+        where = (where + " AND" if where else " WHERE") + " type IS NOT NULL"
+        rows = self._read(
+            f"SELECT type, COUNT(*) FROM events{where} GROUP BY type ORDER BY 2 DESC, 1 LIMIT ?", [*args, limit]
+        )
+        return [(str(kind), int(count)) for kind, count in rows]
+
     def resolve(self, ref: str) -> tuple[str, str] | None:
         """What ``ref`` names: ``("event", event_id)`` or ``("issue", fingerprint)``, else None.
 
