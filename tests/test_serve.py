@@ -86,11 +86,11 @@ def test_issue_list_and_event_page_show_a_captured_crash(inbox_path):
         assert "49 return items[len(text)] + both[password]" in text
         assert '<mark class="failing"><span class="t-bi">' not in page.text  # `items[len(text)]` starts with a name
         assert '<mark class="failing">items[<span class="t-bi">len</span>(text)]</mark>' in page.text
-        assert "password [Filtered: key]" in text
+        assert "password '[Filtered]' [Filtered: name]" in text
         assert "[value cut at 1,024 of 20,000,000 characters]" in text
         assert "… 9,950 more items" in text
         assert "both {1: 'int', '1': 'str', None: 'none', (1, 2): 'tuple'}" in text
-        assert '46 password = "[Filtered]" [Filtered: key-value]' in text
+        assert '46 password = "[Filtered]" [Filtered: source-name]' in text
         assert "IndexError: list index out of range generic (handled)" in text
         assert "Other cuts" not in text, "every cut of this event has its place"
         # other formats of the same event

@@ -151,7 +151,7 @@ def test_the_event_page_shows_the_failing_line_and_the_values(browser, site):
         for row in frame.find_elements("css selector", "table.vars tr")
     }
     assert values["both"].text == "{1: 'int', '1': 'str', None: 'none', (1, 2): 'tuple'}"
-    assert values["password"].text == "[Filtered: key]"
+    assert values["password"].text == "'[Filtered]' [Filtered: name]"
     items = values["items"].find_element("css selector", "details.tree")
     more = items.find_elements("css selector", "li")[-1]
     assert not more.is_displayed(), "a long list starts collapsed"

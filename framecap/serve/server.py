@@ -44,6 +44,8 @@ _INGEST = re.compile(r"^/api/(\d+)/(envelope|store)/?$")
 _DELETE = re.compile(r"^/delete/(event|issue)/([0-9A-Za-z-]{1,64})$")
 _EVENT = re.compile(r"^/event/([0-9A-Za-z-]{1,64})(\.json|\.html)?$")
 _ISSUE = re.compile(r"^/issue/([0-9A-Za-z-]{1,64})$")
+_LINGER_BYTES = 64 << 20  # after refusing an unread body: at most this much more is read and dropped
+_LINGER_SECONDS = 10.0
 
 
 def is_loopback(host: str) -> bool:
@@ -284,6 +286,21 @@ class _Handler(ViewerRoutes):
             raise ingest.IngestError(413, f"the body ({int(length):,} bytes) is larger than {limit:,} bytes")
         return self.rfile.read(int(length))
 
+    def _linger(self) -> None:
+        """After refusing a body it did not read, let the sender finish sending (bounded in bytes and
+        time, the rest dropped) so that it reads the answer rather than a broken pipe ("lingering close")."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(1.0)
+            deadline, drained = time.monotonic() + _LINGER_SECONDS, 0
+            while drained < _LINGER_BYTES and time.monotonic() < deadline:
+                chunk = self.connection.recv(1 << 16)
+                if not chunk:
+                    break
+                drained += len(chunk)
+
     def _ingest(self, kind: str) -> None:
         cors = self._ingest_cors()
         if cors is None:
@@ -301,6 +318,8 @@ class _Handler(ViewerRoutes):
         except ingest.IngestError as error:
             self.server.say(f"refused a {kind} request: {error.status} {error.message}")
             self._json({"detail": error.message}, error.status, cors)
+            if error.status == 413:
+                self._linger()
             return
         ids = []
         failed = self.server.inbox.stats()["dropped_write_failed"]
