@@ -69,7 +69,8 @@ def test_no_logging_config_prints_through_pythons_last_resort(run_python, store)
         """,
     )
     assert result.stderr.startswith("disk 91% full\nx\nlookup failed\nTraceback (most recent call last):\n")
-    (event,) = read_store(store)
+    message, event = read_store(store)
+    assert message["logentry"] == {"message": "x", "formatted": "x"} and message["level"] == "error"
     assert event["logger"] == "app" and event["exception"]["values"][-1]["type"] == "KeyError"
     assert crumbs(event) == [("app", "warning", "disk 91% full"), ("app", "error", "x")]
 
