@@ -15,6 +15,7 @@ import collections
 import contextlib
 import contextvars
 import datetime
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -103,12 +104,7 @@ def check_contexts(contexts: Any) -> dict[str, dict[str, Any]]:
 def _items(mapping: Any, what: str) -> list[tuple[Any, Any]]:
     if not isinstance(mapping, Mapping):
         raise TypeError(f"{what} must be a dict, not {_shown(mapping)}")
-    items = []
-    for pair in mapping.items():
-        if len(items) == _MAX_ITEMS:
-            break
-        items.append(pair)
-    return items
+    return list(itertools.islice(mapping.items(), _MAX_ITEMS))
 
 
 def _shown(value: Any) -> str:

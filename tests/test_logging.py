@@ -268,8 +268,14 @@ def test_the_readmes_logging_example_records_what_it_says(run_python, store):
     block = readme.split("**logging** (on by default):", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
     result = run_python(block)
     assert result.returncode == 0 and result.stderr.startswith("INFO:shop:cart has 3 items\n"), result.stderr
-    (event,) = read_store(store)
-    assert crumbs(event) == [("shop", "info", "cart has 3 items")]
+    message, event = read_store(store)
+    assert message["logentry"] == {
+        "message": "payment %s declined",
+        "params": ["p-1"],
+        "formatted": "payment p-1 declined",
+    }
+    assert message["extra"] == {"order_id": 42} and message["level"] == "error" and "exception" not in message
+    assert crumbs(event) == [("shop", "info", "cart has 3 items"), ("shop", "error", "payment p-1 declined")]
     assert event["logentry"]["formatted"] == "checkout failed" and event["logger"] == "shop"
 
 

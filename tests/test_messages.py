@@ -3,6 +3,7 @@
 import errno
 import json
 import logging
+import os
 import sys
 import threading
 
@@ -10,7 +11,7 @@ import pytest
 from helpers import load_module
 
 import framecap
-from conftest import assert_schema_valid, read_store
+from conftest import ROOT, assert_schema_valid, read_store
 from framecap.budget import encoded_size
 
 
@@ -497,3 +498,23 @@ def test_a_hooks_contexts_and_the_scopes_are_merged(memory):
         "thread": {"type": "default", "name": "worker-1", "id": 1},
         "job": {"id": 7},
     }
+
+
+def test_the_readmes_example_does_what_it_says(run_python, store):
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as file:
+        readme = file.read()
+    section = readme.split("### Messages, scope data, levels and fingerprints", 1)[1]
+    block = section.split("```python\n", 1)[1].split("```", 1)[0]
+    result = run_python(block)
+    assert result.returncode == 0, result.stderr
+    retried, failed, late, plain = read_store(store)
+    assert (retried["logentry"], retried["level"]) == ({"formatted": "payment retried"}, "warning")
+    assert retried["threads"]["values"][0]["stacktrace"]["frames"][-1]["function"] == "<module>"
+    assert retried["user"] == {"id": "u-17"} and retried["contexts"] == {
+        "payment": {"provider": "acme-pay", "attempt": 2}
+    }
+    assert failed["exception"]["values"][-1]["type"] == "ConnectionError" and failed["level"] == "error"
+    assert failed["tags"] == {"tenant": "acme", "order": "o-7"} and failed["extra"] == {"amount": 1500}
+    assert failed["fingerprint"] == ["{{ default }}", "acme-pay"]
+    assert (late["tags"], late["level"]) == ({"tenant": "acme", "job": "nightly-report"}, "warning")
+    assert (plain["tags"], plain["level"]) == ({"tenant": "acme"}, "info")
