@@ -14,7 +14,6 @@ contained: the capture returns ``None`` and the error is reported to :data:`inte
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import sys
 import threading
@@ -41,8 +40,6 @@ from .transports.inbox import default_state_dir
 from .transports.spool import Spool
 
 __all__ = ["Client", "ExcInfo", "get_current", "internal_error_handlers", "report_internal_error", "set_current"]
-
-logger = logging.getLogger("framecap")
 
 ExcInfo = tuple[Optional[type[BaseException]], Optional[BaseException], Optional[TracebackType]]
 ErrorArg = Union[BaseException, ExcInfo, None]

@@ -125,7 +125,7 @@ class EventData:
 def event_data(where: str, **given: Any) -> EventData | None:
     """Check the keywords of one capture; one that is wrong is left out and reported (the event still goes)."""
     checks = {
-        "level": lambda v: check_level(v),
+        "level": check_level,
         "tags": check_tags,
         "extra": lambda v: {str(k): x for k, x in _items(v, "extra")},
         "contexts": check_contexts,
@@ -275,7 +275,8 @@ def isolated(request: Any = None, limit: int | None = None) -> Iterator[Scope]:
     try:
         yield scope
     finally:
-        _current.reset(token)
+        with contextlib.suppress(ValueError):  # left in another context (an async generator moved to
+            _current.reset(token)  # another task): that context's scope is left to it, never raised over
 
 
 def add_breadcrumb(

@@ -220,3 +220,20 @@ def test_flask_requests_keep_their_scope_data(memory):
     client.get("/orders/set")
     client.get("/orders/plain")
     assert_nothing_leaked(memory)
+
+
+def test_a_block_left_in_another_context_never_raises(memory):
+    async def events():
+        with framecap.new_scope():
+            framecap.set_tag("gen", "yes")
+            yield 1
+            yield 2
+
+    async def main():
+        stream = events()
+        await asyncio.ensure_future(stream.__anext__())  # entered in a task's context
+        await stream.aclose()  # left in this one: the token belongs to the task's context
+        framecap.capture_message("after")
+
+    asyncio.run(main())
+    assert "gen" not in memory.events[0].get("tags", {})
