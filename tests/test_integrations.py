@@ -24,20 +24,31 @@ def test_logged_exceptions_become_events_and_records_breadcrumbs(memory):
         {}["missing"]
     except KeyError:
         log.exception("checkout failed for %s", "c-1")
-    log.error("no exception info: a breadcrumb, not an event")
+    log.error("no exception info: a message event")
     try:
         raise ValueError("second")
     except ValueError:
         log.error("with exc_info", exc_info=True)
-    first, second = memory.events
+    first, message, second = memory.events
     assert first["exception"]["values"][-1]["mechanism"] == {"type": "logging", "handled": True}
-    assert first["logentry"] == {"formatted": "checkout failed for c-1", "message": "checkout failed for %s"}
+    assert first["logentry"] == {
+        "message": "checkout failed for %s",
+        "params": ["c-1"],
+        "formatted": "checkout failed for c-1",
+    }
     assert first["logger"] == "shop.checkout" and first["level"] == "error"
+    assert "exception" not in message and "threads" not in message  # attach_stacktrace is off
+    assert message["logentry"] == {
+        "message": "no exception info: a message event",
+        "formatted": "no exception info: a message event",
+    }
+    assert (message["logger"], message["level"]) == ("shop.checkout", "error")
     crumbs = [(c["level"], c["category"], c["message"]) for c in second["breadcrumbs"]["values"]]
-    assert crumbs == [
+    assert crumbs == [  # a record that became an event is a breadcrumb for the events after it
         ("info", "shop.checkout", "cart c-1 has 3 items"),
         ("warning", "shop.checkout", "slow payment provider"),
-        ("error", "shop.checkout", "no exception info: a breadcrumb, not an event"),
+        ("error", "shop.checkout", "checkout failed for c-1"),
+        ("error", "shop.checkout", "no exception info: a message event"),
     ]
 
 
