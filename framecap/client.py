@@ -13,6 +13,8 @@ logged on the ``framecap`` logger.
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import itertools
 import logging
 import os
 import sys
@@ -45,10 +47,12 @@ Processor = Callable[[Event, Hint], Optional[Event]]
 
 #: Called with ``(where, error)`` for every contained internal failure.
 internal_error_handlers: list[Callable[[str, BaseException], None]] = []
-_MARK = "__framecap_event_id__"
+_MARK = "__framecap_event_id_{}__"  # a client's key in a captured exception's __dict__ (de-duplication)
 _UNSEEN = object()
-#: Lists that collect finished events instead of sending them (framecap.testing.capture_events).
-_sinks: list[list[Event]] = []
+#: Numbers the clients' marks: never reused, so a new client never reads an old one's marks.
+_client_numbers = itertools.count(1)
+#: The list that collects this context's finished events instead of sending them (framecap.testing.capture_events).
+_sink: contextvars.ContextVar[list[Event] | None] = contextvars.ContextVar("framecap_sink", default=None)
 
 
 def report_internal_error(where: str, error: BaseException, debug: bool = False) -> None:
@@ -109,6 +113,7 @@ class Client:
         self.last_event_id: str | None = None
         self._busy = threading.local()
         self._closed = False
+        self._mark = _MARK.format(next(_client_numbers))
         #: Address space held for the reduced event after a MemoryError (see framecap.fallback).
         self._reserve = reserve()
 
@@ -181,7 +186,7 @@ class Client:
         held = False
         try:
             marks = exception_dict(exc)
-            seen = marks.get(_MARK, _UNSEEN) if marks is not None else _UNSEEN
+            seen = marks.get(self._mark, _UNSEEN) if marks is not None else _UNSEEN
             if seen is not _UNSEEN:  # the same exception through another path (logging, a framework, the excepthook)
                 return seen  # type: ignore[no-any-return]
             try:
@@ -240,7 +245,7 @@ class Client:
             return None  # dropped: not marked, so the same exception captured later is sent
         if not isinstance(event, dict):
             raise TypeError(f"before_send returned {type(event).__name__}, not an event dict or None")
-        sink = _sinks[-1] if _sinks else None
+        sink = _sink.get()
         if sink is not None:
             sink.append(event)  # framecap.testing.capture_events(): kept, not sent
         else:
@@ -250,13 +255,12 @@ class Client:
         self._remember(exc, self.last_event_id)
         return self.last_event_id
 
-    @staticmethod
-    def _remember(exc: BaseException, event_id: str | None) -> None:
-        """Mark the exception object itself (no reference to it is kept, so neither are its frames)."""
+    def _remember(self, exc: BaseException, event_id: str | None) -> None:
+        """Mark the exception object itself, for this client (no reference to it is kept, so neither are its frames)."""
         marks = exception_dict(exc)
         if marks is not None:  # an exception without a __dict__: no de-duplication for it
             with contextlib.suppress(Exception):
-                marks[_MARK] = event_id
+                marks[self._mark] = event_id
 
     def stats(self) -> dict[str, Any]:
         """The transport's delivery counters (see README, Delivery); ``{}`` for a transport without any."""
