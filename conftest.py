@@ -6,8 +6,6 @@ import json
 import os
 import sqlite3
 import subprocess
-import sys
-import textwrap
 from typing import Any
 
 import pytest
@@ -117,20 +115,19 @@ def store(tmp_path, monkeypatch):
 
 @pytest.fixture
 def run_python(tmp_path):
-    """Run a Python snippet in a fresh interpreter (cwd = tmp_path); returns the CompletedProcess."""
+    """Run a Python snippet in a fresh interpreter (cwd = tmp_path, the ``store`` fixture's inbox as
+    FRAMECAP_STORE, no other FRAMECAP_* variable: tests/processes.py); returns the CompletedProcess."""
 
-    def run(code: str, *args: str, env: dict[str, str] = None, timeout: float = 60) -> subprocess.CompletedProcess:
-        script = tmp_path / "snippet.py"
-        script.write_text(textwrap.dedent(code))
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith("FRAMECAP_") or k == "FRAMECAP_STORE"}
-        full_env["PYTHONPATH"] = ROOT + os.pathsep + full_env.get("PYTHONPATH", "")
-        full_env.update(env or {})
-        return subprocess.run(
-            [sys.executable, str(script), *args],
-            cwd=str(tmp_path),
-            env=full_env,
-            capture_output=True,
-            text=True,
+    import processes  # tests/processes.py (tests/ is on the path once tests run)
+
+    def run(
+        code: str, *args: str, env: dict[str, str] | None = None, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
+        return processes.snippet(
+            code,
+            *args,
+            directory=tmp_path,
+            env={"FRAMECAP_STORE": str(tmp_path / "events.db"), **(env or {})},
             timeout=timeout,
         )
 

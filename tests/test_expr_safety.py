@@ -3,12 +3,12 @@ stop when the time budget is spent, and never come from a source file changed si
 
 import ast
 import gc
+import linecache
 import os
 import sys
 import threading
 import tracemalloc
 
-import executing
 import pytest
 from helpers import capture_call, frames_of, load_module
 
@@ -580,7 +580,27 @@ def test_caches_keep_little_after_a_hundred_sites(memory, tmp_path):
         tracemalloc.stop()
     assert reported["plans"] >= 100 and released < 2_000_000
     assert released / 2 <= reported["plan_bytes"] + reported["qualname_bytes"] <= released * 2
-    assert executing.executing.statement_containing_node.cache_info().currsize == 0
+
+
+def test_nothing_keeps_the_analysed_functions_once_the_caches_are_cleared(memory, tmp_path):
+    """executing memoizes per node without bound (before 3.11 for a failing subscript, among others):
+    each analysed function's tree, some 200 kB for these, would stay alive through its caches."""
+    body = "\n".join(f"    v{j} = [x * {j} for x in range(3)] + [d.get('k{j}', {j})]" for j in range(40))
+    modules = [load_module(tmp_path, f"def f(d):\n{body}\n    return v1[0] + d['missing']\n") for _ in range(12)]
+    expressions.clear_caches()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        for module in modules:
+            capture_call(memory, module.f, {})
+        memory.events.clear()
+        expressions.clear_caches()
+        linecache.clearcache()  # (the source lines are linecache's to keep)
+        gc.collect()
+        left = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert left < 1_000_000, f"{left} bytes are still held after 12 captures"
 
 
 def test_threads_planning_at_once(memory, tmp_path):

@@ -5,17 +5,15 @@ import contextvars
 import gc
 import json
 import logging
-import os
-import subprocess
-import sys
 import textwrap
 import threading
 import weakref
 
+import processes
 import pytest
 
 import framecap
-from conftest import ROOT, assert_schema_valid
+from conftest import assert_schema_valid
 from framecap.testing import capture_events
 
 
@@ -246,16 +244,7 @@ def test_pytest_fixture_through_the_plugin_entry_point(tmp_path):
             assert framecap_events[0]["exception"]["values"][-1]["value"] == "from the user's test"
     """)
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FRAMECAP_")}
-    env["PYTHONPATH"] = ROOT
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
-        cwd=str(tmp_path),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = processes.python("-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path), cwd=tmp_path, timeout=120)
     assert "1 passed" in result.stdout, result.stdout + result.stderr
 
 

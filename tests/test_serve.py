@@ -13,12 +13,12 @@ import queue
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.parse
 import zlib
 
+import processes
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -38,7 +38,7 @@ from serve_helpers import (
 )
 
 import framecap
-from conftest import ROOT, assert_schema_valid
+from conftest import assert_schema_valid
 from framecap.cli import main
 from framecap.serve import export_html, ingest
 from framecap.serve.pages import SERVER_POLICY, event_page, static_file
@@ -758,12 +758,8 @@ def test_any_event_renders_as_text_inside_our_own_markup(event):
 
 
 def _start(args, env_store):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FRAMECAP_")}
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    env["FRAMECAP_STORE"] = env_store
-    return subprocess.Popen(
-        [sys.executable, "-m", "framecap", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True
-    )
+    env = {"FRAMECAP_STORE": env_store}
+    return processes.start("-m", "framecap", *args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
 
 
 def _lines(proc, count, deadline=30.0):

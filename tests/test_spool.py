@@ -8,9 +8,9 @@ import sys
 import textwrap
 import time
 
+import processes
 import pytest
 
-from conftest import ROOT
 from framecap.transports.spool import Spool
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="flock claims are POSIX")
@@ -53,14 +53,7 @@ def test_a_claim_is_exclusive_and_a_delivered_file_is_never_claimed_again(tmp_pa
 
 
 def _holder(code: str) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONPATH=ROOT)
-    child = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    child = processes.start("-c", textwrap.dedent(code), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert child.stdout.readline().strip() == "holding"
     return child
 
