@@ -9,6 +9,7 @@ import subprocess
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 import framecap
 from framecap import client as client_module
@@ -16,6 +17,11 @@ from framecap import hooks
 from framecap import scope as scope_module
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
+
+# Property tests check what the code does, never how long it takes: no per-example deadline and no
+# "too slow" health check, which a loaded machine (CI on two cores, six interpreters) would trip.
+settings.register_profile("framecap", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("framecap")
 RELAY_CHECKED: list[int] = [0]
 
 
@@ -150,6 +156,15 @@ def update_goldens(request: pytest.FixtureRequest) -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "internal_errors: the test expects framecap to contain internal errors")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that runs a snippet in a child interpreter (the ``run_python`` fixture) is ``slow`` and
+    ``integration`` without saying so: a new one can't be forgotten."""
+    for item in items:
+        if "run_python" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.integration)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

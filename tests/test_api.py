@@ -3,6 +3,7 @@ import os
 import threading
 
 import processes
+import pytest
 
 import framecap
 from conftest import read_store
@@ -58,6 +59,7 @@ def test_memory_transport_is_synchronous_and_copies(memory):
     assert memory.flush() is True
 
 
+@pytest.mark.slow
 def test_captures_from_many_threads(memory):
     ids = []
 
@@ -76,6 +78,8 @@ def test_captures_from_many_threads(memory):
     assert len(set(ids)) == 160 and len(memory.events) == 160
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_demo_command_captures_into_the_inbox(store, tmp_path):
     result = processes.framecap("demo", cwd=tmp_path, env={"FRAMECAP_STORE": store}, timeout=120)
     assert result.returncode == 0, result.stderr

@@ -14,6 +14,8 @@ from test_inbox import fake as fake_event
 from conftest import read_store
 from framecap.transports.inbox import Inbox
 
+pytestmark = [pytest.mark.integration, pytest.mark.slow]  # every test runs the command in a child process
+
 
 def fake(n, event_id=None, **kwargs):
     event = fake_event(n, **kwargs)

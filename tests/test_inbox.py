@@ -178,6 +178,8 @@ def test_since_parsing():
         parse_since("yesterday")
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_many_threads_and_processes_write_at_once(tmp_path):
     path = str(tmp_path / "shared.db")
     code = (
@@ -233,6 +235,8 @@ def test_unwritable_inbox_counts_drops(tmp_path):
     assert "Error" in stats["last_error"]
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_import_framecap_does_not_import_sqlite3():
     code = "import sys, framecap; print('sqlite3' in sys.modules)"
     out = processes.python("-c", code)

@@ -231,6 +231,8 @@ def test_de_duplication_keeps_no_reference_to_the_exception():
     assert ref() is None
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_pytest_fixture_through_the_plugin_entry_point(tmp_path):
     (tmp_path / "test_user_code.py").write_text(
         textwrap.dedent("""

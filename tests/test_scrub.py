@@ -41,6 +41,7 @@ def test_denylist_adds_strong_names_and_allowlist_exempts():
     assert names.tier("csrftoken") == DESCRIBES and names.tier("token") == WEAK
 
 
+@pytest.mark.slow
 @given(
     st.lists(st.sampled_from(["user", "Api", "KEY", "password", "x", "id", "Token", "db"]), min_size=1, max_size=4),
     st.sampled_from(["_", "-", ".", " ", ""]),
@@ -137,6 +138,7 @@ code_pieces = st.sampled_from(
 )
 
 
+@pytest.mark.slow
 @given(st.text(max_size=120) | st.lists(code_pieces, max_size=12).map("".join))
 @example('    password = "hunter2x1"  # ghp_' + "A1b2" * 9)
 @example("    login(token='abc123def4', pin=1234)")
@@ -189,6 +191,7 @@ json_values = st.recursive(
 )
 
 
+@pytest.mark.slow
 @given(json_values, json_values, st.text(max_size=60))
 def test_any_event_shape_is_scrubbed_without_raising(variables, extra, line):
     event = {

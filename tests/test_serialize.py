@@ -1,6 +1,8 @@
 import collections
 import json
 
+import pytest
+
 from framecap.serialize import Serializer
 
 
@@ -18,6 +20,7 @@ class Counted:
         return "Counted()"
 
 
+@pytest.mark.slow
 def test_huge_values_are_bounded_and_their_cut_is_recorded():
     deep = cur = {}
     for _ in range(300):
@@ -38,6 +41,7 @@ def test_huge_values_are_bounded_and_their_cut_is_recorded():
     assert meta["k"]["k"]["k"]["k"]["k"] == {"": {"rem": [["!limit", "s"]], "len": 1}}
 
 
+@pytest.mark.slow
 def test_only_the_kept_items_of_a_huge_container_are_rendered():
     Counted.calls = 0
     items = [Counted() for _ in range(100_000)]

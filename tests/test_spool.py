@@ -58,6 +58,8 @@ def _holder(code: str) -> subprocess.Popen:
     return child
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_a_claim_dies_with_its_holder_whatever_its_pid(tmp_path):
     spool = Spool(str(tmp_path))
     name = spool.write("b" * 32, b"{}")
@@ -80,6 +82,8 @@ def test_a_claim_dies_with_its_holder_whatever_its_pid(tmp_path):
     claim.done()
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_temporary_files_count_toward_the_bounds_and_dead_writers_ones_are_removed(tmp_path):
     spool = Spool(str(tmp_path), max_events=3)
     for i in range(3):
@@ -110,6 +114,8 @@ def test_temporary_files_count_toward_the_bounds_and_dead_writers_ones_are_remov
     assert not live.exists(), "its writer died: removed"
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_a_really_full_disk_leaves_no_temporary_file(tmp_path):
     """On a 64 KiB tmpfs (needs root and mount; skipped elsewhere): writes fail with ENOSPC, cleanly."""
     disk = tmp_path / "disk"

@@ -117,6 +117,7 @@ def test_captures_never_wait_on_a_hanging_server(server, tmp_path):
     assert len(server.event_ids()) == 5 and len(set(server.event_ids())) == 5
 
 
+@pytest.mark.slow
 def test_5xx_and_errors_are_retried_then_delivered_once(server, tmp_path):
     server.reply = lambda n: (503, {}) if n < 3 else (200, {})
     framecap.init(transport=transport_for(server, tmp_path), install_hooks=False)
@@ -125,6 +126,7 @@ def test_5xx_and_errors_are_retried_then_delivered_once(server, tmp_path):
     assert sorted(server.event_ids()) == sorted(ids)
 
 
+@pytest.mark.slow
 def test_429_retry_after_holds_the_category_until_it_ends(server, tmp_path):
     times = []
 
@@ -140,6 +142,7 @@ def test_429_retry_after_holds_the_category_until_it_ends(server, tmp_path):
     assert times[1] - times[0] >= 0.95, "nothing is sent before Retry-After has passed"
 
 
+@pytest.mark.slow
 def test_connection_refused_spools_then_a_returning_server_gets_everything_once(tmp_path):
     gone = FakeSentry()
     port = gone.port
@@ -187,6 +190,7 @@ def test_more_events_than_the_queue_wait_on_disk_while_the_server_hangs(server, 
     assert sorted(server.event_ids()) == sorted(ids) and spooled(tmp_path / "spool") == []
 
 
+@pytest.mark.slow
 def test_closing_waits_once_and_a_closed_transport_never_waits(server, tmp_path):
     server.hang.clear()
     transport = transport_for(server, tmp_path, timeout=30.0, shutdown_timeout=60.0)
@@ -217,6 +221,8 @@ def run_script(code, tmp_path, timeout=60):
     return result, time.monotonic() - started
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_exit_within_shutdown_timeout_and_the_next_run_resends(server, tmp_path):
     server.hang.clear()
     server.reply = lambda n: (503, {}) if n == 0 else (200, {})  # the hung request fails once released
@@ -250,6 +256,8 @@ def test_exit_within_shutdown_timeout_and_the_next_run_resends(server, tmp_path)
     assert sorted(server.event_ids()) == sorted(ids), "every event arrives exactly once"
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_a_forked_child_gets_a_working_worker(server, tmp_path):
     if not hasattr(os, "fork"):
         pytest.skip("no fork() here")
@@ -332,6 +340,7 @@ def make_event():
     return {"event_id": uuid.uuid4().hex, "platform": "python", "level": "error", "timestamp": 1700000000.0}
 
 
+@pytest.mark.slow
 def test_http_timeout_is_a_deadline_for_the_whole_request(server, tmp_path):
     def reply(n):
         server.drip = 0.2 if n == 0 else 0.0  # the first answer: one byte every 0.2 s (~25 s in all)
@@ -403,6 +412,8 @@ def deliver_leftovers(dsn, state, count=1):
     return [p.communicate(timeout=60)[0].strip() for p in started]
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 @pytest.mark.parametrize("signal_name", ["SIGKILL", "SIGTERM"])
 def test_events_written_ahead_survive_a_kill_and_the_next_process_sends_them_once(tmp_path, signal_name):
     import signal
@@ -441,6 +452,8 @@ sys.stdin.read()  # until killed
         back.stop()
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_several_processes_starting_at_once_send_each_leftover_exactly_once(tmp_path):
     port, dsn = down_server()
     spool = Spool(os.path.join(str(tmp_path), "spool", parse_dsn(dsn).key), max_events=1000)
@@ -458,6 +471,8 @@ def test_several_processes_starting_at_once_send_each_leftover_exactly_once(tmp_
         back.stop()
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 @pytest.mark.parametrize("method", ["fork", "spawn"])
 def test_multiprocessing_children_lose_no_events(server, tmp_path, method):
     import multiprocessing
