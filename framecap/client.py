@@ -14,6 +14,8 @@ contained: the capture returns ``None`` and the error is reported to :data:`inte
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import itertools
 import os
 import sys
 import threading
@@ -46,10 +48,12 @@ ExcInfo = tuple[Optional[type[BaseException]], Optional[BaseException], Optional
 ErrorArg = Union[BaseException, ExcInfo, None]
 Processor = Callable[[Event, Hint], Optional[Event]]
 
-_MARK = "__framecap_event_id__"
+_MARK = "__framecap_event_id_{}__"  # a client's key in a captured exception's __dict__ (de-duplication)
 _UNSEEN = object()
-#: Lists that collect finished events instead of sending them (framecap.testing.capture_events).
-_sinks: list[list[Event]] = []
+#: Numbers the clients' marks: never reused, so a new client never reads an old one's marks.
+_client_numbers = itertools.count(1)
+#: The list that collects this context's finished events instead of sending them (framecap.testing.capture_events).
+_sink: contextvars.ContextVar[list[Event] | None] = contextvars.ContextVar("framecap_sink", default=None)
 
 
 def _exception_from(error: ErrorArg) -> BaseException | None:
@@ -140,6 +144,7 @@ class Client:
         self.last_event_id: str | None = None
         self._busy = threading.local()
         self._closed = False
+        self._mark = _MARK.format(next(_client_numbers))
         #: Address space held for the reduced event after a MemoryError (see framecap.fallback).
         self._reserve = reserve()
 
@@ -162,7 +167,7 @@ class Client:
         if transport is None:
             return Inbox(options.store, options.max_inbox_events, timeout=max(0.1, min(options.shutdown_timeout, 5.0)))
         if callable(getattr(transport, "send", None)):
-            return transport
+            return transport  # type: ignore[no-any-return]
         return CallableTransport(transport)
 
     def capture_exception(
@@ -258,13 +263,15 @@ class Client:
         """
         if self._closed or getattr(self._busy, "active", False):
             return None  # closed, or a capture inside a capture (a __repr__ that captures): drop
+        seen: Any = _UNSEEN
         try:
             marks = exception_dict(exc)
-            seen = marks.get(_MARK, _UNSEEN) if marks is not None else _UNSEEN
+            if marks is not None:
+                seen = marks.get(self._mark, _UNSEEN)
         except BaseException:  # noqa: B036 - at the recursion limit or out of memory: capture it anyway
             seen = _UNSEEN
         if seen is not _UNSEEN:  # the same exception through another path (logging, a framework, the excepthook)
-            return seen  # type: ignore[no-any-return]
+            return seen if isinstance(seen, str) else None
         return self._guarded(_Job(exc, mechanism, extra, level, data, message, None, hint))
 
     def capture_entry(
@@ -341,7 +348,7 @@ class Client:
         if not isinstance(event, dict):
             raise TypeError(f"before_send returned {type(event).__name__}, not an event dict or None")
         _check_fingerprint(event)
-        sink = _sinks[-1] if _sinks else None
+        sink = _sink.get()
         if sink is not None:
             sink.append(event)  # framecap.testing.capture_events(): kept, not sent
         else:
@@ -378,13 +385,12 @@ class Client:
             hint.update(job.hint)
         return draft, hint
 
-    @staticmethod
-    def _remember(exc: BaseException, event_id: str | None) -> None:
-        """Mark the exception object itself (no reference to it is kept, so neither are its frames)."""
+    def _remember(self, exc: BaseException, event_id: str | None) -> None:
+        """Mark the exception object itself, for this client (no reference to it is kept, so neither are its frames)."""
         marks = exception_dict(exc)
         if marks is not None:  # an exception without a __dict__: no de-duplication for it
             with contextlib.suppress(Exception):
-                marks[_MARK] = event_id
+                marks[self._mark] = event_id
 
     def stats(self) -> dict[str, Any]:
         """The transport's delivery counters (see README, Delivery); ``{}`` for a transport without any."""

@@ -1,11 +1,12 @@
 import inspect
 import os
-import subprocess
-import sys
 import threading
 
+import processes
+import pytest
+
 import framecap
-from conftest import ROOT, read_store
+from conftest import read_store
 
 
 def test_public_names_are_pinned_and_sorted():
@@ -64,6 +65,7 @@ def test_memory_transport_is_synchronous_and_copies(memory):
     assert memory.flush() is True
 
 
+@pytest.mark.slow
 def test_captures_from_many_threads(memory):
     ids = []
 
@@ -82,24 +84,15 @@ def test_captures_from_many_threads(memory):
     assert len(set(ids)) == 160 and len(memory.events) == 160
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_demo_command_captures_into_the_inbox(store, tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FRAMECAP_")}
-    env.update(FRAMECAP_STORE=store, PYTHONPATH=ROOT)
-    result = subprocess.run(
-        [sys.executable, "-m", "framecap", "demo"],
-        env=env,
-        cwd=str(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = processes.framecap("demo", cwd=tmp_path, env={"FRAMECAP_STORE": store}, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "ZeroDivisionError: division by zero" in result.stderr and "framecap show last" in result.stderr
     (event,) = read_store(store)
     frames = event["exception"]["values"][-1]["stacktrace"]["frames"]
     assert frames[-1]["function"] == "Account.ratio" and frames[-1]["in_app"] is True
     assert frames[-1]["vars"]["idx"] == "0"
-    shown = subprocess.run(
-        [sys.executable, "-m", "framecap", "show", "last"], env=env, capture_output=True, text=True, timeout=60
-    )
+    shown = processes.framecap("show", "last", env={"FRAMECAP_STORE": store})
     assert "return self.scores[idx] / (self.scores[1] - 1)" in shown.stdout

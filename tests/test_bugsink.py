@@ -9,6 +9,8 @@ from helpers import load_module
 import framecap
 from conftest import assert_schema_valid
 
+pytestmark = [pytest.mark.integration, pytest.mark.slow]  # a real Bugsink server, in its own processes
+
 
 @pytest.fixture(scope="module")
 def bugsink(tmp_path_factory):
