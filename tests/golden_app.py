@@ -78,9 +78,10 @@ def grouped():
 
 
 def _group_type():
-    try:
-        return ExceptionGroup
-    except NameError:
-        from exceptiongroup import ExceptionGroup
+    import builtins
 
-        return ExceptionGroup
+    if hasattr(builtins, "ExceptionGroup"):
+        return builtins.ExceptionGroup
+    from exceptiongroup import ExceptionGroup  # the backport, before 3.11
+
+    return ExceptionGroup
