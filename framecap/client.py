@@ -353,13 +353,14 @@ class Client:
             sink.append(event)  # framecap.testing.capture_events(): kept, not sent
         else:
             self.transport.send(event)
-        event_id = event.get("event_id")
-        self.last_event_id = event_id if isinstance(event_id, str) else None
+        found = event.get("event_id")
+        event_id = found if isinstance(found, str) else None
+        self.last_event_id = event_id  # (other threads may set it too: this capture returns its own id)
         if job.exc is not None:
-            self._remember(job.exc, self.last_event_id)
-            if otel is not None and self.options.otel_record_exception and self.last_event_id is not None:
-                otel.record_exception(job.exc, self.last_event_id)
-        return self.last_event_id
+            self._remember(job.exc, event_id)
+            if otel is not None and self.options.otel_record_exception and event_id is not None:
+                otel.record_exception(job.exc, event_id)
+        return event_id
 
     def _draft(self, job: _Job, reduced: str | None) -> tuple[Draft, Hint]:
         """The event before the privacy stage, and ``before_send``'s hint."""

@@ -1,5 +1,6 @@
 import inspect
 import os
+import sys
 import threading
 
 import processes
@@ -67,21 +68,31 @@ def test_memory_transport_is_synchronous_and_copies(memory):
 
 @pytest.mark.slow
 def test_captures_from_many_threads(memory):
-    ids = []
+    # A tiny switch interval makes the threads interleave inside the capture: each capture must
+    # return its own event's id (not the one another thread stored last on the client).
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for _ in range(3):
+            memory.events.clear()
+            ids = []
 
-    def work():
-        for _ in range(20):
-            try:
-                raise ValueError("t")
-            except ValueError:
-                ids.append(framecap.capture_exception())
+            def work():
+                for _ in range(20):
+                    try:
+                        raise ValueError("t")
+                    except ValueError:
+                        ids.append(framecap.capture_exception())
 
-    threads = [threading.Thread(target=work) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert len(set(ids)) == 160 and len(memory.events) == 160
+            threads = [threading.Thread(target=work) for _ in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert sorted(ids) == sorted(event["event_id"] for event in memory.events)
+            assert len(set(ids)) == 160
+    finally:
+        sys.setswitchinterval(interval)
 
 
 @pytest.mark.slow
