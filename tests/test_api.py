@@ -77,7 +77,7 @@ def test_captures_from_many_threads(memory):
             memory.events.clear()
             ids = []
 
-            def work():
+            def work(ids=ids):
                 for _ in range(20):
                     try:
                         raise ValueError("t")
