@@ -85,3 +85,9 @@ def _group_type():
     from exceptiongroup import ExceptionGroup  # the backport, before 3.11
 
     return ExceptionGroup
+
+
+def report_stuck(client, order_id):
+    """A message event with the caller's stack (``attach_stacktrace``)."""
+    waited = 30
+    client.capture_message(f"order {order_id} stuck after {waited} s", level="warning")
