@@ -132,6 +132,20 @@ def test_library_frames_are_collapsed_and_recursion_folded(inbox_path):
         assert "[Previous 2 frames repeated" in text and "[40 of 803 frames kept]" in text
 
 
+def test_a_message_event_shows_the_stack_it_was_captured_from(inbox_path):
+    memory = framecap.MemoryTransport()
+    client = framecap.Client(transport=memory, install_hooks=False, attach_stacktrace=True)
+
+    def reconcile(batch_size):
+        client.capture_message("ledger out of balance", level="warning")
+
+    reconcile(250)
+    stored(inbox_path, memory.events[0])
+    with running(inbox_path) as server:
+        text = text_of(call(server, "GET", f"/event/{memory.events[0]['event_id']}").text)
+    assert "Stack (most recent call last):" in text and "in reconcile" in text and "batch_size" in text
+
+
 def test_chains_and_groups_read_as_python_words_them(inbox_path):
     chain, group = scenario("chain"), scenario("group")
     stored(inbox_path, chain, group)
