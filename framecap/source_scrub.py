@@ -114,7 +114,7 @@ def lex(line: str) -> list[Tok]:
                 kind = _KIND.get(tok.type)
                 if kind is not None:
                     out.append(Tok(kind, tok.start[1], tok.end[1] if tok.end[0] == 1 else len(line)))
-    except (tokenize.TokenError, SyntaxError):
+    except Exception:  # TokenError, SyntaxError, and (3.12+, on odd bytes) UnicodeDecodeError
         resume = out[-1].end if out else 0
         if depth:  # an f-string left open: lex it again as a whole
             resume = fstring_start
