@@ -192,23 +192,33 @@ class Client:
             return None
         if exc is None:
             return None
-        data = event_data(
-            "capture_exception", level=level, tags=tags, extra=extra, contexts=contexts, fingerprint=fingerprint
-        )
+        data: EventData | None = None
         reduced = None
-        try:
+        try:  # (the keywords' data too: before 3.11 every call allocates)
+            data = event_data(
+                "capture_exception", level=level, tags=tags, extra=extra, contexts=contexts, fingerprint=fingerprint
+            )
             return self.capture(exc, {"type": "generic", "handled": True}, data=data)
-        except MemoryError:  # before 3.11 even the call allocates (a frame): free the reserve, try once more
+        except MemoryError:  # before 3.11 even the call allocates: free the reserve for the reduced event
             self._reserve = None
+            reduced = "out of memory"
         except RecursionError:  # called at the recursion limit: even the call needs a frame
             reduced = "near the recursion limit"
         except BaseException:  # noqa: B036 - never raises
             return None
         held = False
         try:
-            if reduced is None:
-                return self.capture(exc, {"type": "generic", "handled": True}, data=data)
-            held = hold_frames()
+            if data is None:
+                with contextlib.suppress(Exception):  # the event goes without this call's keywords
+                    data = event_data(
+                        "capture_exception",
+                        level=level,
+                        tags=tags,
+                        extra=extra,
+                        contexts=contexts,
+                        fingerprint=fingerprint,
+                    )
+            held = reduced == "near the recursion limit" and hold_frames()
             job = _Job(exc, {"type": "generic", "handled": True}, None, None, data, None, None, None)
             return self._send(job, reduced)
         except BaseException:  # noqa: B036 - never raises
@@ -216,6 +226,9 @@ class Client:
         finally:
             if held:
                 release_frames()
+            if self._reserve is None:
+                with contextlib.suppress(BaseException):  # taken again for the next one, when it can be
+                    self._reserve = reserve()
 
     def capture_message(
         self,
