@@ -1,11 +1,21 @@
-"""Echoes: a secret filtered by its name, found again wherever else the event repeats it.
+"""Echoes: a secret filtered with strong evidence, found again wherever else the event repeats it.
 
 A ``KeyError`` message repeats the key, a log line the token it used, an f-string the password; no
 name says what they are there. After the first walk, if the event still holds one of the secrets it
-filtered by name, a second walk replaces them: a secret of 8 characters or more by its first or last 8
-characters and as much more of it as follows (a logged ``token[:16]`` is a copy too), a shorter one only
-as a whole word. In source text only literals and comments change. Also the helpers that keep ``_meta``
-in step with the event (paths, renamed keys).
+filtered, a second walk replaces its copies. One wrong match must not spread across the event, so an
+echo is contextual:
+
+- only values filtered with strong evidence are remembered: a strong name (``password``), a provider
+  or shape rule, URL credentials, a credential after ``Bearer``; a weak name (``key``, ``token``) only
+  when the value is itself random (16 or more random characters, :func:`framecap.shapes.random_length`);
+- never numbers (a PIN of ``2024`` would erase years), never values under 8 characters, never plain words;
+- a secret with random parts is found by random 8-character windows of it (after a public armor such
+  as base64's ``LS0tLS1CRUdJTi``), and a copy counts from 12 characters (a logged ``token[:16]``);
+  a strong-named secret without random parts (``Summer2024!Sale``, a passphrase) only whole (one under
+  12 characters between non-alphanumerics);
+- in source text only literals and comments change, never code.
+
+Also the helpers that keep ``_meta`` in step with the event (paths, renamed keys).
 """
 
 from __future__ import annotations
@@ -16,6 +26,7 @@ from typing import Any
 
 from ._types import FILTERED
 from .names import NONE
+from .shapes import passphrase, random_length
 from .source_scrub import lex, literal_spans
 from .textscan import Span, apply_spans, resolve
 
@@ -23,7 +34,6 @@ __all__ = [
     "SKIP_FRAME",
     "SKIP_TOP",
     "SOURCE_KEYS",
-    "WORDISH",
     "Echo",
     "meta_node",
     "move_meta",
@@ -35,35 +45,42 @@ __all__ = [
 SKIP_TOP = frozenset({"event_id", "timestamp", "platform", "level", "sdk", "_meta", "type", "fingerprint"})
 SKIP_FRAME = frozenset({"filename", "abs_path", "module", "function", "lineno", "colno", "in_app", "data"})
 SOURCE_KEYS = ("pre_context", "context_line", "post_context")
-#: A plain word (``localhost``, ``password``, ``Bearer``): never a probe for a secret, nor one itself.
-WORDISH = re.compile(r"[a-z_\-. ]*\Z|[A-Z_\-. ]*\Z|[A-Z]?[a-z]+[\W_]*\Z")
 _STRING_REPR = re.compile(r"[bu]?(?:'.*'|\".*\")\Z", re.S)
 _LIMIT = 100  # secrets remembered per event
+_MIN_COPY = 12  # a partial copy (``token[:16]``) counts from this many characters
+_WINDOW = 8
+_ALNUM = re.compile(r"[A-Za-z0-9]{8}")
+#: Public prefixes that many secrets share: base64 of ``-----BEGIN``, a JWT's usual header.
+_ARMOR = re.compile(r"LS0tLS1CRUdJTi[A-Za-z0-9+/]{0,60}?(?:LS0tLS|0tLS0t|tLS0tL)[A-Za-z0-9+/]?|eyJ[A-Za-z0-9_-]*\.")
 
 
 class Echo:
-    """Second walk, when the first found secrets by name and the event repeats one of them elsewhere.
+    """Second walk, when the first filtered secrets that the event repeats elsewhere."""
 
-    A secret of 8 characters or more is found by its first or last 8 characters and as much more of it
-    as follows (a logged ``token[:16]`` is a copy too); a shorter one only as a whole word.
-    """
-
-    def __init__(self, meta: dict[str, Any], secrets: list[str], short: re.Pattern[str] | None) -> None:
+    def __init__(self, meta: dict[str, Any], probes: list[tuple[str, int, str]], whole: re.Pattern[str] | None):
         self.meta = meta
-        self.probes = [(secret, probe, secret.startswith(probe)) for secret in secrets for probe in _probes(secret)]
-        self.short = short
+        self.probes = probes  # (secret, offset of the probe in it, probe)
+        self.whole = whole
 
     @classmethod
     def needed(cls, echoes: set[str], meta: dict[str, Any], event: dict[str, Any]) -> Echo | None:
         """An echo pass for ``event``, or None when none of the ``echoes`` appears in it again."""
         encoded = json.dumps({k: v for k, v in event.items() if k != "_meta"}, default=str)
-        long = [s for s in echoes if len(s) >= 8 and any(json.dumps(p)[1:-1] in encoded for p in _probes(s))]
-        short_secrets = [s for s in echoes if len(s) < 8 and json.dumps(s)[1:-1] in encoded]
-        short = None
-        if short_secrets:
-            alternatives = "|".join(re.escape(s) for s in sorted(short_secrets, key=len, reverse=True))
-            short = re.compile(r"(?<![A-Za-z0-9])(?:" + alternatives + r")(?![A-Za-z0-9])")
-        return cls(meta, long, short) if long or short else None
+        probes = []
+        whole = []
+        for secret in echoes:
+            found = _probes(secret)
+            if found:
+                probes += [(secret, at, probe) for at, probe in found if json.dumps(probe)[1:-1] in encoded]
+            elif json.dumps(secret)[1:-1] in encoded:
+                whole.append(secret)
+        pattern = None
+        if whole:  # a short one (under 12 characters) between non-alphanumerics only
+            long = "|".join(re.escape(s) for s in sorted(whole, key=len, reverse=True) if len(s) >= _MIN_COPY)
+            short = "|".join(re.escape(s) for s in sorted(whole, key=len, reverse=True) if len(s) < _MIN_COPY)
+            bounded = r"(?<![A-Za-z0-9])(?:" + short + r")(?![A-Za-z0-9])" if short else ""
+            pattern = re.compile("|".join(p for p in (long, bounded) if p))
+        return cls(meta, probes, pattern) if probes or pattern else None
 
     def event(self, event: dict[str, Any]) -> None:
         for key in list(event):
@@ -104,22 +121,20 @@ class Echo:
 
     def spans(self, text: str) -> list[Span]:
         found: list[Span] = []
-        for secret, probe, forward in self.probes:
+        for secret, offset, probe in self.probes:
             at = text.find(probe)
             while at != -1:
-                if forward:
-                    end, k = at + len(probe), len(probe)
-                    while end < len(text) and k < len(secret) and text[end] == secret[k]:
-                        end, k = end + 1, k + 1
-                    found.append((at, end, "echo"))
-                else:
-                    start, k = at, len(secret) - len(probe)
-                    while start > 0 and k > 0 and text[start - 1] == secret[k - 1]:
-                        start, k = start - 1, k - 1
-                    found.append((start, at + len(probe), "echo"))
+                start, end, k = at, at + len(probe), offset + len(probe)
+                while end < len(text) and k < len(secret) and text[end] == secret[k]:
+                    end, k = end + 1, k + 1
+                k = offset
+                while start > 0 and k > 0 and text[start - 1] == secret[k - 1]:
+                    start, k = start - 1, k - 1
+                if end - start >= min(_MIN_COPY, len(secret)):
+                    found.append((start, end, "echo"))
                 at = text.find(probe, at + 1)
-        if self.short is not None:
-            found += [(m.start(), m.end(), "echo") for m in self.short.finditer(text)]
+        if self.whole is not None:
+            found += [(m.start(), m.end(), "echo") for m in self.whole.finditer(text)]
         return resolve(found)
 
     def text(self, text: str, path: tuple[Any, ...], source: bool) -> str:
@@ -139,11 +154,21 @@ class Echo:
         return result
 
 
-def _probes(secret: str) -> tuple[str, ...]:
-    """What finds a copy of ``secret``: its first and last 8 characters when they look random (a word such
-    as ``password`` in ``password1`` would find every mention of passwords), else the whole secret."""
-    probes = tuple(p for p in (secret[:8], secret[-8:]) if not WORDISH.match(p))
-    return probes or (secret,)
+def _probes(secret: str) -> list[tuple[int, str]]:
+    """Random 8-character windows of ``secret`` that find a copy of it: its first and last (past a public
+    armor); none for a secret without random parts (it is found only whole)."""
+    if random_length(secret) < _WINDOW:
+        return []
+    armor = _ARMOR.match(secret)
+    begin = armor.end() if armor else 0
+    found: list[tuple[int, str]] = []
+    for positions in (range(begin, len(secret) - _WINDOW + 1), range(len(secret) - _WINDOW, begin - 1, -1)):
+        for at in positions[:32]:
+            window = secret[at : at + _WINDOW]
+            if _ALNUM.match(window) and random_length(window) and (at, window) not in found:
+                found.append((at, window))
+                break
+    return found
 
 
 def _no_names(name: str) -> int:
@@ -171,15 +196,20 @@ def _inside_marker(text: str, span: Span) -> bool:
     return start != -1 and start + len(FILTERED) > span[0]
 
 
-def remember(secret: str, echoes: set[str]) -> None:
-    """A secret worth finding again: not a word, and long enough not to match ordinary numbers."""
+def remember(secret: str, echoes: set[str], strong: bool = True) -> None:
+    """A secret worth finding again: filtered with strong evidence (or itself random), not a number, a
+    short value or a plain word."""
     secret = secret.strip()
-    if FILTERED in secret or len(secret) > 4096 or len(secret) < 4 or len(echoes) >= _LIMIT:
+    if len(secret) < 8 or len(secret) > 4096 or FILTERED in secret or len(echoes) >= _LIMIT or secret.isdigit():
         return
-    if WORDISH.match(secret):
-        return  # a plain word (``localhost``, ``Bearer``): finding it again would filter prose
-    if len(secret) >= 8 or (len(secret) >= 6 or secret.isdigit()) and not secret.isalpha():
+    random = random_length(secret)
+    if random >= 16 or strong and (random >= 8 or passphrase(secret) or _mixed(secret)):
         echoes.add(secret)
+
+
+def _mixed(secret: str) -> bool:
+    """Letters with digits or symbols (``Summer2024!Sale``): a password, found again only whole."""
+    return not secret.isalpha() and any(c.isalpha() for c in secret) and " " not in secret
 
 
 def remember_all(value: Any, echoes: set[str], depth: int = 0) -> None:

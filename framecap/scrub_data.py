@@ -14,8 +14,9 @@ from typing import Any
 
 from ._types import FILTERED
 from .echo import meta_node, move_meta, remember, remember_all, unique
-from .names import NONE, STRONG, Names, credential_shaped
+from .names import NONE, STRONG, WEAK, Names
 from .secrets import card_valid
+from .shapes import credential_shaped, reference
 from .textscan import NOTHING, Span, TextScanner, apply_spans, judged, not_a_value
 
 __all__ = ["DataScrubbing"]
@@ -77,6 +78,8 @@ class DataScrubbing:
         if kind is dict:
             return self._dict(value, path, tier, reprs, state)
         if kind is list:
+            if tier == WEAK and len(value) == 2 and _auth_pair(path, value):
+                value[1] = self._data(value[1], path + (1,), STRONG, reprs, state)  # (user, password)
             return self._list(value, path, tier, reprs, state)
         if kind is int and self.scrub_values and value > 10**11 and card_valid(str(value)):
             return self._filtered(path, state, "card", len(str(value)))
@@ -164,7 +167,7 @@ class DataScrubbing:
     def _key(self, key: str, tier: int, state: Any) -> str:
         """A dict key that is itself a secret (a token used as a key) is replaced."""
         if tier > NONE and credential_shaped(key):
-            remember(key, state.echoes)
+            remember(key, state.echoes, strong=False)
             return FILTERED
         if not self.scrub_values:
             return key
@@ -181,14 +184,14 @@ class DataScrubbing:
                     start = (2 if text[0] in "bu" else 1) if quoted else 0
                     content = text[start : len(text) - 1] if quoted else text
                     if tier == STRONG or (quoted and judged(tier, content)) or (not quoted and _uuid_under(text)):
-                        if tier == STRONG and quoted and not_a_value(content):
+                        if tier == STRONG and quoted and (not_a_value(content) or reference(content)):
                             return text
-                        self._remember_named(content, path, state)
+                        self._remember_named(content, path, state, tier)
                         if quoted:
                             return self._replace(text, [(start, len(text) - 1, "name")], path, state)
                         return self._filtered(path, state, "name", len(text))
             elif judged(tier, text):
-                self._remember_named(text, path, state)
+                self._remember_named(text, path, state, tier)
                 return self._filtered(path, state, "name", len(text))
         if len(text) < 6 or not self.scrub_values:
             return text
@@ -212,11 +215,12 @@ class DataScrubbing:
         self._collect(text, spans, state)
         return self._replace(text, spans, path, state)
 
-    def _remember_named(self, secret: str, path: tuple[Any, ...], state: Any) -> None:
-        """A value filtered by its name is found again elsewhere, unless the name is about personal data only."""
+    def _remember_named(self, secret: str, path: tuple[Any, ...], state: Any, tier: int) -> None:
+        """A value filtered by its name is found again elsewhere (a weak name's only if it is random), unless
+        the name is about personal data only."""
         key = path[-1] if path else None
         if not (type(key) is str and self.names.personal(key)):
-            remember(secret, state.echoes)
+            remember(secret, state.echoes, strong=tier == STRONG)
 
     def _filtered(self, path: tuple[Any, ...], state: Any, rule: str, length: int | None = None) -> str:
         node = meta_node(state.meta, path)
@@ -226,6 +230,12 @@ class DataScrubbing:
             note["len"] = length
         node[""] = note
         return FILTERED
+
+
+def _auth_pair(path: tuple[Any, ...], value: list[Any]) -> bool:
+    """``auth = ("admin", "pw")`` (requests, httpx, aiohttp): a user name and a password under an auth name."""
+    key = path[-1] if path else None
+    return type(key) is str and "auth" in key.lower() and type(value[0]) is str and type(value[1]) is str
 
 
 def _uuid_under(text: str) -> bool:

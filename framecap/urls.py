@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from .names import NONE, STRONG, WEAK, credential_shaped
+from .names import NONE, STRONG, WEAK
+from .shapes import credential_shaped
 
 __all__ = ["QUERY_NAMES", "url_spans"]
 
@@ -79,12 +80,13 @@ def url_spans(text: str, tier: Callable[[str], int], query: bool = False) -> lis
             found = QUERY_NAMES.get(key.lower(), NONE)
             level = max(found, tier(key))
             if level == STRONG or (level == WEAK and credential_shaped(value)):
-                spans.append((match.start("secret"), match.end("secret"), "url-parameter"))
+                rule = "url-parameter" + ("~" if level == WEAK else "")
+                spans.append((match.start("secret"), match.end("secret"), rule))
     if "/" in text and len(text) > 20 and _ONE_TIME_HINT.search(text.lower()):
         for match in _ONE_TIME.finditer(text):
             secret = match.group("secret")
             if credential_shaped(secret) and any(c.isdigit() for c in secret):
-                spans.append((match.start("secret"), match.end("secret"), "url-path-token"))
+                spans.append((match.start("secret"), match.end("secret"), "url-path-token~"))
     return spans
 
 
