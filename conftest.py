@@ -6,11 +6,10 @@ import json
 import os
 import sqlite3
 import subprocess
-import sys
-import textwrap
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 import framecap
 from framecap import client as client_module
@@ -18,6 +17,11 @@ from framecap import hooks
 from framecap import scope as scope_module
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
+
+# Property tests check what the code does, never how long it takes: no per-example deadline and no
+# "too slow" health check, which a loaded machine (CI on two cores, six interpreters) would trip.
+settings.register_profile("framecap", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("framecap")
 RELAY_CHECKED: list[int] = [0]
 
 
@@ -117,20 +121,19 @@ def store(tmp_path, monkeypatch):
 
 @pytest.fixture
 def run_python(tmp_path):
-    """Run a Python snippet in a fresh interpreter (cwd = tmp_path); returns the CompletedProcess."""
+    """Run a Python snippet in a fresh interpreter (cwd = tmp_path, the ``store`` fixture's inbox as
+    FRAMECAP_STORE, no other FRAMECAP_* variable: tests/processes.py); returns the CompletedProcess."""
 
-    def run(code: str, *args: str, env: dict[str, str] = None, timeout: float = 60) -> subprocess.CompletedProcess:
-        script = tmp_path / "snippet.py"
-        script.write_text(textwrap.dedent(code))
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith("FRAMECAP_") or k == "FRAMECAP_STORE"}
-        full_env["PYTHONPATH"] = ROOT + os.pathsep + full_env.get("PYTHONPATH", "")
-        full_env.update(env or {})
-        return subprocess.run(
-            [sys.executable, str(script), *args],
-            cwd=str(tmp_path),
-            env=full_env,
-            capture_output=True,
-            text=True,
+    import processes  # tests/processes.py (tests/ is on the path once tests run)
+
+    def run(
+        code: str, *args: str, env: dict[str, str] | None = None, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
+        return processes.snippet(
+            code,
+            *args,
+            directory=tmp_path,
+            env={"FRAMECAP_STORE": str(tmp_path / "events.db"), **(env or {})},
             timeout=timeout,
         )
 
@@ -153,6 +156,15 @@ def update_goldens(request: pytest.FixtureRequest) -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "internal_errors: the test expects framecap to contain internal errors")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that runs a snippet in a child interpreter (the ``run_python`` fixture) is ``slow`` and
+    ``integration`` without saying so: a new one can't be forgotten."""
+    for item in items:
+        if "run_python" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.integration)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -110,8 +110,8 @@ def encoded_size(event: Any) -> int:
     return len(json.dumps(event, separators=(",", ":")))
 
 
-def _frame_path(vi: int, fi: int) -> tuple[Any, ...]:
-    return ("exception", "values", vi, "stacktrace", "frames", fi)
+def _frame_path(vi: int, fi: int, key: str = "exception") -> tuple[Any, ...]:
+    return (key, "values", vi, "stacktrace", "frames", fi)
 
 
 def _drop_vars(frame: dict[str, Any], meta: Meta, path: tuple[Any, ...]) -> int:
@@ -152,10 +152,11 @@ def _remove(items: list[Any], meta: Meta, path: Sequence[Any], doomed: set[int],
     record(meta, path, {"": {"len": total}})
 
 
-def fit(event: dict[str, Any], limit: int, order: Sequence[tuple[int, int]]) -> None:
+def fit(event: dict[str, Any], limit: int, order: Sequence[tuple[int, int]], key: str = "exception") -> None:
     """Make ``event`` encode within ``limit`` bytes, recording every drop in ``_meta``.
 
-    ``order``: ``(exception index, frame index)`` from most to least important. Dropped, least
+    ``order``: ``(exception index, frame index)`` from most to least important (``key``: ``threads``
+    for a message's stack, whose values hold frames the same way). Dropped, least
     important first, until the measured excess is covered: variables, then source, then frames
     (the outermost of an exception first), then exceptions (highest ``exception_id`` first; never
     the captured one). Each pass measures only what it drops, then the event once.
@@ -163,12 +164,15 @@ def fit(event: dict[str, Any], limit: int, order: Sequence[tuple[int, int]]) -> 
     size = encoded_size(event)
     if size <= limit:
         return
+    holder = event.get(key)
+    values = holder.get("values") if isinstance(holder, dict) else None
+    if not isinstance(values, list):
+        return  # no frames to drop (a message without a stack trace stays within the budget anyway)
     meta: Meta = event.setdefault("_meta", {})
-    values = event["exception"]["values"]
     for drop in (_drop_vars, _drop_source):
         excess = size - limit
         for vi, fi in reversed(order):
-            excess -= drop(values[vi]["stacktrace"]["frames"][fi], meta, _frame_path(vi, fi))
+            excess -= drop(values[vi]["stacktrace"]["frames"][fi], meta, _frame_path(vi, fi, key))
             if excess <= 0:
                 break
         size = encoded_size(event)
@@ -183,11 +187,11 @@ def fit(event: dict[str, Any], limit: int, order: Sequence[tuple[int, int]]) -> 
         frames = values[vi]["stacktrace"]["frames"]
         if len(doomed.setdefault(vi, set())) < len(frames) - 1:  # the innermost frame stays
             doomed[vi].add(fi)
-            excess -= encoded_size(frames[fi]) + encoded_size(find(meta, _frame_path(vi, fi)))
+            excess -= encoded_size(frames[fi]) + encoded_size(find(meta, _frame_path(vi, fi, key)))
     for vi, indexes in doomed.items():
         if indexes:
             stack = values[vi]["stacktrace"]
-            path = ("exception", "values", vi, "stacktrace", "frames")
+            path = (key, "values", vi, "stacktrace", "frames")
             total = (find(meta, path) or {}).get("", {}).get("len", len(stack["frames"]))
             _remove(stack["frames"], meta, path, indexes, total)
     size = encoded_size(event)
@@ -200,7 +204,7 @@ def fit(event: dict[str, Any], limit: int, order: Sequence[tuple[int, int]]) -> 
         if excess <= 0:
             break
         gone.add(vi)
-        excess -= encoded_size(values[vi]) + encoded_size(find(meta, ("exception", "values", vi)))
-    values_path = ("exception", "values")
+        excess -= encoded_size(values[vi]) + encoded_size(find(meta, (key, "values", vi)))
+    values_path = (key, "values")
     total = (find(meta, values_path) or {}).get("", {}).get("len", len(values))
     _remove(values, meta, values_path, gone, total)

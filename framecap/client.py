@@ -5,29 +5,36 @@ Pipeline for one capture::
     build_event (chain, frames, source, variables)  ->  processors (privacy stages)
         ->  before_send(event, hint)  ->  transport.send(event)
 
-Internal failures are contained: the capture returns ``None`` and the error is reported to
-:data:`internal_error_handlers` (framecap's own tests make those loud) and, under ``debug``,
-logged on the ``framecap`` logger.
+A message (``capture_message``, a log record without an exception) takes the same path with
+:func:`framecap.message.compose_message` in place of ``build_event``. Internal failures are
+contained: the capture returns ``None`` and the error is reported to :data:`internal_error_handlers`
+(framecap's own tests make those loud) and, under ``debug``, logged on the ``framecap`` logger.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
+import contextvars
+import itertools
 import os
 import sys
 import threading
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Callable, Optional, Union
 
 from ._types import Event, Hint, Transport
 from .chain import exception_dict, traceback_of
 from .dsn import parse_dsn
-from .event import compose, finish
+from .event import Draft, compose, finish
 from .expressions import preload as preload_expressions
 from .fallback import hold_frames, near_recursion_limit, reduced_event, release_frames, reserve
 from .frames import InAppRules
+from .internal import internal_error_handlers, report_internal_error, report_misuse
+from .message import Message, caller_stack, compose_message, reduced_message, scrub_stack
+from .meta import remark
 from .options import Options, resolve_options
+from .scope import EventData, check_fingerprint, event_data
 from .scope import current as current_scope
 from .scrub import Scrubber
 from .transports import CallableTransport, Inbox
@@ -35,29 +42,18 @@ from .transports.http import HttpTransport
 from .transports.inbox import default_state_dir
 from .transports.spool import Spool
 
-__all__ = ["Client", "ExcInfo", "get_current", "internal_error_handlers", "set_current"]
-
-logger = logging.getLogger("framecap")
+__all__ = ["Client", "ExcInfo", "get_current", "internal_error_handlers", "report_internal_error", "set_current"]
 
 ExcInfo = tuple[Optional[type[BaseException]], Optional[BaseException], Optional[TracebackType]]
 ErrorArg = Union[BaseException, ExcInfo, None]
 Processor = Callable[[Event, Hint], Optional[Event]]
 
-#: Called with ``(where, error)`` for every contained internal failure.
-internal_error_handlers: list[Callable[[str, BaseException], None]] = []
-_MARK = "__framecap_event_id__"
+_MARK = "__framecap_event_id_{}__"  # a client's key in a captured exception's __dict__ (de-duplication)
 _UNSEEN = object()
-#: Lists that collect finished events instead of sending them (framecap.testing.capture_events).
-_sinks: list[list[Event]] = []
-
-
-def report_internal_error(where: str, error: BaseException, debug: bool = False) -> None:
-    """Contain an internal failure: tell the handlers and, under ``debug``, the log. Never raises."""
-    for handler in list(internal_error_handlers):
-        with contextlib.suppress(Exception):
-            handler(where, error)
-    with contextlib.suppress(Exception):
-        logger.log(logging.WARNING if debug else logging.DEBUG, "framecap: internal error in %s", where, exc_info=error)
+#: Numbers the clients' marks: never reused, so a new client never reads an old one's marks.
+_client_numbers = itertools.count(1)
+#: The list that collects this context's finished events instead of sending them (framecap.testing.capture_events).
+_sink: contextvars.ContextVar[list[Event] | None] = contextvars.ContextVar("framecap_sink", default=None)
 
 
 def _exception_from(error: ErrorArg) -> BaseException | None:
@@ -75,6 +71,45 @@ def _exception_from(error: ErrorArg) -> BaseException | None:
             return value  # type: ignore[no-any-return]
         return None
     raise TypeError(f"capture_exception() takes an exception, an exc_info tuple or None, not {type(error).__name__}")
+
+
+@dataclass
+class _Job:
+    """What one capture is about: an exception (with its mechanism), or a message."""
+
+    exc: BaseException | None
+    mechanism: dict[str, Any] | None
+    keys: dict[str, Any] | None  # event keys the caller fills in (logger, threads, contexts, extra)
+    level: str | None
+    data: EventData | None
+    message: Message | None
+    stack: TracebackType | None  # a message's stack (attach_stacktrace)
+    hint: dict[str, Any] | None
+
+
+def _otel() -> Any:
+    """framecap's OpenTelemetry module, once the program has imported OpenTelemetry's tracing API (there
+    can be no active span before); None until then, at the cost of one dict lookup."""
+    if "opentelemetry.trace" not in sys.modules:
+        return None
+    from .integrations import otel  # here: the integrations package imports this module
+
+    return otel
+
+
+def _check_fingerprint(event: Event) -> None:
+    """A fingerprint ``before_send`` made that is no list of strings is taken out (and said so in ``_meta``)."""
+    if event.get("fingerprint") is None:
+        return
+    try:
+        check_fingerprint(event["fingerprint"])
+    except (TypeError, ValueError) as error:
+        del event["fingerprint"]
+        meta = event.get("_meta")
+        if not isinstance(meta, dict):
+            meta = event["_meta"] = {}
+        remark(meta, ("fingerprint",), "framecap:invalid", "x")
+        report_misuse("before_send (fingerprint)", error)
 
 
 class Client:
@@ -109,6 +144,7 @@ class Client:
         self.last_event_id: str | None = None
         self._busy = threading.local()
         self._closed = False
+        self._mark = _MARK.format(next(_client_numbers))
         #: Address space held for the reduced event after a MemoryError (see framecap.fallback).
         self._reserve = reserve()
 
@@ -131,24 +167,37 @@ class Client:
         if transport is None:
             return Inbox(options.store, options.max_inbox_events, timeout=max(0.1, min(options.shutdown_timeout, 5.0)))
         if callable(getattr(transport, "send", None)):
-            return transport
+            return transport  # type: ignore[no-any-return]
         return CallableTransport(transport)
 
-    def capture_exception(self, error: ErrorArg = None) -> str | None:
+    def capture_exception(
+        self,
+        error: ErrorArg = None,
+        *,
+        level: str | None = None,
+        tags: dict[str, Any] | None = None,
+        extra: dict[str, Any] | None = None,
+        contexts: dict[str, dict[str, Any]] | None = None,
+        fingerprint: list[str] | None = None,
+    ) -> str | None:
         """Capture ``error`` (an exception, an exc_info tuple, or None for the one being handled).
 
-        Returns the event id, or None when the event was dropped.
+        The keywords are data for this event only, merged over the scope's. Returns the event id,
+        or None when the event was dropped.
         """
         try:
             exc = _exception_from(error)
         except BaseException as problem:  # noqa: B036 - a wrong argument is reported, never raised
-            report_internal_error("capture_exception argument", problem, self.options.debug)
+            report_misuse("capture_exception", problem, "use framecap.capture_message() for a message")
             return None
         if exc is None:
             return None
+        data = event_data(
+            "capture_exception", level=level, tags=tags, extra=extra, contexts=contexts, fingerprint=fingerprint
+        )
         reduced = None
         try:
-            return self.capture(exc, {"type": "generic", "handled": True})
+            return self.capture(exc, {"type": "generic", "handled": True}, data=data)
         except MemoryError:  # before 3.11 even the call allocates (a frame): free the reserve, try once more
             self._reserve = None
         except RecursionError:  # called at the recursion limit: even the call needs a frame
@@ -158,37 +207,102 @@ class Client:
         held = False
         try:
             if reduced is None:
-                return self.capture(exc, {"type": "generic", "handled": True})
+                return self.capture(exc, {"type": "generic", "handled": True}, data=data)
             held = hold_frames()
-            return self._send(exc, {"type": "generic", "handled": True}, None, "error", reduced)
+            job = _Job(exc, {"type": "generic", "handled": True}, None, None, data, None, None, None)
+            return self._send(job, reduced)
         except BaseException:  # noqa: B036 - never raises
             return None
         finally:
             if held:
                 release_frames()
 
+    def capture_message(
+        self,
+        message: str,
+        level: str | None = None,
+        *,
+        tags: dict[str, Any] | None = None,
+        extra: dict[str, Any] | None = None,
+        contexts: dict[str, dict[str, Any]] | None = None,
+        fingerprint: list[str] | None = None,
+    ) -> str | None:
+        """Capture a message event: ``level`` (default: the scope's, else ``"info"``), the scope's data,
+        and with ``attach_stacktrace`` the caller's stack. Returns the event id, or None when dropped."""
+        try:
+            text = message if type(message) is str else str(message)
+        except BaseException as problem:  # noqa: B036 - a message whose str() fails is reported, never raised
+            report_misuse("capture_message", problem)
+            return None
+        data = event_data(
+            "capture_message", level=level, tags=tags, extra=extra, contexts=contexts, fingerprint=fingerprint
+        )
+        try:
+            stack = caller_stack() if self.options.attach_stacktrace else None
+        except BaseException as problem:  # noqa: B036 - the message still goes, without its stack
+            report_internal_error("capture_message stack", problem, self.options.debug)
+            stack = None
+        return self.capture_entry(Message(text), data=data, stack=stack)
+
     def capture(
         self,
         exc: BaseException,
         mechanism: dict[str, Any],
         extra: dict[str, Any] | None = None,
-        level: str = "error",
+        level: str | None = None,
+        *,
+        data: EventData | None = None,
+        message: Message | None = None,
+        hint: dict[str, Any] | None = None,
     ) -> str | None:
-        """Run the pipeline for ``exc`` with the given mechanism; the hooks and integrations call this."""
+        """Run the pipeline for ``exc`` with the given mechanism; the hooks and integrations call this.
+
+        ``extra``: event keys the caller fills in; ``level``: the event's level (else the scope's, else
+        ``"error"``); ``data``: this event's own data over the scope's; ``message``: a log record's
+        ``logentry``; ``hint``: more for ``before_send``'s hint.
+        """
         if self._closed or getattr(self._busy, "active", False):
             return None  # closed, or a capture inside a capture (a __repr__ that captures): drop
+        seen: Any = _UNSEEN
+        try:
+            marks = exception_dict(exc)
+            if marks is not None:
+                seen = marks.get(self._mark, _UNSEEN)
+        except BaseException:  # noqa: B036 - at the recursion limit or out of memory: capture it anyway
+            seen = _UNSEEN
+        if seen is not _UNSEEN:  # the same exception through another path (logging, a framework, the excepthook)
+            return seen if isinstance(seen, str) else None
+        return self._guarded(_Job(exc, mechanism, extra, level, data, message, None, hint))
+
+    def capture_entry(
+        self,
+        message: Message,
+        level: str | None = None,
+        keys: dict[str, Any] | None = None,
+        *,
+        data: EventData | None = None,
+        stack: TracebackType | None = None,
+        hint: dict[str, Any] | None = None,
+    ) -> str | None:
+        """Run the pipeline for a message event (``capture_message``, a log record without an exception).
+
+        ``level``: else the scope's, else ``"info"``; ``keys``: event keys the caller fills in
+        (``logger``); ``stack``: the traceback :func:`framecap.message.caller_stack` made, if any.
+        """
+        if self._closed or getattr(self._busy, "active", False):
+            return None
+        return self._guarded(_Job(None, None, keys, level, data, message, stack, hint))
+
+    def _guarded(self, job: _Job) -> str | None:
+        """One capture, never raising: the full event, the reduced one near the recursion limit."""
         self._busy.active = True
         held = False
         try:
-            marks = exception_dict(exc)
-            seen = marks.get(_MARK, _UNSEEN) if marks is not None else _UNSEEN
-            if seen is not _UNSEEN:  # the same exception through another path (logging, a framework, the excepthook)
-                return seen  # type: ignore[no-any-return]
             try:
-                return self._capture(exc, mechanism, extra, level)
+                return self._capture(job)
             except RecursionError:  # too deep for the full event: the reduced one, with frames reserved for it
                 held = hold_frames()
-                return self._send(exc, mechanism, extra, level, "near the recursion limit")
+                return self._send(job, "near the recursion limit")
         except BaseException as error:  # noqa: B036 - a capture never raises, whatever reached it
             report_internal_error("capture", error, self.options.debug)
             return None
@@ -197,41 +311,34 @@ class Client:
             if held:
                 release_frames()
 
-    def _capture(
-        self, exc: BaseException, mechanism: dict[str, Any], extra: dict[str, Any] | None, level: str
-    ) -> str | None:
+    def _capture(self, job: _Job) -> str | None:
         """The full event; the reduced one after a MemoryError, with the memory held for it freed
         (and taken again afterwards, when it can be). Near the recursion limit: RecursionError."""
         if near_recursion_limit(self.options.max_depth):
             raise RecursionError("a capture needs more frames than are left")
         try:
-            return self._send(exc, mechanism, extra, level)
+            return self._send(job)
         except MemoryError:
             self._reserve = None
         # Here the failed attempt's partial event is gone with its traceback.
         try:
-            return self._send(exc, mechanism, extra, level, "out of memory")
+            return self._send(job, "out of memory")
         finally:
             if self._reserve is None:
                 self._reserve = reserve()
 
-    def _send(
-        self,
-        exc: BaseException,
-        mechanism: dict[str, Any],
-        extra: dict[str, Any] | None,
-        level: str,
-        reduced: str | None = None,
-    ) -> str | None:
+    def _send(self, job: _Job, reduced: str | None = None) -> str | None:
         """Build (full, or reduced for the given reason), scrub, cut, ``before_send``, hand over."""
-        if reduced is None:
-            draft = compose(exc, self.options, self.rules, mechanism, extra, level=level, scope=current_scope())
-        else:
-            draft = reduced_event(exc, self.options, self.rules, mechanism, extra, level, reduced)
+        draft, hint = self._draft(job, reduced)
+        otel = _otel()
+        if otel is not None:
+            otel.add_trace(draft.event)
         event: Event | None = draft.event
-        hint: Hint = {"exc_info": (type(exc), exc, traceback_of(exc))}
         for processor in self.processors:  # the privacy stage sees texts with their margins, then they are cut
-            event = processor(event, hint) if event is not None else None
+            if event is not None and draft.frames_key == "threads" and isinstance(processor, Scrubber):
+                event = scrub_stack(processor, event, hint)  # a message's stack, judged as frames are
+            else:
+                event = processor(event, hint) if event is not None else None
         if event is not None:
             event = finish(draft, event)
         if event is not None and self.options.before_send is not None:
@@ -240,23 +347,51 @@ class Client:
             return None  # dropped: not marked, so the same exception captured later is sent
         if not isinstance(event, dict):
             raise TypeError(f"before_send returned {type(event).__name__}, not an event dict or None")
-        sink = _sinks[-1] if _sinks else None
+        _check_fingerprint(event)
+        sink = _sink.get()
         if sink is not None:
             sink.append(event)  # framecap.testing.capture_events(): kept, not sent
         else:
             self.transport.send(event)
-        event_id = event.get("event_id")
-        self.last_event_id = event_id if isinstance(event_id, str) else None
-        self._remember(exc, self.last_event_id)
-        return self.last_event_id
+        found = event.get("event_id")
+        event_id = found if isinstance(found, str) else None
+        self.last_event_id = event_id  # (other threads may set it too: this capture returns its own id)
+        if job.exc is not None:
+            self._remember(job.exc, event_id)
+            if otel is not None and self.options.otel_record_exception and event_id is not None:
+                otel.record_exception(job.exc, event_id)
+        return event_id
 
-    @staticmethod
-    def _remember(exc: BaseException, event_id: str | None) -> None:
-        """Mark the exception object itself (no reference to it is kept, so neither are its frames)."""
+    def _draft(self, job: _Job, reduced: str | None) -> tuple[Draft, Hint]:
+        """The event before the privacy stage, and ``before_send``'s hint."""
+        scope = current_scope().merged(job.data)
+        exc, o = job.exc, self.options
+        if exc is None:
+            message = job.message or Message("")
+            level = job.level or scope.level or "info"
+            if reduced is None:
+                draft = compose_message(message, o, self.rules, level, scope, job.keys, job.stack)
+            else:
+                draft = reduced_message(Message(message.formatted, message.template), o, level, job.keys, reduced)
+            hint: Hint = {}
+        else:
+            level = job.level or scope.level or "error"
+            mechanism = job.mechanism or {"type": "generic", "handled": True}
+            if reduced is None:
+                draft = compose(exc, o, self.rules, mechanism, job.keys, level, scope, job.message)
+            else:
+                draft = reduced_event(exc, o, self.rules, mechanism, job.keys, level, reduced)
+            hint = {"exc_info": (type(exc), exc, traceback_of(exc))}
+        if job.hint:
+            hint.update(job.hint)
+        return draft, hint
+
+    def _remember(self, exc: BaseException, event_id: str | None) -> None:
+        """Mark the exception object itself, for this client (no reference to it is kept, so neither are its frames)."""
         marks = exception_dict(exc)
         if marks is not None:  # an exception without a __dict__: no de-duplication for it
             with contextlib.suppress(Exception):
-                marks[_MARK] = event_id
+                marks[self._mark] = event_id
 
     def stats(self) -> dict[str, Any]:
         """The transport's delivery counters (see README, Delivery); ``{}`` for a transport without any."""

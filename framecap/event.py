@@ -9,6 +9,7 @@ the end. Text cuts are made by :func:`finish`, after the privacy stage has seen 
 from __future__ import annotations
 
 import datetime
+import errno
 import sys
 import uuid
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from .chain import Link, exception_args, exception_dict, traceback_of, walk_chai
 from .enrich import enrich_frame
 from .expressions import Analysis, analyze_frames, code_qualname
 from .frames import InAppRules, describe, walk_traceback
+from .logentry import Message, logentry
 from .meta import CUT_MARGIN, Meta, apply_cuts, record, remark
 from .options import Options
 from .records import ExceptionRecord, FrameRecord
@@ -30,7 +32,7 @@ from .scope_data import scope_data
 from .serialize import Serializer, clean_text, cost, cut_text
 from .source import SourceReader
 
-__all__ = ["Draft", "build_event", "compose", "encoded_size", "exception_header", "finish"]
+__all__ = ["Draft", "base_event", "build_event", "compose", "encoded_size", "exception_header", "finish", "merge_keys"]
 
 _EXC_VALUE_LIMIT = 8192
 _MAX_NOTES = 20  # __notes__ kept in an exception's value (the rest are counted in _meta)
@@ -39,6 +41,7 @@ _NOT_A_STRING = "<note that is not a string>"
 _HAS_QUALNAME = sys.version_info >= (3, 11)
 _COMPREHENSIONS = frozenset({"<listcomp>", "<setcomp>", "<dictcomp>"})
 _BUILTIN_MODULES = ("builtins", "__builtin__", "exceptions")
+_ERRNO_SLOT = OSError.__dict__["errno"]  # the C member behind OSError.errno
 
 Work = list[tuple[int, int, TracebackType]]  # (exception index, frame index, traceback entry)
 
@@ -52,6 +55,8 @@ class Draft:
     order: list[tuple[int, int]]
     limit: int
     may_exceed: bool
+    #: Where the frames of ``order`` are: ``exception`` (its values), or ``threads`` (a message's stack).
+    frames_key: str = "exception"
 
 
 def build_event(
@@ -76,7 +81,7 @@ def finish(draft: Draft, event: dict[str, Any] | None = None) -> dict[str, Any]:
     event = draft.event if event is None else event
     apply_cuts(event)
     if draft.may_exceed:
-        fit(event, draft.limit, draft.order)
+        fit(event, draft.limit, draft.order, draft.frames_key)
     if "_meta" in event and not event["_meta"]:
         del event["_meta"]
     return event
@@ -90,12 +95,18 @@ def compose(
     extra: dict[str, Any] | None = None,
     level: str = "error",
     scope: Scope | None = None,
+    message: Message | None = None,
 ) -> Draft:
-    """The event for ``exc`` with every value bounded and every cut recorded, texts still uncut."""
+    """The event for ``exc`` with every value bounded and every cut recorded, texts still uncut.
+
+    ``extra``: event keys the caller fills in (``logger``, ``threads``, ``contexts``, ``extra``);
+    ``message``: a log record's message, as the event's ``logentry``.
+    """
     budget = Budget(options.max_event_bytes)
     meta: Meta = {}
     links, total = walk_chain(exc, options.max_exceptions)
     records = _exceptions(links, mechanism, options, budget, meta)
+    entry = logentry(message, options, budget, meta) if message is not None else None
     links = [link for link in links if link.exception_id < len(records)]
     if total > len(records):
         record(meta, ("exception", "values"), {"": {"len": total}})
@@ -122,26 +133,42 @@ def compose(
             records[vi].frames[fi], tb, options, serializer, reader, meta, path, budget, analyses.get((vi, fi))
         )
     serializer.close()
+    event = base_event(options, level)
+    event["exception"] = {"values": [rec.to_dict() for rec in records]}
+    if entry is not None:
+        event["logentry"] = entry
+    merge_keys(event, extra, context)
+    if meta:
+        event["_meta"] = meta
+    order = [(vi, fi) for vi, fi, _ in work]
+    return Draft(event, order, options.max_event_bytes, budget.may_exceed())
+
+
+def base_event(options: Options, level: str) -> dict[str, Any]:
+    """What every event starts with: id, time, platform, level, SDK, and the options' environment,
+    release and server name."""
     event: dict[str, Any] = {
         "event_id": uuid.uuid4().hex,
         "timestamp": datetime.datetime.now(datetime.timezone.utc).isoformat(),
         "platform": "python",
         "level": level,
         "sdk": {"name": "framecap", "version": __version__},
-        "exception": {"values": [rec.to_dict() for rec in records]},
     }
     for key in ("environment", "release", "server_name"):
         if getattr(options, key):
             event[key] = getattr(options, key)
-    if extra:
-        event.update(extra)
-    if context.get("extra") and isinstance(event.get("extra"), dict):
-        context["extra"] = {**event["extra"], **context["extra"]}
+    return event
+
+
+def merge_keys(event: dict[str, Any], keys: dict[str, Any] | None, context: dict[str, Any]) -> None:
+    """Add the caller's event ``keys``, then the scope's ``context``; ``extra`` and ``contexts`` are
+    merged (the scope's entries win over the caller's, which are a hook's facts such as the thread)."""
+    if keys:
+        event.update(keys)
+    for key in ("extra", "contexts"):
+        if context.get(key) and isinstance(event.get(key), dict):
+            context[key] = {**event[key], **context[key]}
     event.update(context)
-    if meta:
-        event["_meta"] = meta
-    order = [(vi, fi) for vi, fi, _ in work]
-    return Draft(event, order, options.max_event_bytes, budget.may_exceed())
 
 
 def _exceptions(
@@ -185,6 +212,10 @@ def exception_header(
             mech["source"] = link.source
         if link.is_group:
             mech["is_exception_group"] = True
+    if issubclass(t, OSError):
+        found = _errno(exc)
+        if found is not None:
+            mech["meta"] = {**(mech.get("meta") or {}), "errno": found}
     header = ExceptionRecord(
         type=clean_text(type_qualname(t)),
         value=value,
@@ -193,6 +224,19 @@ def exception_header(
         exception_id=link.exception_id,
     )
     return header, value_meta
+
+
+def _errno(exc: BaseException) -> dict[str, Any] | None:
+    """``{"number": 2, "name": "ENOENT"}`` for an OSError with an errno, read from OSError's own slot
+    (a subclass's ``errno`` property is never run)."""
+    try:
+        number = _ERRNO_SLOT.__get__(exc, OSError)
+    except BaseException:  # noqa: B036 - not readable: no errno then
+        return None
+    if type(number) is not int:
+        return None
+    name = errno.errorcode.get(number)
+    return {"number": number, "name": name} if name else {"number": number}
 
 
 def _exception_value(exc: BaseException, limit: int) -> tuple[str, Meta | None]:

@@ -23,10 +23,15 @@ from types import FrameType
 from typing import Any, Callable
 
 import pure_eval
-from pure_eval.my_getattr_static import getattr_static
-from pure_eval.utils import CannotEval, has_ast_name
+from pure_eval import my_getattr_static
+from pure_eval import utils as pure_eval_utils
+from pure_eval.utils import CannotEval
 
 from .expr_budget import Budget, OutOfTime
+
+# pure_eval's helpers carry no annotations: typed once here, so that their callers are checked.
+getattr_static: Callable[[Any, str], Any] = my_getattr_static.getattr_static
+has_ast_name: Callable[[Any, ast.AST], bool] = pure_eval_utils.has_ast_name
 
 __all__ = [
     "MAX_BITS",
@@ -75,7 +80,7 @@ def _small(value: Any, budget: list[int] | None = None, depth: int = 0) -> bool:
         sign, digits, exponent = value.as_tuple()
         return len(digits) <= 100 and (not isinstance(exponent, int) or abs(exponent) <= 1000)
     if kind is fractions.Fraction:
-        return value.numerator.bit_length() <= MAX_BITS and value.denominator.bit_length() <= MAX_BITS
+        return bool(value.numerator.bit_length() <= MAX_BITS and value.denominator.bit_length() <= MAX_BITS)
     if kind is slice:
         return all(_small(part, budget, depth + 1) for part in (value.start, value.stop, value.step))
     if id(kind) not in _CONTAINERS or depth > _MAX_DEPTH:

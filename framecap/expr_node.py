@@ -191,7 +191,9 @@ def find_node(
         code, lasti = SimpleNamespace(f_code=fragment.compiled, f_lineno=lineno), offset
     try:
         if _HAS_POSITIONS or not fragment.whole_file or fragment.last <= _MAX_SENTINEL_LINES:
-            finder = found_by.NodeFinder(code, statements, fragment.tree, lasti, _FragmentSource(fragment))  # type: ignore[arg-type]
+            # executing's finder for this Python: an alias it picks by version and does not re-export
+            node_finder: Any = vars(found_by)["NodeFinder"]
+            finder = node_finder(code, statements, fragment.tree, lasti, _FragmentSource(fragment))
             node = finder.result
             if node is not None and getattr(finder, "decorator", None) is not None:
                 node = statement_of(node)  # a decorator being applied: the whole header ran

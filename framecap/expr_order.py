@@ -54,7 +54,7 @@ def frame_scope(node: ast.AST) -> ast.AST | None:
     while current is not None:
         if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             if any(child is s for s in current.body):
-                return current  # type: ignore[no-any-return]
+                return current
         elif isinstance(current, ast.Lambda):
             if child is current.body:
                 return current

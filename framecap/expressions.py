@@ -365,7 +365,7 @@ def code_qualname(frame: FrameType, lines: Sequence[str] | None = None) -> str |
         entry = _qualnames.get(key)
         if entry is not None and entry[0]() is code:
             _qualnames.move_to_end(key)
-            return entry[1]  # type: ignore[no-any-return]
+            return entry[1]
     try:
         name = _qualname_from_objects(frame, code)
     except Exception:

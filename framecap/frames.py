@@ -14,6 +14,7 @@ import os
 import sysconfig
 from collections.abc import Sequence
 from types import CodeType, FrameType, TracebackType
+from typing import cast
 
 from .records import FrameRecord
 
@@ -101,7 +102,7 @@ def code_position(code: CodeType, lasti: int) -> tuple[int, int, int, int] | Non
         return None
     if not found or any(not isinstance(v, int) for v in found):
         return None
-    return found  # type: ignore[return-value]
+    return cast("tuple[int, int, int, int]", found)  # four ints, as checked
 
 
 class InAppRules:

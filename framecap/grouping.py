@@ -65,7 +65,8 @@ def default_components(event: dict[str, Any]) -> list[str]:
         return parts
     if values:
         return [f"type:{v.get('type')}:{mask_message(str(v.get('value') or ''))}" for v in values]
-    entry = event.get("logentry") if isinstance(event.get("logentry"), dict) else {}
+    logentry = event.get("logentry")
+    entry: dict[str, Any] = logentry if isinstance(logentry, dict) else {}
     message = event.get("message") or entry.get("formatted") or entry.get("message") or ""
     return [f"message:{mask_message(str(message))}"]
 

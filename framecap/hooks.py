@@ -76,7 +76,7 @@ def _unraisable_hook(unraisable: Any) -> None:
     except BaseException:
         extra = None
     _capture(unraisable.exc_value, {"type": "unraisablehook", "handled": False}, extra)
-    previous = _previous.get("sys.unraisablehook", sys.__unraisablehook__)
+    previous: Callable[[Any], object] = _previous.get("sys.unraisablehook", sys.__unraisablehook__)
     try:
         previous(unraisable)
     except BaseException:

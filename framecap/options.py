@@ -262,6 +262,11 @@ class Options:
     environment: str | None = _option(None, _TEXT, "sent as the event's `environment`")
     release: str | None = _option(None, _TEXT, "sent as the event's `release`")
     server_name: str | None = _option(None, _TEXT, "sent as the event's `server_name` (not filled in by default)")
+    attach_stacktrace: bool = _option(
+        False,
+        _BOOL,
+        "message events (`capture_message`, log records) carry the caller's stack, with source and variables",
+    )
     # -- expression values
     include_expression_values: bool = _option(
         True, _BOOL, "values of the failing statement's pure sub-expressions (needs `include_local_variables`)"
@@ -316,12 +321,13 @@ class Options:
     shutdown_timeout: float = _option(2.0, _Number(float, 0.0, 3600.0, "seconds"), "at exit, to flush pending events")
     debug: bool = _option(False, _BOOL, "log internal errors at WARNING on the `framecap` logger")
     logging_integration: bool = _option(True, _BOOL, "log records become events and breadcrumbs")
-    logging_event_level: int | None = _option(
-        40, _LEVEL, "records with exception info at or above it become events", "`ERROR`"
-    )
+    logging_event_level: int | None = _option(40, _LEVEL, "records at or above it become events", "`ERROR`")
     logging_breadcrumb_level: int | None = _option(20, _LEVEL, "records at or above it become breadcrumbs", "`INFO`")
     asyncio_integration: bool = _option(
         True, _BOOL, "what asyncio reports to a loop's exception handler becomes an event"
+    )
+    otel_record_exception: bool = _option(
+        False, _BOOL, "also record captured exceptions on the active OpenTelemetry span, with the event id"
     )
     # Filled in by resolve_options: where each explicitly set value came from (for messages). Not an option.
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)

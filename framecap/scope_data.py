@@ -1,7 +1,8 @@
-"""What the scope adds to an event (request, user, tags, extra, breadcrumbs), bounded together.
+"""What the scope adds to an event (request, user, tags, contexts, extra, fingerprint, breadcrumbs), bounded together.
 
 The request goes through the request policy; everything is serialized by one serializer (JSON
-types kept, strings cut) within one share of the event budget, breadcrumbs newest first.
+types kept, strings cut) within one share of the event budget, breadcrumbs newest first. The
+scope's level is not here: the composing layer weighs it against the capture's own.
 """
 
 from __future__ import annotations
@@ -13,18 +14,25 @@ from .meta import CUT_MARGIN, Meta, record
 from .options import Options
 from .request import BODY_LIMITS, request_data
 from .scope import Scope
-from .serialize import Serializer, clean_text
+from .serialize import Serializer, clean_text, cut_text
 
 __all__ = ["scope_data"]
 
 _MAX_TAGS = 200  # tags kept, and characters per tag key and value (Sentry's limit for values)
+_MAX_PARTS = 64  # parts of a fingerprint kept
 
 
 def scope_data(scope: Scope, options: Options, meta: Meta, budget: Budget, margin: int = CUT_MARGIN) -> dict[str, Any]:
     """The event keys the scope fills in, their cuts recorded in ``meta``; spends from ``budget``."""
     out: dict[str, Any] = {}
     if scope.request is None and not (
-        scope.user or scope.integration_user or scope.tags or scope.extra or scope.breadcrumbs
+        scope.user
+        or scope.integration_user
+        or scope.tags
+        or scope.extra
+        or scope.contexts
+        or scope.fingerprint
+        or scope.breadcrumbs
     ):
         return out
     serializer = Serializer(
@@ -72,9 +80,16 @@ def scope_data(scope: Scope, options: Options, meta: Meta, budget: Budget, margi
         tags = {}
         for k, v in list(scope.tags.items())[:_MAX_TAGS]:
             if type(k) is str and type(v) is str:  # set_tag makes them strings; anything else is left out
-                tags[clean_text(k)[:_MAX_TAGS]] = clean_text(v)[:_MAX_TAGS]
+                key = clean_text(k)[:_MAX_TAGS]
+                tags[key], tag_meta = cut_text(v, _MAX_TAGS, None, margin)  # cut after scrubbing, like all text
+                record(meta, ("tags", key), tag_meta)
         out["tags"] = tags
-        left -= sum(len(k) + len(v) for k, v in tags.items())
+        left -= sum(len(k) + min(len(v), _MAX_TAGS) for k, v in tags.items())
+    if scope.fingerprint:
+        out["fingerprint"] = _fingerprint(scope.fingerprint, options.max_value_length, meta)
+        left -= sum(len(part) for part in out["fingerprint"])
+    if scope.contexts:
+        out["contexts"] = bounded(dict(scope.contexts), ("contexts",))
     if scope.extra:
         out["extra"] = bounded(dict(scope.extra), ("extra",))
     held = list(scope.breadcrumbs)
@@ -88,3 +103,15 @@ def scope_data(scope: Scope, options: Options, meta: Meta, budget: Budget, margi
     serializer.close()
     budget.spend(share - left)
     return out
+
+
+def _fingerprint(parts: list[str], limit: int, meta: Meta) -> list[str]:
+    """At most :data:`_MAX_PARTS` strings of at most ``limit`` characters (not scrubbed: they name a group)."""
+    kept = []
+    for index, part in enumerate(parts[:_MAX_PARTS]):
+        text, part_meta = cut_text(part, limit)
+        record(meta, ("fingerprint", index), part_meta)
+        kept.append(text)
+    if len(parts) > _MAX_PARTS:
+        record(meta, ("fingerprint",), {"": {"len": len(parts)}})
+    return kept

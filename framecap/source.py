@@ -91,7 +91,10 @@ class SourceReader:
         if not lineno or lineno < 1 or lineno > len(lines):
             return [], None, []
         index = lineno - 1
-        strip = lambda line: line.rstrip("\r\n")  # noqa: E731
+
+        def strip(line: str) -> str:
+            return line.rstrip("\r\n")
+
         pre = [strip(line) for line in lines[max(0, index - count) : index]]
         post = [strip(line) for line in lines[index + 1 : index + 1 + count]]
         return pre, strip(lines[index]), post

@@ -9,6 +9,12 @@
 
 The events are exactly what would have been sent (scrubbed, after ``before_send``). With pytest,
 the ``framecap_events`` fixture does the same for a whole test.
+
+The collecting list belongs to the current context (a :mod:`contextvars` variable), not to the
+process: captures in other threads go on being sent as usual. A thread started inside the block
+starts with an empty context (``threading.Thread``'s default), so its captures are sent too,
+unless it runs in a copy of the block's context (``contextvars.copy_context().run``,
+``asyncio.to_thread``); asyncio tasks created inside the block inherit it, and are collected.
 """
 
 from __future__ import annotations
@@ -28,7 +34,8 @@ def capture_events(**options: Any) -> Iterator[list[Event]]:
     """Collect the events captured inside the block, in a list, instead of sending them.
 
     Uses the configured client if there is one; otherwise a temporary client (no hooks, given
-    ``options``) for the duration of the block.
+    ``options``) for the duration of the block: it is current for the whole process then, and what
+    other threads capture meanwhile goes nowhere, as it would without a client.
     """
     events: list[Event] = []
     temporary = None
@@ -37,10 +44,14 @@ def capture_events(**options: Any) -> Iterator[list[Event]]:
         options.setdefault("transport", lambda event: None)
         temporary = _client.Client(**options)
         _client.set_current(temporary)
-    _client._sinks.append(events)
+    previous = _client._sink.get()
+    token = _client._sink.set(events)
     try:
         yield events
     finally:
-        _client._sinks.remove(events)
+        try:
+            _client._sink.reset(token)
+        except ValueError:  # left in another context than it was entered in (an async fixture)
+            _client._sink.set(previous)
         if temporary is not None and _client.get_current() is temporary:
             _client.set_current(None)

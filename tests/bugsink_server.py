@@ -19,6 +19,8 @@ import time
 import urllib.request
 from typing import Any
 
+import processes
+
 VERSION = "2.6.2"
 
 _OVERRIDES = """
@@ -98,6 +100,13 @@ def venv_bin() -> str:
     return path
 
 
+def bugsink_environment(**extra: str) -> dict[str, str]:
+    """A clean environment (tests/processes.py) without PYTHON* variables: Bugsink runs in its own venv."""
+    env = {k: v for k, v in processes.environment().items() if not k.startswith("PYTHON")}
+    env.update(extra)
+    return env
+
+
 def schema_errors(events: list[dict[str, Any]]) -> list[list[str]]:
     """Per event, what Sentry's event schema, as Bugsink 2.6.2 ships and applies it, objects to."""
     bin_dir = venv_bin()
@@ -114,7 +123,7 @@ def schema_errors(events: list[dict[str, Any]]) -> list[list[str]]:
         capture_output=True,
         text=True,
         timeout=120,
-        env={k: v for k, v in os.environ.items() if not k.startswith("PYTHON")},
+        env=bugsink_environment(),
     )
     if result.returncode != 0:
         raise Unavailable(f"the schema check failed: {result.stderr[-2000:]}")
@@ -140,9 +149,7 @@ class BugsinkServer:
         self.token = ""
 
     def _env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("FRAMECAP_", "PYTHON"))}
-        env.update(DJANGO_SETTINGS_MODULE="bugsink_conf", PYTHONPATH=self.directory)
-        return env
+        return bugsink_environment(DJANGO_SETTINGS_MODULE="bugsink_conf", PYTHONPATH=self.directory)
 
     def _run(self, *args: str, timeout: float = 120) -> str:
         result = subprocess.run(

@@ -78,9 +78,16 @@ def grouped():
 
 
 def _group_type():
-    try:
-        return ExceptionGroup
-    except NameError:
-        from exceptiongroup import ExceptionGroup
+    import builtins
 
-        return ExceptionGroup
+    if hasattr(builtins, "ExceptionGroup"):
+        return builtins.ExceptionGroup
+    from exceptiongroup import ExceptionGroup  # the backport, before 3.11
+
+    return ExceptionGroup
+
+
+def report_stuck(client, order_id):
+    """A message event with the caller's stack (``attach_stacktrace``)."""
+    waited = 30
+    client.capture_message(f"order {order_id} stuck after {waited} s", level="warning")

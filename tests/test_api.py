@@ -1,11 +1,13 @@
 import inspect
 import os
-import subprocess
 import sys
 import threading
 
+import processes
+import pytest
+
 import framecap
-from conftest import ROOT, read_store
+from conftest import read_store
 
 
 def test_public_names_are_pinned_and_sorted():
@@ -17,11 +19,17 @@ def test_public_names_are_pinned_and_sorted():
         "__version__",
         "add_breadcrumb",
         "capture_exception",
+        "capture_message",
         "flush",
         "init",
         "install_hooks",
+        "new_scope",
+        "set_context",
         "set_extra",
+        "set_fingerprint",
+        "set_level",
         "set_tag",
+        "set_tags",
         "set_user",
         "uninstall_hooks",
     ]
@@ -58,42 +66,44 @@ def test_memory_transport_is_synchronous_and_copies(memory):
     assert memory.flush() is True
 
 
+@pytest.mark.slow
 def test_captures_from_many_threads(memory):
-    ids = []
+    # A tiny switch interval makes the threads interleave inside the capture: each capture must
+    # return its own event's id (not the one another thread stored last on the client).
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for _ in range(3):
+            memory.events.clear()
+            ids = []
 
-    def work():
-        for _ in range(20):
-            try:
-                raise ValueError("t")
-            except ValueError:
-                ids.append(framecap.capture_exception())
+            def work(ids=ids):
+                for _ in range(20):
+                    try:
+                        raise ValueError("t")
+                    except ValueError:
+                        ids.append(framecap.capture_exception())
 
-    threads = [threading.Thread(target=work) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert len(set(ids)) == 160 and len(memory.events) == 160
+            threads = [threading.Thread(target=work) for _ in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert sorted(ids) == sorted(event["event_id"] for event in memory.events)
+            assert len(set(ids)) == 160
+    finally:
+        sys.setswitchinterval(interval)
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_demo_command_captures_into_the_inbox(store, tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FRAMECAP_")}
-    env.update(FRAMECAP_STORE=store, PYTHONPATH=ROOT)
-    result = subprocess.run(
-        [sys.executable, "-m", "framecap", "demo"],
-        env=env,
-        cwd=str(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = processes.framecap("demo", cwd=tmp_path, env={"FRAMECAP_STORE": store}, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "ZeroDivisionError: division by zero" in result.stderr and "framecap show last" in result.stderr
     (event,) = read_store(store)
     frames = event["exception"]["values"][-1]["stacktrace"]["frames"]
     assert frames[-1]["function"] == "Account.ratio" and frames[-1]["in_app"] is True
     assert frames[-1]["vars"]["idx"] == "0"
-    shown = subprocess.run(
-        [sys.executable, "-m", "framecap", "show", "last"], env=env, capture_output=True, text=True, timeout=60
-    )
+    shown = processes.framecap("show", "last", env={"FRAMECAP_STORE": store})
     assert "return self.scores[idx] / (self.scores[1] - 1)" in shown.stdout

@@ -41,6 +41,7 @@ def _chain(index, count):
         _dive(97, index)
 
 
+@pytest.mark.slow
 def test_fifty_chained_exceptions_of_a_hundred_frames(memory, encodes):
     """Before: every frame lost source and variables, 14 exceptions were dropped, _meta was empty."""
     try:

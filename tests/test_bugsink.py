@@ -9,6 +9,8 @@ from helpers import load_module
 import framecap
 from conftest import assert_schema_valid
 
+pytestmark = [pytest.mark.integration, pytest.mark.slow]  # a real Bugsink server, in its own processes
+
 
 @pytest.fixture(scope="module")
 def bugsink(tmp_path_factory):
@@ -109,6 +111,29 @@ def test_many_events_arrive_once_each(bugsink, tmp_path):
     assert framecap.flush(60) is True
     stored = [bugsink.event(event_id) for event_id in ids]
     assert all(s is not None and s["event_id"].replace("-", "") == i for s, i in zip(stored, ids))
+
+
+def test_message_events_are_stored_with_their_stack_fingerprint_and_errno(bugsink, tmp_path):
+    import logging
+
+    framecap.init(dsn=bugsink.dsn, state_dir=str(tmp_path), install_hooks=False, attach_stacktrace=True)
+    framecap.set_context("shop", {"cart": 3})
+    message_id = framecap.capture_message("payment retried", level="warning", fingerprint=["{{ default }}", "pay"])
+    logging.getLogger("bugsink.test").error("order %s refused", "o-7", extra={"order_id": 7})
+    try:
+        open(tmp_path / "missing")  # noqa: SIM115 - it fails
+    except OSError:
+        error_id = framecap.capture_exception()
+    assert framecap.flush(30) is True
+    message = bugsink.event(message_id)
+    assert message is not None, "Bugsink stored the message event"
+    data = message["data"]
+    assert data["logentry"] == {"formatted": "payment retried"} and data["level"] == "warning"
+    assert data["fingerprint"] == ["{{ default }}", "pay"] and data["contexts"]["shop"] == {"cart": 3}
+    frames = data["threads"]["values"][0]["stacktrace"]["frames"]
+    assert frames[-1]["function"] == "test_message_events_are_stored_with_their_stack_fingerprint_and_errno"
+    stored_error = bugsink.event(error_id)["data"]
+    assert stored_error["exception"]["values"][-1]["mechanism"]["meta"]["errno"]["name"] == "ENOENT"
 
 
 def rich_events(tmp_path):

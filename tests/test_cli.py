@@ -7,11 +7,14 @@ import subprocess
 import sys
 import textwrap
 
+import processes
 import pytest
 from test_inbox import fake as fake_event
 
-from conftest import ROOT, read_store
+from conftest import read_store
 from framecap.transports.inbox import Inbox
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]  # every test runs the command in a child process
 
 
 def fake(n, event_id=None, **kwargs):
@@ -20,8 +23,6 @@ def fake(n, event_id=None, **kwargs):
         event["event_id"] = event_id
     return event
 
-
-_COLOR_VARS = ("NO_COLOR", "FORCE_COLOR", "PAGER", "COLUMNS")
 
 CRASH = """
 import sys
@@ -38,18 +39,8 @@ if __name__ == "__main__":
 @pytest.fixture
 def cli(tmp_path, store):
     def run(*args, timeout=60, env=None, input=None):
-        full = {k: v for k, v in os.environ.items() if not k.startswith("FRAMECAP_") and k not in _COLOR_VARS}
-        full.update(FRAMECAP_STORE=store, PYTHONPATH=ROOT, TZ="UTC")
-        full.update(env or {})
-        return subprocess.run(
-            [sys.executable, "-m", "framecap", *args],
-            cwd=str(tmp_path),
-            env=full,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            input=input,
-        )
+        env = {"FRAMECAP_STORE": store, "TZ": "UTC", **(env or {})}
+        return processes.framecap(*args, cwd=tmp_path, env=env, timeout=timeout, input=input)
 
     (tmp_path / "crash.py").write_text(textwrap.dedent(CRASH))
     (tmp_path / "crashpkg").mkdir()
@@ -126,17 +117,8 @@ def test_ambiguous_prefix(cli, store):
     )
 
 
-def test_bad_environment_is_a_clear_error(cli, tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FRAMECAP_")}
-    env.update(FRAMECAP_CONTEXT_LINES="lots", PYTHONPATH=ROOT)
-    result = subprocess.run(
-        [sys.executable, "-m", "framecap", "run", "crash.py"],
-        cwd=str(tmp_path),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def test_bad_environment_is_a_clear_error(cli):
+    result = cli("run", "crash.py", env={"FRAMECAP_CONTEXT_LINES": "lots"})
     assert result.returncode == 2 and "FRAMECAP_CONTEXT_LINES" in result.stderr and "'lots'" in result.stderr
 
 
@@ -161,10 +143,8 @@ def test_argv_and_path_are_what_python_sets(cli, tmp_path):
     (tmp_path / "wherepkg").mkdir()
     (tmp_path / "wherepkg" / "__init__.py").write_text("")
     (tmp_path / "wherepkg" / "__main__.py").write_text(WHERE_AM_I)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FRAMECAP_")}
-    env["PYTHONPATH"] = ROOT
     for args in (["sub/where.py", "a", "-b"], ["-m", "wherepkg", "x", "--y"]):
-        plain = subprocess.run([sys.executable, *args], cwd=str(tmp_path), env=env, capture_output=True, text=True)
+        plain = processes.python(*args, cwd=tmp_path)
         ours = cli("run", *args)
         assert ours.returncode == plain.returncode == 0, ours.stderr
         assert ours.stdout == plain.stdout
@@ -180,15 +160,16 @@ time.sleep(60)
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_ctrl_c_ends_the_program_as_python_does(tmp_path, store):
     (tmp_path / "sleeper.py").write_text(SLEEPER)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FRAMECAP_")}
-    env.update(FRAMECAP_STORE=store, PYTHONPATH=ROOT)
+    env = processes.environment({"FRAMECAP_STORE": store})
     statuses = {}
-    for name, command in (
-        ("python", [sys.executable, "sleeper.py"]),
-        ("framecap", [sys.executable, "-m", "framecap", "run", "sleeper.py"]),
-    ):
-        child = subprocess.Popen(
-            command, cwd=str(tmp_path), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    for name, command in (("python", ["sleeper.py"]), ("framecap", ["-m", "framecap", "run", "sleeper.py"])):
+        child = processes.start(
+            *command,
+            cwd=tmp_path,
+            env={"FRAMECAP_STORE": store},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         assert child.stdout.readline().startswith("ready ")
         child.send_signal(signal.SIGINT)
@@ -292,11 +273,9 @@ def test_send_replays_through_the_transport(cli, store):
 
 def test_closed_pipe_exits_quietly(tmp_path, store):
     _seed(store, count=1)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FRAMECAP_")}
-    env.update(FRAMECAP_STORE=store, PYTHONPATH=ROOT)
     for args in (["show", "last", "--full"], ["list", "--events"], ["export", "--all"]):
-        child = subprocess.Popen(
-            [sys.executable, "-m", "framecap", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        child = processes.start(
+            "-m", "framecap", *args, env={"FRAMECAP_STORE": store}, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
         child.stdout.close()  # like `| head` that has already quit
         err = child.stderr.read()
@@ -312,9 +291,7 @@ def _on_a_terminal(args, env, rows=10, cols=80):
 
     leader, follower = pty.openpty()
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-    child = subprocess.Popen(
-        [sys.executable, "-m", "framecap", *args], env=env, stdout=follower, stderr=subprocess.PIPE, stdin=follower
-    )
+    child = processes.start("-m", "framecap", *args, env=env, stdout=follower, stderr=subprocess.PIPE, stdin=follower)
     os.close(follower)
     chunks = []
     while True:
@@ -333,9 +310,8 @@ def _on_a_terminal(args, env, rows=10, cols=80):
 @pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals")
 def test_colour_width_and_pager_follow_the_terminal(tmp_path, store):
     _seed(store, count=1)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FRAMECAP_") and k not in _COLOR_VARS}
     paged = tmp_path / "paged.txt"
-    env.update(FRAMECAP_STORE=store, PYTHONPATH=ROOT, TERM="xterm", PAGER=f"sh -c 'cat > {paged}'")
+    env = {"FRAMECAP_STORE": store, "TERM": "xterm", "PAGER": f"sh -c 'cat > {paged}'"}
     status, out, err = _on_a_terminal(["show", "last"], env, rows=5)
     assert status == 0 and err == "" and out == ""
     text = paged.read_text()
@@ -349,17 +325,9 @@ def test_colour_width_and_pager_follow_the_terminal(tmp_path, store):
     assert "\x1b[" not in out
     _, out, _ = _on_a_terminal(["show", "last"], dict(env, PAGER=f"sh -c 'cat > {paged}'"), rows=500)
     assert "Traceback" in out, "short enough for the terminal: no pager"
-    piped = subprocess.run(
-        [sys.executable, "-m", "framecap", "show", "last"], env=env, capture_output=True, text=True, timeout=60
-    )
+    piped = processes.framecap("show", "last", env=env)
     assert "\x1b[" not in piped.stdout
-    forced = subprocess.run(
-        [sys.executable, "-m", "framecap", "show", "last"],
-        env=dict(env, FORCE_COLOR="1"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    forced = processes.framecap("show", "last", env=dict(env, FORCE_COLOR="1"))
     assert "\x1b[" in forced.stdout
 
 

@@ -13,6 +13,8 @@ import pytest
 
 from conftest import relay_errors
 
+pytestmark = pytest.mark.slow  # some 700 planted values captured once per run (seconds)
+
 #: Cuts inside a secret are the serializer's to fix (scrub first, then cut): counted, not asserted here.
 SERIALIZER_CLASSES = {"truncation"}
 

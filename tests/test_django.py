@@ -97,7 +97,19 @@ def echo(request):
     return HttpResponse("ok")
 
 
+def scoped(request, name):
+    if name == "set":  # data for this request only
+        framecap.set_tag("view", "set")
+        framecap.set_context("order", {"id": 1})
+        framecap.set_level("warning")
+        framecap.set_fingerprint(["orders"])
+        framecap.add_breadcrumb(message="in the request")
+    framecap.capture_message(f"view {name}")
+    return HttpResponse("ok")
+
+
 urlpatterns = [
+    path("scoped/<str:name>/", scoped),
     path("report/", report),
     path("form/", form),
     path("fine/", fine),
@@ -214,3 +226,14 @@ def test_a_middleware_subclass_reports_to_its_own_client(memory):
     assert [e["request"]["url"] for e in OWN.events] == ["http://testserver/report/"]
     assert all(e["exception"]["values"][-1]["mechanism"]["type"] != "django" for e in memory.events)
     assert_schema_valid(OWN.events)
+
+
+def test_scope_data_a_request_sets_stays_in_that_request(memory):
+    client = Client()
+    client.get("/scoped/set/")
+    client.get("/scoped/plain/")
+    first, second = memory.events
+    assert (first["tags"], first["contexts"], first["level"]) == ({"view": "set"}, {"order": {"id": 1}}, "warning")
+    assert first["fingerprint"] == ["orders"] and len(first["breadcrumbs"]["values"]) == 1
+    assert second["request"]["url"] == "http://testserver/scoped/plain/" and second["level"] == "info"
+    assert not {"tags", "contexts", "fingerprint", "breadcrumbs"} & set(second)

@@ -192,6 +192,7 @@ def test_time_budget_skips_and_records(memory, tmp_path):
     assert frame["data"]["expressions"] == "skipped: time budget" and list(frame["vars"]) == ["d"]
 
 
+@pytest.mark.slow
 def test_only_the_failing_function_is_parsed_in_a_very_large_source(memory, tmp_path):
     framecap.init(
         transport=memory, install_hooks=False, expression_time_budget=10

@@ -86,3 +86,17 @@ def test_event_and_show_output_match_golden_files(name, update_goldens, monkeypa
     normalized = _normalize(event)
     check_golden(f"{name}.json", json.dumps(normalized, indent=1, sort_keys=True) + "\n", update_goldens)
     check_golden(f"{name}.show.txt", render_event(normalized) + "\n", update_goldens)
+
+
+def test_message_event_with_its_stack_matches_golden_files(update_goldens, monkeypatch):
+    monkeypatch.chdir(HERE)
+    transport = framecap.MemoryTransport()
+    client = framecap.Client(transport=transport, install_hooks=False, project_root=str(HERE), attach_stacktrace=True)
+    golden_app.report_stuck(client, 42)
+    (event,) = transport.events
+    stack = event["threads"]["values"][0]["stacktrace"]
+    stack["frames"] = [f for f in stack["frames"] if f.get("module") == "golden_app"]  # pytest's own frames vary
+    assert_schema_valid([event])
+    normalized = _normalize(event)
+    check_golden("message.json", json.dumps(normalized, indent=1, sort_keys=True) + "\n", update_goldens)
+    check_golden("message.show.txt", render_event(normalized) + "\n", update_goldens)

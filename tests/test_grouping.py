@@ -1,5 +1,6 @@
 """Grouping: which events are the same crash, from real captures and from hostile event data."""
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -88,6 +89,7 @@ json_values = st.recursive(
         st.sampled_from(["exception", "fingerprint", "message", "logentry", "level"]), json_values, max_size=5
     )
 )
+@pytest.mark.slow
 def test_any_event_shape_gets_a_fingerprint_and_a_summary(event):
     assert len(fingerprint(event)) == 32
     assert summarize(event)["location"]

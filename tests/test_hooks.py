@@ -124,23 +124,38 @@ def test_unraisable_exceptions(run_python, store):
 
 
 def test_system_exit_in_thread_is_not_reported(run_python, store):
-    run_python("""
+    result = run_python("""
         import sys, threading, framecap
         framecap.init()
-        t = threading.Thread(target=sys.exit); t.start(); t.join()
+        t = threading.Thread(target=sys.exit, args=(3,)); t.start(); t.join()
+        t = threading.Thread(target=lambda: 1 / 0); t.start(); t.join()  # a real error, for comparison
+        print("main thread goes on")
     """)
-    assert read_store(store) == []
+    assert (result.returncode, result.stdout) == (0, "main thread goes on\n"), result.stderr
+    assert "SystemExit" not in result.stderr, "Python's thread hook says nothing of SystemExit, nor do we"
+    assert result.stderr.rstrip().endswith("ZeroDivisionError: division by zero")
+    assert [e["exception"]["values"][-1]["type"] for e in read_store(store)] == ["ZeroDivisionError"]
 
 
 def test_install_is_idempotent_and_uninstall_restores_exactly():
-    originals = (sys.excepthook, __import__("threading").excepthook, sys.unraisablehook)
-    framecap.init(transport=framecap.MemoryTransport())
-    framecap.init(transport=framecap.MemoryTransport())
-    framecap.install_hooks()
-    assert sys.excepthook is hooks._excepthook
-    assert hooks._previous["sys.excepthook"] is originals[0]
-    framecap.uninstall_hooks()
-    assert (sys.excepthook, __import__("threading").excepthook, sys.unraisablehook) == originals
+    import threading
+
+    seen = []
+    before = sys.excepthook
+    sys.excepthook = lambda t, v, tb: seen.append(t)  # the program's own hook, under ours
+    try:
+        originals = (sys.excepthook, threading.excepthook, sys.unraisablehook)
+        transport = framecap.MemoryTransport()
+        framecap.init(transport=transport)
+        framecap.init(transport=transport)
+        framecap.install_hooks()
+        assert sys.excepthook is not originals[0] and hooks.installed()
+        sys.excepthook(ValueError, ValueError("one"), None)
+        assert seen == [ValueError] and len(transport.events) == 1, "captured, then the program's hook, once"
+        framecap.uninstall_hooks()
+        assert (sys.excepthook, threading.excepthook, sys.unraisablehook) == originals, "no layer left behind"
+    finally:
+        sys.excepthook = before
 
 
 def test_uninstall_leaves_a_hook_installed_on_top_and_reinstall_adds_no_layer():
@@ -160,8 +175,9 @@ def test_uninstall_leaves_a_hook_installed_on_top_and_reinstall_adds_no_layer():
         framecap.install_hooks()
         assert sys.excepthook is theirs and hooks.installed()
     finally:
-        sys.excepthook = original
-        hooks._previous.pop("sys.excepthook", None)
+        sys.excepthook = ours  # theirs taken off again: ours is on top, and uninstalling puts back the original
+        framecap.uninstall_hooks()
+    assert sys.excepthook is original
 
 
 def test_init_twice_in_a_process_gives_one_layer_and_one_event(run_python, store):

@@ -1,16 +1,19 @@
 """logging, asyncio, de-duplication, and the testing helpers."""
 
+import asyncio
+import contextvars
+import gc
 import json
 import logging
-import os
-import subprocess
-import sys
 import textwrap
+import threading
+import weakref
 
+import processes
 import pytest
 
 import framecap
-from conftest import ROOT, assert_schema_valid
+from conftest import assert_schema_valid
 from framecap.testing import capture_events
 
 
@@ -24,20 +27,31 @@ def test_logged_exceptions_become_events_and_records_breadcrumbs(memory):
         {}["missing"]
     except KeyError:
         log.exception("checkout failed for %s", "c-1")
-    log.error("no exception info: a breadcrumb, not an event")
+    log.error("no exception info: a message event")
     try:
         raise ValueError("second")
     except ValueError:
         log.error("with exc_info", exc_info=True)
-    first, second = memory.events
+    first, message, second = memory.events
     assert first["exception"]["values"][-1]["mechanism"] == {"type": "logging", "handled": True}
-    assert first["logentry"] == {"formatted": "checkout failed for c-1", "message": "checkout failed for %s"}
+    assert first["logentry"] == {
+        "message": "checkout failed for %s",
+        "params": ["c-1"],
+        "formatted": "checkout failed for c-1",
+    }
     assert first["logger"] == "shop.checkout" and first["level"] == "error"
+    assert "exception" not in message and "threads" not in message  # attach_stacktrace is off
+    assert message["logentry"] == {
+        "message": "no exception info: a message event",
+        "formatted": "no exception info: a message event",
+    }
+    assert (message["logger"], message["level"]) == ("shop.checkout", "error")
     crumbs = [(c["level"], c["category"], c["message"]) for c in second["breadcrumbs"]["values"]]
-    assert crumbs == [
+    assert crumbs == [  # a record that became an event is a breadcrumb for the events after it
         ("info", "shop.checkout", "cart c-1 has 3 items"),
         ("warning", "shop.checkout", "slow payment provider"),
-        ("error", "shop.checkout", "no exception info: a breadcrumb, not an event"),
+        ("error", "shop.checkout", "checkout failed for c-1"),
+        ("error", "shop.checkout", "no exception info: a message event"),
     ]
 
 
@@ -142,6 +156,94 @@ def test_capture_events_without_a_client():
     assert len(events) == 1 and framecap.capture_exception(ValueError()) is None
 
 
+def test_capture_events_collects_its_own_context_and_other_threads_send(memory):
+    values = lambda events: [e["exception"]["values"][-1]["value"] for e in events]  # noqa: E731
+    go, done = threading.Event(), threading.Event()
+
+    def other_thread():  # started before the block, captures while it is open
+        go.wait(30)
+        framecap.capture_exception(ValueError("other thread"))
+        done.set()
+
+    def started_inside(label):
+        framecap.capture_exception(ValueError(label))
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    with capture_events() as events:
+        framecap.capture_exception(ValueError("in the block"))
+        go.set()
+        assert done.wait(30)
+        plain = threading.Thread(target=started_inside, args=("thread started inside",))
+        plain.start()
+        plain.join()
+        context = contextvars.copy_context()
+        copied = threading.Thread(target=context.run, args=(started_inside, "thread in the block's context"))
+        copied.start()
+        copied.join()
+
+        async def task():
+            framecap.capture_exception(ValueError("asyncio task"))
+
+        asyncio.run(task())
+    worker.join()
+    assert values(events) == ["in the block", "thread in the block's context", "asyncio task"]
+    assert values(memory.events) == ["other thread", "thread started inside"]
+    framecap.capture_exception(ValueError("after the block"))
+    assert values(memory.events)[-1] == "after the block" and len(events) == 3
+
+
+def test_nested_capture_events_collect_in_the_innermost_block():
+    with capture_events() as outer:
+        framecap.capture_exception(ValueError("outer"))
+        with capture_events() as inner:
+            framecap.capture_exception(ValueError("inner"))
+        framecap.capture_exception(ValueError("outer again"))
+    assert [len(outer), len(inner)] == [2, 1]
+    assert framecap.client.get_current() is None
+
+
+def test_de_duplication_is_per_client(memory):
+    other = framecap.MemoryTransport()
+    second = framecap.Client(transport=other)
+    error = ValueError("seen by two clients")
+    first_id = framecap.capture_exception(error)
+    assert first_id is not None
+    assert framecap.capture_exception(error) == first_id  # the same client: de-duplicated
+    second_id = second.capture_exception(error)
+    assert second_id is not None and second_id != first_id  # another client sends it too
+    assert second.capture_exception(error) == second_id
+    assert [len(memory.events), len(other.events)] == [1, 1]
+    third = framecap.Client(transport=framecap.MemoryTransport())  # a new client never reads another's mark
+    assert third.capture_exception(error) not in (None, first_id, second_id)
+    assert_schema_valid(other.events)
+
+
+def test_de_duplication_keeps_no_reference_to_the_exception():
+    class Weak(Exception):  # (built-in exceptions take no weak references; subclasses do)
+        pass
+
+    clients = [framecap.Client(transport=framecap.MemoryTransport()) for _ in range(2)]
+
+    def fail():
+        raise Weak("frames and all")
+
+    def capture_twice_per_client():  # (its frame, whose locals a capture reads, is gone when it returns)
+        try:
+            fail()
+        except Weak as error:
+            for client in clients:
+                assert client.capture_exception() is not None
+                assert client.capture_exception(error) is not None
+            return weakref.ref(error)
+
+    ref = capture_twice_per_client()
+    gc.collect()
+    assert ref() is None
+
+
+@pytest.mark.slow
+@pytest.mark.integration
 def test_pytest_fixture_through_the_plugin_entry_point(tmp_path):
     (tmp_path / "test_user_code.py").write_text(
         textwrap.dedent("""
@@ -155,16 +257,7 @@ def test_pytest_fixture_through_the_plugin_entry_point(tmp_path):
             assert framecap_events[0]["exception"]["values"][-1]["value"] == "from the user's test"
     """)
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FRAMECAP_")}
-    env["PYTHONPATH"] = ROOT
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
-        cwd=str(tmp_path),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = processes.python("-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path), cwd=tmp_path, timeout=120)
     assert "1 passed" in result.stdout, result.stdout + result.stderr
 
 

@@ -62,6 +62,7 @@ def test_django_querysets_and_lazy_strings_run_nothing(run_python, store):
     assert frame_vars["loaded"] == "<QuerySet [<Item: Item object (1)>]>"  # evaluated: its cached rows, no query
 
 
+@pytest.mark.slow
 def test_sqlalchemy_queries_and_association_proxies_run_nothing(memory):
     sa = pytest.importorskip("sqlalchemy")
     from sqlalchemy.ext.associationproxy import association_proxy

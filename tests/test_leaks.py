@@ -188,16 +188,17 @@ def test_trusted_proxy_gives_the_forwarded_address(memory):
     assert {e["user"]["ip_address"] for e in memory.events} == {S.client_ip}
 
 
-def test_include_local_variables_off_sends_no_locals(memory):
-    framecap.init(transport=memory, install_hooks=False, include_local_variables=False)
+@pytest.mark.parametrize("include", [False, True])
+def test_include_local_variables_off_sends_no_locals(memory, include):
+    framecap.init(transport=memory, install_hooks=False, include_local_variables=include)
     S = Secrets()
     send_all(make_app(S), S)
-    assert all(
-        "vars" not in f
-        for e in memory.events
-        for v in e["exception"]["values"]
-        for f in v.get("stacktrace", {}).get("frames", [])
-    )
+    assert len(memory.events) == 3
+    for event in memory.events:
+        frames = [f for v in event["exception"]["values"] for f in v["stacktrace"]["frames"]]
+        ours = [(f["function"], "vars" in f) for f in frames if f["function"].startswith("make_app.")]
+        assert ours == [("make_app.<locals>.work", include), ("make_app.<locals>.wrap", include)]
+        assert include or not [f for f in frames if "vars" in f or "expressions" in f.get("data", {})]
 
 
 def test_privacy_options_from_the_environment(monkeypatch, memory):

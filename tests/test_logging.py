@@ -69,7 +69,8 @@ def test_no_logging_config_prints_through_pythons_last_resort(run_python, store)
         """,
     )
     assert result.stderr.startswith("disk 91% full\nx\nlookup failed\nTraceback (most recent call last):\n")
-    (event,) = read_store(store)
+    message, event = read_store(store)
+    assert message["logentry"] == {"message": "x", "formatted": "x"} and message["level"] == "error"
     assert event["logger"] == "app" and event["exception"]["values"][-1]["type"] == "KeyError"
     assert crumbs(event) == [("app", "warning", "disk 91% full"), ("app", "error", "x")]
 
@@ -267,8 +268,14 @@ def test_the_readmes_logging_example_records_what_it_says(run_python, store):
     block = readme.split("**logging** (on by default):", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
     result = run_python(block)
     assert result.returncode == 0 and result.stderr.startswith("INFO:shop:cart has 3 items\n"), result.stderr
-    (event,) = read_store(store)
-    assert crumbs(event) == [("shop", "info", "cart has 3 items")]
+    message, event = read_store(store)
+    assert message["logentry"] == {
+        "message": "payment %s declined",
+        "params": ["p-1"],
+        "formatted": "payment p-1 declined",
+    }
+    assert message["extra"] == {"order_id": 42} and message["level"] == "error" and "exception" not in message
+    assert crumbs(event) == [("shop", "info", "cart has 3 items"), ("shop", "error", "payment p-1 declined")]
     assert event["logentry"]["formatted"] == "checkout failed" and event["logger"] == "shop"
 
 
@@ -466,3 +473,68 @@ def test_install_uninstall_and_a_wrapper_on_top(events):
         logging.Logger.callHandlers = mine
     assert seen == ["observed", "passed through", "observed again"]
     assert captured_crumbs(events) == ["observed", "observed again"]
+
+
+# -- message events, the record's arguments and its extra= fields -----------------------------------
+
+
+def test_a_records_extra_fields_go_to_the_events_extra_and_the_breadcrumbs_data(events):
+    log = logging.getLogger("extras")
+    log.setLevel(logging.INFO)
+    fields = {"order_id": 42, "api_token": "tok_live_0123456789abcdef", "note": "n" * 5000, "tags": ("a", "b")}
+    log.info("loaded %s", "cart", extra=fields)
+    log.error("payment %(order)s failed", {"order": "o-7"}, extra={"order_id": 42, "password": "hunter2"})
+    crumb_event = framecap.capture_exception(ValueError("later"))
+    message, later = events
+    assert later["event_id"] == crumb_event
+    assert message["logentry"] == {
+        "message": "payment %(order)s failed",
+        "params": {"order": "o-7"},
+        "formatted": "payment o-7 failed",
+    }
+    assert (message["logger"], message["level"]) == ("extras", "error") and "exception" not in message
+    assert message["extra"] == {"order_id": 42, "password": "[Filtered]"}
+    loaded, failed = later["breadcrumbs"]["values"]
+    assert loaded["message"] == "loaded cart" and failed["message"] == "payment o-7 failed"
+    assert loaded["data"]["order_id"] == 42 and loaded["data"]["api_token"] == "[Filtered]"
+    assert loaded["data"]["tags"] == ["a", "b"] and loaded["data"]["note"] == "n" * 1021 + "..."
+    crumb_meta = later["_meta"]["breadcrumbs"]["values"]["0"]["data"]
+    assert crumb_meta["note"][""]["rem"] == [["!limit", "x", 1021, 1024]]
+    assert failed["data"] == {"order_id": 42, "password": "[Filtered]"}
+    assert "extra" not in later, "a record's fields belong to its own event and breadcrumb"
+
+
+def test_a_message_event_from_logging_has_the_stack_of_the_logging_call(memory, tmp_path):
+    from helpers import load_module
+
+    framecap.init(transport=memory, install_hooks=False, attach_stacktrace=True, project_root=str(tmp_path))
+    module = load_module(
+        tmp_path,
+        """
+        import logging
+
+        log = logging.getLogger("billing")
+
+
+        def charge(amount):
+            if amount > 100:
+                log.warning("large charge %d", amount)
+                log.error("charge %d refused", amount)
+        """,
+        "billing",
+    )
+    module.charge(500)
+    (event,) = memory.events
+    frames = event["threads"]["values"][0]["stacktrace"]["frames"]
+    assert (frames[-1]["module"], frames[-1]["function"], frames[-1]["lineno"]) == ("billing", "charge", 9)
+    assert frames[-1]["context_line"] == '        log.error("charge %d refused", amount)'
+    assert frames[-1]["vars"] == {"amount": "500"}
+    assert not any(f["module"] in ("logging", "framecap.integrations.logging") for f in frames)
+    assert event["logentry"]["params"] == [500] and event["level"] == "error"
+
+
+def test_a_record_whose_arguments_do_not_fit_its_template(events, monkeypatch):
+    monkeypatch.setattr(logging, "raiseExceptions", False)  # pytest's own handler would raise the error
+    logging.getLogger("broken").error("%d items", "many", extra={"n": 1})
+    (event,) = events
+    assert event["logentry"] == {"message": "%d items", "params": ["many"], "formatted": "%d items"}

@@ -4,6 +4,7 @@ value costs the event."""
 import json
 import re
 
+import pytest
 from hostile import ERROR_RECIPES, RECIPES, build, build_error
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -46,6 +47,7 @@ def strings_of(data):
             yield from strings_of(item)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(values, st.integers(1, 4), st.integers(1, 6), st.integers(16, 64), st.booleans())
 def test_serializer_output_is_json_and_bounded(value, depth, breadth, length, repr_strings):
@@ -65,6 +67,7 @@ def test_serializer_output_is_json_and_bounded(value, depth, breadth, length, re
     check(data, 0)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=12))
 def test_boolean_variables_either_parse_or_name_themselves(raw):
@@ -90,6 +93,7 @@ def crash(error, registry, first, second, third):
     raise error
 
 
+@pytest.mark.slow
 @settings(
     max_examples=80,
     deadline=None,

@@ -264,6 +264,7 @@ def test_starlette_through_asgi_middleware(memory):
     assert unhandled["exception"]["values"][-1]["mechanism"] == {"type": "asgi", "handled": False}
 
 
+@pytest.mark.slow
 def test_fastapi_route_error_captured_once(memory):
     fastapi = pytest.importorskip("fastapi")
     from fastapi.testclient import TestClient

@@ -1,6 +1,8 @@
 import collections
 import json
 
+import pytest
+
 from framecap.serialize import Serializer
 
 
@@ -18,6 +20,7 @@ class Counted:
         return "Counted()"
 
 
+@pytest.mark.slow
 def test_huge_values_are_bounded_and_their_cut_is_recorded():
     deep = cur = {}
     for _ in range(300):
@@ -38,6 +41,7 @@ def test_huge_values_are_bounded_and_their_cut_is_recorded():
     assert meta["k"]["k"]["k"]["k"]["k"] == {"": {"rem": [["!limit", "s"]], "len": 1}}
 
 
+@pytest.mark.slow
 def test_only_the_kept_items_of_a_huge_container_are_rendered():
     Counted.calls = 0
     items = [Counted() for _ in range(100_000)]
@@ -189,14 +193,14 @@ def test_breadth_and_depth_options():
 
 def test_plain_leaf_paths_agree():
     """A leaf alone, in a dict, in a mixed list and in a uniform list renders the same: one rule, four paths."""
-    from framecap.serialize import _SMALL_INT
-
     limit = 40
+    # ints of every size from 1 to 120 digits, both signs, around each power of ten: the size where a
+    # path stops taking an int as a short leaf is among them, whatever it is; and ints too long for
+    # str() (Python's 4,300-digit limit): no path may try
+    ints = [sign * (10**k + d) for k in range(0, 120, 1) for d in (-1, 0) for sign in (1, -1)]
+    ints += [10**5000, -(10**5000)]
     edge = [
-        _SMALL_INT - 1,
-        _SMALL_INT,
-        -_SMALL_INT + 1,
-        -_SMALL_INT,
+        *ints,
         "x" * 19,
         "x" * 38,
         "x" * 39,

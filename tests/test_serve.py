@@ -13,12 +13,12 @@ import queue
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.parse
 import zlib
 
+import processes
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -38,7 +38,7 @@ from serve_helpers import (
 )
 
 import framecap
-from conftest import ROOT, assert_schema_valid
+from conftest import assert_schema_valid
 from framecap.cli import main
 from framecap.serve import export_html, ingest
 from framecap.serve.pages import SERVER_POLICY, event_page, static_file
@@ -130,6 +130,20 @@ def test_library_frames_are_collapsed_and_recursion_folded(inbox_path):
         page = call(server, "GET", f"/event/{recursion['event_id']}").text
         text = text_of(page)
         assert "[Previous 2 frames repeated" in text and "[40 of 803 frames kept]" in text
+
+
+def test_a_message_event_shows_the_stack_it_was_captured_from(inbox_path):
+    memory = framecap.MemoryTransport()
+    client = framecap.Client(transport=memory, install_hooks=False, attach_stacktrace=True)
+
+    def reconcile(batch_size):
+        client.capture_message("ledger out of balance", level="warning")
+
+    reconcile(250)
+    stored(inbox_path, memory.events[0])
+    with running(inbox_path) as server:
+        text = text_of(call(server, "GET", f"/event/{memory.events[0]['event_id']}").text)
+    assert "Stack (most recent call last):" in text and "in reconcile" in text and "batch_size" in text
 
 
 def test_chains_and_groups_read_as_python_words_them(inbox_path):
@@ -281,6 +295,7 @@ def test_ingestion_fills_in_ids_and_timestamps(inbox_path):
     assert all(e["timestamp"].endswith("Z") for e in events)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("body", "headers", "status", "message"),
     [
@@ -331,6 +346,7 @@ def test_envelopes_that_cannot_be_read_are_refused_with_a_reason(inbox_path, bod
     assert not os.path.exists(inbox_path), "nothing of a refused envelope is stored"
 
 
+@pytest.mark.slow
 def test_a_compressed_bomb_is_stopped_at_the_limit_without_inflating_it():
     import tracemalloc
 
@@ -455,6 +471,7 @@ def test_markup_in_events_reaches_pages_as_text(inbox_path):
         assert "&lt;script&gt;" in page
 
 
+@pytest.mark.slow
 def test_the_element_builder_escapes_text_and_attributes():
     from framecap.serve.html import Raw, h, render
 
@@ -738,6 +755,7 @@ _OUR_TAGS = {
 }
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_EVENT)
 def test_any_event_renders_as_text_inside_our_own_markup(event):
@@ -758,12 +776,8 @@ def test_any_event_renders_as_text_inside_our_own_markup(event):
 
 
 def _start(args, env_store):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FRAMECAP_")}
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    env["FRAMECAP_STORE"] = env_store
-    return subprocess.Popen(
-        [sys.executable, "-m", "framecap", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True
-    )
+    env = {"FRAMECAP_STORE": env_store}
+    return processes.start("-m", "framecap", *args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
 
 
 def _lines(proc, count, deadline=30.0):
@@ -780,6 +794,8 @@ def _lines(proc, count, deadline=30.0):
     return lines
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_serve_prints_its_dsn_receives_and_stops_on_ctrl_c(inbox_path):
     proc = _start(["serve", "--port", "0"], inbox_path)
     try:
@@ -799,6 +815,8 @@ def test_serve_prints_its_dsn_receives_and_stops_on_ctrl_c(inbox_path):
     assert proc.returncode == 0 and _lines(proc, 1) == ["framecap serve: stopped"] and proc.stderr.read() == ""
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_serve_warns_off_loopback_and_says_when_it_cannot_listen(inbox_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

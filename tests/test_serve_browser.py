@@ -29,7 +29,7 @@ from serve_helpers import (
 from framecap.serve import export_html
 from framecap.transports.inbox import Inbox
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
 
 CHROMIUM_FLAGS = (
     "--headless",

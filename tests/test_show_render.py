@@ -1,5 +1,6 @@
 """``framecap show`` on any event the inbox may hold (old versions, before_send edits): it never fails."""
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -67,6 +68,7 @@ event = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(event, st.booleans(), st.sampled_from([None, 20, 80]), st.booleans())
 def test_show_renders_any_event(data, color, width, full):

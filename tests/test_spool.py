@@ -8,9 +8,9 @@ import sys
 import textwrap
 import time
 
+import processes
 import pytest
 
-from conftest import ROOT
 from framecap.transports.spool import Spool
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="flock claims are POSIX")
@@ -53,18 +53,13 @@ def test_a_claim_is_exclusive_and_a_delivered_file_is_never_claimed_again(tmp_pa
 
 
 def _holder(code: str) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONPATH=ROOT)
-    child = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    child = processes.start("-c", textwrap.dedent(code), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert child.stdout.readline().strip() == "holding"
     return child
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_a_claim_dies_with_its_holder_whatever_its_pid(tmp_path):
     spool = Spool(str(tmp_path))
     name = spool.write("b" * 32, b"{}")
@@ -87,6 +82,8 @@ def test_a_claim_dies_with_its_holder_whatever_its_pid(tmp_path):
     claim.done()
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_temporary_files_count_toward_the_bounds_and_dead_writers_ones_are_removed(tmp_path):
     spool = Spool(str(tmp_path), max_events=3)
     for i in range(3):
@@ -117,6 +114,8 @@ def test_temporary_files_count_toward_the_bounds_and_dead_writers_ones_are_remov
     assert not live.exists(), "its writer died: removed"
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_a_really_full_disk_leaves_no_temporary_file(tmp_path):
     """On a 64 KiB tmpfs (needs root and mount; skipped elsewhere): writes fail with ENOSPC, cleanly."""
     disk = tmp_path / "disk"

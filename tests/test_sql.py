@@ -1,5 +1,6 @@
 import sqlite3
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -30,6 +31,7 @@ def test_literals_become_placeholders():
         lambda s: "'" not in s and "\\" not in s
     )
 )
+@pytest.mark.slow
 def test_any_string_literal_disappears(secret):
     for template in ("SELECT * FROM t WHERE a = '{}'", "INSERT INTO t VALUES ('{}', 1)", "UPDATE t SET x=E'{}'"):
         out = parameterize(template.format(secret))
@@ -96,6 +98,7 @@ def hostile_sql(draw):
     return "".join(parts)
 
 
+@pytest.mark.slow
 @given(hostile_sql())
 def test_literals_and_comments_never_leak(sql):
     out = parameterize(sql)

@@ -79,7 +79,21 @@ class _Renderer:
         if self.values:
             out.append(Line())
             out += self._tree()
+        else:
+            out += self._thread_stacks()
         out += self._sections()
+        return out
+
+    def _thread_stacks(self) -> list[Line]:
+        """A message event's stack (``attach_stacktrace``): where the message was captured."""
+        threads: Any = self.event.get("threads") if isinstance(self.event.get("threads"), dict) else {}
+        out: list[Line] = []
+        for index, thread in enumerate(_list(threads.get("values"))):
+            stack: Any = thread.get("stacktrace") if isinstance(thread, dict) else None
+            frames = [f for f in _list(stack.get("frames")) if isinstance(f, dict)] if isinstance(stack, dict) else []
+            if frames:
+                out += [Line(), Line().add("Stack (most recent call last):")]
+                out += self._frames(frames, ("threads", "values", index), self.width)
         return out
 
     def _header(self) -> list[Line]:

@@ -9,28 +9,42 @@ their console handlers only when none is found. Wrapping changes none of that.
 
 What it sees is what a handler on the root logger would see: records the logger let through (its
 effective level, ``logging.disable``, ``disabled``, its filters) that propagate up to the root.
-A record at ``logging_event_level`` or above that carries exception info (``logger.exception()``,
-``logger.error(..., exc_info=True)``) becomes an exception event with mechanism
-``{"type": "logging", "handled": true}`` and the formatted message in ``logentry``; other records at
-``logging_breadcrumb_level`` or above become breadcrumbs for later events of the same scope.
+A record at ``logging_event_level`` or above becomes an event: with exception info
+(``logger.exception()``, ``logger.error(..., exc_info=True)``) an exception event with mechanism
+``{"type": "logging", "handled": true}``, else a message event; both have ``logentry`` (the
+template, its arguments, the formatted message), ``logger`` and the record's level. A record at
+``logging_breadcrumb_level`` or above becomes a breadcrumb for later events of the same scope (after
+its own event, if it made one). The record's ``extra=`` fields (attributes a ``LogRecord`` doesn't
+have by itself) go to the event's ``extra`` and the breadcrumb's ``data``, bounded like any value.
 framecap's own records (the ``framecap`` logger) and records logged while framecap is handling a
 record in the same thread are passed to the handlers as usual but never observed.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from typing import Any, Callable
 
 from ..client import Client, get_current, report_internal_error
-from ..scope import add_breadcrumb
+from ..message import Message, caller_stack
+from ..meta import CUT_MARGIN
+from ..scope import EventData, add_breadcrumb
+from ..serialize import Serializer
 
-__all__ = ["install", "installed", "uninstall"]
+__all__ = ["STANDARD_ATTRIBUTES", "install", "installed", "uninstall"]
 
 _LEVELS = ((50, "fatal"), (40, "error"), (30, "warning"), (20, "info"))
-_MAX_MESSAGE = 8192
+_MAX_NAME = 1024
 _MAX_CRUMB = 1024
+#: What a ``LogRecord`` has by itself (and what formatters add): anything else came from ``extra=``.
+STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message",
+    "asctime",
+    "taskName",
+}
+_CRUMB_DATA = 4  # a breadcrumb's data holds at most this many max_value_length's worth of characters
 
 # Logging's machinery is process-wide, so is its wrapper: the wrapped ``callHandlers``, our wrapper,
 # whether it observes, a lock for installing, and a per-thread guard against re-entry.
@@ -47,9 +61,37 @@ def _level_name(levelno: int) -> str:
 
 def _message(record: logging.LogRecord) -> str:
     try:
-        return record.getMessage()[:_MAX_MESSAGE]
-    except Exception:
-        return str(record.msg)[:_MAX_MESSAGE]
+        return record.getMessage()
+    except Exception:  # arguments that don't fit the template: logging itself would print the error
+        return _template(record)
+
+
+def _template(record: logging.LogRecord) -> str:
+    msg = record.msg
+    return msg if type(msg) is str else str(msg)
+
+
+def _entry(record: logging.LogRecord) -> Message:
+    """The record's message: template, arguments (a tuple, or a dict for ``%(name)s``) and the formatted text."""
+    args = record.args
+    return Message(_message(record), _template(record), args if type(args) in (tuple, dict) else None)
+
+
+def _extras(record: logging.LogRecord, limit: int) -> dict[str, Any]:
+    """The record's ``extra=`` fields: its attributes beyond :data:`STANDARD_ATTRIBUTES` (at most ``limit``).
+
+    ``makeRecord`` adds them after the standard ones, so only the first ``limit`` past those are read.
+    """
+    state = getattr(record, "__dict__", None)
+    if type(state) is not dict:
+        return {}
+    found: dict[str, Any] = {}
+    for key, value in itertools.islice(state.items(), len(STANDARD_ATTRIBUTES) + limit):
+        if key not in STANDARD_ATTRIBUTES and type(key) is str:
+            found[key] = value
+            if len(found) == limit:
+                break
+    return found
 
 
 def _reaches_root(logger: logging.Logger) -> bool:
@@ -65,21 +107,40 @@ def _reaches_root(logger: logging.Logger) -> bool:
     return False
 
 
-def _event(client: Client, record: logging.LogRecord, exc: BaseException) -> None:
-    extra: dict[str, Any] = {
-        "logentry": {"formatted": _message(record), "message": str(record.msg)[:_MAX_MESSAGE]},
-        "logger": record.name,
-    }
-    client.capture(exc, {"type": "logging", "handled": True}, extra, level=_level_name(record.levelno))
+def _event(client: Client, record: logging.LogRecord, exc: BaseException | None, extras: dict[str, Any]) -> None:
+    """An exception event (with exception info) or a message event (with the logging call's stack, if asked)."""
+    keys = {"logger": record.name[:_MAX_NAME]}
+    level = _level_name(record.levelno)
+    data = EventData(extra=extras) if extras else None
+    hint = {"log_record": record}
+    if exc is not None:
+        mechanism = {"type": "logging", "handled": True}
+        client.capture(exc, mechanism, keys, level, data=data, message=_entry(record), hint=hint)
+    else:
+        stack = caller_stack(("logging",)) if client.options.attach_stacktrace else None
+        client.capture_entry(_entry(record), level, keys, data=data, stack=stack, hint=hint)
 
 
-def _breadcrumb(client: Client, record: logging.LogRecord) -> None:
+def _breadcrumb(client: Client, record: logging.LogRecord, extras: dict[str, Any]) -> None:
+    options = client.options
+    data = None
+    if extras:  # taken now, as plain data: the scope keeps no reference to the program's objects
+        serializer = Serializer(
+            max_depth=options.max_depth,
+            max_breadth=options.max_breadth,
+            max_length=options.max_value_length,
+            repr_strings=False,
+            margin=CUT_MARGIN,
+        )
+        data = serializer.serialize(extras, _CRUMB_DATA * options.max_value_length)[0]
+        serializer.close()
     add_breadcrumb(
         message=_message(record)[:_MAX_CRUMB],
         category=record.name,
         level=_level_name(record.levelno),
+        data=data,
         type="log",
-        limit=client.options.max_breadcrumbs,
+        limit=options.max_breadcrumbs,
     )
 
 
@@ -97,14 +158,18 @@ def _observe(logger: logging.Logger, record: logging.LogRecord) -> None:
             return
         options = client.options
         levelno = record.levelno
-        exc_info = record.exc_info
-        exc = exc_info[1] if isinstance(exc_info, tuple) and len(exc_info) == 3 else None
         event_level, crumb_level = options.logging_event_level, options.logging_breadcrumb_level
-        if isinstance(exc, BaseException) and event_level is not None and levelno >= event_level:
-            if _reaches_root(logger):
-                _event(client, record, exc)
-        elif crumb_level is not None and levelno >= crumb_level and _reaches_root(logger):
-            _breadcrumb(client, record)
+        is_event = event_level is not None and levelno >= event_level
+        is_crumb = crumb_level is not None and levelno >= crumb_level
+        if not (is_event or is_crumb) or not _reaches_root(logger):
+            return
+        extras = _extras(record, options.max_breadth)
+        if is_event:
+            exc_info = record.exc_info
+            exc = exc_info[1] if isinstance(exc_info, tuple) and len(exc_info) == 3 else None
+            _event(client, record, exc if isinstance(exc, BaseException) else None, extras)
+        if is_crumb:
+            _breadcrumb(client, record, extras)
     except Exception as error:  # logging must never break because of us
         report_internal_error("logging integration", error)
     finally:

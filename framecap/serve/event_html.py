@@ -63,13 +63,27 @@ class _EventPage:
 
     def exceptions(self) -> list[Element]:
         if not self.values:
-            return []
+            return _guard("stack", self._thread_stacks)
         out = h("section", {"class": "exceptions"})
         kept = self.cuts.at("exception", "values").get("")
         if isinstance(kept, dict) and isinstance(kept.get("len"), int) and kept["len"] > len(self.values):
             out.add(h("p", {"class": "cut"}, f"[{len(self.values)} of {kept['len']:,} exceptions kept]"))
         out.add(_guard("exceptions", self._tree))
         return [out]
+
+    def _thread_stacks(self) -> list[Element]:
+        """A message event's stack (``attach_stacktrace``): where the message was captured."""
+        threads: Any = self.event.get("threads") if isinstance(self.event.get("threads"), dict) else {}
+        out: list[Element] = []
+        for index, thread in enumerate(_list(threads.get("values"))):
+            stack: Any = thread.get("stacktrace") if isinstance(thread, dict) else None
+            frames = [f for f in _list(stack.get("frames")) if isinstance(f, dict)] if isinstance(stack, dict) else []
+            if frames:
+                block = h("div", {"class": "exception", "id": f"thread-{index}"})
+                block.add(h("p", {"class": "tb-head"}, "Stack (most recent call last):"))
+                block.add(self._frames(frames, ("threads", "values", index)))
+                out.append(h("section", {"class": "exceptions"}, block))
+        return out
 
     def _tree(self) -> list[Element]:
         by_id: dict[int, int] = {}

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+import importlib
 import json
 import re
 import uuid
@@ -80,17 +81,19 @@ def _inflate(data: bytes, wbits: int, limit: int, what: str) -> bytes:
 
 
 def _brotli(data: bytes, limit: int) -> bytes:
-    try:
-        import brotli  # type: ignore[import-not-found]
-    except ImportError:
+    brotli: Any = None  # either module, whichever is installed (neither ships type information)
+    for name in ("brotli", "brotlicffi"):
         try:
-            import brotlicffi as brotli  # type: ignore[import-not-found, no-redef]
+            brotli = importlib.import_module(name)
+            break
         except ImportError:
-            raise IngestError(
-                415,
-                "Content-Encoding br needs the brotli module beside framecap serve (pip install brotli);"
-                " or make the SDK send gzip",
-            ) from None
+            continue
+    if brotli is None:
+        raise IngestError(
+            415,
+            "Content-Encoding br needs the brotli module beside framecap serve (pip install brotli);"
+            " or make the SDK send gzip",
+        )
     decompressor = brotli.Decompressor()
     out = bytearray()
     for start in range(0, len(data), 256):  # small steps: a bomb is stopped soon after the limit
@@ -205,8 +208,8 @@ def normalize_event(event: dict[str, Any], fallback_id: Any = None, now: datetim
             if _HEX32.match(text):
                 ident = text
                 break
-    event["event_id"] = ident or uuid.uuid4().hex
+    ident = event["event_id"] = ident or uuid.uuid4().hex
     if event.get("timestamp") in (None, ""):
         moment = now or datetime.datetime.now(datetime.timezone.utc)
         event["timestamp"] = moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return event["event_id"]
+    return ident

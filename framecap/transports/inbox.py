@@ -324,7 +324,8 @@ class Inbox(BaseTransport):
         if not os.path.exists(self.path):
             return []
         with self._db_lock:
-            return self._connect().execute(sql, tuple(args)).fetchall()
+            rows: builtins.list[Any] = self._connect().execute(sql, tuple(args)).fetchall()
+        return rows
 
     def _write(self, sql: str, args: Sequence[Any] = ()) -> int:
         if not os.path.exists(self.path):
@@ -333,7 +334,7 @@ class Inbox(BaseTransport):
             connection = self._connect()
             connection.execute("BEGIN IMMEDIATE")
             try:
-                count = connection.execute(sql, tuple(args)).rowcount
+                count: int = connection.execute(sql, tuple(args)).rowcount
                 connection.execute("UPDATE inbox_meta SET value = value + ? WHERE key = 'deletions'", (max(count, 0),))
                 connection.execute("COMMIT")
             except BaseException:

@@ -77,13 +77,13 @@ class Backoff:
     def fail(self) -> float:
         """Count one more failure; returns the wait before the next attempt."""
         self.failures += 1
-        base = min(self.cap, self.floor * 2 ** min(self.failures - 1, 32))
+        base = min(self.cap, self.floor * 2.0 ** min(self.failures - 1, 32))
         return base * (1.0 + 0.5 * min(max(self.jitter(), 0.0), 1.0))
 
     def at_least(self, wait: float) -> float:
         """A server-given wait, raised to this failure count's floor (counting one more failure)."""
         self.failures += 1
-        return max(wait, min(self.cap, self.floor * 2 ** min(self.failures - 1, 32)))
+        return max(wait, min(self.cap, self.floor * 2.0 ** min(self.failures - 1, 32)))
 
     def reset(self) -> None:
         self.failures = 0

@@ -73,7 +73,7 @@ class _DeadlineReader(io.RawIOBase):
 def _response_class(deadline: _Deadline) -> Callable[..., http.client.HTTPResponse]:
     def build(sock: socket.socket, *args: Any, **kwargs: Any) -> http.client.HTTPResponse:
         response = http.client.HTTPResponse(sock, *args, **kwargs)
-        response.fp = io.BufferedReader(_DeadlineReader(sock, deadline, response.fp))  # type: ignore[arg-type]
+        response.fp = io.BufferedReader(_DeadlineReader(sock, deadline, response.fp))
         return response
 
     return build
