@@ -36,6 +36,8 @@ def _normalize(value: Any) -> Any:
                 item = "<event id>"
             elif key == "timestamp":
                 item = "<timestamp>"
+            elif key == "id" and type(item) is int and item > 2**16:
+                item = "<thread id>"  # threading.get_ident(): an address
             out[key] = _normalize(item)
         return out
     if isinstance(value, list):
