@@ -176,8 +176,11 @@ def _no_names(name: str) -> int:
 
 
 def _rewrite(text: str, spans: list[Span], old: list[list[Any]]) -> tuple[str, list[list[Any]]]:
-    """Apply ``spans`` to ``text`` that already holds markers described by ``old``; positions recomputed."""
+    """Apply ``spans`` to ``text`` that already holds markers described by ``old``; positions recomputed.
+    A recorded cut (type ``x``, not made yet) stays as it is: it counts in the text as it was first kept."""
     result, _ = apply_spans(text, spans, FILTERED)
+    pending = [r for r in old if r[1] != "s"]
+    old = [r for r in old if r[1] == "s"]
     events = [(r[2], r[3], r[0], True) for r in old] + [(s, e, f"framecap:{rule}", False) for s, e, rule in spans]
     events.sort()
     removed = []
@@ -188,7 +191,7 @@ def _rewrite(text: str, spans: list[Span], old: list[list[Any]]) -> tuple[str, l
         else:
             removed.append([rule, "s", start + delta, start + delta + len(FILTERED)])
             delta += len(FILTERED) - (end - start)
-    return result, removed
+    return result, removed + pending
 
 
 def _inside_marker(text: str, span: Span) -> bool:
