@@ -82,6 +82,12 @@ _IPV4 = re.compile(
 )
 _IPV6 = re.compile(r"(?<![\w:./])(?:[0-9A-Fa-f]{1,4}:|::)[0-9A-Fa-f:.]{2,45}(?![\w:]|/\d)")
 _VERSION_BEFORE = re.compile(r"(?:[A-Za-z][\w.\-]*/|[vV]|version[ \t:=]*|ver[ \t:=]*)\Z", re.IGNORECASE)
+_ADDRESS_WORDS = re.compile(r"(?i)\b(?:ip|addr|address|host|client|remote|peer|connect|bound|listen)")
+#: Words after which a dotted number is a version (``Upgrading msodbcsql18 to 18.3.2.1``), not an address.
+_VERSION_CONTEXT = re.compile(
+    r"(?i)\b(?:upgrad|downgrad|install|uninstall|releas|updat|patch|bump|pin|requir|depend|build|package|driver)"
+    r"\w*\b[^\n,;:@/]{0,40}\Z"
+)
 _DIGITS4 = re.compile(r"\d{4}")
 _IBAN_HINT = re.compile(r"[A-Z]{2}\d\d")
 _PLACEHOLDER = re.compile(r"(?:\?\d*|%s|%\([^)]*\)s|:[A-Za-z_]\w*|\$\d+|\{\w*\}|\*+|<[^<>]*>|x{3,}|\.{3})\Z")
@@ -94,6 +100,8 @@ _PRIVATE_V4 = (
     ipaddress.ip_network("192.168.0.0/16"),
     ipaddress.ip_network("127.0.0.0/8"),
     ipaddress.ip_network("169.254.0.0/16"),
+    ipaddress.ip_network("100.64.0.0/10"),  # carrier-grade NAT (RFC 6598): Tailscale, mobile carriers
+    ipaddress.ip_network("198.18.0.0/15"),  # benchmarking (RFC 2544)
     ipaddress.ip_network("0.0.0.0/8"),
     ipaddress.ip_network("224.0.0.0/3"),  # multicast and reserved, 255.255.255.255 included
 )
@@ -290,14 +298,21 @@ class TextScanner:
     def _addresses(self, text: str, found: list[Span]) -> None:
         if text.count(".") >= 3:
             for match in _IPV4.finditer(text):
-                before = text[max(0, match.start() - 12) : match.start()]
-                if public_ip(match.group()) and not _VERSION_BEFORE.search(before):
+                before = text[max(0, match.start() - 60) : match.start()]
+                if public_ip(match.group()) and not _version(before):
                     found.append((match.start(), match.end(), "ip-address"))
         if "::" in text or text.count(":") >= 7:
             for match in _IPV6.finditer(text):
                 candidate = match.group().rstrip(".:")
                 if ":" in candidate and public_ip(candidate):
                     found.append((match.start(), match.start() + len(candidate), "ip-address"))
+
+
+def _version(before: str) -> bool:
+    """Whether a dotted number after ``before`` is a version rather than an address."""
+    if _VERSION_BEFORE.search(before[-12:]):
+        return True
+    return _VERSION_CONTEXT.search(before) is not None and _ADDRESS_WORDS.search(before) is None
 
 
 def resolve(spans: list[Span]) -> list[Span]:
