@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Callable
 
 from ._types import FILTERED
-from .names import NONE
+from .names import NONE, STRONG
 from .shapes import passphrase, random_length
 from .source_scrub import lex, literal_spans
 from .textscan import Span, apply_spans, resolve
@@ -47,11 +47,18 @@ SKIP_FRAME = frozenset({"filename", "abs_path", "module", "function", "lineno", 
 SOURCE_KEYS = ("pre_context", "context_line", "post_context")
 _STRING_REPR = re.compile(r"[bu]?(?:'.*'|\".*\")\Z", re.S)
 _LIMIT = 100  # secrets remembered per event
+_CONTEXT = "\x00"  # marks a remembered secret found again only as a value
+#: The name before a value in prose or a pair: ``PIN 4821``, ``password is x``, ``pin=4821``, ``"pin": "4821"``.
+_NAME_BEFORE = re.compile(r"(?P<name>[A-Za-z][A-Za-z0-9_.\-]*)['\"]?(?:\s+is|\s+was)?\s*[:=]?\s*['\"]?\Z")
 _MIN_COPY = 12  # a partial copy (``token[:16]``) counts from this many characters
 _WINDOW = 8
 _ALNUM = re.compile(r"[A-Za-z0-9]{8}")
 #: Public prefixes that many secrets share: base64 of ``-----BEGIN``, a JWT's usual header.
 _ARMOR = re.compile(r"LS0tLS1CRUdJTi[A-Za-z0-9+/]{0,60}?(?:LS0tLS|0tLS0t|tLS0tL)[A-Za-z0-9+/]?|eyJ[A-Za-z0-9_-]*\.")
+
+
+def _no_names(name: str) -> int:
+    return NONE
 
 
 class Echo:
@@ -61,14 +68,23 @@ class Echo:
         self.meta = meta
         self.probes = probes  # (secret, offset of the probe in it, probe)
         self.whole = whole
+        self.context: re.Pattern[str] | None = None  # word-like secrets: found only as values
+        self.tier: Callable[[str], int] = _no_names
 
     @classmethod
-    def needed(cls, echoes: set[str], meta: dict[str, Any], event: dict[str, Any]) -> Echo | None:
+    def needed(
+        cls, echoes: set[str], meta: dict[str, Any], event: dict[str, Any], tier: Callable[[str], int] = _no_names
+    ) -> Echo | None:
         """An echo pass for ``event``, or None when none of the ``echoes`` appears in it again."""
         encoded = json.dumps({k: v for k, v in event.items() if k != "_meta"}, default=str)
         probes = []
         whole = []
+        context = []
         for secret in echoes:
+            if secret.startswith(_CONTEXT):
+                if json.dumps(secret[1:])[1:-1] in encoded:
+                    context.append(secret[1:])
+                continue
             found = _probes(secret)
             if found:
                 probes += [(secret, at, probe) for at, probe in found if json.dumps(probe)[1:-1] in encoded]
@@ -80,7 +96,14 @@ class Echo:
             short = "|".join(re.escape(s) for s in sorted(whole, key=len, reverse=True) if len(s) < _MIN_COPY)
             bounded = r"(?<![A-Za-z0-9])(?:" + short + r")(?![A-Za-z0-9])" if short else ""
             pattern = re.compile("|".join(p for p in (long, bounded) if p))
-        return cls(meta, probes, pattern) if probes or pattern else None
+        if not (probes or pattern or context):
+            return None
+        echo = cls(meta, probes, pattern)
+        if context:
+            words = "|".join(re.escape(s) for s in sorted(context, key=len, reverse=True))
+            echo.context = re.compile(r"(?<![A-Za-z0-9])(?:" + words + r")(?![A-Za-z0-9])")
+            echo.tier = tier
+        return echo
 
     def event(self, event: dict[str, Any]) -> None:
         for key in list(event):
@@ -135,7 +158,19 @@ class Echo:
                 at = text.find(probe, at + 1)
         if self.whole is not None:
             found += [(m.start(), m.end(), "echo") for m in self.whole.finditer(text)]
+        if self.context is not None:
+            found += [(m.start(), m.end(), "echo") for m in self.context.finditer(text) if self._as_value(text, m)]
         return resolve(found)
+
+    def _as_value(self, text: str, match: re.Match[str]) -> bool:
+        """A word-like secret's copy counts only as a value: quoted whole (``'Sunshine'``), or after a
+        sensitive name (``PIN 4821``, ``password is Sunshine``, ``pin=4821``)."""
+        start, end = match.span()
+        quote = text[start - 1 : start]
+        if quote in ("'", '"') and text[end : end + 1] == quote:
+            return True
+        before = _NAME_BEFORE.search(text, max(0, start - 48), start)
+        return before is not None and self.tier(before.group("name")) == STRONG
 
     def text(self, text: str, path: tuple[Any, ...], source: bool) -> str:
         if text == FILTERED:
@@ -171,10 +206,6 @@ def _probes(secret: str) -> list[tuple[int, str]]:
     return found
 
 
-def _no_names(name: str) -> int:
-    return NONE
-
-
 def _rewrite(text: str, spans: list[Span], old: list[list[Any]]) -> tuple[str, list[list[Any]]]:
     """Apply ``spans`` to ``text`` that already holds markers described by ``old``; positions recomputed.
     A recorded cut (type ``x``, not made yet) stays as it is: it counts in the text as it was first kept."""
@@ -200,14 +231,19 @@ def _inside_marker(text: str, span: Span) -> bool:
 
 
 def remember(secret: str, echoes: set[str], strong: bool = True) -> None:
-    """A secret worth finding again: filtered with strong evidence (or itself random), not a number, a
-    short value or a plain word."""
+    """A secret worth finding again: filtered with strong evidence (or itself random). A strong one that
+    is a number, short or a plain word (a PIN, ``Sunshine``) is found again only as a value (see
+    :meth:`Echo._as_value`)."""
     secret = secret.strip()
-    if len(secret) < 8 or len(secret) > 4096 or FILTERED in secret or len(echoes) >= _LIMIT or secret.isdigit():
+    if len(secret) < 4 or len(secret) > 4096 or FILTERED in secret or len(echoes) >= _LIMIT:
         return
     random = random_length(secret)
-    if random >= 16 or strong and (random >= 8 or passphrase(secret) or _mixed(secret)):
+    whole = random >= 16 or strong and (random >= 8 or passphrase(secret) or _mixed(secret))
+    if whole and len(secret) >= 8 and not secret.isdigit():
         echoes.add(secret)
+        return
+    if strong and not any(c.isspace() for c in secret):
+        echoes.add(_CONTEXT + secret)
 
 
 def _mixed(secret: str) -> bool:

@@ -113,7 +113,7 @@ class Scrubber(DataScrubbing):
         state = _Pass(meta)
         self._event(event, state)
         if state.echoes and self.scrub_values:
-            echo = Echo.needed(state.echoes, meta, event)
+            echo = Echo.needed(state.echoes, meta, event, self.names.tier)
             if echo is not None:
                 echo.event(event)
         if meta:

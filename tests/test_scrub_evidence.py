@@ -4,6 +4,8 @@ names that describe a secret rather than hold it, and values that point at a sec
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from framecap.names import STRONG, Names
 from framecap.scrub import FILTERED, Scrubber
@@ -248,3 +250,32 @@ def test_library_constants_stay(line):
     event, frame = frame_event({}, context_line=line)
     Scrubber()(event)
     assert frame["context_line"] == line
+
+
+# -- word-like secrets: found again only as values -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "variables, message, expected",
+    [
+        ({"password": "'Sunshine'"}, "bad password 'Sunshine'", "bad password '[Filtered]'"),
+        ({"pin": "'4821'"}, "wrong PIN 4821 for card ending 4242", "wrong PIN [Filtered] for card ending 4242"),
+        ({"passphrase": "'Marmalade'"}, "passphrase is Marmalade", "passphrase is [Filtered]"),
+        ({"password": "'Sunshine'"}, "Sunshine Street 4, since 2024", "Sunshine Street 4, since 2024"),
+        ({"pin": "'2024'"}, "created 2024-05-17, user pin ok", "created 2024-05-17, user pin ok"),
+    ],
+)
+def test_a_word_like_secret_is_found_again_only_as_a_value(variables, message, expected):
+    event, frame = frame_event(variables, value=message)
+    Scrubber()(event)
+    assert event["exception"]["values"][0]["value"] == expected
+
+
+_words = st.sampled_from(["Sunshine", "order", "2024", "Street", "for", "the", "shipped", "4821", "user"])
+
+
+@given(st.lists(_words, max_size=12).map(" ".join))
+def test_word_like_secrets_never_change_prose_that_does_not_hold_them_as_values(prose):
+    event, frame = frame_event({"password": "'Sunshine'", "pin": "'4821'"}, value=prose)
+    Scrubber()(event)
+    assert event["exception"]["values"][0]["value"] == prose
