@@ -134,6 +134,14 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         token=False,
     ),
     Rule(
+        "webhook-url",
+        r"(?:maker\.ifttt\.com/trigger/[^/\s]+/(?:json/)?with/key/|hooks\.zapier\.com/hooks/catch/\d+/)"
+        r"(?P<secret>[A-Za-z0-9_-]{6,})",
+        "IFTTT Maker and Zapier catch-hook URLs (IFTTT and Zapier docs)",
+        ("ifttt.com/", "hooks.zapier.com/"),
+        token=False,
+    ),
+    Rule(
         "base64-private-key",
         r"LS0tLS1CRUdJTi[A-Za-z0-9+/=]{40,}",
         "base64 of a PEM private key (kubeconfig client-key-data, JSON fields)",

@@ -17,14 +17,15 @@ from .echo import meta_node, move_meta, remember, remember_all, unique
 from .names import NONE, STRONG, WEAK, Names
 from .secrets import card_valid
 from .shapes import credential_shaped, reference
-from .textscan import NOTHING, Span, TextScanner, apply_spans, judged, not_a_value
+from .textscan import NOTHING, Span, TextScanner, apply_spans, judged, not_a_value, resolve
+from .urls import query_spans
 
 __all__ = ["DataScrubbing"]
 
 # Reprs that hold no data: None, booleans, empty strings, default reprs (a type's name and an address),
 # functions, methods, classes and modules (qualified names may hold ``<locals>``), the serializer's notes.
 _EXEMPT = re.compile(
-    r"(?:None|True|False|''|\"\"|b''|b\"\"|\[Filtered\]|"
+    r"(?:None|True|False|''|\"\"|b''|b\"\"|\[Filtered\]|-?\d{1,2}|"  # under 100: a count or a GPIO pin, no secret
     r"<(?:[\w.<>]+ object at 0x[0-9a-fA-F]+|class '[^']*'|module '[^']*'[^>]*"
     r"|(?:bound |built-in )?(?:method|function) [\w.<>]+(?: of <[\w.<>]+ object at 0x[0-9a-fA-F]+>| at 0x[0-9a-fA-F]+)?"
     r"|cyfunction [\w.<>]+ at 0x[0-9a-fA-F]+|cyclic reference|[\w.]+ with \d+ items?)>)\Z"
@@ -32,6 +33,7 @@ _EXEMPT = re.compile(
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?\Z|-?(?:inf|nan)\Z")
 _NUMBER_START = frozenset("-0123456789")
 _QUOTES = ("'", '"', "b")
+_QUERY_KEYS = frozenset({"query_string", "querystring", "raw_query", "query"})
 _STRING_REPR = re.compile(r"[bu]?(?:'.*'|\".*\")\Z", re.S)
 _JWK_PRIVATE = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})  # RFC 7518 sections 6.2.2, 6.3.2, 6.4
 _PAIR_NAME = re.compile(r"[bu]?['\"]?(?P<name>[A-Za-z0-9_.\-]{1,64})['\"]?\Z")
@@ -72,7 +74,7 @@ class DataScrubbing:
                     return value
                 remember_all(value, state.echoes)
                 return self._filtered(path, state, "name")
-            if kind in (int, float):
+            if kind in (int, float) and not (kind is int and -100 < value < 100):
                 return self._filtered(path, state, "name", len(str(value)))
             return value
         if kind is dict:
@@ -122,6 +124,7 @@ class DataScrubbing:
         cache = names.cache
         memo = state.memo
         jwk = "kty" in value
+        pair = _named_value(value, names) if 2 <= len(value) <= 4 else None
         renamed: dict[Any, str] | None = None
         for key, item in value.items():  # assigning existing keys while iterating is safe
             path_key = key
@@ -134,6 +137,8 @@ class DataScrubbing:
                     child = own
                 elif jwk and key in _JWK_PRIVATE:
                     child = STRONG
+                if pair is not None and key == pair[0]:
+                    child = max(child, pair[1])
                 if len(key) >= 12 or tier > NONE and len(key) >= 6:  # a key can be a secret too
                     new_key = self._key(key, tier, state)
                     if new_key is not key:
@@ -195,6 +200,12 @@ class DataScrubbing:
                 return self._filtered(path, state, "name", len(text))
         if len(text) < 6 or not self.scrub_values:
             return text
+        if path and type(path[-1]) is str and path[-1].lower() in _QUERY_KEYS:
+            spans = query_spans(text, self.names.tier, bare=True)  # WSGI QUERY_STRING, ASGI query_string
+            if spans:
+                spans = resolve(spans + self.scanner.spans(text))
+                self._collect(text, spans, state)
+                return self._replace(text, spans, path, state)
         memo = state.memo
         spans = memo.get(text)
         if spans is None:
@@ -230,6 +241,29 @@ class DataScrubbing:
             note["len"] = length
         node[""] = note
         return FILTERED
+
+
+_PAIR_NAMES = frozenset({"name", "key", "parametername", "parameterkey", "variable", "varname", "envname"})
+_PAIR_VALUES = frozenset({"value", "parametervalue", "secretvalue", "val"})
+
+
+def _named_value(value: dict[Any, Any], names: Names) -> tuple[str, int] | None:
+    """``{"name": "DB_PASSWORD", "value": ...}`` (Kubernetes and ECS env, SSM, CloudFormation parameters,
+    ``{"Key": ..., "Value": ...}`` tags): the value's key, and the tier its sibling name gives it."""
+    name = value_key = None
+    for key in value:
+        if type(key) is str:
+            folded = key.lower().replace("_", "")
+            if folded in _PAIR_NAMES and type(value[key]) is str:
+                name = value[key]
+            elif folded in _PAIR_VALUES:
+                value_key = key
+    if name is None or value_key is None:
+        return None
+    if name[:1] in "'\"" and name[-1:] == name[:1]:
+        name = name[1:-1]  # a frame variable's repr
+    level = names.tier(name) if 0 < len(name) <= 100 else NONE
+    return (value_key, level) if level > NONE else None
 
 
 def _auth_pair(path: tuple[Any, ...], value: list[Any]) -> bool:

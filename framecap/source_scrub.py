@@ -312,8 +312,8 @@ def _judge_literal(
 ) -> None:
     text = line[tok.start : tok.end]
     if tok.kind == "number":
-        if name is not None and tier(name) == STRONG:
-            out.append((tok.start, tok.end, "source-name"))
+        if name is not None and tier(name) == STRONG and not (text.isdigit() and len(text) <= 2):
+            out.append((tok.start, tok.end, "source-name"))  # (under 100: a count or a GPIO pin)
         elif len(text) >= 12:
             out += [(tok.start + s, tok.start + e, rule) for s, e, rule in scan(text)]
         return

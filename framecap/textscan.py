@@ -26,7 +26,7 @@ from typing import Any
 from .names import NONE, STRONG, WEAK, Names
 from .secrets import PII_RULES, Compiled, RuleSet, compile_rules
 from .shapes import credential_shaped, reference
-from .urls import url_spans
+from .urls import query_spans, url_spans
 
 __all__ = [
     "NOTHING",
@@ -195,6 +195,8 @@ class TextScanner:
         has_eq = "=" in text
         if urls and ("@" in text or "=" in text or "/" in text):
             found += url_spans(text, tier)
+            if "&" in text:
+                found += query_spans(text, tier)  # bare query strings and form bodies
         named = pairs and (self.names.hint(text) is not None or "kty" in text or "[parameters: " in text)
         if named and (has_eq or ":" in text):
             self._pairs(text, found, has_eq)

@@ -432,6 +432,14 @@ def provider_tokens_d(p: Plant):
 
 
 @scenario
+def name_value_pairs(p: Plant):
+    """Kubernetes/ECS environments and SSM parameters: the sibling name says what the value is."""
+    containers = [{"name": "web", "env": [{"name": "DB_PASSWORD", "value": p.secret("names", p.password())}]}]
+    parameters = [{"Name": "/shop/prod/api_key", "Value": p.secret("names", p.alnum(32))}]
+    return (containers, parameters)[2]
+
+
+@scenario
 def unnamed_secret_shapes(p: Plant):
     """An AWS secret access key in a credentials.csv row and a base64 PEM private key: no name, no prefix."""
     row = "deploy,AKIA" + p.chars("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16) + ","

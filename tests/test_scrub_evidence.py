@@ -279,3 +279,12 @@ def test_word_like_secrets_never_change_prose_that_does_not_hold_them_as_values(
     event, frame = frame_event({"password": "'Sunshine'", "pin": "'4821'"}, value=prose)
     Scrubber()(event)
     assert event["exception"]["values"][0]["value"] == prose
+
+
+def test_numbers_under_100_are_no_secret_whatever_their_name():
+    event, frame = frame_event(
+        {"pin": "17", "pass_": "2", "cvv": "123", "PIN": "4821"}, context_line="    pin = 17; cvv = 123"
+    )
+    Scrubber()(event)
+    assert frame["vars"] == {"pin": "17", "pass_": "2", "cvv": F, "PIN": F}
+    assert frame["context_line"] == "    pin = 17; cvv = [Filtered]"
