@@ -17,7 +17,7 @@ The corpora are ``tests/corpus_secrets.py`` (secrets where real programs hold th
 *Recall*: secrets present in a pipeline's unscrubbed event that no 8-character window of survives;
 *precision*: debugging values present there that arrive with as many intact copies. The cost rows time
 ``Scrubber(event)`` alone (process CPU time, median of alternating runs) on the events of
-``bench/run.py``'s 5- and 50-frame scenarios, warm (the same scrubber again) and first (a new scrubber,
+``bench/scenarios.py``'s 5- and 50-frame scenarios, warm (the same scrubber again) and first (a new scrubber,
 empty caches), and judging one name never seen before.
 """
 
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import argparse
 import copy
-import importlib.util
+import importlib
 import json
 import os
 import re
@@ -182,18 +182,17 @@ def corpus_table() -> str:
 
 
 def baseline_scrubber(revision: str) -> Any:
-    """``framecap/scrub.py`` as it was at ``revision`` (it imports nothing of framecap but ``_types``)."""
-    source = subprocess.run(
-        ["git", "show", f"{revision}:framecap/scrub.py"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout
-    path = os.path.join(tempfile.mkdtemp(), "scrub_baseline.py")
-    with open(path, "w") as handle:
-        handle.write(source)
-    spec = importlib.util.spec_from_file_location("framecap._scrub_baseline", path)
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    module.__package__ = "framecap"
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module.Scrubber
+    """The ``Scrubber`` of the ``framecap`` package as it was at ``revision``, imported under another name."""
+    target = tempfile.mkdtemp()
+    name = "framecap_" + re.sub(r"\W", "_", revision)
+    archive = subprocess.run(["git", "archive", revision, "framecap"], cwd=ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", target], input=archive, check=True)
+    os.rename(os.path.join(target, "framecap"), os.path.join(target, name))
+    sys.path.insert(0, target)
+    try:
+        return importlib.import_module(f"{name}.scrub").Scrubber
+    finally:
+        sys.path.remove(target)
 
 
 def unscrubbed_event(scenario: Any) -> dict[str, Any]:
@@ -217,13 +216,13 @@ def cpu_ms(make: Any, text: str, fresh: bool) -> float:
 
 
 def cost_table(revision: str | None) -> str:
-    import run as scenarios
+    import scenarios
 
     makers = {"framecap": Scrubber}
     if revision:
         makers[f"before ({revision})"] = baseline_scrubber(revision)
     lines = ["| scrubbing one event (CPU) | " + " | ".join(makers) + " |", "|---" * (len(makers) + 1) + "|"]
-    for label, scenario in (("5 frames", scenarios.shallow), ("50 frames x 10 locals", scenarios.fifty_frames)):
+    for label, scenario in (("5 frames", scenarios.make_shallow), ("50 frames x 10 locals", scenarios.make_fifty)):
         text = json.dumps(unscrubbed_event(scenario))
         for fresh in (False, True):
             times: dict[str, list[float]] = {name: [] for name in makers}

@@ -32,7 +32,7 @@ from .fallback import hold_frames, near_recursion_limit, reduced_event, release_
 from .frames import InAppRules
 from .internal import internal_error_handlers, report_internal_error, report_misuse
 from .message import Message, caller_stack, compose_message, reduced_message, scrub_stack
-from .meta import remark
+from .meta import mark_margins, remark
 from .options import Options, resolve_options
 from .scope import EventData, check_fingerprint, event_data
 from .scope import current as current_scope
@@ -347,6 +347,7 @@ class Client:
         if otel is not None:
             otel.add_trace(draft.event)
         event: Event | None = draft.event
+        mark_margins(draft.event)
         for processor in self.processors:  # the privacy stage sees texts with their margins, then they are cut
             if event is not None and draft.frames_key == "threads" and isinstance(processor, Scrubber):
                 event = scrub_stack(processor, event, hint)  # a message's stack, judged as frames are

@@ -1,21 +1,32 @@
-"""Echoes: a secret filtered by its name, found again wherever else the event repeats it.
+"""Echoes: a secret filtered with strong evidence, found again wherever else the event repeats it.
 
 A ``KeyError`` message repeats the key, a log line the token it used, an f-string the password; no
 name says what they are there. After the first walk, if the event still holds one of the secrets it
-filtered by name, a second walk replaces them: a secret of 8 characters or more by its first or last 8
-characters and as much more of it as follows (a logged ``token[:16]`` is a copy too), a shorter one only
-as a whole word. In source text only literals and comments change. Also the helpers that keep ``_meta``
-in step with the event (paths, renamed keys).
+filtered, a second walk replaces its copies. One wrong match must not spread across the event, so an
+echo is contextual:
+
+- only values filtered with strong evidence are remembered: a strong name (``password``), a provider
+  or shape rule, URL credentials, a credential after ``Bearer``; a weak name (``key``, ``token``) only
+  when the value is itself random (16 or more random characters, :func:`framecap.shapes.random_length`);
+- never numbers (a PIN of ``2024`` would erase years), never values under 8 characters, never plain words;
+- a secret with random parts is found by random 8-character windows of it (after a public armor such
+  as base64's ``LS0tLS1CRUdJTi``), and a copy counts from 12 characters (a logged ``token[:16]``);
+  a strong-named secret without random parts (``Summer2024!Sale``, a passphrase) only whole (one under
+  12 characters between non-alphanumerics);
+- in source text only literals and comments change, never code.
+
+Also the helpers that keep ``_meta`` in step with the event (paths, renamed keys).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Callable
 
 from ._types import FILTERED
-from .names import NONE
+from .names import NONE, STRONG
+from .shapes import passphrase, random_length
 from .source_scrub import lex, literal_spans
 from .textscan import Span, apply_spans, resolve
 
@@ -23,7 +34,6 @@ __all__ = [
     "SKIP_FRAME",
     "SKIP_TOP",
     "SOURCE_KEYS",
-    "WORDISH",
     "Echo",
     "meta_node",
     "move_meta",
@@ -35,35 +45,65 @@ __all__ = [
 SKIP_TOP = frozenset({"event_id", "timestamp", "platform", "level", "sdk", "_meta", "type", "fingerprint"})
 SKIP_FRAME = frozenset({"filename", "abs_path", "module", "function", "lineno", "colno", "in_app", "data"})
 SOURCE_KEYS = ("pre_context", "context_line", "post_context")
-#: A plain word (``localhost``, ``password``, ``Bearer``): never a probe for a secret, nor one itself.
-WORDISH = re.compile(r"[a-z_\-. ]*\Z|[A-Z_\-. ]*\Z|[A-Z]?[a-z]+[\W_]*\Z")
 _STRING_REPR = re.compile(r"[bu]?(?:'.*'|\".*\")\Z", re.S)
 _LIMIT = 100  # secrets remembered per event
+_CONTEXT = "\x00"  # marks a remembered secret found again only as a value
+#: The name before a value in prose or a pair: ``PIN 4821``, ``password is x``, ``pin=4821``, ``"pin": "4821"``.
+_NAME_BEFORE = re.compile(r"(?P<name>[A-Za-z][A-Za-z0-9_.\-]*)['\"]?(?:\s+is|\s+was)?\s*[:=]?\s*['\"]?\Z")
+_MIN_COPY = 12  # a partial copy (``token[:16]``) counts from this many characters
+_WINDOW = 8
+_ALNUM = re.compile(r"[A-Za-z0-9]{8}")
+#: Public prefixes that many secrets share: base64 of ``-----BEGIN``, a JWT's usual header.
+_ARMOR = re.compile(r"LS0tLS1CRUdJTi[A-Za-z0-9+/]{0,60}?(?:LS0tLS|0tLS0t|tLS0tL)[A-Za-z0-9+/]?|eyJ[A-Za-z0-9_-]*\.")
+
+
+def _no_names(name: str) -> int:
+    return NONE
 
 
 class Echo:
-    """Second walk, when the first found secrets by name and the event repeats one of them elsewhere.
+    """Second walk, when the first filtered secrets that the event repeats elsewhere."""
 
-    A secret of 8 characters or more is found by its first or last 8 characters and as much more of it
-    as follows (a logged ``token[:16]`` is a copy too); a shorter one only as a whole word.
-    """
-
-    def __init__(self, meta: dict[str, Any], secrets: list[str], short: re.Pattern[str] | None) -> None:
+    def __init__(self, meta: dict[str, Any], probes: list[tuple[str, int, str]], whole: re.Pattern[str] | None):
         self.meta = meta
-        self.probes = [(secret, probe, secret.startswith(probe)) for secret in secrets for probe in _probes(secret)]
-        self.short = short
+        self.probes = probes  # (secret, offset of the probe in it, probe)
+        self.whole = whole
+        self.context: re.Pattern[str] | None = None  # word-like secrets: found only as values
+        self.tier: Callable[[str], int] = _no_names
 
     @classmethod
-    def needed(cls, echoes: set[str], meta: dict[str, Any], event: dict[str, Any]) -> Echo | None:
+    def needed(
+        cls, echoes: set[str], meta: dict[str, Any], event: dict[str, Any], tier: Callable[[str], int] = _no_names
+    ) -> Echo | None:
         """An echo pass for ``event``, or None when none of the ``echoes`` appears in it again."""
         encoded = json.dumps({k: v for k, v in event.items() if k != "_meta"}, default=str)
-        long = [s for s in echoes if len(s) >= 8 and any(json.dumps(p)[1:-1] in encoded for p in _probes(s))]
-        short_secrets = [s for s in echoes if len(s) < 8 and json.dumps(s)[1:-1] in encoded]
-        short = None
-        if short_secrets:
-            alternatives = "|".join(re.escape(s) for s in sorted(short_secrets, key=len, reverse=True))
-            short = re.compile(r"(?<![A-Za-z0-9])(?:" + alternatives + r")(?![A-Za-z0-9])")
-        return cls(meta, long, short) if long or short else None
+        probes = []
+        whole = []
+        context = []
+        for secret in echoes:
+            if secret.startswith(_CONTEXT):
+                if json.dumps(secret[1:])[1:-1] in encoded:
+                    context.append(secret[1:])
+                continue
+            found = _probes(secret)
+            if found:
+                probes += [(secret, at, probe) for at, probe in found if json.dumps(probe)[1:-1] in encoded]
+            elif json.dumps(secret)[1:-1] in encoded:
+                whole.append(secret)
+        pattern = None
+        if whole:  # a short one (under 12 characters) between non-alphanumerics only
+            long = "|".join(re.escape(s) for s in sorted(whole, key=len, reverse=True) if len(s) >= _MIN_COPY)
+            short = "|".join(re.escape(s) for s in sorted(whole, key=len, reverse=True) if len(s) < _MIN_COPY)
+            bounded = r"(?<![A-Za-z0-9])(?:" + short + r")(?![A-Za-z0-9])" if short else ""
+            pattern = re.compile("|".join(p for p in (long, bounded) if p))
+        if not (probes or pattern or context):
+            return None
+        echo = cls(meta, probes, pattern)
+        if context:
+            words = "|".join(re.escape(s) for s in sorted(context, key=len, reverse=True))
+            echo.context = re.compile(r"(?<![A-Za-z0-9])(?:" + words + r")(?![A-Za-z0-9])")
+            echo.tier = tier
+        return echo
 
     def event(self, event: dict[str, Any]) -> None:
         for key in list(event):
@@ -104,23 +144,33 @@ class Echo:
 
     def spans(self, text: str) -> list[Span]:
         found: list[Span] = []
-        for secret, probe, forward in self.probes:
+        for secret, offset, probe in self.probes:
             at = text.find(probe)
             while at != -1:
-                if forward:
-                    end, k = at + len(probe), len(probe)
-                    while end < len(text) and k < len(secret) and text[end] == secret[k]:
-                        end, k = end + 1, k + 1
-                    found.append((at, end, "echo"))
-                else:
-                    start, k = at, len(secret) - len(probe)
-                    while start > 0 and k > 0 and text[start - 1] == secret[k - 1]:
-                        start, k = start - 1, k - 1
-                    found.append((start, at + len(probe), "echo"))
+                start, end, k = at, at + len(probe), offset + len(probe)
+                while end < len(text) and k < len(secret) and text[end] == secret[k]:
+                    end, k = end + 1, k + 1
+                k = offset
+                while start > 0 and k > 0 and text[start - 1] == secret[k - 1]:
+                    start, k = start - 1, k - 1
+                if end - start >= min(_MIN_COPY, len(secret)):
+                    found.append((start, end, "echo"))
                 at = text.find(probe, at + 1)
-        if self.short is not None:
-            found += [(m.start(), m.end(), "echo") for m in self.short.finditer(text)]
+        if self.whole is not None:
+            found += [(m.start(), m.end(), "echo") for m in self.whole.finditer(text)]
+        if self.context is not None:
+            found += [(m.start(), m.end(), "echo") for m in self.context.finditer(text) if self._as_value(text, m)]
         return resolve(found)
+
+    def _as_value(self, text: str, match: re.Match[str]) -> bool:
+        """A word-like secret's copy counts only as a value: quoted whole (``'Sunshine'``), or after a
+        sensitive name (``PIN 4821``, ``password is Sunshine``, ``pin=4821``)."""
+        start, end = match.span()
+        quote = text[start - 1 : start]
+        if quote in ("'", '"') and text[end : end + 1] == quote:
+            return True
+        before = _NAME_BEFORE.search(text, max(0, start - 48), start)
+        return before is not None and self.tier(before.group("name")) == STRONG
 
     def text(self, text: str, path: tuple[Any, ...], source: bool) -> str:
         if text == FILTERED:
@@ -139,20 +189,29 @@ class Echo:
         return result
 
 
-def _probes(secret: str) -> tuple[str, ...]:
-    """What finds a copy of ``secret``: its first and last 8 characters when they look random (a word such
-    as ``password`` in ``password1`` would find every mention of passwords), else the whole secret."""
-    probes = tuple(p for p in (secret[:8], secret[-8:]) if not WORDISH.match(p))
-    return probes or (secret,)
-
-
-def _no_names(name: str) -> int:
-    return NONE
+def _probes(secret: str) -> list[tuple[int, str]]:
+    """Random 8-character windows of ``secret`` that find a copy of it: its first and last (past a public
+    armor); none for a secret without random parts (it is found only whole)."""
+    if random_length(secret) < _WINDOW:
+        return []
+    armor = _ARMOR.match(secret)
+    begin = armor.end() if armor else 0
+    found: list[tuple[int, str]] = []
+    for positions in (range(begin, len(secret) - _WINDOW + 1), range(len(secret) - _WINDOW, begin - 1, -1)):
+        for at in positions[:32]:
+            window = secret[at : at + _WINDOW]
+            if _ALNUM.match(window) and random_length(window) and (at, window) not in found:
+                found.append((at, window))
+                break
+    return found
 
 
 def _rewrite(text: str, spans: list[Span], old: list[list[Any]]) -> tuple[str, list[list[Any]]]:
-    """Apply ``spans`` to ``text`` that already holds markers described by ``old``; positions recomputed."""
+    """Apply ``spans`` to ``text`` that already holds markers described by ``old``; positions recomputed.
+    A recorded cut (type ``x``, not made yet) stays as it is: it counts in the text as it was first kept."""
     result, _ = apply_spans(text, spans, FILTERED)
+    pending = [r for r in old if r[1] != "s"]
+    old = [r for r in old if r[1] == "s"]
     events = [(r[2], r[3], r[0], True) for r in old] + [(s, e, f"framecap:{rule}", False) for s, e, rule in spans]
     events.sort()
     removed = []
@@ -163,7 +222,7 @@ def _rewrite(text: str, spans: list[Span], old: list[list[Any]]) -> tuple[str, l
         else:
             removed.append([rule, "s", start + delta, start + delta + len(FILTERED)])
             delta += len(FILTERED) - (end - start)
-    return result, removed
+    return result, removed + pending
 
 
 def _inside_marker(text: str, span: Span) -> bool:
@@ -171,15 +230,25 @@ def _inside_marker(text: str, span: Span) -> bool:
     return start != -1 and start + len(FILTERED) > span[0]
 
 
-def remember(secret: str, echoes: set[str]) -> None:
-    """A secret worth finding again: not a word, and long enough not to match ordinary numbers."""
+def remember(secret: str, echoes: set[str], strong: bool = True) -> None:
+    """A secret worth finding again: filtered with strong evidence (or itself random). A strong one that
+    is a number, short or a plain word (a PIN, ``Sunshine``) is found again only as a value (see
+    :meth:`Echo._as_value`)."""
     secret = secret.strip()
-    if FILTERED in secret or len(secret) > 4096 or len(secret) < 4 or len(echoes) >= _LIMIT:
+    if len(secret) < 4 or len(secret) > 4096 or FILTERED in secret or len(echoes) >= _LIMIT:
         return
-    if WORDISH.match(secret):
-        return  # a plain word (``localhost``, ``Bearer``): finding it again would filter prose
-    if len(secret) >= 8 or (len(secret) >= 6 or secret.isdigit()) and not secret.isalpha():
+    random = random_length(secret)
+    whole = random >= 16 or strong and (random >= 8 or passphrase(secret) or _mixed(secret))
+    if whole and len(secret) >= 8 and not secret.isdigit():
         echoes.add(secret)
+        return
+    if strong and not any(c.isspace() for c in secret):
+        echoes.add(_CONTEXT + secret)
+
+
+def _mixed(secret: str) -> bool:
+    """Letters with digits or symbols (``Summer2024!Sale``): a password, found again only whole."""
+    return not secret.isalpha() and any(c.isalpha() for c in secret) and " " not in secret
 
 
 def remember_all(value: Any, echoes: set[str], depth: int = 0) -> None:

@@ -15,7 +15,18 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-__all__ = ["CUT_MARGIN", "ELLIPSIS", "Meta", "apply_cuts", "cut_remark", "find", "node", "record", "remark"]
+__all__ = [
+    "CUT_MARGIN",
+    "ELLIPSIS",
+    "Meta",
+    "apply_cuts",
+    "cut_remark",
+    "find",
+    "mark_margins",
+    "node",
+    "record",
+    "remark",
+]
 
 #: A ``_meta`` subtree: ``{"": {"len": ..., "rem": [...]}, "<child>": {...}}``.
 Meta = dict[str, Any]
@@ -25,6 +36,7 @@ Meta = dict[str, Any]
 CUT_MARGIN = 512
 ELLIPSIS = "..."
 _LIMIT = "!limit"
+_KEPT = "!kept"  # a text's length before the privacy stage; removed by apply_cuts
 
 
 def node(meta: Meta, path: Sequence[Any]) -> Meta:
@@ -128,24 +140,65 @@ def _value_at(event: dict[str, Any], path: tuple[str, ...]) -> tuple[Any, Any] |
     return (parent, key) if parent is not None else None
 
 
+def _cut_point(keep: int, shrunk: int, remarks: Any) -> int:
+    """Where to cut a text that scrubbing shrank by ``shrunk``, so nothing from past the original ``keep``
+    stays: text before the first replacement is where it was; past it, at most ``shrunk`` to the left."""
+    marks = sorted(
+        (entry[2], entry[3])
+        for entry in remarks
+        if isinstance(entry, list) and len(entry) == 4 and entry[1] == "s" and type(entry[2]) is type(entry[3]) is int
+    )
+    if marks and marks[0][0] >= keep:
+        return keep
+    cut = max(0, keep - shrunk)
+    for start, end in marks:
+        if start <= cut < end or start == marks[0][0] and cut < start:
+            # a marker holds nothing of the text: the first one (before ``keep``) stays whole if it fits
+            return end if end <= keep else start
+    return cut
+
+
+def mark_margins(event: dict[str, Any]) -> None:
+    """Note how long each text with a pending cut is before the privacy stage (see :func:`apply_cuts`)."""
+    meta = event.get("_meta")
+    if not isinstance(meta, dict):
+        return
+    for path, remarks, _ in list(_pending(meta, ())):
+        where = _value_at(event, path)
+        if where is not None and type(where[0][where[1]]) is str:
+            remarks[_KEPT] = len(where[0][where[1]])
+
+
 def apply_cuts(event: dict[str, Any]) -> None:
     """Make the text cuts recorded in ``event["_meta"]``, after the privacy stage saw the margins.
 
-    A text longer than its limit is cut there (ending in ``...``); remarks of other stages that lay
-    in the part cut off are dropped, ones that cross the cut end at it. Costs one walk of ``_meta``.
+    A text longer than its limit is cut there (ending in ``...``). When scrubbing shrank a text kept in
+    part (its length noted by :func:`mark_margins`), the cut moves left by as much, so no character from
+    past the original cut (the margin's end may hold part of a secret) is sent, even when the text is now
+    under its limit. Remarks of
+    other stages that lay in the part cut off are dropped, ones that cross the cut end at it. Costs one
+    walk of ``_meta``.
     """
     meta = event.get("_meta")
     if not isinstance(meta, dict):
         return
     for path, remarks, cut in list(_pending(meta, ())):
+        before = remarks.pop(_KEPT, None)
         where = _value_at(event, path)
         if where is None:
             continue
         container, key = where
         text = container[key]
         keep, limit = cut[2], cut[3]
-        if type(text) is not str or len(text) <= limit:
+        if type(text) is not str:
             continue
+        # Only a text kept in part (its margin ends inside the original) may end in part of a secret.
+        partial = type(before) is int and before > limit and before < (remarks.get("len") or 0)
+        shrunk = before - len(text) if partial else 0
+        if len(text) <= limit and shrunk <= 0:
+            continue
+        if shrunk > 0:
+            keep = _cut_point(keep, shrunk, remarks.get("rem") or ())
         container[key] = text[:keep] + ELLIPSIS
         kept: list[Any] = []
         for entry in remarks.get("rem") or ():
@@ -154,5 +207,6 @@ def apply_cuts(event: dict[str, Any]) -> None:
             elif isinstance(entry[2], int) and entry[2] < keep:
                 kept.append([entry[0], entry[1], entry[2], min(entry[3], keep)])
         kept.remove(cut)
+        cut[2:] = [keep, keep + len(ELLIPSIS)]
         kept.append(cut)  # the cut is the last thing done to the text
         remarks["rem"] = kept

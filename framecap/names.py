@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from .shapes import credential_shaped
+
 __all__ = [
     "DESCRIBES",
     "NONE",
@@ -49,27 +51,65 @@ _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _WSGI_HEADER = re.compile(r"HTTP_[A-Z0-9_]+\Z")  # request headers in a WSGI environ held by some frame
 
 _STRONG_WORDS = _words(
-    "password passwd passphrase passcode pass pwd pw secret otp totp hotp pin pincode cvv cvc csc ssn "
-    "credential cred privatekey apikey authorization cookie passkey mfa"
+    "password passwd passphrase passcode pass pwd pw pswd psw secret otp totp hotp pin pincode cvv cvc csc ssn "
+    "credential cred privatekey privkey pkey psk apikey authorization passkey mfa wif bearer "
+    "passwort kennwort contrasena contraseña senha passe wachtwoord haslo hasło"  # de, es, pt, fr, nl, pl
 )
+# ``cookie``: a cookie's value is a credential only when it looks like one (``TEST_COOKIE_VALUE = "worked"``);
+# ``sk``: a secret key, or DynamoDB's sort key (``sk = "ORDER#2024-05-17"``); ``mnemonic``: a wallet's seed
+# phrase, or an instruction's (``"mov"``).
 _WEAK_WORDS = _words(
     "token auth oauth authn authz session sessionid sessid sid key signature sig csrf xsrf csrftoken "
-    "xsrftoken authentication jwt bearer apitoken accesstoken authtoken refreshtoken idtoken sessionkey "
-    "sessiontoken phpsessid jsessionid authkey authcode"
+    "xsrftoken authentication jwt apitoken accesstoken authtoken refreshtoken idtoken sessionkey "
+    "sessiontoken phpsessid jsessionid authkey authcode cookie sk mnemonic"
+)
+# "<qualifier> token" / "<qualifier> code" / "<qualifier> auth" names that hold a credential whatever it looks like.
+_TOKEN_STRONG = _words(
+    "access refresh id api auth bearer oauth personal private secret security csrf xsrf bot app client service "
+    "user device push registration verification verify reset invite magic login signin github gitlab slack "
+    "discord telegram npm pypi vault webhook signing hf"
+)
+_CODE_STRONG = _words(
+    "recovery backup verification verify reset activation confirmation confirm access sms login signin mfa otp "
+    "totp security unlock pairing"
+)
+_AUTH_STRONG = _words("basic http proxy digest")
+# Word pairs that hold a secret: ``seed_phrase``, ``security_answer``, ``social_security_number``, ``vapid_private``.
+_STRONG_PAIRS = frozenset(
+    {
+        ("seed", "phrase"),
+        ("recovery", "phrase"),
+        ("security", "answer"),
+        ("secret", "answer"),
+        ("social", "security"),
+        ("vapid", "private"),
+    }
+)
+# ``pin`` beside one of these is a hardware pin (``LED_PIN = 18``, ``gpio_pins``), not a PIN.
+_HARDWARE = _words(
+    "led gpio reset cs sda scl button btn relay motor pwm irq data clock clk enable power sensor servo rx tx "
+    "miso mosi sck bcm board digital analog adc dac i2c spi uart dc rst busy interrupt trigger echo input output "
+    "in out buzzer pixel neopixel dht"
+)
+# ``pass`` after one of these is a step of a process (``compiler_pass``, ``first_pass``), not a password.
+_PROCESS = _words(
+    "compiler optimization optimisation optimizer render rendering lowering analysis transform codegen first "
+    "second third final last next single multi two three shader build lint cleanup boarding season day"
 )
 # "<qualifier> key" names that hold a secret whatever it looks like, and those that never do.
 _KEY_STRONG = _words(
-    "private api access secret signing sign fernet encryption encrypt decryption decrypt master subscription "
-    "account hmac auth app license storage service shared crypto cipher aes rsa ssh gpg pgp consumer webhook"
+    "private priv api access secret signing sign fernet encryption encrypt decryption decrypt master subscription "
+    "account hmac auth app license service shared crypto cipher aes rsa ssh gpg pgp consumer webhook recovery "
+    "wallet root"
 )
 _KEY_BENIGN = _words(
     "cache sort primary foreign partition object lookup row group index dict map hash redis memcache dedup "
     "dedupe idempotency unique composite natural surrogate join order s3 bucket cursor next prev last first "
-    "event message routing shard config setting env field column attr param query registry state translation "
+    "event message shard config setting env field column attr param query registry state translation "
     "lru memo item node child parent entry record table model list set default format range hot short press "
     "sequence counter metric label tag feature flag option header route url path file name id type sort "
     "dictionary mapping lock queue stream topic channel job task result search filter prefix suffix "
-    "foreign_key"
+    "foreign_key public publishable correlation business dedup"
 )
 # Personal data by name (the user's address), filtered unless ``send_default_pii``.
 _PII_NAMES = frozenset(
@@ -95,9 +135,14 @@ _DESCRIBING_LAST = _words(
     "widget placeholder column table attribute attr module func fn callback hook parser lexer encoder decoder "
     "client config setting option opt rate ratio interval delay retrie attempt duration second minute hour "
     "day ms sec timestamp time date created updated expired valid invalid exist missing changed budget window "
-    "width depth mixin exception header encoding charset locale lang language codec"
+    "width depth mixin exception header encoding charset locale lang language codec arn id uid gid region digits "
+    "digit issuer text banner notice fingerprint thumbprint shell gecos started issued ended opened closed "
+    "refreshed rotated sent received alias question prompt rotation"
 )
-_DESCRIBING_FIRST = _words("max min num n is has use should allow require count total len no skip disable enable")
+_DESCRIBING_FIRST = _words(
+    "max min num n is has use should allow require count total len no skip disable enable next prev previous page "
+    "continuation pagination reason"
+)
 _STRONG_STEMS = (
     "password",
     "passwd",
@@ -118,15 +163,27 @@ _STRONG_STEMS = (
     "cardnumber",
     "authorization",
     "credential",
+    "privkey",
+    "passwort",
+    "kennwort",
+    "wachtwoord",
+    "contrase",
+    "motdepasse",
+    "seedphrase",
+    "securityanswer",
+    "socialsecurity",
+    "recoverycode",
+    "backupcode",
 )
 # Every sensitive name contains one of these (lowercased): most names are ruled out by one search.
 _HINTS = tuple(
     _words(
-        "pass pwd pw secret otp pin cvv cvc csc ssn cred key cookie auth token sess sid sig csrf xsrf jwt bearer "
-        "card forward real mfa securi addr ip"
+        "pass pwd pw psw secret otp pin cvv cvc csc ssn cred key cookie auth token sess sid sig csrf xsrf jwt bearer "
+        "card forward real mfa securi addr ip wort contrase senha woord haslo hasło psk wif mnemonic seed code "
+        "answer social vapid sk"
     )
 )
-_NOT_PASS = _words("bypass compass encompass overpass underpass trespass surpass impass multipass")
+_NOT_PASS = _words("bypass compass encompass overpass underpass trespass surpass impass multipass askpass")
 _RUN_TOGETHER_DESCRIBING = ("file", "path", "dir", "url", "uri", "name", "type", "count", "length", "required", "hint")
 
 
@@ -158,10 +215,12 @@ def _run_together(words: tuple[str, ...]) -> int:
         return STRONG
     long_words = [word for word in words if len(word) >= 5]
     if not long_words:
-        return NONE
+        return STRONG if any(w.endswith("pw") and len(w) >= 4 and w[:-2].isalpha() for w in words) else NONE
     for word in long_words:
         if word.endswith(("pwd", "pass")) and word not in _NOT_PASS:
             return STRONG
+    if any(word.endswith("pw") and word[:-2].isalpha() for word in words if len(word) >= 4):
+        return STRONG  # rootpw, bindpw, dbpw, adminpw
     if _WEAK_STEM.search(joined) or any(word.endswith(("token", "auth", "signature")) for word in long_words):
         return WEAK
     return NONE
@@ -221,16 +280,24 @@ class Names:
         if self.wsgi_header_keys and (words in _PII_NAMES or raw in _PII_NAMES):
             return STRONG
         last = words[-1]
+        if last == "id" and len(words) > 1 and words[-2] in ("session", "sess", "secret"):
+            return WEAK  # a session id is a credential; so is Vault's secret_id (AWS's SecretId is a name: shape)
         if len(words) > 1 and (last in _DESCRIBING_LAST or words[0] in _DESCRIBING_FIRST):
             return DESCRIBES
         if len(words) == 1 and len(last) >= 8 and last.endswith(_RUN_TOGETHER_DESCRIBING) and last not in _WEAK_WORDS:
             return DESCRIBES
         tier = NONE
         for index, word in enumerate(words):
+            before = words[index - 1] if index else ""
             if word in _STRONG_WORDS:
+                if word == "pin" and not _HARDWARE.isdisjoint(words):
+                    continue
+                if word == "pass" and before in _PROCESS:
+                    continue
+                return STRONG
+            if (before, word) in _STRONG_PAIRS:
                 return STRONG
             if word == "key":
-                before = words[index - 1] if index else ""
                 if before in _KEY_STRONG:
                     return STRONG
                 if before in _KEY_BENIGN and index == len(words) - 1:
@@ -243,9 +310,12 @@ class Names:
                 or word == "credit"
                 and index + 1 < len(words)
                 and words[index + 1] == "card"
-                or word == "security"
-                and index + 1 < len(words)
-                and words[index + 1] == "code"
+                or word == "code"
+                and (before in _CODE_STRONG or before == "security")
+                or word == "token"
+                and before in _TOKEN_STRONG
+                or word == "auth"
+                and before in _AUTH_STRONG
             ):
                 return STRONG
             elif word in _WEAK_WORDS:
@@ -289,27 +359,3 @@ def display_names(expression: str) -> list[str | None] | None:
     if parts and not parts[-1]:
         parts.pop()
     return [reached_name(part) if part else None for part in parts] if len(parts) > 1 else None
-
-
-_CRED_CHARS = re.compile(r"[A-Za-z0-9_\-+/=.~:$!*@%#^|,]+\Z")
-# Words, identifiers, dotted names, dates and versions: groups of only letters or only digits between
-# separators (``user_id``, ``latin-1``, ``2024-05-17``, ``django.contrib.auth``); a credential mixes them.
-_WORDISH = re.compile(r"[_\-.]*(?:[A-Za-z]+|\d+)(?:[_\-./:,]+(?:[A-Za-z]+|\d+))*[_\-./:,]?\Z")
-_VERSION = re.compile(r"[vV]?\d+(?:[._-]\d+)+(?:[._+-]?[A-Za-z]+\d*)?\Z")
-
-
-def credential_shaped(text: str) -> bool:
-    """Whether a string could be a credential: one run of token characters, 6+ long, not a word,
-    identifier, dotted name, path, URL or version number."""
-    n = len(text)
-    if n < 6:
-        return False
-    if n > 4096:
-        return not any(c.isspace() for c in text[:4096])
-    if not _CRED_CHARS.match(text):
-        return False
-    if text.isdigit():
-        return True
-    if _WORDISH.match(text) or _VERSION.match(text):
-        return False
-    return not (text[0] in "/~" or text.startswith("./") or "://" in text)  # paths and URLs

@@ -28,7 +28,7 @@ from .echo import SKIP_FRAME, SKIP_TOP, SOURCE_KEYS, Echo, meta_node, move_meta,
 from .names import NONE, STRONG, Names, display_names, name_words, reached_name
 from .scrub_data import DataScrubbing
 from .source_scrub import lex, literal_spans
-from .textscan import NOTHING, Span, TextScanner, apply_spans, resolve
+from .textscan import NOTHING, WEAK_EVIDENCE, Span, TextScanner, apply_spans, resolve
 from .urls import url_spans
 
 __all__ = ["FILTERED", "Scrubber", "name_words"]
@@ -55,6 +55,8 @@ _SQL_PARAMS = frozenset(
         "query_params",
     }
 )
+#: Rules whose matches are not found again elsewhere: personal data (numbers), whole parameter lists, echoes.
+_NO_ECHO = frozenset({"card", "iban", "us-ssn", "ip-address", "sql-parameters", "echo"})
 _CODE_LIMIT = 8192  # source texts remembered across events (code recurs; user data never goes here)
 
 
@@ -111,7 +113,7 @@ class Scrubber(DataScrubbing):
         state = _Pass(meta)
         self._event(event, state)
         if state.echoes and self.scrub_values:
-            echo = Echo.needed(state.echoes, meta, event)
+            echo = Echo.needed(state.echoes, meta, event, self.names.tier)
             if echo is not None:
                 echo.event(event)
         if meta:
@@ -246,10 +248,11 @@ class Scrubber(DataScrubbing):
         return result
 
     def _collect(self, text: str, spans: list[Span], state: _Pass) -> None:
-        """Remember secrets found by a name (they may be repeated where no name says what they are)."""
+        """Remember secrets found with evidence (they may be repeated where no name says what they are):
+        a strong name's or a value rule's strongly, a weak name's only if random (see :mod:`framecap.echo`)."""
         for start, end, rule in spans:
-            if rule in ("name-value", "source-name", "command-line", "url-credentials", "url-parameter"):
-                remember(text[start:end], state.echoes)
+            if rule not in _NO_ECHO:
+                remember(text[start:end], state.echoes, strong=not rule.endswith(WEAK_EVIDENCE))
 
     # -- named values ------------------------------------------------------------------------------
 

@@ -14,16 +14,18 @@ from typing import Any
 
 from ._types import FILTERED
 from .echo import meta_node, move_meta, remember, remember_all, unique
-from .names import NONE, STRONG, Names, credential_shaped
+from .names import NONE, STRONG, WEAK, Names
 from .secrets import card_valid
-from .textscan import NOTHING, Span, TextScanner, apply_spans, judged, not_a_value
+from .shapes import credential_shaped, reference
+from .textscan import NOTHING, Span, TextScanner, apply_spans, judged, not_a_value, resolve
+from .urls import query_spans
 
 __all__ = ["DataScrubbing"]
 
 # Reprs that hold no data: None, booleans, empty strings, default reprs (a type's name and an address),
 # functions, methods, classes and modules (qualified names may hold ``<locals>``), the serializer's notes.
 _EXEMPT = re.compile(
-    r"(?:None|True|False|''|\"\"|b''|b\"\"|\[Filtered\]|"
+    r"(?:None|True|False|''|\"\"|b''|b\"\"|\[Filtered\]|-?\d{1,2}|"  # under 100: a count or a GPIO pin, no secret
     r"<(?:[\w.<>]+ object at 0x[0-9a-fA-F]+|class '[^']*'|module '[^']*'[^>]*"
     r"|(?:bound |built-in )?(?:method|function) [\w.<>]+(?: of <[\w.<>]+ object at 0x[0-9a-fA-F]+>| at 0x[0-9a-fA-F]+)?"
     r"|cyfunction [\w.<>]+ at 0x[0-9a-fA-F]+|cyclic reference|[\w.]+ with \d+ items?)>)\Z"
@@ -31,6 +33,7 @@ _EXEMPT = re.compile(
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?\Z|-?(?:inf|nan)\Z")
 _NUMBER_START = frozenset("-0123456789")
 _QUOTES = ("'", '"', "b")
+_QUERY_KEYS = frozenset({"query_string", "querystring", "raw_query", "query"})
 _STRING_REPR = re.compile(r"[bu]?(?:'.*'|\".*\")\Z", re.S)
 _JWK_PRIVATE = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})  # RFC 7518 sections 6.2.2, 6.3.2, 6.4
 _PAIR_NAME = re.compile(r"[bu]?['\"]?(?P<name>[A-Za-z0-9_.\-]{1,64})['\"]?\Z")
@@ -71,12 +74,14 @@ class DataScrubbing:
                     return value
                 remember_all(value, state.echoes)
                 return self._filtered(path, state, "name")
-            if kind in (int, float):
+            if kind in (int, float) and not (kind is int and -100 < value < 100):
                 return self._filtered(path, state, "name", len(str(value)))
             return value
         if kind is dict:
             return self._dict(value, path, tier, reprs, state)
         if kind is list:
+            if tier == WEAK and len(value) == 2 and _auth_pair(path, value):
+                value[1] = self._data(value[1], path + (1,), STRONG, reprs, state)  # (user, password)
             return self._list(value, path, tier, reprs, state)
         if kind is int and self.scrub_values and value > 10**11 and card_valid(str(value)):
             return self._filtered(path, state, "card", len(str(value)))
@@ -119,6 +124,7 @@ class DataScrubbing:
         cache = names.cache
         memo = state.memo
         jwk = "kty" in value
+        pair = _named_value(value, names) if 2 <= len(value) <= 4 else None
         renamed: dict[Any, str] | None = None
         for key, item in value.items():  # assigning existing keys while iterating is safe
             path_key = key
@@ -131,6 +137,8 @@ class DataScrubbing:
                     child = own
                 elif jwk and key in _JWK_PRIVATE:
                     child = STRONG
+                if pair is not None and key == pair[0]:
+                    child = max(child, pair[1])
                 if len(key) >= 12 or tier > NONE and len(key) >= 6:  # a key can be a secret too
                     new_key = self._key(key, tier, state)
                     if new_key is not key:
@@ -164,7 +172,7 @@ class DataScrubbing:
     def _key(self, key: str, tier: int, state: Any) -> str:
         """A dict key that is itself a secret (a token used as a key) is replaced."""
         if tier > NONE and credential_shaped(key):
-            remember(key, state.echoes)
+            remember(key, state.echoes, strong=False)
             return FILTERED
         if not self.scrub_values:
             return key
@@ -181,17 +189,23 @@ class DataScrubbing:
                     start = (2 if text[0] in "bu" else 1) if quoted else 0
                     content = text[start : len(text) - 1] if quoted else text
                     if tier == STRONG or (quoted and judged(tier, content)) or (not quoted and _uuid_under(text)):
-                        if tier == STRONG and quoted and not_a_value(content):
+                        if tier == STRONG and quoted and (not_a_value(content) or reference(content)):
                             return text
-                        self._remember_named(content, path, state)
+                        self._remember_named(content, path, state, tier)
                         if quoted:
                             return self._replace(text, [(start, len(text) - 1, "name")], path, state)
                         return self._filtered(path, state, "name", len(text))
             elif judged(tier, text):
-                self._remember_named(text, path, state)
+                self._remember_named(text, path, state, tier)
                 return self._filtered(path, state, "name", len(text))
         if len(text) < 6 or not self.scrub_values:
             return text
+        if path and type(path[-1]) is str and path[-1].lower() in _QUERY_KEYS:
+            spans = query_spans(text, self.names.tier, bare=True)  # WSGI QUERY_STRING, ASGI query_string
+            if spans:
+                spans = resolve(spans + self.scanner.spans(text))
+                self._collect(text, spans, state)
+                return self._replace(text, spans, path, state)
         memo = state.memo
         spans = memo.get(text)
         if spans is None:
@@ -212,11 +226,12 @@ class DataScrubbing:
         self._collect(text, spans, state)
         return self._replace(text, spans, path, state)
 
-    def _remember_named(self, secret: str, path: tuple[Any, ...], state: Any) -> None:
-        """A value filtered by its name is found again elsewhere, unless the name is about personal data only."""
+    def _remember_named(self, secret: str, path: tuple[Any, ...], state: Any, tier: int) -> None:
+        """A value filtered by its name is found again elsewhere (a weak name's only if it is random), unless
+        the name is about personal data only."""
         key = path[-1] if path else None
         if not (type(key) is str and self.names.personal(key)):
-            remember(secret, state.echoes)
+            remember(secret, state.echoes, strong=tier == STRONG)
 
     def _filtered(self, path: tuple[Any, ...], state: Any, rule: str, length: int | None = None) -> str:
         node = meta_node(state.meta, path)
@@ -226,6 +241,35 @@ class DataScrubbing:
             note["len"] = length
         node[""] = note
         return FILTERED
+
+
+_PAIR_NAMES = frozenset({"name", "key", "parametername", "parameterkey", "variable", "varname", "envname"})
+_PAIR_VALUES = frozenset({"value", "parametervalue", "secretvalue", "val"})
+
+
+def _named_value(value: dict[Any, Any], names: Names) -> tuple[str, int] | None:
+    """``{"name": "DB_PASSWORD", "value": ...}`` (Kubernetes and ECS env, SSM, CloudFormation parameters,
+    ``{"Key": ..., "Value": ...}`` tags): the value's key, and the tier its sibling name gives it."""
+    name = value_key = None
+    for key in value:
+        if type(key) is str:
+            folded = key.lower().replace("_", "")
+            if folded in _PAIR_NAMES and type(value[key]) is str:
+                name = value[key]
+            elif folded in _PAIR_VALUES:
+                value_key = key
+    if name is None or value_key is None:
+        return None
+    if name[:1] in "'\"" and name[-1:] == name[:1]:
+        name = name[1:-1]  # a frame variable's repr
+    level = names.tier(name) if 0 < len(name) <= 100 else NONE
+    return (value_key, level) if level > NONE else None
+
+
+def _auth_pair(path: tuple[Any, ...], value: list[Any]) -> bool:
+    """``auth = ("admin", "pw")`` (requests, httpx, aiohttp): a user name and a password under an auth name."""
+    key = path[-1] if path else None
+    return type(key) is str and "auth" in key.lower() and type(value[0]) is str and type(value[1]) is str
 
 
 def _uuid_under(text: str) -> bool:

@@ -16,6 +16,8 @@ only on such runs of 16 or more characters; the others run on the whole text.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -55,10 +57,28 @@ def luhn_valid(digits: str) -> bool:
 _ISSUER = re.compile(r"4|5[0-9]|6|3[0456789]|2(?:2[0-9]|[3-6]|7[0-2])|8[12]|9792")
 
 
+#: Card number lengths by issuer prefix (the networks' published ranges); the others 16 to 19.
+_LENGTHS = (
+    (re.compile(r"4"), (13, 16, 19)),  # Visa
+    (re.compile(r"3[47]"), (15,)),  # Amex
+    (re.compile(r"5[1-5]|2(?:2[2-9]|[3-6]|7[01]|720)"), (16,)),  # Mastercard
+    (re.compile(r"3[0689]"), (14, 15, 16, 17, 18, 19)),  # Diners
+    (re.compile(r"5[06-9]|6[0-9]"), (12, 13, 14, 15, 16, 17, 18, 19)),  # Maestro (and Discover, RuPay, UnionPay)
+)
+
+
+def _length_fits(digits: str) -> bool:
+    for prefix, lengths in _LENGTHS:
+        if prefix.match(digits):
+            return len(digits) in lengths
+    return 16 <= len(digits) <= 19
+
+
 def card_valid(text: str) -> bool:
-    """A payment card number of any major issuer, with or without single space/dash separators."""
+    """A payment card number of any major issuer (its length fits the issuer), with or without single
+    space/dash separators."""
     digits = text.replace(" ", "").replace("-", "")
-    if not 12 <= len(digits) <= 19 or not digits.isdigit() or not _ISSUER.match(digits):
+    if not 12 <= len(digits) <= 19 or not digits.isdigit() or not _ISSUER.match(digits) or not _length_fits(digits):
         return False
     if len(set(digits)) == 1:  # 0000 0000 0000 0000 and the like are placeholders
         return False
@@ -94,6 +114,17 @@ def iban_valid(text: str) -> bool:
     moved = iban[4:] + iban[:4]
     number = "".join(str(int(c, 36)) for c in moved)
     return int(number) % 97 == 1
+
+
+_PLACEHOLDER = re.compile(r"(?i)(?:<[^<>]*>|\*+|x{3,}|none|null|nil|redacted|\[filtered\]|\{\w*\}|\$\{?\w+\}?)\Z")
+
+
+def _base64_digits(text: str) -> bool:
+    """Whether ``text`` is base64 of a decimal number (a Discord token's first part: the user id)."""
+    try:
+        return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_").isdigit()
+    except (binascii.Error, ValueError):
+        return False
 
 
 #: Provider credentials with a documented shape. Order matters only for overlapping matches (first wins).
@@ -183,6 +214,7 @@ TOKEN_RULES: tuple[Rule, ...] = (
         "discord-bot-token",
         r"(?<![A-Za-z0-9_-])[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}(?![A-Za-z0-9_-])",
         "Discord bot tokens, base64(user id).timestamp.hmac (trufflehog discordbottoken detector)",
+        check=lambda token: _base64_digits(token.split(".")[0]),  # a dotted name is no token
         min_length=59,
     ),
     Rule(
@@ -229,10 +261,13 @@ TOKEN_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "private-key",
-        r"-----BEGIN[A-Z0-9 _-]{0,40}PRIVATE KEY(?: BLOCK)?-----(?P<secret>.*?)(?=-----END|\Z)",
+        # the body: base64 lines (and RFC 1421 headers), as far as they go when the END line is missing
+        r"-----BEGIN[A-Z0-9 _-]{0,40}PRIVATE KEY(?: BLOCK)?-----"
+        r"(?P<secret>(?:(?!-----END)(?:[A-Za-z0-9+/=\s:,.\-]|\\[nrt]))+)",
         "PEM, OpenSSH and PGP private keys (RFC 7468; RFC 4880 armor; gitleaks private-key)",
         ("PRIVATE KEY",),
         token=False,
+        check=lambda body: re.search(r"[A-Za-z0-9+/]{24}", body) is not None,  # not a message naming the format
         flags=re.DOTALL,
     ),
     Rule(
@@ -249,6 +284,7 @@ TOKEN_RULES: tuple[Rule, ...] = (
         "Azure Storage / Service Bus / App Configuration connection strings (Microsoft docs; betterleaks azure-*)",
         ("AccountKey=", "SharedAccessKey=", "SharedAccessSignature=", "Secret=", "accountkey=", "ACCOUNTKEY="),
         token=False,
+        check=lambda value: _PLACEHOLDER.match(value) is None,
     ),
     Rule(
         "slack-webhook",
@@ -335,7 +371,9 @@ def compile_rules(extra: Iterable[Any] = ()) -> tuple[list[Compiled], list[Compi
             rules.append(Rule(f"custom-{index}", item.pattern, "secret_rules option", token=False, flags=item.flags))
         else:
             raise TypeError(f"a secret rule must be a framecap.secrets.Rule or a regular expression, not {item!r}")
-    table = [Compiled(rule) for rule in TOKEN_RULES]
+    from .providers import PROVIDER_RULES  # (it imports Rule from here)
+
+    table = [Compiled(rule) for rule in (*TOKEN_RULES, *PROVIDER_RULES)]
     return [c for c in table if c.token], [c for c in table if not c.token], [Compiled(rule) for rule in rules]
 
 

@@ -23,8 +23,9 @@ import re
 import tokenize
 from typing import Callable, NamedTuple
 
-from .names import NONE, STRONG, credential_shaped
-from .textscan import not_a_value
+from .names import NONE, STRONG
+from .shapes import credential_shaped, reference
+from .textscan import evidence, not_a_value
 
 __all__ = ["Tok", "lex", "literal_spans", "literal_content"]
 
@@ -135,10 +136,11 @@ def literal_content(text: str) -> tuple[int, int]:
 
 
 class _Level:
-    __slots__ = ("call", "owner", "callee", "first")
+    __slots__ = ("call", "owner", "callee", "first", "items")
 
     def __init__(self, call: bool, callee: str | None = None) -> None:
         self.call = call
+        self.items = 0  # commas seen at this level: the index of the current item of a display
         self.owner: str | None = None
         self.callee = callee  # the called function's name, for ``.get("NAME", "default")``
         self.first: str | None = None  # that call's first argument, when a string literal
@@ -253,6 +255,7 @@ def literal_spans(
                 stack[-1].owner = key[a:b]
             elif text in (",", ";"):
                 stack[-1].owner = None if len(stack) > 1 or text == ";" else stack[-1].owner
+                stack[-1].items += 1
         elif kind == "string" or kind == "number":
             level = stack[-1]
             name = _owner(stack) if not _operand(line, toks, i) else None
@@ -264,10 +267,20 @@ def literal_spans(
                     level.first = text[a:b]
                 elif level.first is not None and line[toks[i - 1].start : toks[i - 1].end] == ",":
                     name = level.first
+            second = len(stack) > 1 and not level.call and level.items == 1 and level.owner is None
+            auth = name is not None and "auth" in name.lower() and tier(name) > NONE
+            if second and auth and _last_item(line, toks, i):
+                name = "password"  # ``auth = ("admin", "...")``: a user name and a password
             _judge_literal(line, tok, name, tier, scan, spans)
         elif kind == "comment":
             spans += [(start + s, start + e, rule) for s, e, rule in scan(text)]
     return spans
+
+
+def _last_item(line: str, toks: list[Tok], i: int) -> bool:
+    """Whether the literal at ``i`` ends its display (``"pw")`` or ``"pw",)``)."""
+    after = [line[t.start : t.end] for t in toks[i + 1 : i + 3]]
+    return bool(after) and (after[0] in (")", "]") or after[0] == "," and after[1:] in ([")"], ["]"]))
 
 
 _OPERATORS = frozenset({"+", "-", "*", "/", "//", "%", "**", "@", ".", "["})
@@ -299,8 +312,8 @@ def _judge_literal(
 ) -> None:
     text = line[tok.start : tok.end]
     if tok.kind == "number":
-        if name is not None and tier(name) == STRONG:
-            out.append((tok.start, tok.end, "source-name"))
+        if name is not None and tier(name) == STRONG and not (text.isdigit() and len(text) <= 2):
+            out.append((tok.start, tok.end, "source-name"))  # (under 100: a count or a GPIO pin)
         elif len(text) >= 12:
             out += [(tok.start + s, tok.start + e, rule) for s, e, rule in scan(text)]
         return
@@ -309,12 +322,13 @@ def _judge_literal(
     if not content:
         return
     level = tier(name) if name is not None else NONE
-    if level == STRONG or (level > NONE and credential_shaped(content)):
+    if level == STRONG and not reference(content) or (level > NONE and credential_shaped(content)):
         if not not_a_value(content):
-            out.append((tok.start + a, tok.start + b, "source-name"))
+            out.append((tok.start + a, tok.start + b, evidence("source-name", level)))
             return
         if level > NONE:  # a template (f-string, ``"{}:{}"``): its credential-shaped literal parts
             for part in _TEMPLATE_PARTS.finditer(content):
                 if credential_shaped(part.group()):
-                    out.append((tok.start + a + part.start(), tok.start + a + part.end(), "source-name"))
+                    at = tok.start + a
+                    out.append((at + part.start(), at + part.end(), evidence("source-name", level)))
     out += [(tok.start + a + s, tok.start + a + e, rule) for s, e, rule in scan(content)]

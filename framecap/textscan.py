@@ -23,13 +23,28 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from .names import NONE, STRONG, Names, credential_shaped
+from .names import NONE, STRONG, WEAK, Names
 from .secrets import PII_RULES, Compiled, RuleSet, compile_rules
-from .urls import url_spans
+from .shapes import credential_shaped, reference
+from .urls import query_spans, url_spans
 
-__all__ = ["NOTHING", "Span", "TextScanner", "apply_spans", "judged", "not_a_value", "public_ip", "resolve"]
+__all__ = [
+    "NOTHING",
+    "WEAK_EVIDENCE",
+    "Span",
+    "TextScanner",
+    "apply_spans",
+    "evidence",
+    "judged",
+    "not_a_value",
+    "public_ip",
+    "resolve",
+]
 
 Span = tuple[int, int, str]
+#: Appended to a span's rule when only a weak name found it: the echo pass then wants a random value.
+#: Never written to ``_meta`` (:func:`apply_spans` drops it).
+WEAK_EVIDENCE = "~"
 #: What a text without secrets scans to: one shared empty result, so "clean" is an identity test.
 NOTHING: list[Span] = []  # never appended to
 
@@ -67,6 +82,12 @@ _IPV4 = re.compile(
 )
 _IPV6 = re.compile(r"(?<![\w:./])(?:[0-9A-Fa-f]{1,4}:|::)[0-9A-Fa-f:.]{2,45}(?![\w:]|/\d)")
 _VERSION_BEFORE = re.compile(r"(?:[A-Za-z][\w.\-]*/|[vV]|version[ \t:=]*|ver[ \t:=]*)\Z", re.IGNORECASE)
+_ADDRESS_WORDS = re.compile(r"(?i)\b(?:ip|addr|address|host|client|remote|peer|connect|bound|listen)")
+#: Words after which a dotted number is a version (``Upgrading msodbcsql18 to 18.3.2.1``), not an address.
+_VERSION_CONTEXT = re.compile(
+    r"(?i)\b(?:upgrad|downgrad|install|uninstall|releas|updat|patch|bump|pin|requir|depend|build|package|driver)"
+    r"\w*\b[^\n,;:@/]{0,40}\Z"
+)
 _DIGITS4 = re.compile(r"\d{4}")
 _IBAN_HINT = re.compile(r"[A-Z]{2}\d\d")
 _PLACEHOLDER = re.compile(r"(?:\?\d*|%s|%\([^)]*\)s|:[A-Za-z_]\w*|\$\d+|\{\w*\}|\*+|<[^<>]*>|x{3,}|\.{3})\Z")
@@ -79,6 +100,8 @@ _PRIVATE_V4 = (
     ipaddress.ip_network("192.168.0.0/16"),
     ipaddress.ip_network("127.0.0.0/8"),
     ipaddress.ip_network("169.254.0.0/16"),
+    ipaddress.ip_network("100.64.0.0/10"),  # carrier-grade NAT (RFC 6598): Tailscale, mobile carriers
+    ipaddress.ip_network("198.18.0.0/15"),  # benchmarking (RFC 2544)
     ipaddress.ip_network("0.0.0.0/8"),
     ipaddress.ip_network("224.0.0.0/3"),  # multicast and reserved, 255.255.255.255 included
 )
@@ -95,11 +118,22 @@ def not_a_value(content: str) -> bool:
     )
 
 
+_SEED_PHRASE = re.compile(r"[a-z]{3,8}(?: [a-z]{3,8}){11,23}\Z")  # BIP-39: 12 to 24 words
+
+
 def judged(tier: int, content: str) -> bool:
-    """Whether a value under a name of ``tier`` is filtered: strong, any real value; weak, credential-shaped ones."""
+    """Whether a value under a name of ``tier`` is filtered: strong, any real value but a reference (a path,
+    a URL, the name of a setting); weak, credential-shaped ones (and a wallet's seed phrase)."""
     if tier <= NONE or not_a_value(content):
         return False
-    return tier == STRONG or credential_shaped(content)
+    if tier == STRONG:
+        return not reference(content)
+    return credential_shaped(content) or " " in content and _SEED_PHRASE.match(content) is not None
+
+
+def evidence(rule: str, tier: int) -> str:
+    """``rule``, marked as weak evidence when a weak name found the span."""
+    return rule + WEAK_EVIDENCE if tier == WEAK else rule
 
 
 def _unquote(value: str) -> tuple[str, int, int]:
@@ -161,6 +195,8 @@ class TextScanner:
         has_eq = "=" in text
         if urls and ("@" in text or "=" in text or "/" in text):
             found += url_spans(text, tier)
+            if "&" in text:
+                found += query_spans(text, tier)  # bare query strings and form bodies
         named = pairs and (self.names.hint(text) is not None or "kty" in text or "[parameters: " in text)
         if named and (has_eq or ":" in text):
             self._pairs(text, found, has_eq)
@@ -209,13 +245,15 @@ class TextScanner:
                 continue
             if not content or match.group("sep") == ":" and not start and not credential_shaped(content):
                 continue
+            if not start and text.startswith("(", match.end()):
+                continue  # ``password=SecretStr(...)``: a call, not a value
             if judged(level, content):
-                found.append((base + start, base + end, "name-value"))
+                found.append((base + start, base + end, evidence("name-value", level)))
         if "Key (" in text:
             for match in _PSYCOPG_KEY.finditer(text):
                 level = max(tier(k.strip()) for k in match.group("key").split(","))
                 if judged(level, match.group("secret")):
-                    found.append((match.start("secret"), match.end("secret"), "name-value"))
+                    found.append((match.start("secret"), match.end("secret"), evidence("name-value", level)))
         if "[parameters: " in text:
             for match in _SQL_PARAMETERS.finditer(text):
                 group = "secret" if match.group("secret") is not None else "cut"
@@ -228,8 +266,9 @@ class TextScanner:
         tier = self.names.tier
         if "--" in text:
             for match in _CLI.finditer(text):
-                if judged(tier(match.group("key")), match.group("secret")):
-                    found.append((match.start("secret"), match.end("secret"), "command-line"))
+                level = tier(match.group("key"))
+                if judged(level, match.group("secret")):
+                    found.append((match.start("secret"), match.end("secret"), evidence("command-line", level)))
         if "-p" in text and ("mysql" in text or "mariadb" in text):
             for match in _MYSQL_P.finditer(text):
                 found.append((match.start("secret"), match.end("secret"), "command-line"))
@@ -252,22 +291,30 @@ class TextScanner:
                 for match in _INPUT_VALUE.finditer(line):
                     value = match.group("secret")
                     content, start, end = _unquote(value)
-                    if field and judged(self.names.tier(field), content):
+                    level = self.names.tier(field) if field else NONE
+                    if judged(level, content):
                         offset = position + match.start("secret")
-                        found.append((offset + start, offset + end, "name-value"))
+                        found.append((offset + start, offset + end, evidence("name-value", level)))
             position = line_end + (2 if text.startswith("\\n", line_end) else 1)
 
     def _addresses(self, text: str, found: list[Span]) -> None:
         if text.count(".") >= 3:
             for match in _IPV4.finditer(text):
-                before = text[max(0, match.start() - 12) : match.start()]
-                if public_ip(match.group()) and not _VERSION_BEFORE.search(before):
+                before = text[max(0, match.start() - 60) : match.start()]
+                if public_ip(match.group()) and not _version(before):
                     found.append((match.start(), match.end(), "ip-address"))
         if "::" in text or text.count(":") >= 7:
             for match in _IPV6.finditer(text):
                 candidate = match.group().rstrip(".:")
                 if ":" in candidate and public_ip(candidate):
                     found.append((match.start(), match.start() + len(candidate), "ip-address"))
+
+
+def _version(before: str) -> bool:
+    """Whether a dotted number after ``before`` is a version rather than an address."""
+    if _VERSION_BEFORE.search(before[-12:]):
+        return True
+    return _VERSION_CONTEXT.search(before) is not None and _ADDRESS_WORDS.search(before) is None
 
 
 def resolve(spans: list[Span]) -> list[Span]:
@@ -296,7 +343,7 @@ def apply_spans(text: str, spans: list[Span], marker: str) -> tuple[str, list[li
         pieces.append(text[last:start])
         position += start - last
         pieces.append(marker)
-        removed.append([f"framecap:{rule}", "s", position, position + len(marker)])
+        removed.append([f"framecap:{rule.rstrip(WEAK_EVIDENCE)}", "s", position, position + len(marker)])
         position += len(marker)
         last = end
     pieces.append(text[last:])

@@ -112,6 +112,22 @@ def addresses(p: Plant):
 
 
 @scenario
+def look_alikes(p: Plant):
+    """Ids, addresses, versions and messages shaped like secrets or personal data (item 5)."""
+    variant_id = p.keep("ids", 44012345678901)
+    order_line = p.keep("ids", "Order 44012345678901 not found")
+    tailscale = p.keep("address", "bound to 100.101.102.103:8080 (tailscale0)")
+    upgrade = p.keep("version", "Upgrading msodbcsql18 to 18.3.2.1")
+    logger_name = p.keep("ids", "NotificationServiceHandler.config.send_notification_email_to_all")
+    pem_hint = p.keep(
+        "status", "Expected a PEM file beginning with -----BEGIN PRIVATE KEY----- but found -----BEGIN CERTIFICATE-----"
+    )
+    template = p.keep("status", "AccountKey=<redacted> in the template")
+    oauth = p.keep("status", "token_type=bearer expires_in=3600")
+    return (variant_id, order_line, tailscale, upgrade, logger_name, pem_hint, template)[oauth]
+
+
+@scenario
 def cidr_error(p: Plant):
     network = p.keep("address", "192.168.1.0/33")
     p.keep("address", f"{network!r} does not appear to be an IPv4 or IPv6 network")

@@ -10,10 +10,12 @@ inside a secret; the serializer's part).
 
 from __future__ import annotations
 
+import base64
 import collections
 import dataclasses
 import logging
 import os
+import string
 import subprocess
 import sys
 import urllib.parse
@@ -395,12 +397,56 @@ def provider_tokens_b(p: Plant):
         p.secret("provider", "SG." + p.urlsafe(22) + "." + p.urlsafe(43), 3),
         p.secret("provider", "SK" + p.hex(32), 2),
         p.secret("provider", "xoxb-" + p.digits(12) + "-" + p.digits(13) + "-" + p.alnum(24), 5),
-        p.secret("provider", "M" + p.alnum(25) + "." + p.urlsafe(6) + "." + p.urlsafe(38), 1),
+        p.secret("provider", _discord_id(p) + "." + p.urlsafe(6) + "." + p.urlsafe(38), 1),
         p.secret("provider", "key-" + p.hex(32), 4),
         p.secret("provider", p.hex(32) + "-" + p.hex(8) + "-" + p.hex(8)),
     ]
     line = " ".join(values)
     return line[100000]
+
+
+def _discord_id(p: Plant) -> str:
+    """A Discord bot token's first part: base64 of the bot's numeric user id."""
+    return base64.b64encode(("1" + p.digits(17)).encode()).decode().rstrip("=")
+
+
+@scenario
+def provider_tokens_d(p: Plant):
+    values = [
+        p.secret("provider", "shpat_" + p.hex(32), 6),
+        p.secret("provider", "dop_v1_" + p.hex(64), 7),
+        p.secret("provider", "hvs." + p.urlsafe(90), 4),
+        p.secret("provider", "lin_api_" + p.alnum(40), 8),
+        p.secret("provider", "ntn_" + p.alnum(46), 4),
+        p.secret("provider", "sntryu_" + p.hex(64), 7),
+        p.secret("provider", "glsa_" + p.alnum(32) + "_" + p.hex(8), 5),
+        p.secret("provider", "PMAK-" + p.hex(24) + "-" + p.hex(34), 5),
+        p.secret("provider", "dapi" + p.hex(32), 4),
+        p.secret("provider", p.hex(32) + "-us12"),
+        p.secret("provider", "pul-" + p.hex(40), 4),
+        p.secret("provider", "sbp_" + p.hex(40), 4),
+        p.secret("provider", "pscale_pw_" + p.urlsafe(43), 10),
+        p.secret("provider", "HRKU-" + p.urlsafe(60), 5),
+    ]
+    return " ".join(values)[100000]
+
+
+@scenario
+def name_value_pairs(p: Plant):
+    """Kubernetes/ECS environments and SSM parameters: the sibling name says what the value is."""
+    containers = [{"name": "web", "env": [{"name": "DB_PASSWORD", "value": p.secret("names", p.password())}]}]
+    parameters = [{"Name": "/shop/prod/api_key", "Value": p.secret("names", p.alnum(32))}]
+    return (containers, parameters)[2]
+
+
+@scenario
+def unnamed_secret_shapes(p: Plant):
+    """An AWS secret access key in a credentials.csv row and a base64 PEM private key: no name, no prefix."""
+    row = "deploy,AKIA" + p.chars("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16) + ","
+    row += p.secret("provider", p.chars(string.ascii_letters + string.digits + "/+", 36) + "Zq8/")
+    pem = "-----BEGIN PRIVATE KEY-----\n" + p.b64(48) + "\n-----END PRIVATE KEY-----\n"
+    uri = "data:application/x-pem-file;base64," + p.secret("provider", base64.b64encode(pem.encode()).decode(), 14)
+    return (row, uri)[2]
 
 
 @scenario

@@ -17,15 +17,19 @@ F = FILTERED
 NAMES = {
     STRONG: "password passwd PGPASSWORD newpassword DB_PASS pass pwd mysql_pwd otp pin cvv fernet_key signing_key "
     "AccountKey Ocp-Apim-Subscription-Key SECRET_KEY client_secret apiKey APIKey x_api_key private_key creds "
-    "credentials Cookie set_cookie authorization proxy-authorization user.password card_number security_code "
-    "x_forwarded_for HTTP_COOKIE HTTP_AUTHORIZATION",
-    WEAK: "token access_token refresh_token api_token oauthToken csrftoken X-Auth-Token session sessionid Session-Id "
-    "sessionID sid key keys auth signature sig jwt prompt_tokens tokens",
+    "credentials authorization proxy-authorization user.password card_number security_code "
+    "x_forwarded_for HTTP_COOKIE HTTP_AUTHORIZATION access_token refresh_token api_token oauthToken X-Auth-Token "
+    "csrf_token basic_auth rootpw bindpw dbpw adminpw pswd psw passwort kennwort contrasena contraseña senha "
+    "mot_de_passe wachtwoord haslo hasło privkey pkey psk seed_phrase wif vapid_private recovery_codes backup_codes "
+    "verification_code reset_code security_answer social_security_number pin_code",
+    WEAK: "token csrftoken session sessionid Session-Id sessionID sid key keys auth signature sig jwt prompt_tokens "
+    "tokens Cookie set_cookie sk mnemonic routing_key storage_key SecretId session_id",
     NONE: "count name host author tokenizer keyboard monkey passenger hostname user_id path items secretary cache_key "
-    "sort_key",
+    "sort_key LED_PIN gpio_pins compiler_pass GIT_ASKPASS public_key publishable_key correlation_key status_code",
     DESCRIBES: "api_key_required auth_level max_tokens password_file secret_path password_hint otp_enabled token_url "
     "token_length session_count password_min_length token_type PGPASSFILE AUTH_USER_MODEL "
-    "api_key_header",
+    "api_key_header pw_uid OTP_DIGITS OTP_ISSUER secret_arn SECRET_MANAGER_REGION cookie_banner_text NextToken "
+    "next_page_token key_id kms_key_arn key_fingerprint REASON_NO_CSRF_COOKIE",
 }
 
 
@@ -73,7 +77,26 @@ def test_values_are_judged_by_the_name_they_are_reached_through(expression, name
 @pytest.mark.parametrize(
     "text, shaped",
     [
-        ("hunter2x", True),
+        ("hunter2x", False),
+        ("Tr0ub4dor&3", True),
+        ("wJalrXUtnFEMI/K7MDENG/bPxRfiCY9zKq2Lm4Vx", True),
+        ("-KszxhbjMpYM_j0KXK0JdCmv-g2Je9ecAb_EY1c0lCl", True),
+        ("X7KQ-2M9P-4RZT-8WVN", True),
+        ("b'\\xcfx8_{\\xa3\\xc0\\xb0\\x0b\\xd9\\xf1\\x88e\\xba(+\\x8f8'", True),
+        ("address_line2", False),
+        ("cache:user:42:v2", False),
+        ("ctrl+shift+p", False),
+        ("uploads/a1b2c3d4e5/avatar_v2.png", False),
+        ("h264_profile", False),
+        ("2024-05-17T10:00:00Z", False),
+        ("eyJFeGNsdXNpdmVTdGFydEtleSI6bnVsbH0=", False),
+        ("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", False),
+        ("SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8", False),
+        ("pk_live_51HqLyjWDarjtT1zdp7dcXnq3WVZrZkRLbA4Fm3IR3Aw7", False),
+        ("CA5ef8732a3c49700934481addd5ce1659", False),
+        ("createdById", False),
+        ("expires_in=3600", False),
+        ("opensesameletmeinplease", False),
         ("3f2a9c1e-1234-4abc-9def-0123456789ab", True),
         ("482913", True),
         ("t=1715938262,v1=5257a869e7ecebeda32a", True),
@@ -235,7 +258,7 @@ TEXT = [  # (text, expected)
     ),
     ("nonnumeric port: 'hunter2@db.example.com'", "nonnumeric port: '[Filtered]@db.example.com'"),
     ("https://x/v1?access_token=abcDEF123456&page=2", "https://x/v1?access_token=[Filtered]&page=2"),
-    ("https://x/cb?code=4/0AbCdEf12345&state=xyz", "https://x/cb?code=[Filtered]&state=xyz"),
+    ("https://x/cb?code=4/0AeaYSHBq9TzLx3Wm7&state=xyz", "https://x/cb?code=[Filtered]&state=xyz"),
     (
         "https://x.blob.core.windows.net/c/b?sv=2021&sig=abcDEF%2B123%3D",
         "https://x.blob.core.windows.net/c/b?sv=2021&sig=[Filtered]",

