@@ -61,6 +61,17 @@ _PAIR = re.compile(
     r"(?P<value>[bu]?'(?:[^'\\\n]|\\.)*'?|[bu]?\"(?:[^\"\\\n]|\\.)*\"?"
     r"|(?:(?:[Bb]earer|[Bb]asic|[Tt]oken|[Dd]igest)[ \t]+)?[^\s&,;'\"()\[\]{}<>|\\]+)"
 )
+#: ``<password>x</password>``, ``<wsse:Password Type="...">x</wsse:Password>``: judged by the tag's name.
+_XML_ELEMENT = re.compile(r"<(?P<tag>[A-Za-z_][\w:.\-]{0,60})(?:\s[^<>]{0,200})?>(?P<secret>[^<>]{1,500})</(?P=tag)>")
+#: A ``.pgpass`` line (PostgreSQL docs, "The Password File"): host:port:database:user:password.
+_PGPASS = re.compile(
+    r"(?<![\w.:/\-])(?:[A-Za-z0-9\-]+\.[\w.\-]+|localhost|\*):(?:\d{1,5}|\*):[\w.\-*]+:[\w.\-*@]+:(?P<secret>[^\s:'\"]+)"
+)
+_WORD_RUN = re.compile(r"(?<![\w\-])[A-Za-z][A-Za-z_\-]{1,30}(?![\w\-])")
+_PROSE_VALUE = re.compile(
+    r"[ \t]+(?:(?:is|was|of|for|to)[ \t]+|[:=][ \t]*)?['\"]?"
+    r"(?P<secret>[A-Za-z0-9_\-+/=.~!@#$%^&*]{7,}[A-Za-z0-9_\-+/=~])"
+)
 _SCHEME = re.compile(
     r"(?<![\w\-])(?:[Bb]earer|[Bb]asic|[Dd]igest|[Tt]oken|[Bb]ot|ApiKey|[Nn]egotiate|NTLM|SharedKey|SSWS)"
     r"[ \t]+(?P<secret>[A-Za-z0-9_\-+/=.~:]{8,})"
@@ -202,6 +213,17 @@ class TextScanner:
             self._pairs(text, found, has_eq)
         if pairs and "-" in text:
             self._commands(text, found)
+        if named and " " in text:
+            self._prose(text, found)
+        if named and "</" in text:
+            for match in _XML_ELEMENT.finditer(text):
+                level = tier(match.group("tag").rpartition(":")[2])
+                if judged(level, match.group("secret")):
+                    found.append((match.start("secret"), match.end("secret"), evidence("name-value", level)))
+        if text.count(":") >= 4:
+            for match in _PGPASS.finditer(text):
+                if not not_a_value(match.group("secret")):
+                    found.append((match.start("secret"), match.end("secret"), "name-value"))
         if named and "machine " in text and "password" in text:
             for match in _NETRC.finditer(text):
                 found.append((match.start("secret"), match.end("secret"), "name-value"))
@@ -218,6 +240,17 @@ class TextScanner:
         if ips and self.ips:
             self._addresses(text, found)
         return resolve(found) or NOTHING
+
+    def _prose(self, text: str, found: list[Span]) -> None:
+        """A sensitive word, then a random value (``with password X``, ``Using API key X``, ``client secret
+        is X``): prose judged by the value's shape, whatever the word's tier."""
+        tier = self.names.tier
+        for word in _WORD_RUN.finditer(text):
+            value = _PROSE_VALUE.match(text, word.end())
+            if value is not None and credential_shaped(value.group("secret")):
+                level = tier(word.group())
+                if level > NONE:
+                    found.append((value.start("secret"), value.end("secret"), evidence("name-value", level)))
 
     def _pairs(self, text: str, found: list[Span], has_eq: bool) -> None:
         tier = self.names.tier
