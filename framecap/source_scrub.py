@@ -27,7 +27,7 @@ from .names import NONE, STRONG
 from .shapes import credential_shaped, reference
 from .textscan import evidence, not_a_value
 
-__all__ = ["Tok", "lex", "literal_spans", "literal_content"]
+__all__ = ["Tok", "lex", "literal_spans", "literal_content", "target_name"]
 
 Span = tuple[int, int, str]
 
@@ -259,6 +259,8 @@ def literal_spans(
         elif kind == "string" or kind == "number":
             level = stack[-1]
             name = _owner(stack) if not _operand(line, toks, i) else None
+            if name is not None and _dict_key(line, toks, i) and (i == 0 or len(stack) > 1 and not level.call):
+                name = None  # a dict display's key names a value, it is not one
             if name is None and i + 2 < len(toks) and line[toks[i + 1].start : toks[i + 1].end] in _COMPARE:
                 name = _operand_name(line, toks, i + 2, backwards=False)
             if level.call and level.callee in _DEFAULT_GETTERS:
@@ -277,11 +279,17 @@ def literal_spans(
     return spans
 
 
+def _dict_key(line: str, toks: list[Tok], i: int) -> bool:
+    return i + 1 < len(toks) and toks[i + 1].kind == "op" and line[toks[i + 1].start : toks[i + 1].end] == ":"
+
+
 def _last_item(line: str, toks: list[Tok], i: int) -> bool:
     """Whether the literal at ``i`` ends its display (``"pw")`` or ``"pw",)``)."""
     after = [line[t.start : t.end] for t in toks[i + 1 : i + 3]]
     return bool(after) and (after[0] in (")", "]") or after[0] == "," and after[1:] in ([")"], ["]"]))
 
+
+target_name = _target  # for :mod:`framecap.source_block`
 
 _OPERATORS = frozenset({"+", "-", "*", "/", "//", "%", "**", "@", ".", "["})
 

@@ -286,6 +286,29 @@ def literals_in_source(p: Plant):
 
 
 @scenario
+def literals_below_their_owner(p: Plant):
+    """A value on a later line than its owner: a parenthesized value, a backslash, YAML in a string."""
+    pw = p.secret("source", p.password())
+    key = p.secret("source", p.alnum(32))
+    yaml_pw = p.secret("source", p.alnum(20))
+    module = p.module(
+        "SETTINGS = {}\n"
+        'SETTINGS["DB_PASSWORD"] = (\n'
+        f"    {pw!r}\n"
+        ")\n"
+        "SECRET_KEY = \\\n"
+        f"    {key!r}\n"
+        'CONFIG = """\n'
+        "db:\n"
+        f"  password: {yaml_pw}\n"
+        '"""\n'
+        "def check(given):\n"
+        "    raise PermissionError('bad config')\n"
+    )
+    module.check("nope")
+
+
+@scenario
 def literal_dicts_and_comments(p: Plant):
     pw = p.secret("source", p.password())
     gh = p.secret("source", "ghp_" + p.alnum(36), prefix=4)

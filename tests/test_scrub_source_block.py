@@ -1,0 +1,73 @@
+"""Source lines judged with the lines above them: an owner on an earlier line, data inside a value string."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from framecap.scrub import FILTERED, Scrubber
+from framecap.source_block import line_contexts
+
+F = FILTERED
+T = "Zr8mQ2vLx7Kp3Wn9"
+
+
+def scrub_frame(pre, context, post=()):
+    frame = {"function": "f", "pre_context": list(pre), "context_line": context, "post_context": list(post)}
+    event = {"exception": {"values": [{"type": "E", "value": "x", "stacktrace": {"frames": [frame]}}]}}
+    Scrubber()(event)
+    return frame["pre_context"] + [frame["context_line"]] + frame["post_context"]
+
+
+@pytest.mark.parametrize(
+    "lines, index",
+    [
+        (['    settings["DB_PASSWORD"] = (', f'        "{T}"', "    )"], 1),
+        (["SECRET_KEY = \\", f'    "{T}"'], 1),
+        (['CONFIG = """', "db:", f"  password: {T}", '"""'], 2),
+        (['load_yaml("""', f"  api_key: {T}", '""")'], 1),
+    ],
+)
+def test_a_value_below_its_owner_is_filtered(lines, index):
+    out = scrub_frame(lines[:-1], lines[-1])
+    assert T not in "".join(out) and F in out[index]
+
+
+def test_docstrings_and_finished_statements_are_not_carried():
+    lines = ['    """Log in.', "", f"    password: {T}", '    """', "    password = get()", f'    x = "{T}"']
+    out = scrub_frame(lines[:-1], lines[-1])
+    assert out == lines  # a docstring is not data, and ``x`` owns its own literal
+
+
+def test_line_contexts():
+    assert line_contexts(["x = (", '  "a"', ")", 'y = "b"']) == [
+        (None, False),
+        ("x", False),
+        ("x", False),
+        (None, False),
+    ]
+    assert line_contexts(['c = """', "k: v", '"""', "z = 1"]) == [
+        (None, False),
+        (None, True),
+        (None, True),
+        (None, False),
+    ]
+
+
+@given(st.lists(st.sampled_from(["x = (", ")", '"""', "'''", "a = 1 \\", "f(", "  1,", "# c", ""]), max_size=12))
+def test_line_contexts_never_fail_and_match_the_lines(lines):
+    assert len(line_contexts(lines)) == len(lines)
+    scrub_frame(lines, "pass")
+
+
+def test_keys_and_call_arguments_below_a_sensitive_name_are_not_its_value():
+    lines = [
+        "ReadOnlyCredentials = namedtuple(",
+        "    'ReadOnlyCredentials',",
+        "    ['access_key', 'secret_key', 'token', 'account_id'],",
+        ")",
+        "credentials = {",
+        "    'token': creds['SessionToken'],",
+        "    'account_id': creds.get('AccountId'),",
+        "}",
+    ]
+    assert scrub_frame(lines[:-1], lines[-1]) == lines
