@@ -100,7 +100,7 @@ _VERSION_CONTEXT = re.compile(
     r"\w*\b[^\n,;:@/]{0,40}\Z"
 )
 _DIGITS4 = re.compile(r"\d{4}")
-_IBAN_HINT = re.compile(r"[A-Z]{2}\d\d")
+_IBAN_HINT = re.compile(r"[A-Z]{2}\d\d|[a-z]{2}\d\d")
 _PLACEHOLDER = re.compile(r"(?:\?\d*|%s|%\([^)]*\)s|:[A-Za-z_]\w*|\$\d+|\{\w*\}|\*+|<[^<>]*>|x{3,}|\.{3})\Z")
 _TEMPLATE = re.compile(r"\{[\w.\[\]!:]*\}|%[sdr]|%\(\w+\)[sdr]")
 _NOT_VALUES = frozenset({"", "none", "null", "nil", "true", "false", "undefined", "[filtered]", "n/a", "''", '""'})
@@ -235,8 +235,8 @@ class TextScanner:
             for rule in self.pii_rules:
                 if rule.id != "iban" or _IBAN_HINT.search(text):
                     found += rule.spans(text)
-        elif "-" in text:
-            found += self.pii_rules[2].spans(text)
+        elif n >= 11:
+            found += self.pii_rules[2].spans(text)  # an SSN alone
         if ips and self.ips:
             self._addresses(text, found)
         return resolve(found) or NOTHING

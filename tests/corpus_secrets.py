@@ -557,6 +557,21 @@ def payment_cards(p: Plant):
 
 
 @scenario
+def identifiers_as_written(p: Plant):
+    """Other groupings and embeddings (item 9): Diners 4-4-4-2, dots, double spaces, track 1, lowercase IBAN."""
+    diners = p.card("36", 14)
+    written = [
+        p.secret("pii", f"{diners[:4]} {diners[4:8]} {diners[8:12]} {diners[12:]}"),
+        p.secret("pii", _grouped(p.card("4"), ".")),
+        p.secret("pii", _grouped(p.card("52"), "  ")),
+        "%B" + p.secret("pii", p.card("4")) + "^DOE/JOHN^2512",
+        p.secret("pii", p.iban("RU", 33).lower()),
+        p.secret("pii", p.ssn().replace("-", " ")),
+    ]
+    return written[len(written)]
+
+
+@scenario
 def bank_and_identity(p: Plant):
     iban = p.secret("pii", p.iban("DE", 22))
     iban_spaced = p.secret("pii", _grouped(p.iban("GB", 22), " "))
