@@ -258,7 +258,8 @@ PII_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "us-ssn",
-        r"(?<![\d.-])(?P<secret>(?!000|666|9\d\d)\d{3}(?P<sep>[-. ])(?!00)\d{2}(?P=sep)(?!0000)\d{4})(?![\d.-])",
+        r"(?<!\d)(?<!\d[.-])(?P<secret>(?!000|666|9\d\d)\d{3}(?P<sep>[-. ])(?!00)\d{2}(?P=sep)(?!0000)\d{4})"
+        r"(?!\d|[.-]\d)",
         "US social security numbers, AAA-GG-SSSS with the SSA's never-issued ranges excluded (Sentry/Relay @usssn)",
         token=False,
     ),

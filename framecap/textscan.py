@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from .commands import command_spans
 from .names import NONE, STRONG, WEAK, Names
 from .secrets import PII_RULES, Compiled, RuleSet, compile_rules
 from .shapes import credential_shaped, reference
@@ -78,16 +79,13 @@ _SCHEME = re.compile(
 )
 _PSYCOPG_KEY = re.compile(r"Key \((?P<key>[^()]{1,200})\)=\((?P<secret>.*?)\)(?= already| is | conflicts|\.|\\n|\n|$)")
 _SQL_PARAMETERS = re.compile(r"\[parameters: (?P<secret>.+?)\](?=\\n|\n| \(Background|\Z)|\[parameters: (?P<cut>.+)")
+_FAILING_ROW = re.compile(r"Failing row contains \((?P<row>[^\n]*?)\)(?=\.|\n|\\n|\Z)")
+_ROW_ITEM = re.compile(r"[^,\s()][^,()]*[^,\s()]|[^,\s()]")
+_DUPLICATE = re.compile(r"Duplicate entry '(?P<secret>[^'\n]{1,500})' for key '(?P<key>[\w.\-]{1,128})'")
 _INPUT_VALUE = re.compile(r"input_value=(?P<secret>.*?), input_type=")
 _PYDANTIC_LINE = re.compile(r"\\n|\n")
 _NESTED_PAIR = re.compile(r"[A-Za-z_][\w.\-]*=[^=]")
 _NETRC = re.compile(r"\bpassword[ \t]+(?P<secret>[^\s'\"\\]+)")  # netrc(5): machine m login l password p
-_CLI = re.compile(
-    r"(?<![\w\-])--(?P<key>[A-Za-z][\w\-]{1,40})(?:=|[ \t]+|['\"],[ \t]*[bu]?['\"])(?P<secret>[^\s'\"\-][^\s'\"]*)"
-)
-_MYSQL_P = re.compile(r"(?<=[\s'\"])-p(?P<secret>[^\s'\"]+)")
-_SSHPASS = re.compile(r"sshpass['\"]?(?:,[ \t]*['\"]|[ \t]+)-p['\"]?(?:,[ \t]*['\"]|[ \t]+)?(?P<secret>[^\s'\",]+)")
-_CURL_U = re.compile(r"(?:(?<=[\s'\"])-u|--user)['\"]?(?:,[ \t]*['\"]|[ \t=]+)[^\s'\":]+:(?P<secret>[^\s'\"@]+)")
 _IPV4 = re.compile(
     r"(?<![\w.:/])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w.]|/\d)"
 )
@@ -231,6 +229,16 @@ class TextScanner:
             for match in _SCHEME.finditer(text):
                 if credential_shaped(match.group("secret")):
                     found.append((match.start("secret"), match.end("secret"), "http-credentials"))
+        if "Failing row contains (" in text:  # PostgreSQL: a constraint's DETAIL holds the whole row
+            for row in _FAILING_ROW.finditer(text):
+                for item in _ROW_ITEM.finditer(text, row.start("row"), row.end("row")):
+                    if credential_shaped(item.group()):
+                        found.append((item.start(), item.end(), "sql-parameters"))
+        if "Duplicate entry '" in text:  # MySQL: judged by the unique key's column
+            for match in _DUPLICATE.finditer(text):
+                level = tier(match.group("key").rpartition(".")[2])
+                if level > NONE and judged(level, match.group("secret")):
+                    found.append((match.start("secret"), match.end("secret"), evidence("name-value", level)))
         if n >= 12 and _DIGITS4.search(text):
             for rule in self.pii_rules:
                 if rule.id != "iban" or _IBAN_HINT.search(text):
@@ -295,22 +303,9 @@ class TextScanner:
             self._pydantic(text, found)
 
     def _commands(self, text: str, found: list[Span]) -> None:
-        """Command lines (``subprocess`` errors, logged argv): ``--password x``, ``mysql -pX``, ``sshpass -p``."""
-        tier = self.names.tier
-        if "--" in text:
-            for match in _CLI.finditer(text):
-                level = tier(match.group("key"))
-                if judged(level, match.group("secret")):
-                    found.append((match.start("secret"), match.end("secret"), evidence("command-line", level)))
-        if "-p" in text and ("mysql" in text or "mariadb" in text):
-            for match in _MYSQL_P.finditer(text):
-                found.append((match.start("secret"), match.end("secret"), "command-line"))
-        if "sshpass" in text:
-            for match in _SSHPASS.finditer(text):
-                found.append((match.start("secret"), match.end("secret"), "command-line"))
-        if "-u" in text and ("curl" in text or "--user" in text):
-            for match in _CURL_U.finditer(text):
-                found.append((match.start("secret"), match.end("secret"), "command-line"))
+        """Command lines (:mod:`framecap.commands`)."""
+        for start, end, rule in command_spans(text, self.names.tier, judged):
+            found.append((start, end, rule))
 
     def _pydantic(self, text: str, found: list[Span]) -> None:
         """pydantic: ``<field path>`` on one line, ``... [type=..., input_value=..., input_type=...]`` below it."""

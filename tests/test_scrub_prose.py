@@ -51,3 +51,14 @@ def test_session_cookies_are_known_by_their_names():
     names = Names()
     for cookie in ("_gh_sess", "SSESS5f2e1c", "wordpress_logged_in_5c2f", "remember_web_59ba36addc2b2f94"):
         assert names.tier(cookie) == WEAK, cookie
+
+
+def test_database_messages_that_echo_a_row():
+    row = "DETAIL:  Failing row contains (42, alice, null, Lb7xQ2mKz9Wp4Rt8Vn, 2024-05-17 10:00:00+00)."
+    assert (
+        Scrubber().scrub_text(row) == f"DETAIL:  Failing row contains (42, alice, null, {F}, 2024-05-17 10:00:00+00)."
+    )
+    duplicate = "Duplicate entry 'Lb7xQ2mKz9Wp4Rt8Vn' for key 'users.api_token'"
+    assert Scrubber().scrub_text(duplicate) == f"Duplicate entry '{F}' for key 'users.api_token'"
+    email = "Duplicate entry 'alice@example.com' for key 'users.email'"
+    assert Scrubber().scrub_text(email) == email
