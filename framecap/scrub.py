@@ -87,10 +87,14 @@ def _block_contexts(frame: dict[str, Any]) -> dict[tuple[str, int | None], tuple
             keyed.append(((key, None), lines))
         elif type(lines) is list:
             keyed += [((key, index), line) for index, line in enumerate(lines) if type(line) is str]
-    if not any(_OPEN_END.search(line) or '"""' in line or "'''" in line for _, line in keyed[:-1]):
+    if not any(_OPEN_END.search(line) or _unbalanced(line) or '"""' in line or "'''" in line for _, line in keyed[:-1]):
         return {}
     found = line_contexts([line for _, line in keyed])
     return {where: context for (where, _), context in zip(keyed, found) if context[0] is not None or context[1]}
+
+
+def _unbalanced(line: str) -> bool:
+    return line.count("(") + line.count("[") + line.count("{") > line.count(")") + line.count("]") + line.count("}")
 
 
 class Scrubber(DataScrubbing):

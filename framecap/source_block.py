@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from .source_scrub import Tok, lex, target_name
+from .source_scrub import Tok, lex, literal_content, target_name
 
 __all__ = ["line_contexts"]
 
@@ -29,22 +29,24 @@ def line_contexts(lines: list[str]) -> list[tuple[str | None, bool]]:
     depth = 0
     quote: str | None = None  # the triple quote of the open multi-line string, if any
     value = False  # whether that string is a value (not a docstring)
+    key: str | None = None  # ``"password":`` or ``password=`` ending the line above: the owner of this one
     for line in lines:
         if quote is not None:
             out.append((None, value))
             closing = line.find(quote)
             if closing != -1:
                 quote = None  # the rest of the line is code again, without an owner carried
-                owner, depth = None, 0
+                owner, depth, key = None, 0, None
             continue
-        out.append((owner, False))
+        out.append((key or owner, False))
         opened = _opened_string(line)
         if opened is not None:
             quote, value = opened
-            owner, depth = None, 0
+            owner, depth, key = None, 0, None
             continue
         toks = lex(line)
         line_owner, change, continued = _statement(line, toks)
+        key = _trailing_key(line, toks)
         depth = max(0, depth + change)
         if line_owner is not None or change > 0:
             owner = line_owner
@@ -56,8 +58,8 @@ def line_contexts(lines: list[str]) -> list[tuple[str | None, bool]]:
 def _opened_string(line: str) -> tuple[str, bool] | None:
     """The triple quote a line leaves open, and whether it starts a value (after ``=`` or ``(``)."""
     found = list(_TRIPLE.finditer(line))
-    if len(found) % 2 == 0 or "#" in line[: found[0].start()]:
-        return None
+    if len(found) % 2 == 0 or "#" in line[: found[0].start()] or line.strip() in ('"""', "'''"):
+        return None  # (a lone triple quote more often closes a docstring opened above the context)
     last = found[-1]
     before = line[: found[0].start()].rstrip()
     return last.group(), before.endswith(("=", "(", ",", "[", ":")) and bool(before.strip())
@@ -91,3 +93,18 @@ def _statement(line: str, toks: list[Tok]) -> tuple[str | None, int, bool]:
         owner = None
     continued = line.rstrip().endswith("\\") or last in _ASSIGN or depth > 0
     return owner, depth, continued
+
+
+def _trailing_key(line: str, toks: list[Tok]) -> str | None:
+    """The dict key (``"password":``) or keyword (``password=``) a line ends with, its value below."""
+    code = [t for t in toks if t.kind != "comment"]
+    if len(code) < 2 or code[-1].kind != "op":
+        return None
+    last, key = line[code[-1].start : code[-1].end], code[-2]
+    if last == ":" and key.kind == "string":
+        text = line[key.start : key.end]
+        a, b = literal_content(text)
+        return text[a:b] or None
+    if last == "=" and key.kind == "name" and len(code) >= 3 and line[code[-3].start : code[-3].end] in ",(":
+        return line[key.start : key.end]
+    return None

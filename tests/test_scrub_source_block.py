@@ -71,3 +71,25 @@ def test_keys_and_call_arguments_below_a_sensitive_name_are_not_its_value():
         "}",
     ]
     assert scrub_frame(lines[:-1], lines[-1]) == lines
+
+
+@pytest.mark.parametrize(
+    "lines, index",
+    [
+        (["    CFG = {", '        "auth": {', '            "password":', f'                "{T}",', "        },"], 3),
+        (
+            [
+                "    engine = create_engine(",
+                '        connect_args={"password":',
+                f'                      "{T}"}},',
+                "    )",
+            ],
+            2,
+        ),
+        (['    """', "", "def f():", '    CONFIG_YAML = """', f"      password: {T}", '    """'], 4),
+        (['    PRIVATE_TOKEN = ("Zx4Pq8Rt2Wm"', f'                     "{T}")', ""], 1),
+    ],
+)
+def test_keys_ending_a_line_and_docstrings_closing_above_the_context(lines, index):
+    out = scrub_frame(lines[:-1], lines[-1])
+    assert T not in "".join(out) and F in out[index]
