@@ -93,3 +93,30 @@ def test_keys_and_call_arguments_below_a_sensitive_name_are_not_its_value():
 def test_keys_ending_a_line_and_docstrings_closing_above_the_context(lines, index):
     out = scrub_frame(lines[:-1], lines[-1])
     assert T not in "".join(out) and F in out[index]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f'    if headers.get("X-Api-Key") != "{T}":',
+        f'    if not hmac.compare_digest(signature, "{T}"):',
+        f'    token = jwt.encode(payload, "{T}", algorithm="HS256")',
+        f'    otp = pyotp.TOTP("{T}")',
+        f'    urls = [os.getenv("DB_PASSWORD") or "{T}"]',
+    ],
+)
+def test_literals_owned_by_a_getter_or_a_secret_taking_call(line):
+    assert scrub_frame([], line)[0] == line.replace(T, F)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ['    x = d.get("name") or "default"', '    if request.args.get("page") != "2":', '    print("a", "b")'],
+)
+def test_other_calls_and_getters_stay(line):
+    assert scrub_frame([], line)[0] == line
+
+
+def test_an_or_between_names_owns_nothing():
+    line = '    if "\\r" in auth_token or "\\n" in auth_token:'
+    assert scrub_frame([], line)[0] == line
