@@ -77,9 +77,13 @@ class _Pass:
         self.echoes: set[str] = set()
 
 
-def _block_contexts(frame: dict[str, Any]) -> dict[tuple[str, int | None], tuple[str | None, bool]]:
+_Contexts = dict[tuple[str, int | None], tuple[str | None, bool]]
+
+
+def _block_contexts(frame: dict[str, Any], cache: dict[tuple[str, ...], _Contexts]) -> _Contexts:
     """What each source line of ``frame`` inherits from the lines above it (see :mod:`framecap.source_block`),
-    for the lines that inherit something; empty when no line leaves a statement or a string open."""
+    for the lines that inherit something; empty when no line leaves a statement or a string open. ``cache``:
+    results by the frame's lines (code recurs)."""
     keyed: list[tuple[tuple[str, int | None], str]] = []
     for key in SOURCE_KEYS:
         lines = frame.get(key)
@@ -87,10 +91,17 @@ def _block_contexts(frame: dict[str, Any]) -> dict[tuple[str, int | None], tuple
             keyed.append(((key, None), lines))
         elif type(lines) is list:
             keyed += [((key, index), line) for index, line in enumerate(lines) if type(line) is str]
-    if not any(_OPEN_END.search(line) or _unbalanced(line) or '"""' in line or "'''" in line for _, line in keyed[:-1]):
-        return {}
-    found = line_contexts([line for _, line in keyed])
-    return {where: context for (where, _), context in zip(keyed, found) if context[0] is not None or context[1]}
+    text = tuple(line for _, line in keyed)
+    found = cache.get(text)
+    if found is not None:
+        return found
+    if len(cache) >= _CODE_LIMIT:
+        cache.clear()
+    found = cache[text] = {}
+    if any(_OPEN_END.search(line) or _unbalanced(line) or '"""' in line or "'''" in line for line in text[:-1]):
+        contexts = line_contexts(list(text))
+        found.update((where, c) for (where, _), c in zip(keyed, contexts) if c[0] is not None or c[1])
+    return found
 
 
 def _unbalanced(line: str) -> bool:
@@ -114,6 +125,7 @@ class Scrubber(DataScrubbing):
         self.scrub_values = scrub_values
         #: Source lines -> spans, and expression keys -> (spans, owner): code, not user data; bounded.
         self._code: dict[str, list[Span]] = {}
+        self._blocks: dict[tuple[str, ...], _Contexts] = {}  # a frame's source lines -> what they inherit
         self._expressions: dict[str, tuple[list[Span], str | None, list[str | None] | None]] = {}
         #: Variable name -> its tier, or _EXPRESSION for an expression value's key (code, bounded).
         self._variables: dict[str, int] = {}
@@ -185,7 +197,7 @@ class Scrubber(DataScrubbing):
         for fi, frame in enumerate(frames or ()):
             if type(frame) is not dict:
                 continue
-            contexts = _block_contexts(frame)
+            contexts = _block_contexts(frame, self._blocks)
             for key in SOURCE_KEYS:
                 lines = frame.get(key)
                 if type(lines) is str:
