@@ -82,6 +82,7 @@ _SQL_PARAMETERS = re.compile(r"\[parameters: (?P<secret>.+?)\](?=\\n|\n| \(Backg
 _FAILING_ROW = re.compile(r"Failing row contains \((?P<row>[^\n]*?)\)(?=\.|\n|\\n|\Z)")
 _ROW_ITEM = re.compile(r"[^,\s()][^,()]*[^,\s()]|[^,\s()]")
 _DUPLICATE = re.compile(r"Duplicate entry '(?P<secret>[^'\n]{1,500})' for key '(?P<key>[\w.\-]{1,128})'")
+_TAIL_RUN = re.compile(r"[A-Za-z0-9_\-+/]{12,}")
 _INPUT_VALUE = re.compile(r"input_value=(?P<secret>.*?), input_type=")
 _PYDANTIC_LINE = re.compile(r"\\n|\n")
 _NESTED_PAIR = re.compile(r"[A-Za-z_][\w.\-]*=[^=]")
@@ -209,6 +210,8 @@ class TextScanner:
         named = pairs and (self.names.hint(text) is not None or "kty" in text or "[parameters: " in text)
         if named and (has_eq or ":" in text):
             self._pairs(text, found, has_eq)
+        if pairs and "input_value=" in text:
+            self._pydantic(text, found)
         if pairs and "-" in text:
             self._commands(text, found)
         if named and " " in text:
@@ -299,8 +302,6 @@ class TextScanner:
             for match in _SQL_PARAMETERS.finditer(text):
                 group = "secret" if match.group("secret") is not None else "cut"
                 found.append((match.start(group), match.end(group), "sql-parameters"))
-        if "input_value=" in text:
-            self._pydantic(text, found)
 
     def _commands(self, text: str, found: list[Span]) -> None:
         """Command lines (:mod:`framecap.commands`)."""
@@ -320,9 +321,14 @@ class TextScanner:
                     value = match.group("secret")
                     content, start, end = _unquote(value)
                     level = self.names.tier(field) if field else NONE
+                    offset = position + match.start("secret")
                     if judged(level, content):
-                        offset = position + match.start("secret")
                         found.append((offset + start, offset + end, evidence("name-value", level)))
+                    elif "..." in value:  # pydantic elided the middle, and with it the name: random runs go
+                        tail = value.rindex("...") + 3
+                        for run in _TAIL_RUN.finditer(value, tail):
+                            if credential_shaped(run.group()):
+                                found.append((offset + run.start(), offset + run.end(), "name-value"))
             position = line_end + (2 if text.startswith("\\n", line_end) else 1)
 
     def _addresses(self, text: str, found: list[Span]) -> None:

@@ -62,3 +62,13 @@ def test_database_messages_that_echo_a_row():
     assert Scrubber().scrub_text(duplicate) == f"Duplicate entry '{F}' for key 'users.api_token'"
     email = "Duplicate entry 'alice@example.com' for key 'users.email'"
     assert Scrubber().scrub_text(email) == email
+
+
+def test_pydantic_elision_cuts_the_name_off_a_random_tail():
+    url = "input_value='hxxps://hooks.example.co...=IYccEWYZcCuYEARvkUIB2A', input_type=str]"
+    text = f"1 validation error for Hook\ntarget\n  URL scheme should be 'http' or 'https' [type=url_scheme, {url}"
+    assert Scrubber().scrub_text(text).endswith(f"co...={F}', input_type=str]")
+    plain = (
+        "1 validation error for Q\nq\n  Too long [type=x, input_value='select a from u...ere id = 42', input_type=str]"
+    )
+    assert Scrubber().scrub_text(plain) == plain
