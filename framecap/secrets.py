@@ -250,8 +250,9 @@ PII_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "iban",
-        r"(?<![A-Za-z0-9])(?P<secret>(?:[A-Z]{2}|[a-z]{2})[0-9]{2}"
-        r"(?:[ -]?[A-Za-z0-9]{4}){2,7}(?:[ -]?[A-Za-z0-9]{1,4})?)(?![A-Za-z0-9])",
+        # upper or lower case throughout (a word after the number is not part of it)
+        r"(?<![A-Za-z0-9])(?P<secret>[A-Z]{2}[0-9]{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,4})?(?![A-Za-z0-9])"
+        r"|[a-z]{2}[0-9]{2}(?:[ -]?[a-z0-9]{4}){2,7}(?:[ -]?[a-z0-9]{1,4})?(?![A-Za-z0-9]))",
         "International Bank Account Numbers, ISO 13616 (mod-97 check; Sentry/Relay @iban)",
         check=iban_valid,
         token=False,

@@ -31,6 +31,7 @@ VISA = with_check_digit("453914880343646")
         ("ssn 219 09 9999 and 219.09.9999", f"ssn {F} and {F}"),
         ("IBAN GB82-WEST-1234-5698-7654-32", f"IBAN {F}"),
         ("iban gb82west12345698765432 ok", f"iban {F} ok"),
+        ("refund to ES91 2100 0418 4502 0005 1332 failed", f"refund to {F} failed"),
     ],
 )
 def test_personal_identifiers_in_their_written_forms(text, expected):
