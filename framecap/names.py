@@ -61,7 +61,7 @@ _STRONG_WORDS = _words(
 _WEAK_WORDS = _words(
     "token auth oauth authn authz session sessionid sessid sid key signature sig csrf xsrf csrftoken "
     "xsrftoken authentication jwt apitoken accesstoken authtoken refreshtoken idtoken sessionkey "
-    "sessiontoken phpsessid jsessionid authkey authcode cookie sk mnemonic"
+    "sessiontoken phpsessid jsessionid authkey authcode cookie sk mnemonic sess ssess remember"
 )
 # "<qualifier> token" / "<qualifier> code" / "<qualifier> auth" names that hold a credential whatever it looks like.
 _TOKEN_STRONG = _words(
@@ -180,7 +180,7 @@ _HINTS = tuple(
     _words(
         "pass pwd pw psw secret otp pin cvv cvc csc ssn cred key cookie auth token sess sid sig csrf xsrf jwt bearer "
         "card forward real mfa securi addr ip wort contrase senha woord haslo hasło psk wif mnemonic seed code "
-        "answer social vapid sk"
+        "answer social vapid sk logged remember"
     )
 )
 _NOT_PASS = _words("bypass compass encompass overpass underpass trespass surpass impass multipass askpass")
@@ -297,6 +297,8 @@ class Names:
                 return STRONG
             if (before, word) in _STRONG_PAIRS:
                 return STRONG
+            if (before, word) == ("logged", "in"):
+                tier = WEAK  # wordpress_logged_in_<hash>: a session cookie
             if word == "key":
                 if before in _KEY_STRONG:
                     return STRONG

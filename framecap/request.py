@@ -41,6 +41,7 @@ SENSITIVE_HEADERS = frozenset(
         "x-forwarded-for",
         "x-real-ip",
         "forwarded",
+        "sec-websocket-protocol",  # browsers' only way to send a token on a WebSocket upgrade
     }
 )
 SENSITIVE_COOKIES = frozenset(

@@ -27,6 +27,7 @@ from ._types import FILTERED
 from .echo import SKIP_FRAME, SKIP_TOP, SOURCE_KEYS, Echo, meta_node, move_meta, remember, unique
 from .names import NONE, STRONG, Names, display_names, name_words, reached_name
 from .scrub_data import DataScrubbing
+from .source_block import line_contexts
 from .source_scrub import lex, literal_spans
 from .textscan import NOTHING, WEAK_EVIDENCE, Span, TextScanner, apply_spans, resolve
 from .urls import url_spans
@@ -57,6 +58,7 @@ _SQL_PARAMS = frozenset(
 )
 #: Rules whose matches are not found again elsewhere: personal data (numbers), whole parameter lists, echoes.
 _NO_ECHO = frozenset({"card", "iban", "us-ssn", "ip-address", "sql-parameters", "echo"})
+_OPEN_END = re.compile(r"[(\[{=\\,]\s*(?:#.*)?\Z")  # a line that leaves its statement open
 _CODE_LIMIT = 8192  # source texts remembered across events (code recurs; user data never goes here)
 
 
@@ -73,6 +75,37 @@ class _Pass:
         self.memo: dict[str, list[Span]] = {}  # string -> its spans (all rules)
         self.keys: dict[str, list[Span]] = {}  # dict key -> its spans (token and URL rules)
         self.echoes: set[str] = set()
+
+
+_Contexts = dict[tuple[str, int | None], tuple[str | None, bool]]
+
+
+def _block_contexts(frame: dict[str, Any], cache: dict[tuple[str, ...], _Contexts]) -> _Contexts:
+    """What each source line of ``frame`` inherits from the lines above it (see :mod:`framecap.source_block`),
+    for the lines that inherit something; empty when no line leaves a statement or a string open. ``cache``:
+    results by the frame's lines (code recurs)."""
+    keyed: list[tuple[tuple[str, int | None], str]] = []
+    for key in SOURCE_KEYS:
+        lines = frame.get(key)
+        if type(lines) is str:
+            keyed.append(((key, None), lines))
+        elif type(lines) is list:
+            keyed += [((key, index), line) for index, line in enumerate(lines) if type(line) is str]
+    text = tuple(line for _, line in keyed)
+    found = cache.get(text)
+    if found is not None:
+        return found
+    if len(cache) >= _CODE_LIMIT:
+        cache.clear()
+    found = cache[text] = {}
+    if any(_OPEN_END.search(line) or _unbalanced(line) or '"""' in line or "'''" in line for line in text[:-1]):
+        contexts = line_contexts(list(text))
+        found.update((where, c) for (where, _), c in zip(keyed, contexts) if c[0] is not None or c[1])
+    return found
+
+
+def _unbalanced(line: str) -> bool:
+    return line.count("(") + line.count("[") + line.count("{") > line.count(")") + line.count("]") + line.count("}")
 
 
 class Scrubber(DataScrubbing):
@@ -92,6 +125,7 @@ class Scrubber(DataScrubbing):
         self.scrub_values = scrub_values
         #: Source lines -> spans, and expression keys -> (spans, owner): code, not user data; bounded.
         self._code: dict[str, list[Span]] = {}
+        self._blocks: dict[tuple[str, ...], _Contexts] = {}  # a frame's source lines -> what they inherit
         self._expressions: dict[str, tuple[list[Span], str | None, list[str | None] | None]] = {}
         #: Variable name -> its tier, or _EXPRESSION for an expression value's key (code, bounded).
         self._variables: dict[str, int] = {}
@@ -163,15 +197,25 @@ class Scrubber(DataScrubbing):
         for fi, frame in enumerate(frames or ()):
             if type(frame) is not dict:
                 continue
+            contexts = _block_contexts(frame, self._blocks)
             for key in SOURCE_KEYS:
                 lines = frame.get(key)
                 if type(lines) is str:
-                    if code.get(lines) is not NOTHING:  # a line known to hold nothing costs one lookup
+                    context = contexts.get((key, None)) if contexts else None
+                    if context is not None:
+                        frame[key] = self._in_block(lines, base + ("stacktrace", "frames", fi, key), state, context)
+                    elif code.get(lines) is not NOTHING:  # a line known to hold nothing costs one lookup
                         frame[key] = self._source(lines, base + ("stacktrace", "frames", fi, key), state)
                 elif type(lines) is list:
                     for li, line in enumerate(lines):
-                        if type(line) is str and code.get(line) is not NOTHING:
-                            lines[li] = self._source(line, base + ("stacktrace", "frames", fi, key, li), state)
+                        context = contexts.get((key, li)) if contexts else None
+                        path = base + ("stacktrace", "frames", fi, key, li)
+                        if type(line) is not str:
+                            continue
+                        if context is not None:
+                            lines[li] = self._in_block(line, path, state, context)
+                        elif code.get(line) is not NOTHING:
+                            lines[li] = self._source(line, path, state)
             variables = frame.get("vars")
             if type(variables) is dict and variables:
                 self._frame_vars(variables, base + ("stacktrace", "frames", fi, "vars"), state)
@@ -228,6 +272,17 @@ class Scrubber(DataScrubbing):
             return line
         self._collect(line, found, state)
         return self._replace(line, found, path, state)
+
+    def _in_block(self, line: str, path: tuple[Any, ...], state: _Pass, context: tuple[str | None, bool]) -> str:
+        """A line that inherits from the lines above it: a carried owner, or data inside a value string."""
+        owner, data = context
+        if not data:
+            return self._source(line, path, state, owner)
+        spans = self._literal_scan(line)
+        if not spans:
+            return line
+        self._collect(line, spans, state)
+        return self._replace(line, spans, path, state)
 
     def _source_spans(self, line: str, owner: str | None = None) -> list[Span]:
         if len(line) > 4096 or _LITERAL_CHARS.search(line) is None:

@@ -23,6 +23,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from .pii import card_valid, iban_valid, luhn_valid
+
 __all__ = ["PII_RULES", "TOKEN_RULES", "Rule", "RuleSet", "card_valid", "compile_rules", "iban_valid", "luhn_valid"]
 
 
@@ -38,82 +40,6 @@ class Rule:
     check: Callable[[str], bool] | None = None
     flags: int = 0
     min_length: int = 0  # a rule without hints runs only on runs (texts) at least this long
-
-
-def luhn_valid(digits: str) -> bool:
-    """ISO/IEC 7812 check digit."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        d = ord(char) - 48
-        if index % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
-# Issuer prefixes (ISO/IEC 7812 IINs as the networks publish them): Visa 4; Mastercard 51-55, 2221-2720;
-# Amex 34, 37; Diners 30, 36, 38, 39; JCB 3528-3589; Discover 6011, 644-649, 65; UnionPay 62, 81;
-# Maestro 50, 56-69; Mir 2200-2204; RuPay 60, 65, 81, 82, 508; Troy 9792.
-_ISSUER = re.compile(r"4|5[0-9]|6|3[0456789]|2(?:2[0-9]|[3-6]|7[0-2])|8[12]|9792")
-
-
-#: Card number lengths by issuer prefix (the networks' published ranges); the others 16 to 19.
-_LENGTHS = (
-    (re.compile(r"4"), (13, 16, 19)),  # Visa
-    (re.compile(r"3[47]"), (15,)),  # Amex
-    (re.compile(r"5[1-5]|2(?:2[2-9]|[3-6]|7[01]|720)"), (16,)),  # Mastercard
-    (re.compile(r"3[0689]"), (14, 15, 16, 17, 18, 19)),  # Diners
-    (re.compile(r"5[06-9]|6[0-9]"), (12, 13, 14, 15, 16, 17, 18, 19)),  # Maestro (and Discover, RuPay, UnionPay)
-)
-
-
-def _length_fits(digits: str) -> bool:
-    for prefix, lengths in _LENGTHS:
-        if prefix.match(digits):
-            return len(digits) in lengths
-    return 16 <= len(digits) <= 19
-
-
-def card_valid(text: str) -> bool:
-    """A payment card number of any major issuer (its length fits the issuer), with or without single
-    space/dash separators."""
-    digits = text.replace(" ", "").replace("-", "")
-    if not 12 <= len(digits) <= 19 or not digits.isdigit() or not _ISSUER.match(digits) or not _length_fits(digits):
-        return False
-    if len(set(digits)) == 1:  # 0000 0000 0000 0000 and the like are placeholders
-        return False
-    return luhn_valid(digits)
-
-
-_IBAN_LENGTHS = {
-    **dict.fromkeys(["NO"], 15),
-    **dict.fromkeys(["BE"], 16),
-    **dict.fromkeys(["DK", "FI", "FO", "GL", "NL"], 18),
-    **dict.fromkeys(["MK", "SI"], 19),
-    **dict.fromkeys(["AT", "BA", "EE", "KZ", "LT", "LU", "XK"], 20),
-    **dict.fromkeys(["CH", "CR", "HR", "LI", "LV"], 21),
-    **dict.fromkeys(["BG", "BH", "DE", "GB", "GE", "IE", "ME", "RS", "VA"], 22),
-    **dict.fromkeys(["AE", "GI", "IL", "TL"], 23),
-    **dict.fromkeys(["AD", "CZ", "ES", "MD", "PK", "RO", "SA", "SE", "SK", "TN", "VG"], 24),
-    **dict.fromkeys(["PT"], 25),
-    **dict.fromkeys(["IS", "TR"], 26),
-    **dict.fromkeys(["FR", "GR", "IT", "MC", "MR", "SM"], 27),
-    **dict.fromkeys(["AL", "AZ", "BY", "CY", "DO", "GT", "HU", "LB", "PL", "SV"], 28),
-    **dict.fromkeys(["BR", "EG", "PS", "QA", "UA"], 29),
-    **dict.fromkeys(["JO", "KW", "MU"], 30),
-    **dict.fromkeys(["MT"], 31),
-    **dict.fromkeys(["LC"], 32),
-}
-
-
-def iban_valid(text: str) -> bool:
-    """ISO 13616: the country's length and the mod-97 check digits."""
-    iban = text.replace(" ", "").upper()
-    if _IBAN_LENGTHS.get(iban[:2]) != len(iban):
-        return False
-    moved = iban[4:] + iban[:4]
-    number = "".join(str(int(c, 36)) for c in moved)
-    return int(number) % 97 == 1
 
 
 _PLACEHOLDER = re.compile(r"(?i)(?:<[^<>]*>|\*+|x{3,}|none|null|nil|redacted|\[filtered\]|\{\w*\}|\$\{?\w+\}?)\Z")
@@ -313,21 +239,28 @@ TOKEN_RULES: tuple[Rule, ...] = (
 PII_RULES: tuple[Rule, ...] = (
     Rule(
         "card",
-        r"(?<![\w.+])(?P<secret>\d{4}(?P<sep>[ -]?)\d{4,6}(?:(?P=sep)\d{3,6}){1,3}|\d{12,19})(?![\w.])",
+        # grouped (single or double spaces, dashes, dots; a last group of 1 to 6 digits: Diners 4-4-4-2,
+        # Maestro 4-4-4-1), or one run, also inside a word (``PAN4539...``, ``order_4539..._retry``, track 1
+        # ``%B4111...^``) but never inside hex (a hash)
+        r"(?P<secret>(?<![\w.+])\d{4}(?P<sep> {1,2}|[.-]|)\d{4,6}(?:(?P=sep)\d{1,6}){1,3}(?![\w.])"
+        r"|(?:(?<![0-9A-Fa-f.+])|(?<=%B))\d{12,19}(?![0-9A-Fa-f]))",
         "payment card numbers, ISO/IEC 7812 (issuer prefix and Luhn check digit; Sentry/Relay @creditcard)",
         check=card_valid,
         token=False,
     ),
     Rule(
         "iban",
-        r"(?<![A-Za-z0-9])(?P<secret>[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?)(?![A-Za-z0-9])",
+        # upper or lower case throughout (a word after the number is not part of it)
+        r"(?<![A-Za-z0-9])(?P<secret>[A-Z]{2}[0-9]{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,4})?(?![A-Za-z0-9])"
+        r"|[a-z]{2}[0-9]{2}(?:[ -]?[a-z0-9]{4}){2,7}(?:[ -]?[a-z0-9]{1,4})?(?![A-Za-z0-9]))",
         "International Bank Account Numbers, ISO 13616 (mod-97 check; Sentry/Relay @iban)",
         check=iban_valid,
         token=False,
     ),
     Rule(
         "us-ssn",
-        r"(?<![\d-])(?P<secret>(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4})(?![\d-])",
+        r"(?<!\d)(?<!\d[.-])(?P<secret>(?!000|666|9\d\d)\d{3}(?P<sep>[-. ])(?!00)\d{2}(?P=sep)(?!0000)\d{4})"
+        r"(?!\d|[.-]\d)",
         "US social security numbers, AAA-GG-SSSS with the SSA's never-issued ranges excluded (Sentry/Relay @usssn)",
         token=False,
     ),

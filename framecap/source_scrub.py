@@ -27,7 +27,7 @@ from .names import NONE, STRONG
 from .shapes import credential_shaped, reference
 from .textscan import evidence, not_a_value
 
-__all__ = ["Tok", "lex", "literal_spans", "literal_content"]
+__all__ = ["Tok", "lex", "literal_spans", "literal_content", "target_name"]
 
 Span = tuple[int, int, str]
 
@@ -189,6 +189,11 @@ def _operand_name(line: str, toks: list[Tok], j: int, backwards: bool) -> str | 
         return None if text(j + 1) == "(" or text(j) in _KEYWORDS else text(j)
     if kind == "name":
         return None if text(j) in _KEYWORDS else text(j)
+    getter = j >= 3 and text(j - 2) == "(" and text(j - 3) in _DEFAULT_GETTERS  # ``.get("NAME")``
+    if backwards and kind == "op" and text(j) == ")" and getter and toks[j - 1].kind == "string":
+        literal = text(j - 1)
+        a, b = literal_content(literal)
+        return literal[a:b]
     if backwards and kind == "op" and text(j) == "]":
         depth = 0
         k = j
@@ -259,8 +264,14 @@ def literal_spans(
         elif kind == "string" or kind == "number":
             level = stack[-1]
             name = _owner(stack) if not _operand(line, toks, i) else None
+            if name is not None and _dict_key(line, toks, i) and (i == 0 or len(stack) > 1 and not level.call):
+                name = None  # a dict display's key names a value, it is not one
             if name is None and i + 2 < len(toks) and line[toks[i + 1].start : toks[i + 1].end] in _COMPARE:
                 name = _operand_name(line, toks, i + 2, backwards=False)
+            if i >= 2 and line[toks[i - 1].start : toks[i - 1].end] == "or" and line[toks[i - 2].start] == ")":
+                name = _operand_name(line, toks, i - 2, backwards=True) or name  # ``getenv("PW") or "default"``
+            if name is None and level.call and _secret_argument(line, toks, i, level.items):
+                name = "secret"  # ``hmac.compare_digest(x, "...")``, ``jwt.encode(payload, "...")``
             if level.call and level.callee in _DEFAULT_GETTERS:
                 if level.first is None and kind == "string" and line[toks[i - 1].start : toks[i - 1].end] == "(":
                     a, b = literal_content(text)
@@ -277,11 +288,56 @@ def literal_spans(
     return spans
 
 
+#: Calls whose argument at an index (None: any) is a secret: the stdlib's and well-known libraries' APIs.
+_SECRET_CALLS: dict[str, int | None] = {
+    "compare_digest": None,
+    "hmac.new": 0,
+    "jwt.encode": 1,
+    "jwt.decode": 1,
+    "pyotp.TOTP": 0,
+    "pyotp.HOTP": 0,
+    "TOTP": 0,
+    "HOTP": 0,
+    "Fernet": 0,
+}
+
+
+def _secret_argument(line: str, toks: list[Tok], i: int, index: int) -> bool:
+    """Whether the literal at ``i`` is a positional argument of a call in :data:`_SECRET_CALLS`."""
+    depth = 0
+    for k in range(i - 1, -1, -1):
+        text = line[toks[k].start : toks[k].end]
+        if toks[k].kind != "op":
+            continue
+        if text in ")]}":
+            depth += 1
+        elif text in "([{":
+            if depth:
+                depth -= 1
+                continue
+            if text != "(" or k == 0 or toks[k - 1].kind != "name":
+                return False
+            name = line[toks[k - 1].start : toks[k - 1].end]
+            if k >= 3 and line[toks[k - 2].start : toks[k - 2].end] == "." and toks[k - 3].kind == "name":
+                dotted = line[toks[k - 3].start : toks[k - 3].end] + "." + name
+                if dotted in _SECRET_CALLS:
+                    name = dotted
+            wanted = _SECRET_CALLS.get(name, -1)
+            return wanted is None or wanted == index
+    return False
+
+
+def _dict_key(line: str, toks: list[Tok], i: int) -> bool:
+    return i + 1 < len(toks) and toks[i + 1].kind == "op" and line[toks[i + 1].start : toks[i + 1].end] == ":"
+
+
 def _last_item(line: str, toks: list[Tok], i: int) -> bool:
     """Whether the literal at ``i`` ends its display (``"pw")`` or ``"pw",)``)."""
     after = [line[t.start : t.end] for t in toks[i + 1 : i + 3]]
     return bool(after) and (after[0] in (")", "]") or after[0] == "," and after[1:] in ([")"], ["]"]))
 
+
+target_name = _target  # for :mod:`framecap.source_block`
 
 _OPERATORS = frozenset({"+", "-", "*", "/", "//", "%", "**", "@", ".", "["})
 

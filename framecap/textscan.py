@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from .commands import command_spans
 from .names import NONE, STRONG, WEAK, Names
 from .secrets import PII_RULES, Compiled, RuleSet, compile_rules
 from .shapes import credential_shaped, reference
@@ -61,22 +62,31 @@ _PAIR = re.compile(
     r"(?P<value>[bu]?'(?:[^'\\\n]|\\.)*'?|[bu]?\"(?:[^\"\\\n]|\\.)*\"?"
     r"|(?:(?:[Bb]earer|[Bb]asic|[Tt]oken|[Dd]igest)[ \t]+)?[^\s&,;'\"()\[\]{}<>|\\]+)"
 )
+#: ``<password>x</password>``, ``<wsse:Password Type="...">x</wsse:Password>``: judged by the tag's name.
+_XML_ELEMENT = re.compile(r"<(?P<tag>[A-Za-z_][\w:.\-]{0,60})(?:\s[^<>]{0,200})?>(?P<secret>[^<>]{1,500})</(?P=tag)>")
+#: A ``.pgpass`` line (PostgreSQL docs, "The Password File"): host:port:database:user:password.
+_PGPASS = re.compile(
+    r"(?<![\w.:/\-])(?:[A-Za-z0-9\-]+\.[\w.\-]+|localhost|\*):(?:\d{1,5}|\*):[\w.\-*]+:[\w.\-*@]+:(?P<secret>[^\s:'\"]+)"
+)
+_WORD_RUN = re.compile(r"(?<![\w\-])[A-Za-z][A-Za-z_\-]{1,30}(?![\w\-])")
+_PROSE_VALUE = re.compile(
+    r"[ \t]+(?:(?:is|was|of|for|to)[ \t]+|[:=][ \t]*)?['\"]?"
+    r"(?P<secret>[A-Za-z0-9_\-+/=.~!@#$%^&*]{7,}[A-Za-z0-9_\-+/=~])"
+)
 _SCHEME = re.compile(
     r"(?<![\w\-])(?:[Bb]earer|[Bb]asic|[Dd]igest|[Tt]oken|[Bb]ot|ApiKey|[Nn]egotiate|NTLM|SharedKey|SSWS)"
     r"[ \t]+(?P<secret>[A-Za-z0-9_\-+/=.~:]{8,})"
 )
 _PSYCOPG_KEY = re.compile(r"Key \((?P<key>[^()]{1,200})\)=\((?P<secret>.*?)\)(?= already| is | conflicts|\.|\\n|\n|$)")
 _SQL_PARAMETERS = re.compile(r"\[parameters: (?P<secret>.+?)\](?=\\n|\n| \(Background|\Z)|\[parameters: (?P<cut>.+)")
+_FAILING_ROW = re.compile(r"Failing row contains \((?P<row>[^\n]*?)\)(?=\.|\n|\\n|\Z)")
+_ROW_ITEM = re.compile(r"[^,\s()][^,()]*[^,\s()]|[^,\s()]")
+_DUPLICATE = re.compile(r"Duplicate entry '(?P<secret>[^'\n]{1,500})' for key '(?P<key>[\w.\-]{1,128})'")
+_TAIL_RUN = re.compile(r"[A-Za-z0-9_\-+/]{12,}")
 _INPUT_VALUE = re.compile(r"input_value=(?P<secret>.*?), input_type=")
 _PYDANTIC_LINE = re.compile(r"\\n|\n")
 _NESTED_PAIR = re.compile(r"[A-Za-z_][\w.\-]*=[^=]")
 _NETRC = re.compile(r"\bpassword[ \t]+(?P<secret>[^\s'\"\\]+)")  # netrc(5): machine m login l password p
-_CLI = re.compile(
-    r"(?<![\w\-])--(?P<key>[A-Za-z][\w\-]{1,40})(?:=|[ \t]+|['\"],[ \t]*[bu]?['\"])(?P<secret>[^\s'\"\-][^\s'\"]*)"
-)
-_MYSQL_P = re.compile(r"(?<=[\s'\"])-p(?P<secret>[^\s'\"]+)")
-_SSHPASS = re.compile(r"sshpass['\"]?(?:,[ \t]*['\"]|[ \t]+)-p['\"]?(?:,[ \t]*['\"]|[ \t]+)?(?P<secret>[^\s'\",]+)")
-_CURL_U = re.compile(r"(?:(?<=[\s'\"])-u|--user)['\"]?(?:,[ \t]*['\"]|[ \t=]+)[^\s'\":]+:(?P<secret>[^\s'\"@]+)")
 _IPV4 = re.compile(
     r"(?<![\w.:/])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w.]|/\d)"
 )
@@ -89,7 +99,7 @@ _VERSION_CONTEXT = re.compile(
     r"\w*\b[^\n,;:@/]{0,40}\Z"
 )
 _DIGITS4 = re.compile(r"\d{4}")
-_IBAN_HINT = re.compile(r"[A-Z]{2}\d\d")
+_IBAN_HINT = re.compile(r"[A-Z]{2}\d\d|[a-z]{2}\d\d")
 _PLACEHOLDER = re.compile(r"(?:\?\d*|%s|%\([^)]*\)s|:[A-Za-z_]\w*|\$\d+|\{\w*\}|\*+|<[^<>]*>|x{3,}|\.{3})\Z")
 _TEMPLATE = re.compile(r"\{[\w.\[\]!:]*\}|%[sdr]|%\(\w+\)[sdr]")
 _NOT_VALUES = frozenset({"", "none", "null", "nil", "true", "false", "undefined", "[filtered]", "n/a", "''", '""'})
@@ -200,8 +210,21 @@ class TextScanner:
         named = pairs and (self.names.hint(text) is not None or "kty" in text or "[parameters: " in text)
         if named and (has_eq or ":" in text):
             self._pairs(text, found, has_eq)
+        if pairs and "input_value=" in text:
+            self._pydantic(text, found)
         if pairs and "-" in text:
             self._commands(text, found)
+        if named and " " in text:
+            self._prose(text, found)
+        if named and "</" in text:
+            for match in _XML_ELEMENT.finditer(text):
+                level = tier(match.group("tag").rpartition(":")[2])
+                if judged(level, match.group("secret")):
+                    found.append((match.start("secret"), match.end("secret"), evidence("name-value", level)))
+        if text.count(":") >= 4:
+            for match in _PGPASS.finditer(text):
+                if not not_a_value(match.group("secret")):
+                    found.append((match.start("secret"), match.end("secret"), "name-value"))
         if named and "machine " in text and "password" in text:
             for match in _NETRC.finditer(text):
                 found.append((match.start("secret"), match.end("secret"), "name-value"))
@@ -209,15 +232,36 @@ class TextScanner:
             for match in _SCHEME.finditer(text):
                 if credential_shaped(match.group("secret")):
                     found.append((match.start("secret"), match.end("secret"), "http-credentials"))
+        if "Failing row contains (" in text:  # PostgreSQL: a constraint's DETAIL holds the whole row
+            for row in _FAILING_ROW.finditer(text):
+                for item in _ROW_ITEM.finditer(text, row.start("row"), row.end("row")):
+                    if credential_shaped(item.group()):
+                        found.append((item.start(), item.end(), "sql-parameters"))
+        if "Duplicate entry '" in text:  # MySQL: judged by the unique key's column
+            for match in _DUPLICATE.finditer(text):
+                level = tier(match.group("key").rpartition(".")[2])
+                if level > NONE and judged(level, match.group("secret")):
+                    found.append((match.start("secret"), match.end("secret"), evidence("name-value", level)))
         if n >= 12 and _DIGITS4.search(text):
             for rule in self.pii_rules:
                 if rule.id != "iban" or _IBAN_HINT.search(text):
                     found += rule.spans(text)
-        elif "-" in text:
-            found += self.pii_rules[2].spans(text)
+        elif n >= 11:
+            found += self.pii_rules[2].spans(text)  # an SSN alone
         if ips and self.ips:
             self._addresses(text, found)
         return resolve(found) or NOTHING
+
+    def _prose(self, text: str, found: list[Span]) -> None:
+        """A sensitive word, then a random value (``with password X``, ``Using API key X``, ``client secret
+        is X``): prose judged by the value's shape, whatever the word's tier."""
+        tier = self.names.tier
+        for word in _WORD_RUN.finditer(text):
+            value = _PROSE_VALUE.match(text, word.end())
+            if value is not None and credential_shaped(value.group("secret")):
+                level = tier(word.group())
+                if level > NONE:
+                    found.append((value.start("secret"), value.end("secret"), evidence("name-value", level)))
 
     def _pairs(self, text: str, found: list[Span], has_eq: bool) -> None:
         tier = self.names.tier
@@ -258,26 +302,11 @@ class TextScanner:
             for match in _SQL_PARAMETERS.finditer(text):
                 group = "secret" if match.group("secret") is not None else "cut"
                 found.append((match.start(group), match.end(group), "sql-parameters"))
-        if "input_value=" in text:
-            self._pydantic(text, found)
 
     def _commands(self, text: str, found: list[Span]) -> None:
-        """Command lines (``subprocess`` errors, logged argv): ``--password x``, ``mysql -pX``, ``sshpass -p``."""
-        tier = self.names.tier
-        if "--" in text:
-            for match in _CLI.finditer(text):
-                level = tier(match.group("key"))
-                if judged(level, match.group("secret")):
-                    found.append((match.start("secret"), match.end("secret"), evidence("command-line", level)))
-        if "-p" in text and ("mysql" in text or "mariadb" in text):
-            for match in _MYSQL_P.finditer(text):
-                found.append((match.start("secret"), match.end("secret"), "command-line"))
-        if "sshpass" in text:
-            for match in _SSHPASS.finditer(text):
-                found.append((match.start("secret"), match.end("secret"), "command-line"))
-        if "-u" in text and ("curl" in text or "--user" in text):
-            for match in _CURL_U.finditer(text):
-                found.append((match.start("secret"), match.end("secret"), "command-line"))
+        """Command lines (:mod:`framecap.commands`)."""
+        for start, end, rule in command_spans(text, self.names.tier, judged):
+            found.append((start, end, rule))
 
     def _pydantic(self, text: str, found: list[Span]) -> None:
         """pydantic: ``<field path>`` on one line, ``... [type=..., input_value=..., input_type=...]`` below it."""
@@ -292,9 +321,14 @@ class TextScanner:
                     value = match.group("secret")
                     content, start, end = _unquote(value)
                     level = self.names.tier(field) if field else NONE
+                    offset = position + match.start("secret")
                     if judged(level, content):
-                        offset = position + match.start("secret")
                         found.append((offset + start, offset + end, evidence("name-value", level)))
+                    elif "..." in value:  # pydantic elided the middle, and with it the name: random runs go
+                        tail = value.rindex("...") + 3
+                        for run in _TAIL_RUN.finditer(value, tail):
+                            if credential_shaped(run.group()):
+                                found.append((offset + run.start(), offset + run.end(), "name-value"))
             position = line_end + (2 if text.startswith("\\n", line_end) else 1)
 
     def _addresses(self, text: str, found: list[Span]) -> None:

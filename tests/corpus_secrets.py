@@ -286,6 +286,29 @@ def literals_in_source(p: Plant):
 
 
 @scenario
+def literals_below_their_owner(p: Plant):
+    """A value on a later line than its owner: a parenthesized value, a backslash, YAML in a string."""
+    pw = p.secret("source", p.password())
+    key = p.secret("source", p.alnum(32))
+    yaml_pw = p.secret("source", p.alnum(20))
+    module = p.module(
+        "SETTINGS = {}\n"
+        'SETTINGS["DB_PASSWORD"] = (\n'
+        f"    {pw!r}\n"
+        ")\n"
+        "SECRET_KEY = \\\n"
+        f"    {key!r}\n"
+        'CONFIG = """\n'
+        "db:\n"
+        f"  password: {yaml_pw}\n"
+        '"""\n'
+        "def check(given):\n"
+        "    raise PermissionError('bad config')\n"
+    )
+    module.check("nope")
+
+
+@scenario
 def literal_dicts_and_comments(p: Plant):
     pw = p.secret("source", p.password())
     gh = p.secret("source", "ghp_" + p.alnum(36), prefix=4)
@@ -531,6 +554,21 @@ def payment_cards(p: Plant):
     cards = [visa, mastercard, amex, discover, jcb, diners, unionpay, maestro, maestro_short]
     order = {"total": 99.5, "card": int(p.secret("pii", p.card("4")))}
     return cards[order["total"]]
+
+
+@scenario
+def identifiers_as_written(p: Plant):
+    """Other groupings and embeddings (item 9): Diners 4-4-4-2, dots, double spaces, track 1, lowercase IBAN."""
+    diners = p.card("36", 14)
+    written = [
+        p.secret("pii", f"{diners[:4]} {diners[4:8]} {diners[8:12]} {diners[12:]}"),
+        p.secret("pii", _grouped(p.card("4"), ".")),
+        p.secret("pii", _grouped(p.card("52"), "  ")),
+        "%B" + p.secret("pii", p.card("4")) + "^DOE/JOHN^2512",
+        p.secret("pii", p.iban("RU", 33).lower()),
+        p.secret("pii", p.ssn().replace("-", " ")),
+    ]
+    return written[len(written)]
 
 
 @scenario

@@ -1,0 +1,110 @@
+"""Source lines judged together: what a line inherits from the lines before it in the same frame.
+
+Source text is lexed one line at a time (:mod:`framecap.source_scrub`); a value can start on a later
+line than its owner. For each line of a frame's ``pre_context`` + ``context_line`` + ``post_context``:
+
+- the owner carried from an unfinished statement above (``DB_PASSWORD = (``, ``SECRET_KEY = \\``,
+  ``TOKEN = ("part1"`` with the rest of an implicitly concatenated literal below);
+- whether the line sits inside a multi-line string that is a value (``CONFIG = \"\"\"``, ``load(\"\"\"``):
+  such a line is data (YAML, an ``.env`` text), scanned by the value rules as a whole, never as code.
+  A docstring (a triple quote with no ``=`` or ``(`` before it) is left to the per-line rules.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .source_scrub import Tok, lex, literal_content, target_name
+
+__all__ = ["line_contexts"]
+
+_TRIPLE = re.compile(r"\"\"\"|'''")
+_ASSIGN = frozenset({"=", ":=", "+=", "|="})
+
+
+def line_contexts(lines: list[str]) -> list[tuple[str | None, bool]]:
+    """``(carried owner, inside a value string)`` for each of ``lines`` (consecutive source lines)."""
+    out: list[tuple[str | None, bool]] = []
+    owner: str | None = None
+    depth = 0
+    quote: str | None = None  # the triple quote of the open multi-line string, if any
+    value = False  # whether that string is a value (not a docstring)
+    key: str | None = None  # ``"password":`` or ``password=`` ending the line above: the owner of this one
+    for line in lines:
+        if quote is not None:
+            out.append((None, value))
+            closing = line.find(quote)
+            if closing != -1:
+                quote = None  # the rest of the line is code again, without an owner carried
+                owner, depth, key = None, 0, None
+            continue
+        out.append((key or owner, False))
+        opened = _opened_string(line)
+        if opened is not None:
+            quote, value = opened
+            owner, depth, key = None, 0, None
+            continue
+        toks = lex(line)
+        line_owner, change, continued = _statement(line, toks)
+        key = _trailing_key(line, toks)
+        depth = max(0, depth + change)
+        if line_owner is not None or change > 0:
+            owner = line_owner
+        if not (continued or depth > 0):
+            owner = None
+    return out
+
+
+def _opened_string(line: str) -> tuple[str, bool] | None:
+    """The triple quote a line leaves open, and whether it starts a value (after ``=`` or ``(``)."""
+    found = list(_TRIPLE.finditer(line))
+    if len(found) % 2 == 0 or "#" in line[: found[0].start()] or line.strip() in ('"""', "'''"):
+        return None  # (a lone triple quote more often closes a docstring opened above the context)
+    last = found[-1]
+    before = line[: found[0].start()].rstrip()
+    return last.group(), before.endswith(("=", "(", ",", "[", ":")) and bool(before.strip())
+
+
+def _statement(line: str, toks: list[Tok]) -> tuple[str | None, int, bool]:
+    """The owner a line assigns to (at its own top level; none when it leaves a call open: the literals
+    below are the call's arguments), its bracket balance, whether it continues."""
+    owner = None
+    opened: list[bool] = []  # the brackets this line leaves open: whether each is a call's
+    depth = 0
+    last = ""
+    for i, tok in enumerate(toks):
+        if tok.kind == "comment":
+            break
+        text = line[tok.start : tok.end]
+        last = text if tok.kind == "op" else ""
+        if tok.kind != "op":
+            continue
+        if text in "([{":
+            depth += 1
+            before = toks[i - 1] if i else None
+            opened.append(text == "(" and before is not None and before.kind in ("name", "string"))
+        elif text in ")]}":
+            depth -= 1
+            if opened:
+                opened.pop()
+        elif text in _ASSIGN and depth == 0:
+            owner = target_name(line, toks, i)
+    if any(opened):
+        owner = None
+    continued = line.rstrip().endswith("\\") or last in _ASSIGN or depth > 0
+    return owner, depth, continued
+
+
+def _trailing_key(line: str, toks: list[Tok]) -> str | None:
+    """The dict key (``"password":``) or keyword (``password=``) a line ends with, its value below."""
+    code = [t for t in toks if t.kind != "comment"]
+    if len(code) < 2 or code[-1].kind != "op":
+        return None
+    last, key = line[code[-1].start : code[-1].end], code[-2]
+    if last == ":" and key.kind == "string":
+        text = line[key.start : key.end]
+        a, b = literal_content(text)
+        return text[a:b] or None
+    if last == "=" and key.kind == "name" and len(code) >= 3 and line[code[-3].start : code[-3].end] in ",(":
+        return line[key.start : key.end]
+    return None
