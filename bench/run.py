@@ -91,10 +91,20 @@ def warm(sdks: list[Any], make: Any, reps: int, blocks: int = 4) -> dict[str, tu
     }
 
 
+def child_env() -> dict[str, str]:
+    """The environment of the measured interpreters: no SDK configuration, and byte-compiled imports as
+    users have them (``.ci/run`` sets PYTHONDONTWRITEBYTECODE, which would make every import compile)."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("FRAMECAP_", "SENTRY_")) and k != "PYTHONDONTWRITEBYTECODE"
+    }
+
+
 def cold(mode: str, scenario: str, samples: int) -> dict[str, tuple[float, float]]:
     """Median (cpu, wall) of one capture per fresh interpreter, SDKs alternating."""
     found: dict[str, list[dict[str, float]]] = {"framecap": [], "sentry": []}
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FRAMECAP_", "SENTRY_"))}
+    env = child_env()
     for i in range(samples):
         for name in ("framecap", "sentry") if i % 2 == 0 else ("sentry", "framecap"):
             out = subprocess.run(
@@ -113,18 +123,22 @@ def cold(mode: str, scenario: str, samples: int) -> dict[str, tuple[float, float
 
 def kept_memory(name: str) -> int:
     out = subprocess.run(
-        [sys.executable, os.path.join(HERE, "cold.py"), "memory", name], capture_output=True, text=True, check=True
+        [sys.executable, os.path.join(HERE, "cold.py"), "memory", name],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=child_env(),
     ).stdout
     return int(json.loads(out.strip().splitlines()[-1])["kept_bytes"])
 
 
 def import_ms(module: str, repeat: int) -> float:
-    """Cumulative import time of ``module`` (``-X importtime``), median over fresh interpreters."""
+    """Cumulative import time of ``module`` (``-X importtime``, byte-compiled), median over fresh interpreters."""
     times = []
+    command = [sys.executable, "-X", "importtime", "-c", f"import {module}"]
+    subprocess.run(command, capture_output=True, check=True, env=child_env())  # writes the bytecode caches
     for _ in range(repeat):
-        err = subprocess.run(
-            [sys.executable, "-X", "importtime", "-c", f"import {module}"], capture_output=True, text=True, check=True
-        ).stderr
+        err = subprocess.run(command, capture_output=True, text=True, check=True, env=child_env()).stderr
         for line in err.splitlines():
             parts = [p.strip() for p in line.split("|")]
             if len(parts) == 3 and parts[2] == module:
