@@ -114,7 +114,8 @@ def test_init_without_a_dsn_loads_no_http_stack(tmp_path):
         import framecap
         framecap.init(store={str(tmp_path / "events.db")!r}, install_hooks=False)
         framecap.flush()
-        print(json.dumps({{"loaded": [m for m in ("ssl", "http.client", "urllib.request") if m in sys.modules]}}))
+        http_stack = ("ssl", "http.client", "urllib.request", "gzip")
+        print(json.dumps({{"loaded": [m for m in http_stack if m in sys.modules]}}))
         """
     )
     assert found["loaded"] == []
