@@ -37,6 +37,7 @@ from .options import Options, resolve_options
 from .scope import EventData, check_fingerprint, event_data
 from .scope import current as current_scope
 from .scrub import Scrubber
+from .source_scrub import preload as preload_source_lexer
 from .transports import CallableTransport, Inbox
 from .transports.inbox import default_state_dir
 
@@ -139,6 +140,7 @@ class Client:
         preload_expressions(
             bool(o.max_expression_frames and (o.include_expression_values or sys.version_info < (3, 11)))
         )
+        preload_source_lexer()  # and the source scrubber's lexer (tokenize's setup, before 3.12)
         self.last_event_id: str | None = None
         self._busy = threading.local()
         self._closed = False
