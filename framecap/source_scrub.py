@@ -27,7 +27,7 @@ from typing import Callable, NamedTuple
 from .names import NONE, STRONG, credential_shaped
 from .textscan import not_a_value
 
-__all__ = ["Tok", "lex", "literal_content", "literal_spans", "preload"]
+__all__ = ["Tok", "lex", "literal_spans", "literal_content"]
 
 Span = tuple[int, int, str]
 
