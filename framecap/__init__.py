@@ -1,4 +1,8 @@
-"""framecap: turn a crash into an error event a person can debug from, without leaking secrets."""
+"""framecap: turn a crash into an error event a person can debug from, without leaking secrets.
+
+``import framecap`` is light: the client, its transports (ssl, http.client, sqlite3...) and the
+expression machinery load on first use (:func:`init`, ``framecap.Client``...), see README "Speed".
+"""
 
 from ._version import __version__
 from .api import (
@@ -18,9 +22,12 @@ from .api import (
     set_user,
     uninstall_hooks,
 )
-from .client import Client
 from .errors import ConfigError
-from .transports import MemoryTransport
+
+TYPE_CHECKING = False  # (not imported from typing: that import alone costs more than the rest of this module)
+if TYPE_CHECKING:
+    from .client import Client
+    from .transports import MemoryTransport
 
 __all__ = [
     "Client",
@@ -43,3 +50,28 @@ __all__ = [
     "set_user",
     "uninstall_hooks",
 ]
+
+#: Exported names whose modules load when first asked for: ``framecap.Client``, ``from framecap import Client``.
+_LAZY = {"Client": "client", "MemoryTransport": "transports"}
+
+if not TYPE_CHECKING:  # hidden from type checkers, which see the imports above
+
+    def __getattr__(name: str) -> object:
+        """A lazily exported name (loaded and kept on first access), or a submodule not yet imported
+        (``framecap.client`` after a plain ``import framecap``, as when this module imported it)."""
+        import importlib
+
+        if name in _LAZY:
+            value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+            globals()[name] = value
+            return value
+        if not name.startswith("_"):
+            try:
+                return importlib.import_module(f".{name}", __name__)
+            except ModuleNotFoundError as error:
+                if error.name != f"{__name__}.{name}":
+                    raise
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+    def __dir__() -> list[str]:
+        return sorted(set(globals()) | set(__all__))

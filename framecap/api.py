@@ -6,16 +6,19 @@ a value it can't take leaves it out and says so once (see :mod:`framecap.interna
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, Mapping
-from typing import Any
+from ._current import get_current, set_current
 
-from . import hooks, scope
-from .client import Client, ErrorArg, get_current, set_current
-from .integrations import asyncio as asyncio_integration
-from .integrations import breadcrumb_limit
-from .integrations import logging as logging_integration
-from .scope import Scope, add_breadcrumb
+# Nothing heavy at import: ``import framecap`` loads this module, and a program pays for the client's
+# pipeline, its transports and the scope machinery only when it first calls for them (see the
+# README, "Speed"). TYPE_CHECKING is spelled out rather than imported so that ``typing`` stays unloaded.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from contextlib import AbstractContextManager
+    from typing import Any
+
+    from .client import Client, ErrorArg
+    from .scope import Scope
 
 __all__ = [
     "add_breadcrumb",
@@ -41,6 +44,11 @@ def init(dsn: str | None = None, **options: Any) -> Client:
 
     Pass ``install_hooks=False`` to leave ``sys.excepthook`` and friends alone.
     """
+    from . import hooks
+    from .client import Client
+    from .integrations import asyncio as asyncio_integration
+    from .integrations import logging as logging_integration
+
     client = Client(dsn, **options)
     previous = set_current(client)
     if previous is not None and previous is not client:
@@ -103,55 +111,85 @@ def flush(timeout: float | None = None) -> bool:
 
 def install_hooks() -> None:
     """Install framecap's ``sys.excepthook``, ``threading.excepthook`` and ``sys.unraisablehook``."""
+    from . import hooks
+
     hooks.install()
 
 
 def uninstall_hooks() -> None:
     """Put back the hooks framecap replaced (a hook installed on top of ours is left alone)."""
+    from . import hooks
+
     hooks.uninstall()
 
 
-@contextlib.contextmanager
-def new_scope() -> Iterator[Scope]:
+def new_scope() -> AbstractContextManager[Scope]:
     """``with framecap.new_scope() as scope:``: changes to the scope inside the block stay in it.
 
     The block starts with a copy of the current scope (its newest ``max_breadcrumbs`` breadcrumbs);
     threads and asyncio tasks started inside it share the block's scope (a context variable).
     """
-    with scope.isolated(limit=breadcrumb_limit(get_current())) as inner:
-        yield inner
+    from .scope import isolated
+
+    client = get_current()
+    return isolated(limit=client.options.max_breadcrumbs if client is not None else None)
+
+
+def _scope() -> Scope:
+    from .scope import current
+
+    return current()
+
+
+def add_breadcrumb(
+    message: str | None = None,
+    category: str | None = None,
+    level: str = "info",
+    data: dict[str, Any] | None = None,
+    type: str = "default",
+    *,
+    limit: int | None = None,
+) -> None:
+    """Record something that happened, for the events that follow in this scope (bounded, oldest dropped).
+
+    ``limit``: the adding client's ``max_breadcrumbs``; the scope then keeps at most that many (0: none
+    is added). Without it, the scope keeps at most 1000.
+    """
+    from .scope import add_breadcrumb as add
+
+    add(message, category, level, data, type, limit=limit)
 
 
 def set_user(user: Mapping[str, Any] | None) -> None:
     """The user of the current scope (request or task), sent as given on later events, scrubbed; None clears it."""
-    scope.current().set_user(user)
+    _scope().set_user(user)
 
 
 def set_tag(key: str, value: Any) -> None:
     """A tag on later events of the current scope (key and value as strings; a value is cut at 200 characters)."""
-    scope.current().set_tag(key, value)
+    _scope().set_tag(key, value)
 
 
 def set_tags(tags: Mapping[str, Any]) -> None:
     """Several tags at once on the current scope."""
-    scope.current().set_tags(tags)
+    _scope().set_tags(tags)
 
 
 def set_extra(key: str, value: Any) -> None:
     """Extra data on later events of the current scope (bounded and scrubbed like everything else)."""
-    scope.current().set_extra(key, value)
+    _scope().set_extra(key, value)
 
 
 def set_context(name: str, context: Mapping[str, Any] | None) -> None:
     """A named context (a dict) on later events of the current scope, under ``contexts.<name>``; None removes it."""
-    scope.current().set_context(name, context)
+    _scope().set_context(name, context)
 
 
 def set_level(level: str | int | None) -> None:
     """The level of later events of the current scope that are captured without one; None clears it."""
-    scope.current().set_level(level)
+    _scope().set_level(level)
 
 
 def set_fingerprint(fingerprint: list[str] | None) -> None:
     """What later events of the current scope group by (a list of strings; ``"{{ default }}"`` for the default)."""
-    scope.current().set_fingerprint(fingerprint)
+    _scope().set_fingerprint(fingerprint)

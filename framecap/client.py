@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Callable, Optional, Union
 
+from ._current import get_current, set_current
 from ._types import Event, Hint, Transport
 from .chain import exception_dict, traceback_of
-from .dsn import parse_dsn
 from .event import Draft, compose, finish
 from .expressions import preload as preload_expressions
 from .fallback import hold_frames, near_recursion_limit, reduced_event, release_frames, reserve
@@ -37,10 +37,9 @@ from .options import Options, resolve_options
 from .scope import EventData, check_fingerprint, event_data
 from .scope import current as current_scope
 from .scrub import Scrubber
+from .source_scrub import preload as preload_source_lexer
 from .transports import CallableTransport, Inbox
-from .transports.http import HttpTransport
 from .transports.inbox import default_state_dir
-from .transports.spool import Spool
 
 __all__ = ["Client", "ExcInfo", "get_current", "internal_error_handlers", "report_internal_error", "set_current"]
 
@@ -141,6 +140,7 @@ class Client:
         preload_expressions(
             bool(o.max_expression_frames and (o.include_expression_values or sys.version_info < (3, 11)))
         )
+        preload_source_lexer()  # and the source scrubber's lexer (tokenize's setup, before 3.12)
         self.last_event_id: str | None = None
         self._busy = threading.local()
         self._closed = False
@@ -152,6 +152,11 @@ class Client:
     def _make_transport(options: Options) -> Transport:
         transport = options.transport
         if transport is None and options.dsn:
+            # here, not at the top: a program without a DSN never loads ssl, http.client and urllib.request
+            from .dsn import parse_dsn
+            from .transports.http import HttpTransport
+            from .transports.spool import Spool
+
             source = options.sources.get("dsn")
             dsn = parse_dsn(options.dsn, source if source and source != "argument" else None)
             state = options.state_dir or default_state_dir()
@@ -434,20 +439,3 @@ class Client:
             self.transport.close()
         except Exception as error:
             report_internal_error("close", error, self.options.debug)
-
-
-_current: Client | None = None
-_current_lock = threading.Lock()
-
-
-def get_current() -> Client | None:
-    """The client :func:`framecap.init` configured, if any."""
-    return _current
-
-
-def set_current(client: Client | None) -> Client | None:
-    """Make ``client`` current; returns the one it replaced."""
-    global _current
-    with _current_lock:
-        previous, _current = _current, client
-    return previous

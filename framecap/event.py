@@ -296,13 +296,14 @@ def _frames(
     kept: list[list[tuple[FrameRecord, TracebackType]]] = [[] for _ in records]
     stopped: set[int] = set()
     taken: list[tuple[int, int]] = []
+    described: dict[tuple[Any, ...], Any] = {}  # describe()'s memo for this capture
     for vi, depth in queue:
         if vi in stopped:
             continue
         if budget.frames_exhausted():
             break
         tb = walks[vi][0][-1 - depth]
-        frame = describe(tb, rules, None if _HAS_QUALNAME else _qualname(tb))
+        frame = describe(tb, rules, None if _HAS_QUALNAME else _qualname(tb), described)
         size = FRAME_OVERHEAD + cost(frame.abs_path) + cost(frame.filename) + cost(frame.function)
         if not budget.frame_fits(size + cost(frame.module or "")):
             stopped.add(vi)  # its frames stay the innermost ones, without a gap

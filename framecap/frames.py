@@ -14,7 +14,7 @@ import os
 import sysconfig
 from collections.abc import Sequence
 from types import CodeType, FrameType, TracebackType
-from typing import cast
+from typing import Any, cast
 
 from .records import FrameRecord
 
@@ -82,8 +82,19 @@ def walk_traceback(tb: TracebackType | None, max_frames: int) -> tuple[list[Trac
     head: list[TracebackType] = []
     tail: collections.deque[TracebackType] = collections.deque(maxlen=max_frames - head_size)
     total = 0
+    # A recursion repeats one function of one module: its answer is reused while neither changes
+    # (unless the function has a ``__tracebackhide__`` local, which each frame sets for itself).
+    last_code: Any = None
+    last_globals: Any = None
+    hidden = False
     while tb is not None:
-        if not _hidden(tb.tb_frame):
+        frame = tb.tb_frame
+        code, globals_ = frame.f_code, frame.f_globals
+        if code is not last_code or globals_ is not last_globals:
+            hidden = _hidden(frame)
+            reusable = "__tracebackhide__" not in code.co_varnames
+            last_code, last_globals = (code, globals_) if reusable else (None, None)
+        if not hidden:
             total += 1
             (head if len(head) < head_size else tail).append(tb)
         tb = tb.tb_next
@@ -167,27 +178,40 @@ def _short_filename(abs_path: str, module: str | None, project_root: str) -> str
     return abs_path
 
 
-def describe(tb: TracebackType, rules: InAppRules, qualified: str | None = None) -> FrameRecord:
+def describe(
+    tb: TracebackType,
+    rules: InAppRules,
+    qualified: str | None = None,
+    memo: dict[tuple[Any, ...], tuple[str, str, str | None, str, bool]] | None = None,
+) -> FrameRecord:
     """The record of one traceback entry. ``lineno`` comes from the entry (``tb_lineno``), never the frame.
 
     ``qualified``: the qualified name where the interpreter has none (3.9/3.10: from executing).
+    ``memo``: one capture's answers by code object and module globals (a recursion repeats them).
     """
     frame = tb.tb_frame
     code = frame.f_code
-    module = _module_name(frame)
-    filename = code.co_filename if type(code.co_filename) is str else "<unknown>"
-    abs_path = filename
-    if not (is_pseudo_file(filename) or filename.startswith(os.sep)):
-        with contextlib.suppress(OSError):  # the working directory may be gone
-            abs_path = os.path.abspath(filename)
+    key = (code, id(frame.f_globals), qualified)
+    known = memo.get(key) if memo is not None else None
+    if known is None:
+        module = _module_name(frame)
+        filename = code.co_filename if type(code.co_filename) is str else "<unknown>"
+        abs_path = filename
+        if not (is_pseudo_file(filename) or filename.startswith(os.sep)):
+            with contextlib.suppress(OSError):  # the working directory may be gone
+                abs_path = os.path.abspath(filename)
+        known = (
+            _short_filename(abs_path, module, rules.project_root),
+            abs_path,
+            module,
+            function_name(code, getattr(code, "co_qualname", qualified)),
+            rules(module, abs_path),
+        )
+        if memo is not None:
+            memo[key] = known
     lineno = tb.tb_lineno if type(tb.tb_lineno) is int else None
     record = FrameRecord(
-        filename=_short_filename(abs_path, module, rules.project_root),
-        abs_path=abs_path,
-        module=module,
-        function=function_name(code, getattr(code, "co_qualname", qualified)),
-        lineno=lineno,
-        in_app=rules(module, abs_path),
+        filename=known[0], abs_path=known[1], module=known[2], function=known[3], lineno=lineno, in_app=known[4]
     )
     position = code_position(code, tb.tb_lasti)
     if position is not None and position[0] == lineno:

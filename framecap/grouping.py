@@ -51,10 +51,15 @@ def default_components(event: dict[str, Any]) -> list[str]:
     for value in values:
         parts.append(f"type:{value.get('type')}")
         last = None
+        last_raw = None
         for frame in _frames(value):
             if not frame.get("in_app"):
                 continue
             in_app = True
+            raw = (frame.get("module") or frame.get("filename"), frame.get("function"), frame.get("context_line"))
+            if raw == last_raw:  # the same frame again (a recursion): its part is the last one
+                continue
+            last_raw = raw
             line = frame.get("context_line")
             line = _SPACE.sub(" ", line).strip() if isinstance(line, str) else ""
             part = f"frame:{frame.get('module') or frame.get('filename')}:{frame.get('function')}:{line}"

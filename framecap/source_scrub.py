@@ -18,6 +18,7 @@ Identifiers, calls, annotations and operators are never replaced; comments get t
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import tokenize
@@ -89,6 +90,13 @@ def _fallback(line: str, position: int, out: list[Tok]) -> None:
         kind = match.lastgroup
         if kind not in ("ws", "other"):
             out.append(Tok(kind, match.start(), match.end()))  # type: ignore[arg-type]
+
+
+def preload() -> None:
+    """Lex one line, so that the first capture does not pay for what the lexer sets up once (before
+    Python 3.12, ``tokenize`` compiles its token regular expression on first use: milliseconds)."""
+    with contextlib.suppress(Exception):  # a warm-up only: a capture that needs the lexer meets any failure
+        lex("x = f(1, 'a')  # c\n")
 
 
 def lex(line: str) -> list[Tok]:

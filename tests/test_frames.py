@@ -89,6 +89,18 @@ def test_hidden_frames_and_framecap_frames_are_left_out(memory):
     assert not any((f["module"] or "").startswith("framecap") for f in frames)
 
 
+def test_a_recursion_hides_each_frame_by_its_own_tracebackhide(memory):
+    def down(n):
+        __tracebackhide__ = n % 2 == 0  # noqa: F841 - every other frame of the same function is hidden
+        if n == 0:
+            raise ValueError("bottom")
+        down(n - 1)
+
+    frames = [f for f in frames_of(capture_call(memory, down, 9)) if f["function"].endswith("down")]
+    assert [f["vars"]["n"] for f in frames] == ["9", "7", "5", "3", "1"]
+    assert len({(f["module"], f["filename"], f["abs_path"], f["in_app"]) for f in frames}) == 1
+
+
 def test_module_frame_shows_only_names_the_statement_uses(run_python, store):
     result = run_python("""
         import framecap
