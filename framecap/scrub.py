@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Optional
 
 from ._types import FILTERED
 from .echo import SKIP_FRAME, SKIP_TOP, SOURCE_KEYS, Echo, meta_node, move_meta, remember, unique
@@ -77,7 +77,7 @@ class _Pass:
         self.echoes: set[str] = set()
 
 
-_Contexts = dict[tuple[str, int | None], tuple[str | None, bool]]
+_Contexts = dict[tuple[str, Optional[int]], tuple[Optional[str], bool]]
 
 
 def _block_contexts(frame: dict[str, Any], cache: dict[tuple[str, ...], _Contexts]) -> _Contexts:
