@@ -41,6 +41,7 @@ from .transports import CallableTransport, Inbox
 from .transports.http import HttpTransport
 from .transports.inbox import default_state_dir
 from .transports.spool import Spool
+from .usercode import on_helper
 
 __all__ = ["Client", "ExcInfo", "get_current", "internal_error_handlers", "report_internal_error", "set_current"]
 
@@ -261,7 +262,7 @@ class Client:
         ``"error"``); ``data``: this event's own data over the scope's; ``message``: a log record's
         ``logentry``; ``hint``: more for ``before_send``'s hint.
         """
-        if self._closed or getattr(self._busy, "active", False):
+        if self._closed or getattr(self._busy, "active", False) or on_helper():
             return None  # closed, or a capture inside a capture (a __repr__ that captures): drop
         seen: Any = _UNSEEN
         try:
@@ -289,7 +290,7 @@ class Client:
         ``level``: else the scope's, else ``"info"``; ``keys``: event keys the caller fills in
         (``logger``); ``stack``: the traceback :func:`framecap.message.caller_stack` made, if any.
         """
-        if self._closed or getattr(self._busy, "active", False):
+        if self._closed or getattr(self._busy, "active", False) or on_helper():
             return None
         return self._guarded(_Job(None, None, keys, level, data, message, stack, hint))
 

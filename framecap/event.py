@@ -25,7 +25,7 @@ from .frames import InAppRules, describe, walk_traceback
 from .logentry import Message, logentry
 from .meta import CUT_MARGIN, Meta, apply_cuts, record, remark
 from .options import Options
-from .records import ExceptionRecord, FrameRecord
+from .records import ExceptionRecord, FrameRecord, bounded_name
 from .safe import type_module, type_qualname
 from .scope import Scope
 from .scope_data import scope_data
@@ -133,6 +133,7 @@ def compose(
             records[vi].frames[fi], tb, options, serializer, reader, meta, path, budget, analyses.get((vi, fi))
         )
     serializer.close()
+    record_name_cuts(records, meta)
     event = base_event(options, level)
     event["exception"] = {"values": [rec.to_dict() for rec in records]}
     if entry is not None:
@@ -216,14 +217,24 @@ def exception_header(
         found = _errno(exc)
         if found is not None:
             mech["meta"] = {**(mech.get("meta") or {}), "errno": found}
+    cuts: Meta = {}
     header = ExceptionRecord(
-        type=clean_text(type_qualname(t)),
+        type=bounded_name(clean_text(type_qualname(t)), cuts, "type"),
         value=value,
-        module=None if module in _BUILTIN_MODULES else module,
+        module=None if module is None or module in _BUILTIN_MODULES else bounded_name(module, cuts, "module"),
         mechanism=mech,
         exception_id=link.exception_id,
+        cuts=cuts,
     )
     return header, value_meta
+
+
+def record_name_cuts(records: list[ExceptionRecord], meta: Meta, key: str = "exception") -> None:
+    """Record in ``meta`` the names the records cut (see :func:`framecap.records.bounded_name`)."""
+    for vi, rec in enumerate(records):
+        record(meta, (key, "values", vi), rec.cuts)
+        for fi, frame in enumerate(rec.frames):
+            record(meta, (key, "values", vi, "stacktrace", "frames", fi), frame.cuts)
 
 
 def _errno(exc: BaseException) -> dict[str, Any] | None:
@@ -258,10 +269,12 @@ def _exception_value(exc: BaseException, limit: int) -> tuple[str, Meta | None]:
     if type(notes) is list or type(notes) is tuple:
         kept = [n if type(n) is str else _NOT_A_STRING for n in notes[:_MAX_NOTES]]
         dropped = len(notes) - len(kept)
-        extra = "\n".join(kept)
+        span = limit + CUT_MARGIN + 1  # each note is cut before they are joined (one may be 100 MB)
+        length = sum(map(len, kept)) + len(kept) - 1
+        extra = "\n".join([note[:span] for note in kept])
         if extra:
             text = f"{text}\n{extra}" if text else extra
-            original = None if original is None else original + 1 + len(extra)
+            original = None if original is None else original + 1 + length
     cut, value_meta = cut_text(text, limit, original if original and original > limit else None, CUT_MARGIN)
     if dropped:  # the notes past _MAX_NOTES: recorded as removed, with the length they would have made
         rest = notes[_MAX_NOTES : _MAX_NOTES + _COUNTED_NOTES]  # type: ignore[index]

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from types import CodeType, FrameType, TracebackType
 from typing import cast
 
-from .records import FrameRecord
+from .meta import Meta
+from .records import FrameRecord, bounded_name
 
 __all__ = ["InAppRules", "code_position", "describe", "function_name", "is_pseudo_file", "walk_traceback"]
 
@@ -181,13 +182,15 @@ def describe(tb: TracebackType, rules: InAppRules, qualified: str | None = None)
         with contextlib.suppress(OSError):  # the working directory may be gone
             abs_path = os.path.abspath(filename)
     lineno = tb.tb_lineno if type(tb.tb_lineno) is int else None
+    cuts: Meta = {}
     record = FrameRecord(
-        filename=_short_filename(abs_path, module, rules.project_root),
-        abs_path=abs_path,
-        module=module,
-        function=function_name(code, getattr(code, "co_qualname", qualified)),
+        filename=bounded_name(_short_filename(abs_path, module, rules.project_root), cuts, "filename"),
+        abs_path=bounded_name(abs_path, cuts, "abs_path"),
+        module=None if module is None else bounded_name(module, cuts, "module"),
+        function=bounded_name(function_name(code, getattr(code, "co_qualname", qualified)), cuts, "function"),
         lineno=lineno,
         in_app=rules(module, abs_path),
+        cuts=cuts,
     )
     position = code_position(code, tb.tb_lasti)
     if position is not None and position[0] == lineno:

@@ -1,0 +1,71 @@
+"""Hostile sizes outside the variables: huge ``__notes__``, multi-megabyte type, module and function
+names. The event stays within ``max_event_bytes`` and the capture's memory stays bounded."""
+
+import json
+import sys
+import tracemalloc
+
+import pytest
+
+import framecap
+
+
+def _client():
+    transport = framecap.MemoryTransport()
+    return framecap.Client(transport=transport, install_hooks=False), transport
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="add_note is 3.11+")
+def test_huge_notes_are_cut_before_they_are_joined():
+    client, transport = _client()
+    note = "x" * 5_000_000
+    try:
+        raise ValueError("payload rejected")
+    except ValueError as error:
+        for _ in range(20):
+            error.add_note(note)  # one shared string: joining them whole would allocate 100 MB
+        tracemalloc.start()
+        try:
+            event_id = client.capture_exception(error)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert event_id is not None
+    assert peak < 20_000_000, peak
+    event = transport.events[-1]
+    assert event["exception"]["values"][0]["value"].startswith("payload rejected\nxxx")
+    meta = event["_meta"]["exception"]["values"]["0"]["value"][""]
+    assert meta["len"] == len("payload rejected") + 20 * (1 + len(note))
+
+
+def test_huge_type_module_and_function_names_are_cut_and_recorded():
+    client, transport = _client()
+
+    class Generated(Exception):
+        pass
+
+    Generated.__qualname__ = "G" * 3_000_000
+    Generated.__module__ = "pkg." * 750_000
+
+    def work():
+        raise Generated("boom")
+
+    if sys.version_info >= (3, 11):
+        work.__code__ = work.__code__.replace(co_qualname="f" * 3_000_000, co_name="f" * 3_000_000)
+    else:
+        work.__code__ = work.__code__.replace(co_name="f" * 3_000_000)
+    try:
+        work()
+    except Generated as error:
+        assert client.capture_exception(error) is not None
+    event = transport.events[-1]
+    assert len(json.dumps(event)) <= client.options.max_event_bytes
+    value = event["exception"]["values"][0]
+    assert len(value["type"]) <= 512 and value["type"].startswith("GGG")
+    assert len(value["module"]) <= 512
+    frames = value["stacktrace"]["frames"]
+    assert frames[-1]["function"].endswith("...") and len(frames[-1]["function"]) <= 512
+    meta = event["_meta"]["exception"]["values"]["0"]
+    assert meta["type"][""]["len"] == 3_000_000
+    assert meta["module"][""]["len"] == 3_000_000
+    assert meta["stacktrace"]["frames"][str(len(frames) - 1)]["function"][""]["len"] >= 3_000_000

@@ -1,0 +1,199 @@
+"""The program's own ``__repr__`` can't hang or stall a capture: it runs on a helper thread, within
+the capture's time; one that deadlocks, sleeps or loops becomes a placeholder recorded in ``_meta``."""
+
+import functools
+import threading
+import time
+
+import pytest
+
+import framecap
+
+
+def _client():
+    transport = framecap.MemoryTransport()
+    return framecap.Client(transport=transport, install_hooks=False), transport
+
+
+def _in_thread(fn, timeout=10.0):
+    """Run ``fn`` in a daemon thread; its result, or a failure if it doesn't return in time."""
+    out = []
+    thread = threading.Thread(target=lambda: out.append(fn()), daemon=True)
+    thread.start()
+    thread.join(timeout)
+    assert not thread.is_alive(), "the capture did not return"
+    return out[0]
+
+
+def _frame(event, function):
+    frames = event["exception"]["values"][-1]["stacktrace"]["frames"]
+    index = next(i for i, f in enumerate(frames) if f["function"].endswith(function))
+    return index, frames[index]
+
+
+def test_a_repr_that_takes_a_lock_the_capturing_thread_holds_does_not_hang_the_capture():
+    client, transport = _client()
+
+    class Account:
+        def __init__(self):
+            self.lock = threading.Lock()
+            self.balance = 0
+
+        def __repr__(self):
+            with self.lock:
+                return f"<Account balance={self.balance}>"
+
+        def withdraw(self, amount):
+            with self.lock:
+                try:
+                    if amount > self.balance:
+                        raise ValueError("insufficient funds")
+                except ValueError:
+                    return client.capture_exception()
+
+    account = Account()
+    started = time.monotonic()
+    event_id = _in_thread(lambda: account.withdraw(10))
+    assert event_id is not None and time.monotonic() - started < 3
+    event = transport.events[-1]
+    index, frame = _frame(event, "withdraw")
+    assert frame["vars"]["self"].endswith("Account object; repr() took too long>")
+    assert frame["vars"]["amount"] == "10"
+    path = event["_meta"]["exception"]["values"]["0"]["stacktrace"]["frames"][str(index)]["vars"]["self"]
+    assert path[""]["rem"][0][0] == "framecap:timeout"
+    assert repr(account) == "<Account balance=0>"  # the abandoned helper got the lock once it was free
+
+
+def test_slow_reprs_cost_the_capture_its_time_budget_at_most():
+    client, transport = _client()
+
+    class Slow:
+        def __repr__(self):
+            time.sleep(0.6)
+            return "slow"
+
+    def work():
+        values = [Slow() for _ in range(6)]
+        other = Slow()
+        fine = {"a": 1}
+        raise KeyError(len(values) + len(fine) + bool(other))
+
+    try:
+        work()
+    except KeyError as error:
+        started = time.monotonic()
+        assert client.capture_exception(error) is not None
+        took = time.monotonic() - started
+    assert took < 2.0, took
+    _, frame = _frame(transport.events[-1], "work")
+    assert frame["vars"]["fine"] == {"a": "1"}
+    assert "took too long" in str(frame["vars"]["values"]) and "took too long" in frame["vars"]["other"]
+
+
+def test_helpers_left_with_abandoned_reprs_are_bounded_and_reused():
+    from framecap import usercode
+
+    client, _ = _client()
+    gate = threading.Event()
+
+    class Blocked:
+        def __repr__(self):
+            gate.wait(30)
+            return "blocked"
+
+    def work():
+        blocked = [Blocked() for _ in range(usercode.MAX_ABANDONED + 3)]
+        raise KeyError(len(blocked))
+
+    before = threading.active_count()
+    try:
+        for _ in range(3):
+            try:
+                work()
+            except KeyError as error:
+                assert client.capture_exception(error) is not None
+        assert threading.active_count() - before <= usercode.MAX_ABANDONED + 1
+    finally:
+        gate.set()
+    deadline = time.monotonic() + 5
+    while usercode._pool.abandoned and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert usercode._pool.abandoned == 0
+
+
+def test_a_capture_from_a_repr_run_by_a_capture_is_dropped_not_deadlocked():
+    client, transport = _client()
+
+    class Reporter:
+        def __repr__(self):
+            try:
+                raise RuntimeError("inner")
+            except RuntimeError:
+                client.capture_exception()
+            return "reporter"
+
+    def work():
+        reporter = Reporter()
+        raise KeyError(id(reporter))
+
+    try:
+        work()
+    except KeyError as caught:
+        assert _in_thread(functools.partial(client.capture_exception, caught)) is not None
+    assert len(transport.events) == 1
+    _, frame = _frame(transport.events[-1], "work")
+    assert frame["vars"]["reporter"] == "reporter"
+
+
+@pytest.mark.parametrize("error", [SystemExit(3), KeyboardInterrupt(), GeneratorExit(), MemoryError()])
+def test_a_repr_raising_a_base_exception_costs_only_its_value(error):
+    client, transport = _client()
+
+    class Bad:
+        def __repr__(self):
+            raise error
+
+    def work():
+        bad, good = Bad(), 5
+        raise KeyError(good, bad is None)
+
+    try:
+        work()
+    except KeyError as caught:
+        assert client.capture_exception(caught) is not None
+    _, frame = _frame(transport.events[-1], "work")
+    assert frame["vars"]["bad"].endswith(f"Bad object; repr() raised {type(error).__name__}>")
+    assert frame["vars"]["good"] == "5"
+
+
+def test_logging_exception_inside_a_locked_section_whose_repr_takes_the_lock(run_python):
+    completed = run_python(
+        """
+import logging, threading
+import framecap
+transport = framecap.MemoryTransport()
+framecap.init(transport=transport)
+log = logging.getLogger("app")
+
+class Cache:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._data = {}
+    def __repr__(self):
+        with self._lock:
+            return f"<Cache {len(self._data)} entries>"
+    def load(self, key):
+        with self._lock:
+            try:
+                return self._data[key]
+            except KeyError:
+                log.exception("cache miss for %s", key)
+
+Cache().load("k")
+print("done", len(transport.events), flush=True)
+""",
+        timeout=30,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert completed.stdout.split() == ["done", "1"]
+    assert "cache miss for k" in completed.stderr and "KeyError: 'k'" in completed.stderr
