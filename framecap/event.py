@@ -180,11 +180,17 @@ def _exceptions(
     chained = len(links) > 1 or any(link.is_group for link in links)
     limit = budget.value_limit(max(options.max_value_length, _EXC_VALUE_LIMIT))
     headers: dict[int, tuple[ExceptionRecord, Meta | None]] = {}
-    for link in sorted(links, key=lambda link: link.exception_id):
-        header, value_meta = exception_header(link, mechanism, chained, limit)
-        size = EXCEPTION_OVERHEAD + cost(header.type) + cost(header.value[:limit]) + cost(header.module or "")
-        if link.exception_id and size > budget.left:
-            break
+    ordered = sorted(links, key=lambda link: link.exception_id)
+    for index, link in enumerate(ordered):
+        mine = limit
+        if link.exception_id:  # another exception: an equal part of what the others' headers have left
+            mine = min(limit, max(64, budget.other_headers_left // (len(ordered) - index) - EXCEPTION_OVERHEAD))
+        header, value_meta = exception_header(link, mechanism, chained, mine)
+        size = EXCEPTION_OVERHEAD + cost(header.type) + cost(header.value[:mine]) + cost(header.module or "")
+        if link.exception_id:
+            if size > min(budget.left, budget.other_headers_left):
+                break
+            budget.other_headers_left -= size
         budget.spend(size)
         headers[link.exception_id] = (header, value_meta)
     records: list[ExceptionRecord] = []
@@ -317,7 +323,7 @@ def _frames(
         tb = walks[vi][0][-1 - depth]
         frame = describe(tb, rules, None if _HAS_QUALNAME else _qualname(tb))
         size = FRAME_OVERHEAD + cost(frame.abs_path) + cost(frame.filename) + cost(frame.function)
-        if not budget.frame_fits(size + cost(frame.module or "")):
+        if not budget.frame_fits(size + cost(frame.module or ""), vi == captured):
             stopped.add(vi)  # its frames stay the innermost ones, without a gap
             continue
         kept[vi].append((frame, tb))

@@ -69,3 +69,46 @@ def test_huge_type_module_and_function_names_are_cut_and_recorded():
     assert meta["type"][""]["len"] == 3_000_000
     assert meta["module"][""]["len"] == 3_000_000
     assert meta["stacktrace"]["frames"][str(len(frames) - 1)]["function"][""]["len"] >= 3_000_000
+
+
+def _deep(depth, label):
+    padding = "v" * 2000  # noqa: F841 - a variable for the frame to carry
+    if depth == 0:
+        raise ValueError(f"level {label} " + "n" * 3000)
+    return _deep(depth - 1, label)
+
+
+def _chain(k):
+    try:
+        if k == 0:
+            _deep(100, k)
+        else:
+            _chain(k - 1)
+    except ValueError as cause:
+        try:
+            _deep(100, k)
+        except ValueError as error:
+            raise error from cause
+
+
+def test_long_messages_of_chained_exceptions_leave_the_captured_exceptions_innermost_frames_their_budget():
+    transport = framecap.MemoryTransport()
+    client = framecap.Client(transport=transport, install_hooks=False, max_event_bytes=200_000)
+    try:
+        _chain(49)
+    except ValueError as error:
+        assert client.capture_exception(error) is not None
+    event = transport.events[-1]
+    assert len(json.dumps(event, separators=(",", ":"))) <= 200_000
+    values = event["exception"]["values"]
+    captured = values[-1]
+    assert captured["value"].startswith("level 49 ")
+    frames = captured["stacktrace"]["frames"]
+    assert len(frames) >= 10
+    assert all("context_line" in f for f in frames[-3:])
+    assert frames[-1]["vars"]["padding"].startswith("'vvv")
+    assert len(values) >= 10  # the others keep their headers (messages cut shorter), innermost frames first
+    meta = event["_meta"]["exception"]["values"]
+    assert meta[""]["len"] == 51 or len(values) == 51
+    shortened = [str(i) for i, v in enumerate(values[:-1]) if len(v["value"]) < 3000]
+    assert shortened and all(meta[i]["value"][""]["len"] > 3000 for i in shortened)
