@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
+from . import usercode
 from ._version import __version__
 from .budget import EXCEPTION_OVERHEAD, FRAME_OVERHEAD, Budget, encoded_size, fit
 from .chain import Link, exception_args, exception_dict, traceback_of, walk_chain
@@ -30,11 +31,13 @@ from .safe import type_module, type_qualname
 from .scope import Scope
 from .scope_data import scope_data
 from .serialize import Serializer, clean_text, cost, cut_text
+from .serialize_kinds import inherits
 from .source import SourceReader
 
 __all__ = ["Draft", "base_event", "build_event", "compose", "encoded_size", "exception_header", "finish", "merge_keys"]
 
 _EXC_VALUE_LIMIT = 8192
+_STR_TIME = 0.25  # seconds an exception's own __str__ may take
 _MAX_NOTES = 20  # __notes__ kept in an exception's value (the rest are counted in _meta)
 _COUNTED_NOTES = 10_000  # notes past the kept ones whose length is added up for _meta (beyond: no length)
 _NOT_A_STRING = "<note that is not a string>"
@@ -260,14 +263,16 @@ def _exception_value(exc: BaseException, limit: int) -> tuple[str, Meta | None]:
     """``str(exc)`` plus ``__notes__``; never raises, never builds a huge message whole when avoidable."""
     try:
         args = exception_args(exc)
-        if type(exc).__str__ is BaseException.__str__ and len(args) == 1 and type(args[0]) is str:
+        if inherits(type(exc), "__str__", BaseException) and len(args) == 1 and type(args[0]) is str:
             head = args[0]
             original: int | None = len(head)
             text = head[: limit + CUT_MARGIN + 1]
         else:
-            raw = str(exc)
+            raw = usercode.call(str, exc, _STR_TIME)  # the exception's own __str__: off this thread, bounded
             original = str.__len__(raw)
             text = str.__getitem__(raw, slice(0, limit + CUT_MARGIN + 1))
+    except usercode.TimedOut:
+        text, original = "<exception str() took too long>", None
     except BaseException:  # noqa: B036 - a hostile __str__ costs only the message
         text, original = "<exception str() failed>", None
     dropped = 0

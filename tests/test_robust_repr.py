@@ -197,3 +197,43 @@ print("done", len(transport.events), flush=True)
     assert completed.returncode == 0, completed.stderr[-2000:]
     assert completed.stdout.split() == ["done", "1"]
     assert "cache miss for k" in completed.stderr and "KeyError: 'k'" in completed.stderr
+
+
+def test_an_exception_str_that_takes_a_held_lock_does_not_hang_the_capture():
+    client, transport = _client()
+    lock = threading.Lock()
+
+    class Locked(Exception):
+        def __str__(self):
+            with lock:
+                return "locked"
+
+    def work():
+        with lock:
+            try:
+                raise Locked()
+            except Locked:
+                return client.capture_exception()
+
+    assert _in_thread(work) is not None
+    assert transport.events[-1]["exception"]["values"][-1]["value"] == "<exception str() took too long>"
+
+
+def test_an_exception_class_metaclass_getattribute_is_not_run():
+    client, _ = _client()
+    ran = []
+
+    class Meta(type):
+        def __getattribute__(cls, name):
+            ran.append(name)
+            return super().__getattribute__(name)
+
+    class Odd(Exception, metaclass=Meta):
+        pass
+
+    try:
+        raise Odd("boom")
+    except Odd as error:
+        ran.clear()
+        assert client.capture_exception(error) is not None
+    assert ran == []
