@@ -23,14 +23,13 @@ from types import FrameType
 from typing import Any, Callable
 
 import pure_eval
-from pure_eval import my_getattr_static
 from pure_eval import utils as pure_eval_utils
 from pure_eval.utils import CannotEval
 
+from .expr_attr import getattr_static
 from .expr_budget import Budget, OutOfTime
 
 # pure_eval's helpers carry no annotations: typed once here, so that their callers are checked.
-getattr_static: Callable[[Any, str], Any] = my_getattr_static.getattr_static
 has_ast_name: Callable[[Any, ast.AST], bool] = pure_eval_utils.has_ast_name
 
 __all__ = [

@@ -60,3 +60,39 @@ def test_hidden_costs_are_refused_before_the_work(text):
 @pytest.mark.parametrize(("text", "value"), list(ALLOWED.items()))
 def test_cheap_operations_on_the_same_kinds_still_evaluate(text, value):
     assert _evaluate(text) == value
+
+
+class _Meta(type):
+    ran: list = []
+
+    def __getattribute__(cls, name):
+        _Meta.ran.append(name)
+        return super().__getattribute__(name)
+
+
+class _Model(metaclass=_Meta):
+    kind = "model"
+
+    def __init__(self):
+        self.limit = 0
+
+
+def _ratio(model, total):
+    return total / model.limit + len(model.kind)
+
+
+def test_attribute_values_never_run_a_metaclass_getattribute():
+    import framecap
+
+    transport = framecap.MemoryTransport()
+    client = framecap.Client(transport=transport, install_hooks=False)
+    model = _Model()
+    try:
+        _ratio(model, 10)
+    except ZeroDivisionError as error:
+        _Meta.ran.clear()
+        assert client.capture_exception(error) is not None
+        ran = list(_Meta.ran)
+    frame = transport.events[-1]["exception"]["values"][-1]["stacktrace"]["frames"][-1]
+    assert ran == []
+    assert frame["vars"]["model.limit"] == "0"
