@@ -17,10 +17,12 @@ captures), the call runs inline.
 from __future__ import annotations
 
 import _thread
+import contextlib
 import contextvars
 import datetime
 import decimal
 import os
+import sys
 import threading
 import time
 import types
@@ -88,6 +90,7 @@ class _Worker:
             except BaseException as error:  # noqa: B036 - handed to the caller, whatever it is
                 job.error = error
             job.fn = job.arg = job.context = None
+            _close_thread_connections()
             pool = _pool
             with pool.lock:
                 job.done.release()
@@ -95,6 +98,16 @@ class _Worker:
                     job.error = job.result = None
                     pool.abandoned -= 1
                     pool.idle.append(self)
+
+
+def _close_thread_connections() -> None:
+    """Close the database connections a ``__repr__`` opened on this helper (Django keeps one per
+    thread: a model's ``__str__`` that reads a relation would leave it open)."""
+    db = sys.modules.get("django.db")
+    if db is None:
+        return
+    with contextlib.suppress(Exception):  # nothing to close, or Django not set up
+        db.connections.close_all()
 
 
 class _Pool:

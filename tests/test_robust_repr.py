@@ -237,3 +237,64 @@ def test_an_exception_class_metaclass_getattribute_is_not_run():
         ran.clear()
         assert client.capture_exception(error) is not None
     assert ran == []
+
+
+def test_a_django_connection_a_repr_opens_on_the_helper_is_closed(run_python, tmp_path):
+    pytest.importorskip("django")
+    completed = run_python(
+        f"""
+import threading
+import django
+from django.conf import settings
+settings.configure(
+    DATABASES={{"default": {{"ENGINE": "django.db.backends.sqlite3", "NAME": {str(tmp_path / "db.sqlite3")!r}}}}},
+    INSTALLED_APPS=["django.contrib.contenttypes"],
+)
+django.setup()
+from django.db import connection, models
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.signals import connection_created
+
+class Author(models.Model):
+    name = models.TextField()
+    class Meta:
+        app_label = "contenttypes"
+
+class Book(models.Model):
+    author = models.ForeignKey(Author, on_delete=models.CASCADE)
+    class Meta:
+        app_label = "contenttypes"
+    def __str__(self):
+        return f"book by {{self.author.name}}"
+
+with connection.schema_editor() as editor:
+    editor.create_model(Author)
+    editor.create_model(Book)
+book_id = Book.objects.create(author=Author.objects.create(name="ann")).pk
+opened, closed = [], []
+connection_created.connect(lambda sender, connection, **kw: opened.append(threading.current_thread().name), weak=False)
+original = BaseDatabaseWrapper.close
+def close(self):
+    if self.connection is not None:
+        closed.append(threading.current_thread().name)
+    return original(self)
+BaseDatabaseWrapper.close = close
+
+import framecap
+transport = framecap.MemoryTransport()
+client = framecap.Client(transport=transport, install_hooks=False)
+def work():
+    book = Book.objects.get(pk=book_id)
+    raise KeyError(book.pk)
+try:
+    work()
+except KeyError as error:
+    client.capture_exception(error)
+print(transport.events[-1]["exception"]["values"][-1]["stacktrace"]["frames"][-1]["vars"]["book"])
+print(opened, closed)
+"""
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    shown, threads = completed.stdout.strip().splitlines()
+    assert shown == "<Book: book by ann>"
+    assert threads == "['framecap-usercode'] ['framecap-usercode']"
