@@ -37,6 +37,7 @@ from .options import Options, resolve_options
 from .scope import EventData, check_fingerprint, event_data
 from .scope import current as current_scope
 from .scrub import Scrubber
+from .signals import holding_signals
 from .transports import CallableTransport, Inbox
 from .transports.http import HttpTransport
 from .transports.inbox import default_state_dir
@@ -171,6 +172,7 @@ class Client:
             return transport  # type: ignore[no-any-return]
         return CallableTransport(transport)
 
+    @holding_signals
     def capture_exception(
         self,
         error: ErrorArg = None,
@@ -218,6 +220,7 @@ class Client:
             if held:
                 release_frames()
 
+    @holding_signals
     def capture_message(
         self,
         message: str,
@@ -245,6 +248,7 @@ class Client:
             stack = None
         return self.capture_entry(Message(text), data=data, stack=stack)
 
+    @holding_signals
     def capture(
         self,
         exc: BaseException,
@@ -275,6 +279,7 @@ class Client:
             return seen if isinstance(seen, str) else None
         return self._guarded(_Job(exc, mechanism, extra, level, data, message, None, hint))
 
+    @holding_signals
     def capture_entry(
         self,
         message: Message,
