@@ -86,7 +86,7 @@ class _Worker:
             if job is None:
                 continue
             try:
-                job.result = job.context.run(job.fn, job.arg)
+                job.result = job.context.run(_bounded, job.fn, job.arg)
             except BaseException as error:  # noqa: B036 - handed to the caller, whatever it is
                 job.error = error
             job.fn = job.arg = job.context = None
@@ -98,6 +98,23 @@ class _Worker:
                     job.error = job.result = None
                     pool.abandoned -= 1
                     pool.idle.append(self)
+
+
+#: numpy's summarization threshold, put back in the helper's copy of the context when a program
+#: set it higher (``threshold=sys.maxsize`` made every array's repr print every element).
+_NUMPY_THRESHOLD = 1000
+
+
+def _bounded(fn: Callable[[Any], Any], arg: Any) -> Any:
+    """``fn(arg)`` in the helper's copy of the context, with numpy's print options bounded there
+    (numpy 2 keeps them in a context variable: the program's own are untouched)."""
+    options = getattr(sys.modules.get("numpy._core.printoptions"), "format_options", None)
+    if isinstance(options, contextvars.ContextVar):
+        with contextlib.suppress(Exception):
+            current = options.get()
+            if current.get("threshold", 0) > _NUMPY_THRESHOLD:
+                options.set({**current, "threshold": _NUMPY_THRESHOLD})
+    return fn(arg)
 
 
 def _close_thread_connections() -> None:

@@ -2,6 +2,7 @@
 the capture's time; one that deadlocks, sleeps or loops becomes a placeholder recorded in ``_meta``."""
 
 import functools
+import sys
 import threading
 import time
 
@@ -298,3 +299,26 @@ print(opened, closed)
     shown, threads = completed.stdout.strip().splitlines()
     assert shown == "<Book: book by ann>"
     assert threads == "['framecap-usercode'] ['framecap-usercode']"
+
+
+def test_numpy_arrays_are_summarized_even_when_the_program_prints_them_whole():
+    np = pytest.importorskip("numpy")
+    if not hasattr(sys.modules.get("numpy._core.printoptions"), "format_options"):
+        pytest.skip("numpy 2 keeps print options in a context variable")
+    client, transport = _client()
+    previous = np.get_printoptions()
+    np.set_printoptions(threshold=sys.maxsize)
+    try:
+
+        def work(values):
+            raise KeyError(values.size)
+
+        try:
+            work(np.arange(1_000_000, dtype=float))
+        except KeyError as error:
+            assert client.capture_exception(error) is not None
+        assert np.get_printoptions()["threshold"] == sys.maxsize  # the program's own options are untouched
+    finally:
+        np.set_printoptions(**previous)
+    _, frame = _frame(transport.events[-1], "work")
+    assert frame["vars"]["values"].startswith("array([0.00000e+00,") and "..." in frame["vars"]["values"]
