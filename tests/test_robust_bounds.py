@@ -112,3 +112,42 @@ def test_long_messages_of_chained_exceptions_leave_the_captured_exceptions_inner
     assert meta[""]["len"] == 51 or len(values) == 51
     shortened = [str(i) for i, v in enumerate(values[:-1]) if len(v["value"]) < 3000]
     assert shortened and all(meta[i]["value"][""]["len"] > 3000 for i in shortened)
+
+
+def _crumb(**given):
+    return lambda: framecap.add_breadcrumb(**{"message": "m", **given})
+
+
+def _last_crumb(event):
+    return event["breadcrumbs"]["values"][-1]
+
+
+@pytest.mark.parametrize(
+    ("setter", "check"),
+    [
+        (_crumb(level="nonsense"), lambda e: "level" not in _last_crumb(e)),
+        (_crumb(level="WARNING"), lambda e: _last_crumb(e)["level"] == "warning"),
+        (_crumb(level=30), lambda e: _last_crumb(e)["level"] == "warning"),
+        (_crumb(message=5), lambda e: "message" not in _last_crumb(e)),
+        (_crumb(category=5), lambda e: "category" not in _last_crumb(e)),
+        (_crumb(type=5), lambda e: "type" not in _last_crumb(e)),
+        (_crumb(data="str"), lambda e: "data" not in _last_crumb(e)),
+        (lambda: framecap.set_user({"id": 1, "data": "str"}), lambda e: e["user"] == {"id": 1}),
+        (lambda: framecap.set_user({"id": 1, "sentry_user": 5}), lambda e: e["user"] == {"id": 1}),
+    ],
+)
+@pytest.mark.internal_errors
+def test_scope_values_sentry_would_refuse_the_event_for_are_left_out(setter, check):
+    from conftest import assert_schema_valid
+
+    transport = framecap.MemoryTransport()
+    client = framecap.Client(transport=transport, install_hooks=False)
+    with framecap.new_scope():
+        setter()
+        try:
+            raise ValueError("boom")
+        except ValueError as error:
+            assert client.capture_exception(error) is not None
+    event = transport.events[-1]
+    assert check(event), event.get("breadcrumbs", event.get("user"))
+    assert_schema_valid([event])
