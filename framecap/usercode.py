@@ -29,7 +29,7 @@ import types
 import uuid
 from typing import Any, Callable
 
-__all__ = ["INLINE_REPR", "MAX_ABANDONED", "Abandoned", "Clock", "TimedOut", "call", "on_helper"]
+__all__ = ["IDLE_SECONDS", "INLINE_REPR", "MAX_ABANDONED", "Abandoned", "Clock", "TimedOut", "call", "on_helper"]
 
 #: Types whose repr runs none of the program's code: called inline (``object.__repr__`` too).
 INLINE_REPR = frozenset(
@@ -48,6 +48,8 @@ INLINE_REPR = frozenset(
 
 #: Helpers that may be left busy with abandoned calls before user code stops being run.
 MAX_ABANDONED = 4
+#: A helper idle this long ends (no thread stays behind a capture: a later ``fork()`` finds none).
+IDLE_SECONDS = 0.5
 
 
 class TimedOut(Exception):
@@ -81,7 +83,13 @@ class _Worker:
     def _run(self) -> None:
         _state.helper = True
         while True:
-            self.wake.acquire()
+            if not self.wake.acquire(True, IDLE_SECONDS):
+                pool = _pool
+                with pool.lock:  # idle too long: gone, unless a capture has just taken it
+                    if self in pool.idle:
+                        pool.idle.remove(self)
+                        return
+                continue
             job, self.job = self.job, None
             if job is None:
                 continue

@@ -322,3 +322,24 @@ def test_numpy_arrays_are_summarized_even_when_the_program_prints_them_whole():
         np.set_printoptions(**previous)
     _, frame = _frame(transport.events[-1], "work")
     assert frame["vars"]["values"].startswith("array([0.00000e+00,") and "..." in frame["vars"]["values"]
+
+
+def test_no_helper_thread_stays_behind_a_capture():
+    client, _ = _client()
+
+    class Plain:
+        def __repr__(self):
+            return "plain"
+
+    def work():
+        value = Plain()
+        raise KeyError(id(value))
+
+    try:
+        work()
+    except KeyError as error:
+        assert client.capture_exception(error) is not None
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(t.name == "framecap-usercode" for t in threading.enumerate()):
+        time.sleep(0.05)
+    assert not any(t.name == "framecap-usercode" for t in threading.enumerate())
