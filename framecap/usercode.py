@@ -132,6 +132,9 @@ def _close_thread_connections() -> None:
     if db is None:
         return
     with contextlib.suppress(Exception):  # nothing to close, or Django not set up
+        storage = getattr(getattr(db.connections, "_connections", None), "_storage", None)
+        if isinstance(storage, threading.local) and not vars(storage):
+            return  # asgiref's per-thread storage is empty: no connection was opened here
         db.connections.close_all()
 
 
