@@ -6,10 +6,11 @@ as ASCII-escaped JSON would, non-ASCII at six each; quotes, backslashes and punc
 to the headroom). Who gets what, in order:
 
 1. exception headers (type, message, mechanism), the captured exception first, then the others by
-   ``exception_id``; each message at most :data:`VALUE_SHARE` of the event;
+   ``exception_id``; each message at most :data:`VALUE_SHARE` of the event, the other exceptions'
+   headers together at most :data:`OTHER_HEADERS_SHARE` (their messages are cut to share it);
 2. where the frames are (file, function, line): at most :data:`FRAMES_SHARE`, the captured
    exception's innermost frames first, then outward, then the other exceptions' (their innermost
-   frames first, round-robin, so each keeps its raise site);
+   frames first, round-robin, so each keeps its raise site; at most :data:`OTHER_FRAMES_SHARE`);
 3. what the scope adds (request, user, tags, extra, breadcrumbs): at most :data:`SCOPE_SHARE`;
 4. source and variables, in the same frame order; one frame's variables at most :data:`VARS_SHARE`.
 
@@ -27,6 +28,8 @@ from .meta import Meta, find, node, record, remark
 
 __all__ = [
     "FRAMES_SHARE",
+    "OTHER_FRAMES_SHARE",
+    "OTHER_HEADERS_SHARE",
     "SCOPE_SHARE",
     "VALUE_SHARE",
     "VARS_SHARE",
@@ -42,6 +45,11 @@ USABLE = 0.8
 VALUE_SHARE = 1 / 8
 #: All frames' places (file, function, line, without source or variables) at most this part.
 FRAMES_SHARE = 1 / 2
+#: The headers of the exceptions other than the captured one together at most this part.
+OTHER_HEADERS_SHARE = 1 / 8
+#: The places of the other exceptions' frames together at most this part: the rest is kept for the
+#: captured exception's source and variables.
+OTHER_FRAMES_SHARE = 1 / 4
 #: Request, user, tags, extra and breadcrumbs together at most this part.
 SCOPE_SHARE = 1 / 4
 #: One frame's variables (and expression values) at most this part.
@@ -70,6 +78,8 @@ class Budget:
         self.used = 0
         self.left = int(max_event_bytes * USABLE)
         self._frames_left = int(max_event_bytes * FRAMES_SHARE)
+        self._other_frames_left = int(max_event_bytes * OTHER_FRAMES_SHARE)
+        self.other_headers_left = int(max_event_bytes * OTHER_HEADERS_SHARE)
 
     def spend(self, size: int) -> None:
         self.used += size
@@ -79,10 +89,13 @@ class Budget:
         """Characters one exception message may have."""
         return max(16, min(wanted, int(self.limit * VALUE_SHARE)))
 
-    def frame_fits(self, size: int) -> bool:
-        """Spend ``size`` on one frame's place, if the frames' share and the budget allow it."""
-        if size > self._frames_left or size > self.left:
+    def frame_fits(self, size: int, captured: bool = True) -> bool:
+        """Spend ``size`` on one frame's place, if the frames' share and the budget allow it
+        (for another exception's frame, also the other exceptions' share)."""
+        if size > self._frames_left or size > self.left or (not captured and size > self._other_frames_left):
             return False
+        if not captured:
+            self._other_frames_left -= size
         self._frames_left -= size
         self.spend(size)
         return True

@@ -37,9 +37,11 @@ from .options import Options, resolve_options
 from .scope import EventData, check_fingerprint, event_data
 from .scope import current as current_scope
 from .scrub import Scrubber
+from .signals import holding_signals
 from .source_scrub import preload as preload_source_lexer
 from .transports import CallableTransport, Inbox
 from .transports.inbox import default_state_dir
+from .usercode import on_helper
 
 __all__ = ["Client", "ExcInfo", "get_current", "internal_error_handlers", "report_internal_error", "set_current"]
 
@@ -175,6 +177,7 @@ class Client:
             return transport  # type: ignore[no-any-return]
         return CallableTransport(transport)
 
+    @holding_signals
     def capture_exception(
         self,
         error: ErrorArg = None,
@@ -235,6 +238,7 @@ class Client:
                 with contextlib.suppress(BaseException):  # taken again for the next one, when it can be
                     self._reserve = reserve()
 
+    @holding_signals
     def capture_message(
         self,
         message: str,
@@ -262,6 +266,7 @@ class Client:
             stack = None
         return self.capture_entry(Message(text), data=data, stack=stack)
 
+    @holding_signals
     def capture(
         self,
         exc: BaseException,
@@ -279,7 +284,7 @@ class Client:
         ``"error"``); ``data``: this event's own data over the scope's; ``message``: a log record's
         ``logentry``; ``hint``: more for ``before_send``'s hint.
         """
-        if self._closed or getattr(self._busy, "active", False):
+        if self._closed or getattr(self._busy, "active", False) or on_helper():
             return None  # closed, or a capture inside a capture (a __repr__ that captures): drop
         seen: Any = _UNSEEN
         try:
@@ -292,6 +297,7 @@ class Client:
             return seen if isinstance(seen, str) else None
         return self._guarded(_Job(exc, mechanism, extra, level, data, message, None, hint))
 
+    @holding_signals
     def capture_entry(
         self,
         message: Message,
@@ -307,7 +313,7 @@ class Client:
         ``level``: else the scope's, else ``"info"``; ``keys``: event keys the caller fills in
         (``logger``); ``stack``: the traceback :func:`framecap.message.caller_stack` made, if any.
         """
-        if self._closed or getattr(self._busy, "active", False):
+        if self._closed or getattr(self._busy, "active", False) or on_helper():
             return None
         return self._guarded(_Job(None, None, keys, level, data, message, stack, hint))
 

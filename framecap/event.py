@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
+from . import usercode
 from ._version import __version__
 from .budget import EXCEPTION_OVERHEAD, FRAME_OVERHEAD, Budget, encoded_size, fit
 from .chain import Link, exception_args, exception_dict, traceback_of, walk_chain
@@ -25,16 +26,18 @@ from .frames import InAppRules, describe, walk_traceback
 from .logentry import Message, logentry
 from .meta import CUT_MARGIN, Meta, apply_cuts, record, remark
 from .options import Options
-from .records import ExceptionRecord, FrameRecord
+from .records import ExceptionRecord, FrameRecord, bounded_name
 from .safe import type_module, type_qualname
 from .scope import Scope
 from .scope_data import scope_data
 from .serialize import Serializer, clean_text, cost, cut_text
+from .serialize_kinds import inherits
 from .source import SourceReader
 
 __all__ = ["Draft", "base_event", "build_event", "compose", "encoded_size", "exception_header", "finish", "merge_keys"]
 
 _EXC_VALUE_LIMIT = 8192
+_STR_TIME = 0.25  # seconds an exception's own __str__ may take
 _MAX_NOTES = 20  # __notes__ kept in an exception's value (the rest are counted in _meta)
 _COUNTED_NOTES = 10_000  # notes past the kept ones whose length is added up for _meta (beyond: no length)
 _NOT_A_STRING = "<note that is not a string>"
@@ -133,6 +136,7 @@ def compose(
             records[vi].frames[fi], tb, options, serializer, reader, meta, path, budget, analyses.get((vi, fi))
         )
     serializer.close()
+    record_name_cuts(records, meta)
     event = base_event(options, level)
     event["exception"] = {"values": [rec.to_dict() for rec in records]}
     if entry is not None:
@@ -179,11 +183,17 @@ def _exceptions(
     chained = len(links) > 1 or any(link.is_group for link in links)
     limit = budget.value_limit(max(options.max_value_length, _EXC_VALUE_LIMIT))
     headers: dict[int, tuple[ExceptionRecord, Meta | None]] = {}
-    for link in sorted(links, key=lambda link: link.exception_id):
-        header, value_meta = exception_header(link, mechanism, chained, limit)
-        size = EXCEPTION_OVERHEAD + cost(header.type) + cost(header.value[:limit]) + cost(header.module or "")
-        if link.exception_id and size > budget.left:
-            break
+    ordered = sorted(links, key=lambda link: link.exception_id)
+    for index, link in enumerate(ordered):
+        mine = limit
+        if link.exception_id:  # another exception: an equal part of what the others' headers have left
+            mine = min(limit, max(64, budget.other_headers_left // (len(ordered) - index) - EXCEPTION_OVERHEAD))
+        header, value_meta = exception_header(link, mechanism, chained, mine)
+        size = EXCEPTION_OVERHEAD + cost(header.type) + cost(header.value[:mine]) + cost(header.module or "")
+        if link.exception_id:
+            if size > min(budget.left, budget.other_headers_left):
+                break
+            budget.other_headers_left -= size
         budget.spend(size)
         headers[link.exception_id] = (header, value_meta)
     records: list[ExceptionRecord] = []
@@ -216,14 +226,24 @@ def exception_header(
         found = _errno(exc)
         if found is not None:
             mech["meta"] = {**(mech.get("meta") or {}), "errno": found}
+    cuts: Meta = {}
     header = ExceptionRecord(
-        type=clean_text(type_qualname(t)),
+        type=bounded_name(clean_text(type_qualname(t)), cuts, "type"),
         value=value,
-        module=None if module in _BUILTIN_MODULES else module,
+        module=None if module is None or module in _BUILTIN_MODULES else bounded_name(module, cuts, "module"),
         mechanism=mech,
         exception_id=link.exception_id,
+        cuts=cuts,
     )
     return header, value_meta
+
+
+def record_name_cuts(records: list[ExceptionRecord], meta: Meta, key: str = "exception") -> None:
+    """Record in ``meta`` the names the records cut (see :func:`framecap.records.bounded_name`)."""
+    for vi, rec in enumerate(records):
+        record(meta, (key, "values", vi), rec.cuts)
+        for fi, frame in enumerate(rec.frames):
+            record(meta, (key, "values", vi, "stacktrace", "frames", fi), frame.cuts)
 
 
 def _errno(exc: BaseException) -> dict[str, Any] | None:
@@ -243,14 +263,16 @@ def _exception_value(exc: BaseException, limit: int) -> tuple[str, Meta | None]:
     """``str(exc)`` plus ``__notes__``; never raises, never builds a huge message whole when avoidable."""
     try:
         args = exception_args(exc)
-        if type(exc).__str__ is BaseException.__str__ and len(args) == 1 and type(args[0]) is str:
+        if inherits(type(exc), "__str__", BaseException) and len(args) == 1 and type(args[0]) is str:
             head = args[0]
             original: int | None = len(head)
             text = head[: limit + CUT_MARGIN + 1]
         else:
-            raw = str(exc)
+            raw = usercode.call(str, exc, _STR_TIME)  # the exception's own __str__: off this thread, bounded
             original = str.__len__(raw)
             text = str.__getitem__(raw, slice(0, limit + CUT_MARGIN + 1))
+    except usercode.TimedOut:
+        text, original = "<exception str() took too long>", None
     except BaseException:  # noqa: B036 - a hostile __str__ costs only the message
         text, original = "<exception str() failed>", None
     dropped = 0
@@ -258,10 +280,12 @@ def _exception_value(exc: BaseException, limit: int) -> tuple[str, Meta | None]:
     if type(notes) is list or type(notes) is tuple:
         kept = [n if type(n) is str else _NOT_A_STRING for n in notes[:_MAX_NOTES]]
         dropped = len(notes) - len(kept)
-        extra = "\n".join(kept)
+        span = limit + CUT_MARGIN + 1  # each note is cut before they are joined (one may be 100 MB)
+        length = sum(map(len, kept)) + len(kept) - 1
+        extra = "\n".join([note[:span] for note in kept])
         if extra:
             text = f"{text}\n{extra}" if text else extra
-            original = None if original is None else original + 1 + len(extra)
+            original = None if original is None else original + 1 + length
     cut, value_meta = cut_text(text, limit, original if original and original > limit else None, CUT_MARGIN)
     if dropped:  # the notes past _MAX_NOTES: recorded as removed, with the length they would have made
         rest = notes[_MAX_NOTES : _MAX_NOTES + _COUNTED_NOTES]  # type: ignore[index]
@@ -305,7 +329,7 @@ def _frames(
         tb = walks[vi][0][-1 - depth]
         frame = describe(tb, rules, None if _HAS_QUALNAME else _qualname(tb), described)
         size = FRAME_OVERHEAD + cost(frame.abs_path) + cost(frame.filename) + cost(frame.function)
-        if not budget.frame_fits(size + cost(frame.module or "")):
+        if not budget.frame_fits(size + cost(frame.module or ""), vi == captured):
             stopped.add(vi)  # its frames stay the innermost ones, without a gap
             continue
         kept[vi].append((frame, tb))

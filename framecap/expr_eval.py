@@ -23,14 +23,13 @@ from types import FrameType
 from typing import Any, Callable
 
 import pure_eval
-from pure_eval import my_getattr_static
 from pure_eval import utils as pure_eval_utils
 from pure_eval.utils import CannotEval
 
+from .expr_attr import getattr_static
 from .expr_budget import Budget, OutOfTime
 
 # pure_eval's helpers carry no annotations: typed once here, so that their callers are checked.
-getattr_static: Callable[[Any, str], Any] = my_getattr_static.getattr_static
 has_ast_name: Callable[[Any, ast.AST], bool] = pure_eval_utils.has_ast_name
 
 __all__ = [
@@ -38,6 +37,7 @@ __all__ = [
     "Budget",
     "MAX_CHARS",
     "MAX_ITEMS",
+    "MAX_TOTAL_CHARS",
     "CannotEval",
     "FrameNames",
     "GatedEvaluator",
@@ -51,6 +51,8 @@ __all__ = [
 MAX_BITS = 1024
 MAX_CHARS = 10_000
 MAX_ITEMS = 1_000
+#: Characters of all the strings in one container together (``str(rows)`` copies them all).
+MAX_TOTAL_CHARS = 100_000
 _MAX_PARSE_CHARS = 1_000  # int("...")/float("..."): conversion is quadratic before 3.11
 _MAX_ROUND_DIGITS = 1_000  # round(x, -n) builds 10**n
 _MAX_DEPTH = 10
@@ -75,6 +77,10 @@ def _small(value: Any, budget: list[int] | None = None, depth: int = 0) -> bool:
     if id(kind) in _SCALARS:
         return True
     if id(kind) in _TEXTS:
+        if budget is not None:
+            budget[1] -= len(value)
+            if budget[1] < 0:
+                return False
         return len(value) <= MAX_CHARS
     if kind is decimal.Decimal:
         sign, digits, exponent = value.as_tuple()
@@ -86,7 +92,7 @@ def _small(value: Any, budget: list[int] | None = None, depth: int = 0) -> bool:
     if id(kind) not in _CONTAINERS or depth > _MAX_DEPTH:
         return False
     if budget is None:
-        budget = [MAX_ITEMS]
+        budget = [MAX_ITEMS, MAX_TOTAL_CHARS]
     budget[0] -= len(value)
     if budget[0] < 0:
         return False
@@ -98,6 +104,15 @@ def _length(value: Any) -> int | None:
     return len(value) if id(type(value)) in _SEQUENCES else None
 
 
+def _repeated(value: Any) -> int | None:
+    """The length of a sequence that ``*`` repeats (a deque too)."""
+    return len(value) if id(type(value)) in _SEQUENCES or type(value) is deque else None
+
+
+def _integer(value: Any) -> bool:
+    return type(value) is int or type(value) is bool  # True << n is an int shift
+
+
 def _gate_binop(ev: GatedEvaluator, node: ast.BinOp) -> None:
     left, right = ev[node.left], ev[node.right]
     if not (_small(left) and _small(right)):
@@ -105,18 +120,18 @@ def _gate_binop(ev: GatedEvaluator, node: ast.BinOp) -> None:
     op = type(node.op)
     if op is ast.Mult:
         for seq, count in ((left, right), (right, left)):
-            size = _length(seq)
-            if size is not None and type(count) is int:
+            size = _repeated(seq)
+            if size is not None and _integer(count):
                 limit = MAX_CHARS if id(type(seq)) in _TEXTS else MAX_ITEMS
                 if size * max(count, 0) > limit:
                     raise CannotEval
     elif op is ast.Pow:
         if id(type(left)) in _EXACT_NUMBERS or id(type(right)) in _EXACT_NUMBERS:
             raise CannotEval
-        if type(left) is int and type(right) is int and right > 0 and left.bit_length() * right > MAX_BITS:
+        if _integer(left) and _integer(right) and right > 0 and left.bit_length() * right > MAX_BITS:
             raise CannotEval
     elif op is ast.LShift:
-        if type(left) is int and type(right) is int and left.bit_length() + right > MAX_BITS:
+        if _integer(left) and _integer(right) and left.bit_length() + right > MAX_BITS:
             raise CannotEval
     elif op is ast.Mod and (type(left) is str or type(left) is bytes):
         template = left.encode("utf-8", "replace") if isinstance(left, str) else left

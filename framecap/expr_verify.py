@@ -1,9 +1,9 @@
 """Is a parsed fragment the code that ran? Part of the expressions stage.
 
 A fragment is trusted only when compiling it gives back the very code object that ran (or, for
-module-level code, the same instructions at the same positions): so a source file changed since
-import, or lines that confused the indentation scan, never yield positions or values from other
-code.
+module-level code, the same instructions at the same positions, with the same constants and
+names): so a source file changed since import, or lines that confused the indentation scan, never
+yield positions or values from other code.
 """
 
 from __future__ import annotations
@@ -54,8 +54,8 @@ def _same(a: CodeType, b: CodeType) -> bool:
 _SKIPPED = frozenset({"RESUME", "RETURN_VALUE", "RETURN_CONST", "NOP", "EXTENDED_ARG", "CACHE"})
 
 
-def _units(code: CodeType, first: int, last: int, positions: Sequence[Any] | None = None) -> list[tuple[str, Any]]:
-    """Module-level code's instructions on lines first..last: kind and exact position.
+def _units(code: CodeType, first: int, last: int, positions: Sequence[Any] | None = None) -> list[tuple[str, Any, Any]]:
+    """Module-level code's instructions on lines first..last: kind, exact position and argument.
 
     Read from ``co_code`` and ``co_positions`` directly (``dis`` would decode the whole module);
     the implicit ``return None`` at the end of a module is left out.
@@ -76,8 +76,37 @@ def _units(code: CodeType, first: int, last: int, positions: Sequence[Any] | Non
                 following += 1
             if following < len(raw) // 2 and names[raw[2 * following]] == "RETURN_VALUE":
                 continue  # 3.11: the implicit ``return None``
-        out.append((name, position))
+        out.append((name, position, _argument(code, raw, index, name)))
     return out
+
+
+_CONSTS = frozenset(dis.hasconst)
+_NAMES = frozenset(dis.hasname)
+_LOCALS = frozenset(dis.haslocal) | frozenset(getattr(dis, "hasfree", ()))
+_JUMPS = frozenset(dis.hasjrel) | frozenset(dis.hasjabs)
+#: Name instructions whose argument carries flags in its low bits (3.11+: LOAD_GLOBAL; 3.12+: LOAD_ATTR).
+_NAME_SHIFT = {"LOAD_GLOBAL": 1, "LOAD_ATTR": 1 if sys.version_info >= (3, 12) else 0, "LOAD_SUPER_ATTR": 2}
+
+
+def _argument(code: CodeType, raw: bytes, index: int, name: str) -> Any:
+    """What the instruction's argument stands for (a constant, a name), comparable across two
+    compilations whose tables are numbered differently; jump offsets are left out."""
+    op = raw[2 * index]
+    arg, shift, back = raw[2 * index + 1], 8, index - 1
+    while back >= 0 and dis.opname[raw[2 * back]] == "EXTENDED_ARG":
+        arg |= raw[2 * back + 1] << shift
+        shift, back = shift + 8, back - 1
+    try:
+        if op in _CONSTS:
+            value = code.co_consts[arg]
+            return ("const", type(value), value.co_name if isinstance(value, CodeType) else repr(value))
+        if op in _NAMES:
+            return ("name", code.co_names[arg >> _NAME_SHIFT.get(name, 0)])
+        if op in _LOCALS:
+            return ("local", (code.co_varnames + code.co_cellvars + code.co_freevars)[arg])
+    except (IndexError, TypeError, ValueError):
+        return ("?",)
+    return None if op in _JUMPS else arg
 
 
 def same_offset(code: CodeType, compiled: CodeType, lasti: int, positions: Sequence[Any]) -> int | None:

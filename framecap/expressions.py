@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from types import CodeType, FrameType, TracebackType
 from typing import Any, Callable, TypeVar
 
+from .frames import is_pseudo_file
+
 __all__ = [
     "Analysis",
     "analyze_frames",
@@ -345,12 +347,30 @@ def _qualname_from_objects(frame: FrameType, code: CodeType) -> str | None:
                 for key in keys:
                     for function in _functions(namespace.get(key)):
                         if function.__code__ is code:
-                            return function.__qualname__  # type: ignore[no-any-return]
+                            return _compiled_qualname(function.__qualname__, frame)
     found = frame.f_globals.get(name) if type(frame.f_globals) is dict else None
     for function in _functions(found):
         if function.__code__ is code:
-            return function.__qualname__  # type: ignore[no-any-return]
+            return _compiled_qualname(function.__qualname__, frame)
     return None
+
+
+_CO_NESTED = 0x10  # inspect.CO_NESTED: code compiled inside a function
+
+
+def _compiled_qualname(qualname: Any, frame: FrameType) -> str | None:
+    """A function object's ``__qualname__`` if it can be the one the compiler gave (``co_qualname``
+    on 3.11+), else None. It was reassigned when code nested in a function has no ``<locals>`` in
+    it, or when generated code (a pseudo file such as ``<string>``) runs in a real module's
+    namespace: dataclasses name the ``__init__`` they compile in ``__create_fn__`` ``Cls.__init__``."""
+    code = frame.f_code
+    if type(qualname) is not str or (code.co_flags & _CO_NESTED and "<locals>" not in qualname):
+        return None
+    if is_pseudo_file(code.co_filename):
+        module_file = dict.get(frame.f_globals, "__file__") if type(frame.f_globals) is dict else None
+        if type(module_file) is str and not is_pseudo_file(module_file):
+            return None
+    return qualname
 
 
 def code_qualname(frame: FrameType, lines: Sequence[str] | None = None) -> str | None:

@@ -118,6 +118,9 @@ def reduced_event(
         record(meta, ("exception", "values", vi, "value"), value_meta)
         entries, count = walk_traceback(traceback_of(link.exc), min(options.max_frames, FRAMES))
         header.frames = [describe(tb, rules) for tb in entries]
+        record(meta, ("exception", "values", vi), header.cuts)
+        for fi, frame in enumerate(header.frames):
+            record(meta, ("exception", "values", vi, "stacktrace", "frames", fi), frame.cuts)
         if count > len(entries):
             record(meta, ("exception", "values", vi, "stacktrace", "frames"), {"": {"len": count}})
         values.append(header.to_dict())

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from types import CodeType, FrameType, TracebackType
 from typing import Any, cast
 
-from .records import FrameRecord
+from .meta import Meta
+from .records import FrameRecord, bounded_name
 
 __all__ = ["InAppRules", "code_position", "describe", "function_name", "is_pseudo_file", "walk_traceback"]
 
@@ -182,7 +183,7 @@ def describe(
     tb: TracebackType,
     rules: InAppRules,
     qualified: str | None = None,
-    memo: dict[tuple[Any, ...], tuple[str, str, str | None, str, bool]] | None = None,
+    memo: dict[tuple[Any, ...], tuple[str, str, str | None, str, bool, Meta]] | None = None,
 ) -> FrameRecord:
     """The record of one traceback entry. ``lineno`` comes from the entry (``tb_lineno``), never the frame.
 
@@ -200,18 +201,26 @@ def describe(
         if not (is_pseudo_file(filename) or filename.startswith(os.sep)):
             with contextlib.suppress(OSError):  # the working directory may be gone
                 abs_path = os.path.abspath(filename)
+        cuts: Meta = {}  # names cut to their bound (shared by the frames of a recursion: never changed)
         known = (
-            _short_filename(abs_path, module, rules.project_root),
-            abs_path,
-            module,
-            function_name(code, getattr(code, "co_qualname", qualified)),
+            bounded_name(_short_filename(abs_path, module, rules.project_root), cuts, "filename"),
+            bounded_name(abs_path, cuts, "abs_path"),
+            None if module is None else bounded_name(module, cuts, "module"),
+            bounded_name(function_name(code, getattr(code, "co_qualname", qualified)), cuts, "function"),
             rules(module, abs_path),
+            cuts,
         )
         if memo is not None:
             memo[key] = known
     lineno = tb.tb_lineno if type(tb.tb_lineno) is int else None
     record = FrameRecord(
-        filename=known[0], abs_path=known[1], module=known[2], function=known[3], lineno=lineno, in_app=known[4]
+        filename=known[0],
+        abs_path=known[1],
+        module=known[2],
+        function=known[3],
+        lineno=lineno,
+        in_app=known[4],
+        cuts=known[5],
     )
     position = code_position(code, tb.tb_lasti)
     if position is not None and position[0] == lineno:

@@ -44,7 +44,16 @@ def _excepthook(exc_type: Any, exc: Any, tb: Any) -> None:
     previous = _previous.get("sys.excepthook", sys.__excepthook__)
     try:
         previous(exc_type, exc, tb)
-    except BaseException:  # the replaced hook failed: still show the original traceback
+    except SystemExit:
+        raise  # Python exits with it, as it would from the replaced hook
+    except BaseException as error:  # the replaced hook failed: what Python prints then, our frame left out
+        try:
+            sys.stderr.write("Error in sys.excepthook:\n")
+            inner = error.__traceback__.tb_next if error.__traceback__ else None
+            sys.__excepthook__(type(error), error.with_traceback(inner), inner)
+            sys.stderr.write("\nOriginal exception was:\n")
+        except BaseException:  # noqa: B036, S110 - no stderr: the original is still tried
+            pass
         sys.__excepthook__(exc_type, exc, tb)
 
 

@@ -135,6 +135,8 @@ def _stack(
     frames = [frame for frame, _ in kept]
     if not _HAS_QUALNAME:
         _complete_comprehensions(frames)
+    for fi, frame in enumerate(frames):
+        record(meta, _PATH + (fi,), frame.cuts)
     if count > len(kept):
         record(meta, _PATH, {"": {"len": count}})
     return frames, [(fi, kept[fi][1]) for fi in reversed(range(len(kept)))]

@@ -10,7 +10,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ExceptionRecord", "FrameRecord"]
+from .meta import Meta
+from .serialize import cut_text
+
+__all__ = ["NAME_LIMIT", "ExceptionRecord", "FrameRecord", "bounded_name"]
+
+#: Characters kept of a name (exception type, module, function, file path): generated code can make
+#: them megabytes long; the cut is recorded in the record's ``cuts``.
+NAME_LIMIT = 512
+
+
+def bounded_name(text: str, cuts: Meta, key: str) -> str:
+    """``text`` cut to :data:`NAME_LIMIT` characters; the cut (``_meta``) goes into ``cuts[key]``."""
+    if len(text) <= NAME_LIMIT:
+        return text
+    cut, meta = cut_text(text[: NAME_LIMIT + 1], NAME_LIMIT, len(text))
+    if meta:
+        cuts[key] = meta
+    return cut
 
 
 @dataclass
@@ -32,6 +49,8 @@ class FrameRecord:
     context_line: str | None = None
     post_context: list[str] | None = None
     vars: dict[str, Any] | None = None
+    #: ``_meta`` of the names cut to :data:`NAME_LIMIT` (by field name).
+    cuts: Meta = field(default_factory=dict)
 
     def skeleton(self) -> dict[str, Any]:
         """Where the frame is, without source or variables."""
@@ -79,6 +98,7 @@ class ExceptionRecord:
     exception_id: int
     frames: list[FrameRecord] = field(default_factory=list)
     frame_count: int = 0  # visible frames of its traceback, kept or not
+    cuts: Meta = field(default_factory=dict)  # ``_meta`` of the names cut (``type``, ``module``)
 
     def to_dict(self) -> dict[str, Any]:
         """The Sentry exception."""

@@ -11,6 +11,7 @@ Sentry would refuse) is left out and reported through :func:`framecap.internal.r
 
 from __future__ import annotations
 
+import builtins
 import collections
 import contextlib
 import contextvars
@@ -107,6 +108,26 @@ def _items(mapping: Any, what: str) -> list[tuple[Any, Any]]:
     return list(itertools.islice(mapping.items(), _MAX_ITEMS))
 
 
+_USER_OBJECTS = ("data", "geo")  # Sentry's user fields that must be objects; these must be strings:
+_USER_STRINGS = ("email", "ip_address", "username", "name", "segment", "sentry_user")
+
+
+def _user(user: Any) -> dict[Any, Any]:
+    """The user as given, but for fields Sentry would refuse the whole event for (reported, left out)."""
+    out = dict(_items(user, "user"))
+    for key in _USER_OBJECTS + _USER_STRINGS:
+        value = out.get(key)
+        if value is None:
+            continue
+        wanted = Mapping if key in _USER_OBJECTS else str
+        if not isinstance(value, wanted):
+            del out[key]
+            report_misuse(
+                f"set_user({key}=...)", TypeError(f"user {key} must be a {wanted.__name__}, not {_shown(value)}")
+            )
+    return out
+
+
 def _shown(value: Any) -> str:
     return type(value).__name__
 
@@ -191,7 +212,7 @@ class Scope:
 
     def set_user(self, user: Mapping[str, Any] | None) -> None:
         """The user (id, email, username, ...), sent as given but scrubbed; None clears it."""
-        self._set("set_user", lambda: setattr(self, "user", dict(_items(user, "user")) if user else None))
+        self._set("set_user", lambda: setattr(self, "user", _user(user) if user else None))
 
     def set_tag(self, key: str, value: Any) -> None:
         """A tag (key and value as strings; Sentry's rules: a key of letters, digits and ``_.:-``, a
@@ -295,18 +316,23 @@ def add_breadcrumb(
     """
     if limit is not None and limit <= 0:
         return
-    crumb: dict[str, Any] = {
-        "timestamp": datetime.datetime.now(datetime.timezone.utc).isoformat(),
-        "type": type,
-        "level": level,
-    }
-    if message is not None:
-        crumb["message"] = message
-    if category is not None:
-        crumb["category"] = category
-    if data:
-        crumb["data"] = data
+    crumb: dict[str, Any] = {"timestamp": datetime.datetime.now(datetime.timezone.utc).isoformat()}
+    given = {"type": type, "level": level, "message": message, "category": category, "data": data or None}
+    for key, value in given.items():  # what Sentry would refuse (the whole event) is left out and reported
+        if value is not None:
+            try:
+                crumb[key] = check_level(value) if key == "level" else _crumb_part(key, value)
+            except (TypeError, ValueError) as error:
+                report_misuse(f"add_breadcrumb({key}=...)", error)
     current().add_breadcrumb(crumb, limit)
+
+
+def _crumb_part(key: str, value: Any) -> Any:
+    if key == "data":
+        return dict(_items(value, "breadcrumb data"))
+    if builtins.type(value) is not str:
+        raise TypeError(f"a breadcrumb's {key} must be a string, not {_shown(value)}")
+    return value
 
 
 @contextlib.contextmanager

@@ -11,13 +11,23 @@ Every cut and substitution is described in Sentry's ``_meta`` format and returne
 
 from __future__ import annotations
 
-import collections
 import itertools
-from typing import Any
+from typing import Any, Callable
 
+from . import usercode
 from .lazy import lazy_placeholder
 from .meta import ELLIPSIS, Meta, cut_remark
-from .safe import exact_str, type_dict, type_mro, type_qualname
+from .safe import exact_str, type_mro, type_qualname
+from .serialize_kinds import (
+    CONTAINERS,
+    LEAVES,
+    SAFE_REPR,
+    SMALL_INT,
+    container_kind,
+    homogeneous_reprs,
+    inherits,
+    plain_repr,
+)
 
 __all__ = ["Meta", "Serializer", "clean_text", "cost", "cut_text"]
 
@@ -64,9 +74,12 @@ def _final_cost(text: str, limit: int) -> int:
 
 
 def _failed(what: str, error: BaseException) -> tuple[str, Meta]:
-    """The placeholder for a value whose repr raised, and its remark (``s``: substituted)."""
-    text = f"<{what} object; repr() raised {type_qualname(type(error))}>"
-    return text, {"": {"rem": [["framecap:repr", "s", 0, len(text)]]}}
+    """The placeholder for a value whose repr raised or ran out of time, and its remark (``s``: substituted)."""
+    if isinstance(error, usercode.TimedOut):
+        text, rule = f"<{what} object; repr() took too long>", "framecap:timeout"
+    else:
+        text, rule = f"<{what} object; repr() raised {type_qualname(type(error))}>", "framecap:repr"
+    return text, {"": {"rem": [[rule, "s", 0, len(text)]]}}
 
 
 class Serializer:
@@ -75,10 +88,19 @@ class Serializer:
     ``repr_strings=True`` (frame variables) renders every leaf as its ``repr``, so ``'1'`` and
     ``1`` differ as they do in Python; ``False`` keeps str, int, float, bool and None as JSON.
     ``margin``: characters kept past ``max_length`` until the cuts are applied (see :func:`cut_text`).
+    ``repr_time``: wall-clock seconds all user ``__repr__`` calls may take together; each runs on a
+    helper thread (:mod:`framecap.usercode`) for at most a quarter of it (or what is left).
     """
 
     def __init__(
-        self, *, max_depth: int, max_breadth: int, max_length: int, repr_strings: bool = True, margin: int = 0
+        self,
+        *,
+        max_depth: int,
+        max_breadth: int,
+        max_length: int,
+        repr_strings: bool = True,
+        margin: int = 0,
+        repr_time: float = 1.0,
     ) -> None:
         self.max_depth = max_depth
         self.max_breadth = max_breadth
@@ -89,11 +111,11 @@ class Serializer:
         self._memo: dict[int, tuple[Any, str, Meta | None]] = {}
         self._types: dict[int, Any] = {}  # per type id: (type, lazy rule); the type is held for the capture
         self._left = 0
+        self._clock = usercode.Clock(repr_time)
 
     def serialize(self, value: Any, budget: int = 1 << 30) -> tuple[Any, Meta | None, int]:
         """Return ``(data, meta or None, characters used)``; stops expanding once ``budget`` runs out."""
-        self._left = budget
-        data, meta = self._walk(value, 0, set())
+        data, meta = self._clock.run(self._from_start, (budget, lambda: self._walk(value, 0, set())), self._stuck)
         return data, meta, budget - self._left
 
     def serialize_items(
@@ -101,9 +123,21 @@ class Serializer:
     ) -> tuple[dict[str, Any], Meta | None, int]:
         """Like :meth:`serialize` for a dict given as ``(key, value)`` pairs (``total`` of them in all),
         so keys are never hashed again (frame locals may have keys of any type)."""
-        self._left = budget
-        data, meta = self._pairs(pairs, total, 0, set())
+        data, meta = self._clock.run(
+            self._from_start, (budget, lambda: self._pairs(pairs, total, 0, set())), self._stuck
+        )
         return data, meta, budget - self._left
+
+    def _from_start(self, job: tuple[int, Callable[[], tuple[Any, Meta | None]]]) -> tuple[Any, Meta | None]:
+        """One walk with the whole ``budget`` (it runs again from the start after a stuck ``__repr__``)."""
+        budget, walk = job
+        self._left = budget
+        return walk()
+
+    def _stuck(self, value: Any) -> None:
+        """A ``__repr__`` ran past its time: the value gets a placeholder (the walk is run again)."""
+        if value is not None:
+            self._memo[id(value)] = (value, *_failed(type_qualname(type(value)), usercode.TimedOut()))
 
     def close(self) -> None:
         """Drop the per-capture memos (they hold references to the objects they rendered)."""
@@ -115,16 +149,16 @@ class Serializer:
     def _walk(self, value: Any, depth: int, path: set[int]) -> tuple[Any, Meta | None]:
         t = type(value)
         if self.repr_strings:
-            text = _plain_repr(value, t, self.max_length)
+            text = plain_repr(value, t, self.max_length)
             if text is not None:
                 self._left -= cost(text)
                 return text, None
         if type(t) is type:  # a plain class: it may be hashed and compared
-            kind = _CONTAINERS.get(t)
-            if kind is None and t not in _LEAVES:
-                kind = _container_kind(t)
+            kind = CONTAINERS.get(t)
+            if kind is None and t not in LEAVES:
+                kind = container_kind(t)
         else:  # its metaclass may make it unhashable, or run code when compared
-            kind = _container_kind(t)
+            kind = container_kind(t)
         if kind is None:
             return self._leaf(value, t)
         size = kind[1](value)
@@ -170,7 +204,7 @@ class Serializer:
                 t is str
                 and len(item) <= limit
                 or t is int
-                and -_SMALL_INT < item < _SMALL_INT
+                and -SMALL_INT < item < SMALL_INT
                 or t is _NONE
                 or t is bool
                 or t is float
@@ -211,7 +245,7 @@ class Serializer:
         quick = self.repr_strings
         limit = self.max_length
         if quick and chunk:
-            texts = _homogeneous_reprs(chunk, limit)
+            texts = homogeneous_reprs(chunk, limit)
             if texts is not None:  # all small ints, or all short strings: rendered at C speed
                 self._left -= 2 * len(texts) + sum(map(len, texts)) * (1 if all(map(str.isascii, texts)) else 6)
                 if len(texts) < size:
@@ -228,7 +262,7 @@ class Serializer:
                 t is str
                 and len(item) <= limit
                 or t is int
-                and -_SMALL_INT < item < _SMALL_INT
+                and -SMALL_INT < item < SMALL_INT
                 or t is _NONE
                 or t is bool
                 or t is float
@@ -293,7 +327,7 @@ class Serializer:
             text = f"<int with {value.bit_length()} bits>"
             self._left -= cost(text)
             return text, None
-        if t in _SAFE_REPR:
+        if t in SAFE_REPR:
             text = repr(value)
             self._left -= cost(text)
             return text, None
@@ -313,7 +347,7 @@ class Serializer:
             meta: Meta | None
             if lazy is not None:
                 text, meta = lazy, {"": {"rem": [["framecap:lazy", "s", 0, len(lazy)]]}}
-            elif issubclass(t, str) and _inherits(t, "__repr__", str):
+            elif issubclass(t, str) and inherits(t, "__repr__", str):
                 original = str.__len__(value)
                 text, meta = cut_text(
                     str.__repr__(str.__getitem__(value, slice(0, self._span))),
@@ -321,96 +355,28 @@ class Serializer:
                     original if original > limit else None,
                     self.margin,
                 )
-            elif issubclass(t, (bytes, bytearray)) and _inherits(t, "__repr__", type_mro(t)[-2]):
+            elif issubclass(t, (bytes, bytearray)) and inherits(t, "__repr__", type_mro(t)[-2]):
                 base = bytes if issubclass(t, bytes) else bytearray
                 original = base.__len__(value)
                 head = base.__repr__(base.__getitem__(value, slice(0, self._span)))
                 text, meta = cut_text(head, limit, original if original > limit else None, self.margin)
             else:
-                raw = repr(value)  # a str, or a str subclass (whose own methods are never called)
+                raw = self._repr(value, t)  # a str, or a str subclass (whose own methods are never called)
                 original = str.__len__(raw)
                 text, meta = cut_text(
                     exact_str(raw, self._span), limit, original if original > limit else None, self.margin
                 )
+        except usercode.Abandoned:
+            raise  # this walk was given up on: it stops
         except BaseException as error:  # noqa: B036 - whatever a __repr__ raises costs only this value
             text, meta = _failed(type_qualname(t), error)
         self._memo[key] = (value, text, meta)
         self._left -= _final_cost(text, limit)
         return text, meta
 
-
-def _plain_repr(value: Any, t: type, limit: int) -> str | None:
-    """``repr`` of a str, small int, float, bool or None that fits in ``limit``; else None (the general path)."""
-    if t is int:
-        if not -_SMALL_INT < value < _SMALL_INT:
-            return None
-    elif t is str:
-        if len(value) > limit:
-            return None
-    elif not (t is _NONE or t is bool or t is float):
-        return None
-    text = repr(value)
-    return text if len(text) <= limit else None
-
-
-def _homogeneous_reprs(items: list[Any], limit: int) -> list[str] | None:
-    """``repr`` of every item when all are small ints or all are strs short enough; else None."""
-    kinds = set(map(id, map(type, items)))  # ids: a type may be unhashable
-    if kinds == _INT_ONLY:
-        if max(items) >= _SMALL_INT or min(items) <= -_SMALL_INT:
-            return None
-    elif kinds == _STR_ONLY:
-        if max(map(len, items)) > limit // 4 - 2:
-            return None  # (even fully escaped, each repr stays within the limit)
-    else:
-        return None
-    return list(map(repr, items))
-
-
-def _inherits(t: type, name: str, base: type) -> bool:
-    """True when ``t`` uses ``base``'s implementation of ``name`` (looked up on the class, never the instance)."""
-    for klass in type_mro(t):
-        namespace = type_dict(klass)
-        if name in namespace:
-            return klass is base or namespace[name] is type_dict(base).get(name)
-    return False
-
-
-def _container_kind(t: type) -> tuple[str, Any, Any] | None:
-    """Subclasses of builtin containers are read through the builtin's own methods (no user code)."""
-    try:
-        if issubclass(t, dict):
-            return ("dict", dict.__len__, None)
-        if issubclass(t, tuple):
-            for klass in type_mro(t):
-                fields = type_dict(klass).get("_fields")
-                if fields is not None:
-                    if type(fields) is tuple and all(type(f) is str for f in fields):
-                        return ("namedtuple", tuple.__len__, fields)
-                    break
-            return ("list", tuple.__len__, tuple.__iter__)
-        if issubclass(t, list):
-            return ("list", list.__len__, list.__iter__)
-        if issubclass(t, (set, frozenset)):
-            base = set if issubclass(t, set) else frozenset
-            return ("list", base.__len__, base.__iter__)
-        if issubclass(t, collections.deque):
-            return ("list", collections.deque.__len__, collections.deque.__iter__)
-    except Exception:
-        return None
-    return None
-
-
-_CONTAINERS: dict[type, tuple[str, Any, Any]] = {
-    dict: ("dict", dict.__len__, None),
-    list: ("list", list.__len__, list.__iter__),
-    tuple: ("list", tuple.__len__, tuple.__iter__),
-    set: ("list", set.__len__, set.__iter__),
-    frozenset: ("list", frozenset.__len__, frozenset.__iter__),
-    collections.deque: ("list", collections.deque.__len__, collections.deque.__iter__),
-}
-_SAFE_REPR = frozenset({_NONE, bool, int, float, complex, range, type(Ellipsis), type(NotImplemented)})
-_LEAVES = frozenset({str, bytes, bytearray}) | _SAFE_REPR
-_SMALL_INT = 10**50  # ints below this in size have short, cheap reprs
-_INT_ONLY = frozenset({id(int)})
-_STR_ONLY = frozenset({id(str)})
+    def _repr(self, value: Any, t: type) -> Any:
+        """``repr(value)``: inline when the type's repr runs no user code, else on a helper thread
+        within this serializer's time (:class:`framecap.usercode.TimedOut` past it)."""
+        if (type(t) is type and t in usercode.INLINE_REPR) or inherits(t, "__repr__", object):
+            return repr(value)
+        return self._clock.repr(value)

@@ -1,0 +1,99 @@
+"""What the serializer knows of builtin types: which are containers (read through the builtin's own
+methods, never a subclass's), which have cheap reprs that run no user code."""
+
+from __future__ import annotations
+
+import collections
+from typing import Any
+
+from .safe import type_dict, type_mro
+
+__all__ = [
+    "CONTAINERS",
+    "LEAVES",
+    "SAFE_REPR",
+    "SMALL_INT",
+    "container_kind",
+    "homogeneous_reprs",
+    "inherits",
+    "plain_repr",
+]
+
+_NONE = type(None)
+
+
+def plain_repr(value: Any, t: type, limit: int) -> str | None:
+    """``repr`` of a str, small int, float, bool or None that fits in ``limit``; else None (the general path)."""
+    if t is int:
+        if not -SMALL_INT < value < SMALL_INT:
+            return None
+    elif t is str:
+        if len(value) > limit:
+            return None
+    elif not (t is _NONE or t is bool or t is float):
+        return None
+    text = repr(value)
+    return text if len(text) <= limit else None
+
+
+def homogeneous_reprs(items: list[Any], limit: int) -> list[str] | None:
+    """``repr`` of every item when all are small ints or all are strs short enough; else None."""
+    kinds = set(map(id, map(type, items)))  # ids: a type may be unhashable
+    if kinds == _INT_ONLY:
+        if max(items) >= SMALL_INT or min(items) <= -SMALL_INT:
+            return None
+    elif kinds == _STR_ONLY:
+        if max(map(len, items)) > limit // 4 - 2:
+            return None  # (even fully escaped, each repr stays within the limit)
+    else:
+        return None
+    return list(map(repr, items))
+
+
+def inherits(t: type, name: str, base: type) -> bool:
+    """True when ``t`` uses ``base``'s implementation of ``name`` (looked up on the class, never the instance)."""
+    for klass in type_mro(t):
+        namespace = type_dict(klass)
+        if name in namespace:
+            return klass is base or namespace[name] is type_dict(base).get(name)
+    return False
+
+
+def container_kind(t: type) -> tuple[str, Any, Any] | None:
+    """Subclasses of builtin containers are read through the builtin's own methods (no user code)."""
+    try:
+        if issubclass(t, dict):
+            return ("dict", dict.__len__, None)
+        if issubclass(t, tuple):
+            for klass in type_mro(t):
+                fields = type_dict(klass).get("_fields")
+                if fields is not None:
+                    if type(fields) is tuple and all(type(f) is str for f in fields):
+                        return ("namedtuple", tuple.__len__, fields)
+                    break
+            return ("list", tuple.__len__, tuple.__iter__)
+        if issubclass(t, list):
+            return ("list", list.__len__, list.__iter__)
+        if issubclass(t, (set, frozenset)):
+            base = set if issubclass(t, set) else frozenset
+            return ("list", base.__len__, base.__iter__)
+        if issubclass(t, collections.deque):
+            return ("list", collections.deque.__len__, collections.deque.__iter__)
+    except Exception:
+        return None
+    return None
+
+
+CONTAINERS: dict[type, tuple[str, Any, Any]] = {
+    dict: ("dict", dict.__len__, None),
+    list: ("list", list.__len__, list.__iter__),
+    tuple: ("list", tuple.__len__, tuple.__iter__),
+    set: ("list", set.__len__, set.__iter__),
+    frozenset: ("list", frozenset.__len__, frozenset.__iter__),
+    collections.deque: ("list", collections.deque.__len__, collections.deque.__iter__),
+}
+SAFE_REPR = frozenset({_NONE, bool, int, float, complex, range, type(Ellipsis), type(NotImplemented)})
+LEAVES = frozenset({str, bytes, bytearray}) | SAFE_REPR
+SMALL_INT = 10**50  # ints below this in size have short, cheap reprs
+_INT_ONLY = frozenset({id(int)})
+_STR_ONLY = frozenset({id(str)})

@@ -1,0 +1,68 @@
+"""Signals that arrive during a capture are handled when it ends, as the program would handle them.
+
+A capture catches whatever goes wrong inside it, so a ``KeyboardInterrupt`` (Ctrl-C) or the
+exception a program's own ``SIGTERM``/``SIGALRM`` handler raises would be swallowed if the handler
+ran in the middle of it: the program would go on as if the signal never came. On the main thread
+(the only one Python runs signal handlers on), a capture holds the signals whose handlers are
+Python functions, and once it ends puts the handlers back and calls them for what came meanwhile:
+``capture_exception()`` then raises what the handler raises, as the interrupted line would have.
+The public entry points hold them (:func:`holding_signals`), outside everything that catches
+errors within a capture; nested holds pass what they held to the outer one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import signal
+import threading
+from collections.abc import Iterator
+from types import FrameType
+from typing import Any, Callable, TypeVar, cast
+
+__all__ = ["held_signals", "holding_signals"]
+
+_NAMES = ("SIGINT", "SIGTERM", "SIGALRM", "SIGHUP", "SIGUSR1", "SIGUSR2")
+_HELD = tuple(getattr(signal, name) for name in _NAMES if hasattr(signal, name))
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+@contextlib.contextmanager
+def held_signals() -> Iterator[None]:
+    """Hold the Python-level signal handlers for the block (main thread only), then run them."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[tuple[int, FrameType | None]] = []
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        pending.append((signum, frame))
+
+    saved: dict[int, Any] = {}
+    try:
+        for number in _HELD:
+            handler = signal.getsignal(number)
+            if callable(handler):
+                signal.signal(number, hold)
+                saved[number] = handler
+    except (ValueError, OSError, RuntimeError):  # not the main interpreter, or a platform's refusal
+        pass
+    try:
+        yield
+    finally:
+        for number, handler in saved.items():
+            with contextlib.suppress(ValueError, OSError, RuntimeError):
+                signal.signal(number, handler)
+        for number, frame in pending:
+            saved[number](number, frame)  # what it raises leaves the capture, as it would have left the line
+
+
+def holding_signals(method: _F) -> _F:
+    """Decorate a capture entry point: signals are held while it runs (see :func:`held_signals`)."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with held_signals():
+            return method(*args, **kwargs)
+
+    return cast(_F, wrapper)

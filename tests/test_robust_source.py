@@ -1,0 +1,63 @@
+"""Expression values only for code that ran: a module-level statement edited on disk after it was
+compiled (same instructions at the same places, other constants or names) gets none."""
+
+import dataclasses
+import linecache
+import traceback
+
+import framecap
+
+
+def _vars_after_edit(tmp_path, before, after):
+    transport = framecap.MemoryTransport()
+    client = framecap.Client(transport=transport, install_hooks=False)
+    path = tmp_path / "job.py"
+    source = 'prices = {"apple": 0, "peach": 7}\nratio = 10 / prices[%s]\n'
+    path.write_text(source % before)
+    code = compile(source % before, str(path), "exec")
+    path.write_text(source % after)
+    linecache.checkcache(str(path))
+    try:
+        exec(code, {"__name__": "job"})
+    except ZeroDivisionError as error:
+        assert client.capture_exception(error) is not None
+    frame = transport.events[-1]["exception"]["values"][-1]["stacktrace"]["frames"][-1]
+    return frame
+
+
+def test_an_edited_constant_in_module_code_gives_no_expression_values(tmp_path):
+    frame = _vars_after_edit(tmp_path, '"apple"', '"peach"')
+    assert frame["context_line"] == 'ratio = 10 / prices["peach"]'
+    assert 'prices["peach"]' not in frame.get("vars", {})
+    assert "colno" not in frame or frame.get("data", {}).get("expressions")
+
+
+def test_an_edited_name_in_module_code_gives_no_expression_values(tmp_path):
+    frame = _vars_after_edit(tmp_path, '"apple"', "list(prices)[0]")
+    assert "list(prices)" not in frame.get("vars", {})
+
+
+def test_unchanged_module_code_keeps_its_expression_values(tmp_path):
+    frame = _vars_after_edit(tmp_path, '"apple"', '"apple"')
+    assert frame["vars"]['prices["apple"]'] == "0"
+
+
+@dataclasses.dataclass
+class _Point:
+    x: int
+
+    def __post_init__(self):
+        1 / self.x
+
+
+def test_a_module_level_dataclass_init_is_named_as_pythons_traceback_names_it():
+    transport = framecap.MemoryTransport()
+    client = framecap.Client(transport=transport, install_hooks=False)
+    try:
+        _Point(0)
+    except ZeroDivisionError as error:
+        assert client.capture_exception(error) is not None
+        python = [entry.name for entry in traceback.extract_tb(error.__traceback__)]
+    ours = [f["function"] for f in transport.events[-1]["exception"]["values"][-1]["stacktrace"]["frames"]]
+    assert python[-2:] == ["__init__", "__post_init__"]
+    assert ours[-2:] == ["__init__", "_Point.__post_init__"]
