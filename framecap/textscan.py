@@ -77,6 +77,17 @@ _SCHEME = re.compile(
     r"(?<![\w\-])(?:[Bb]earer|[Bb]asic|[Dd]igest|[Tt]oken|[Bb]ot|ApiKey|[Nn]egotiate|NTLM|SharedKey|SSWS)"
     r"[ \t]+(?P<secret>[A-Za-z0-9_\-+/=.~:]{8,})"
 )
+_SCHEME_TOKEN = re.compile(r"[A-Za-z0-9_\-+/=.~:]*[A-Z0-9][A-Za-z0-9_\-+/=.~:]*")
+_CAMEL_WORDS = re.compile(r"[A-Z]{0,5}[a-z]{2,}(?:[A-Z]{1,5}[a-z]{2,})*[A-Z]{0,5}")  # ExpiredSignatureError
+
+
+def _scheme_token(text: str) -> bool:
+    """After ``Bearer``/``Token``...: 16 characters or more with a capital or a digit past the first
+    are a token whatever their randomness, unless they read as a class name (prose says "Bearer
+    token", "token ExpiredSignatureError")."""
+    return len(text) >= 16 and _SCHEME_TOKEN.fullmatch(text[1:]) is not None and _CAMEL_WORDS.fullmatch(text) is None
+
+
 _PSYCOPG_KEY = re.compile(r"Key \((?P<key>[^()]{1,200})\)=\((?P<secret>.*?)\)(?= already| is | conflicts|\.|\\n|\n|$)")
 _SQL_PARAMETERS = re.compile(r"\[parameters: (?P<secret>.+?)\](?=\\n|\n| \(Background|\Z)|\[parameters: (?P<cut>.+)")
 _FAILING_ROW = re.compile(r"Failing row contains \((?P<row>[^\n]*?)\)(?=\.|\n|\\n|\Z)")
@@ -230,7 +241,7 @@ class TextScanner:
                 found.append((match.start("secret"), match.end("secret"), "name-value"))
         if "earer" in text or "asic " in text or "oken " in text or "igest " in text or "Bot " in text:
             for match in _SCHEME.finditer(text):
-                if credential_shaped(match.group("secret")):
+                if credential_shaped(match.group("secret")) or _scheme_token(match.group("secret")):
                     found.append((match.start("secret"), match.end("secret"), "http-credentials"))
         if "Failing row contains (" in text:  # PostgreSQL: a constraint's DETAIL holds the whole row
             for row in _FAILING_ROW.finditer(text):
@@ -284,7 +295,8 @@ class TextScanner:
                 continue
             scheme = _SCHEME.match(content) if start == 0 else None
             if scheme is not None:  # ``Authorization: Bearer x``: a strong name's credential, whatever its shape
-                if level == STRONG or credential_shaped(scheme.group("secret")):
+                secret = scheme.group("secret")
+                if level == STRONG or credential_shaped(secret) or _scheme_token(secret):
                     found.append((base + scheme.start("secret"), base + scheme.end("secret"), "name-value"))
                 continue
             if not content or match.group("sep") == ":" and not start and not credential_shaped(content):

@@ -78,3 +78,19 @@ def test_discord_tokens_start_with_a_base64_user_id():
 def test_a_private_key_header_never_swallows_more_than_its_base64_body(tail):
     text = f"-----BEGIN PRIVATE KEY----- {tail} ~ the rest"
     assert Scrubber().scrub_text(text).endswith("~ the rest")
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["ZbxijsbEObEeWYLBfEIMGgiI", "mxyHugAwiKect0ZPIuAtuwru", "aGHDbcDdyskIjtxKDROhckIv", "MIDCISLCMiWSvRtWigiiUTSQ"],
+)
+def test_a_token_after_a_scheme_word_is_filtered_even_without_digits(token):
+    # Random letters can read as a word to the shape test; after "Bearer" they are a credential.
+    assert token not in Scrubber().scrub_text(f"cannot reach postgres with Bearer {token} (timeout)")
+
+
+@pytest.mark.parametrize(
+    "text", ["use a Bearer token", "token ExpiredSignatureError raised", "Token XMLHttpRequestHandler failed"]
+)
+def test_words_and_class_names_after_a_scheme_word_are_kept(text):
+    assert Scrubber().scrub_text(text) == text
