@@ -25,6 +25,7 @@ from typing import Callable, NamedTuple
 
 from .names import NONE, STRONG
 from .shapes import credential_shaped, reference
+from .source_pairs import SECRET_CALLS, comment_logins, login_pair
 from .textscan import evidence, not_a_value
 
 __all__ = ["Tok", "lex", "literal_spans", "literal_content", "target_name"]
@@ -282,28 +283,18 @@ def literal_spans(
             auth = name is not None and "auth" in name.lower() and tier(name) > NONE
             if second and auth and _last_item(line, toks, i):
                 name = "password"  # ``auth = ("admin", "...")``: a user name and a password
+            if kind == "string" and len(stack) > 1 and not level.call and (name is None or tier(name) == NONE):
+                user = _paired_user(line, toks, i)  # ``("admin", "...")``, ``{"admin": "..."}``
+                if user is not None and login_pair(user, text[slice(*literal_content(text))], stack[0].owner):
+                    name = "password"
             _judge_literal(line, tok, name, tier, scan, spans)
         elif kind == "comment":
-            spans += [(start + s, start + e, rule) for s, e, rule in scan(text)]
+            spans += [(start + s, start + e, rule) for s, e, rule in scan(text) + comment_logins(text)]
     return spans
 
 
-#: Calls whose argument at an index (None: any) is a secret: the stdlib's and well-known libraries' APIs.
-_SECRET_CALLS: dict[str, int | None] = {
-    "compare_digest": None,
-    "hmac.new": 0,
-    "jwt.encode": 1,
-    "jwt.decode": 1,
-    "pyotp.TOTP": 0,
-    "pyotp.HOTP": 0,
-    "TOTP": 0,
-    "HOTP": 0,
-    "Fernet": 0,
-}
-
-
 def _secret_argument(line: str, toks: list[Tok], i: int, index: int) -> bool:
-    """Whether the literal at ``i`` is a positional argument of a call in :data:`_SECRET_CALLS`."""
+    """Whether the literal at ``i`` is a positional argument of a call in :data:`SECRET_CALLS`."""
     depth = 0
     for k in range(i - 1, -1, -1):
         text = line[toks[k].start : toks[k].end]
@@ -320,11 +311,26 @@ def _secret_argument(line: str, toks: list[Tok], i: int, index: int) -> bool:
             name = line[toks[k - 1].start : toks[k - 1].end]
             if k >= 3 and line[toks[k - 2].start : toks[k - 2].end] == "." and toks[k - 3].kind == "name":
                 dotted = line[toks[k - 3].start : toks[k - 3].end] + "." + name
-                if dotted in _SECRET_CALLS:
+                if dotted in SECRET_CALLS:
                     name = dotted
-            wanted = _SECRET_CALLS.get(name, -1)
+            wanted = SECRET_CALLS.get(name, -1)
             return wanted is None or wanted == index
     return False
+
+
+def _paired_user(line: str, toks: list[Tok], i: int) -> str | None:
+    """The first literal of a pair whose second is the literal at ``i``: ``("admin", "pw")``, ``"admin": "pw"``."""
+    if i < 2 or toks[i - 2].kind != "string" or toks[i - 1].kind != "op":
+        return None
+    sep = line[toks[i - 1].start : toks[i - 1].end]
+    if sep == "," and not (
+        i >= 3 and line[toks[i - 3].start : toks[i - 3].end] in ("(", "[") and _last_item(line, toks, i)
+    ):
+        return None
+    if sep not in (",", ":"):
+        return None
+    first = line[toks[i - 2].start : toks[i - 2].end]
+    return first[slice(*literal_content(first))]
 
 
 def _dict_key(line: str, toks: list[Tok], i: int) -> bool:
