@@ -32,6 +32,7 @@ SECRET_CALLS: dict[str, int | None] = {
     "TOTP": 0,
     "HOTP": 0,
     "Fernet": 0,
+    "login": 1,  # smtplib, ftplib, imaplib, paramiko, test clients: login(user, password)
 }
 
 #: User names of accounts that come with a password (defaults, service accounts, a team's shared logins).
@@ -48,8 +49,10 @@ _COMMENT = re.compile(
 )
 
 
-#: Whether a line may hold a login pair (a cheap test before lexing it).
-LOGIN_HINT = re.compile(r"(?i)user|login|account|cred|auth|" + "|".join(sorted(ACCOUNTS)))
+#: Whether a line may hold a login pair or a secret-taking call (a cheap test before lexing it).
+LOGIN_HINT = re.compile(
+    r"(?i)user|login|account|cred|auth|compare_digest|hmac|jwt|otp|fernet|setattr|" + "|".join(sorted(ACCOUNTS))
+)
 
 
 def login_pair(user: str, value: str, owner: str | None) -> bool:

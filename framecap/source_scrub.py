@@ -273,6 +273,8 @@ def literal_spans(
                 name = _operand_name(line, toks, i - 2, backwards=True) or name  # ``getenv("PW") or "default"``
             if name is None and level.call and _secret_argument(line, toks, i, level.items):
                 name = "secret"  # ``hmac.compare_digest(x, "...")``, ``jwt.encode(payload, "...")``
+            if level.call and level.callee == "setattr" and level.items == 2 and name is None:
+                name = _paired_user(line, toks, i, ",")  # ``setattr(settings, "DB_PASSWORD", "...")``
             if level.call and level.callee in _DEFAULT_GETTERS:
                 if level.first is None and kind == "string" and line[toks[i - 1].start : toks[i - 1].end] == "(":
                     a, b = literal_content(text)
@@ -318,13 +320,16 @@ def _secret_argument(line: str, toks: list[Tok], i: int, index: int) -> bool:
     return False
 
 
-def _paired_user(line: str, toks: list[Tok], i: int) -> str | None:
-    """The first literal of a pair whose second is the literal at ``i``: ``("admin", "pw")``, ``"admin": "pw"``."""
+def _paired_user(line: str, toks: list[Tok], i: int, call: str = "") -> str | None:
+    """The first literal of a pair whose second is the literal at ``i``: ``("admin", "pw")``, ``"admin": "pw"``
+    (``call``: a call's arguments, ``"NAME", "value"``)."""
     if i < 2 or toks[i - 2].kind != "string" or toks[i - 1].kind != "op":
         return None
     sep = line[toks[i - 1].start : toks[i - 1].end]
-    if sep == "," and not (
-        i >= 3 and line[toks[i - 3].start : toks[i - 3].end] in ("(", "[") and _last_item(line, toks, i)
+    if (
+        sep == ","
+        and not call
+        and not (i >= 3 and line[toks[i - 3].start : toks[i - 3].end] in ("(", "[") and _last_item(line, toks, i))
     ):
         return None
     if sep not in (",", ":"):

@@ -126,3 +126,22 @@ def test_non_english_password_words():
 )
 def test_bare_ssn_with_context_and_iban_before_an_upper_case_word(text, expected):
     assert Scrubber().scrub_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f'    if not hmac.compare_digest(provided, "{T}"):',
+        f'    conn.login("deploy", "{T}")',
+        f'        login("admin", "{T}")',
+        f'    setattr(settings, "DB_PASSWORD", "{T}")',
+    ],
+)
+def test_secret_arguments_on_lines_without_a_sensitive_word(line):
+    out = lines_of(scrub_frame([line], "    x()"))
+    assert T not in out[0] and F in out[0]
+
+
+def test_other_login_and_setattr_arguments_stay():
+    lines = ['    conn.login("deploy")', '    setattr(settings, "LOG_LEVEL", "Dx9QpL2mWv7R4kT")', "    x()"]
+    assert lines_of(scrub_frame(lines[:-1], lines[-1])) == lines
