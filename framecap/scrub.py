@@ -295,7 +295,12 @@ class Scrubber(DataScrubbing):
         scan = self._literal_scan
         if owner is None and self.names.hint(line) is None and not LOGIN_HINT.search(line) and not scan(line):
             return NOTHING
-        return literal_spans(line, lex(line), self.names.tier, scan, owner) or NOTHING
+        return literal_spans(line, lex(line), self._source_tier, scan, owner) or NOTHING
+
+    def _source_tier(self, name: str) -> int:
+        """A name's tier as a literal's owner in code: a WSGI header key by the header's own words (source
+        holds ``HTTP_METHODS = [...]`` and test fixtures' user agents, not a request's headers)."""
+        return self.names.tier(name[5:] if name.startswith("HTTP_") else name)
 
     def _literal_scan(self, text: str) -> list[Span]:
         return self.scanner.spans(text, ips=False) if self.scrub_values and len(text) >= 5 else []

@@ -51,7 +51,8 @@ _COMMENT = re.compile(
 
 #: Whether a line may hold a login pair or a secret-taking call (a cheap test before lexing it).
 LOGIN_HINT = re.compile(
-    r"(?i)user|login|account|cred|auth|compare_digest|hmac|jwt|otp|fernet|setattr|" + "|".join(sorted(ACCOUNTS))
+    r"(?i)compare_digest|hmac|jwt|totp|hotp|fernet|setattr|login|[\"']\s*[,:]\s*[rbu]{0,2}[\"']"
+    r"|#.*\b(?:" + "|".join(sorted(ACCOUNTS)) + r")\s*[/:-]"
 )
 
 

@@ -80,6 +80,7 @@ _KEYWORDS = frozenset(
     ]
 )
 _TEMPLATE_PARTS = re.compile(r"[^{}%\s]+(?=\{|%|\Z)|(?<=\})[^{}%\s]+")
+_ESCAPED = re.compile(r"\\x[0-9a-fA-F]{2}")
 _DEFAULT_GETTERS = frozenset({"get", "getenv", "setdefault", "pop", "environ_get"})
 _ASSIGN = frozenset({"=", ":=", "+=", "|="})
 _COMPARE = frozenset({"==", "!="})
@@ -271,7 +272,8 @@ def literal_spans(
                 name = _operand_name(line, toks, i + 2, backwards=False)
             if i >= 2 and line[toks[i - 1].start : toks[i - 1].end] == "or" and line[toks[i - 2].start] == ")":
                 name = _operand_name(line, toks, i - 2, backwards=True) or name  # ``getenv("PW") or "default"``
-            if name is None and level.call and _secret_argument(line, toks, i, level.items):
+            short = len(_ESCAPED.sub("_", text)) < 8  # (under 6 characters: a marker, ``b"\x00\x02"``, ``"v1"``)
+            if name is None and level.call and not short and _secret_argument(line, toks, i, level.items):
                 name = "secret"  # ``hmac.compare_digest(x, "...")``, ``jwt.encode(payload, "...")``
             if level.call and level.callee == "setattr" and level.items == 2 and name is None:
                 name = _paired_user(line, toks, i, ",")  # ``setattr(settings, "DB_PASSWORD", "...")``
