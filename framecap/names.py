@@ -54,7 +54,9 @@ _STRONG_WORDS = _words(
     "password passwd passphrase passcode pass pwd pw pswd psw secret otp totp hotp pin pincode cvv cvc csc ssn "
     "credential cred privatekey privkey pkey psk apikey authorization passkey mfa wif bearer "
     "passwort kennwort contrasena contraseña senha passe wachtwoord haslo hasło"  # de, es, pt, fr, nl, pl
+    " salasana lozinka heslo jelszo jelszó losenord lösenord passord adgangskode kodeord"  # fi, hr, cs, hu, sv, no, da
 )
+# ``parola``, ``sifre``: a password in Romanian and Turkish, but a word in Italian and ciphers in Turkish;
 # ``cookie``: a cookie's value is a credential only when it looks like one (``TEST_COOKIE_VALUE = "worked"``);
 # ``sk``: a secret key, or DynamoDB's sort key (``sk = "ORDER#2024-05-17"``); ``mnemonic``: a wallet's seed
 # phrase, or an instruction's (``"mov"``).
@@ -62,6 +64,7 @@ _WEAK_WORDS = _words(
     "token auth oauth authn authz session sessionid sessid sid key signature sig csrf xsrf csrftoken "
     "xsrftoken authentication jwt apitoken accesstoken authtoken refreshtoken idtoken sessionkey "
     "sessiontoken phpsessid jsessionid authkey authcode cookie sk mnemonic sess ssess remember"
+    " parola sifre şifre"  # ro/tr/it password, or Italian "word"; Turkish password, or "ciphers": by shape
 )
 # "<qualifier> token" / "<qualifier> code" / "<qualifier> auth" names that hold a credential whatever it looks like.
 _TOKEN_STRONG = _words(
@@ -180,7 +183,8 @@ _HINTS = tuple(
     _words(
         "pass pwd pw psw secret otp pin cvv cvc csc ssn cred key cookie auth token sess sid sig csrf xsrf jwt bearer "
         "card forward real mfa securi addr ip wort contrase senha woord haslo hasło psk wif mnemonic seed code "
-        "answer social vapid sk logged remember"
+        "answer social vapid sk logged remember parol sifre şifre salasana lozinka heslo jelsz losen lösen "
+        "adgangskode kodeord"
     )
 )
 _NOT_PASS = _words("bypass compass encompass overpass underpass trespass surpass impass multipass askpass")

@@ -28,6 +28,7 @@ from .echo import SKIP_FRAME, SKIP_TOP, SOURCE_KEYS, Echo, meta_node, move_meta,
 from .names import NONE, STRONG, Names, display_names, name_words, reached_name
 from .scrub_data import DataScrubbing
 from .source_block import line_contexts
+from .source_pairs import LOGIN_HINT
 from .source_scrub import lex, literal_spans
 from .textscan import NOTHING, WEAK_EVIDENCE, Span, TextScanner, apply_spans, resolve
 from .urls import url_spans
@@ -106,6 +107,10 @@ def _block_contexts(frame: dict[str, Any], cache: dict[tuple[str, ...], _Context
 
 def _unbalanced(line: str) -> bool:
     return line.count("(") + line.count("[") + line.count("{") > line.count(")") + line.count("]") + line.count("}")
+
+
+#: ``ENV[key]``: a subscript by a local, whose value (a constant name, often) says what the item holds.
+_INDEX_NAME = re.compile(r"\[\s*([A-Za-z_]\w*)\s*\]\Z")
 
 
 class Scrubber(DataScrubbing):
@@ -288,9 +293,14 @@ class Scrubber(DataScrubbing):
         if len(line) > 4096 or _LITERAL_CHARS.search(line) is None:
             return NOTHING  # no literal, no comment: nothing to scrub
         scan = self._literal_scan
-        if owner is None and self.names.hint(line) is None and not scan(line):
+        if owner is None and self.names.hint(line) is None and not LOGIN_HINT.search(line) and not scan(line):
             return NOTHING
-        return literal_spans(line, lex(line), self.names.tier, scan, owner) or NOTHING
+        return literal_spans(line, lex(line), self._source_tier, scan, owner) or NOTHING
+
+    def _source_tier(self, name: str) -> int:
+        """A name's tier as a literal's owner in code: a WSGI header key by the header's own words (source
+        holds ``HTTP_METHODS = [...]`` and test fixtures' user agents, not a request's headers)."""
+        return self.names.tier(name[5:] if name.startswith("HTTP_") else name)
 
     def _literal_scan(self, text: str) -> list[Span]:
         return self.scanner.spans(text, ips=False) if self.scrub_values and len(text) >= 5 else []
@@ -332,6 +342,10 @@ class Scrubber(DataScrubbing):
             if tier == _EXPRESSION:  # an expression value, keyed by its source text
                 new_key, owner, members = self._expression_key(key, state)
                 tier = names.tier(owner) if owner else NONE
+                index = _INDEX_NAME.search(key) if key.endswith("]") else None
+                held = variables.get(index.group(1)) if index else None
+                if type(held) is str and 3 <= len(held) <= 202:  # ``ENV[key]`` with key = "DB_PASSWORD"
+                    tier = max(tier, names.tier(held.strip("'\"")))
                 if new_key != key:
                     renamed = renamed or {}
                     new_key = renamed[key] = unique(new_key, variables, renamed.values())

@@ -259,9 +259,13 @@ PII_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "us-ssn",
-        r"(?<!\d)(?<!\d[.-])(?P<secret>(?!000|666|9\d\d)\d{3}(?P<sep>[-. ])(?!00)\d{2}(?P=sep)(?!0000)\d{4})"
-        r"(?!\d|[.-]\d)",
-        "US social security numbers, AAA-GG-SSSS with the SSA's never-issued ranges excluded (Sentry/Relay @usssn)",
+        # grouped; or nine digits in a row right after the words that say what they are (``tax id 219099999``)
+        r"(?P<ctx>(?i:\b(?:ssn|social[ _-]?security(?:[ _-]?(?:number|num|no|nr))?|tax(?:payer)?[ _-]?id"
+        r"(?:[ _-]?(?:number|num|no))?)\b)[\s:=#'\"]{1,4})?"
+        r"(?<!\d)(?<!\d[.-])(?P<secret>(?!000|666|9\d\d)\d{3}"
+        r"(?:(?P<sep>[-. ])(?!00)\d{2}(?P=sep)|(?(ctx)(?!00)\d{2}|(?!)))(?!0000)\d{4})(?!\d|[.-]\d)",
+        "US social security numbers, AAA-GG-SSSS with the SSA's never-issued ranges excluded (Sentry/Relay @usssn); "
+        "nine digits in a row only after 'SSN', 'social security number' or 'tax id'",
         token=False,
     ),
 )

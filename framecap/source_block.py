@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from .source_pairs import SECRET_CALLS
 from .source_scrub import Tok, lex, literal_content, target_name
 
 __all__ = ["line_contexts"]
@@ -30,6 +31,7 @@ def line_contexts(lines: list[str]) -> list[tuple[str | None, bool]]:
     quote: str | None = None  # the triple quote of the open multi-line string, if any
     value = False  # whether that string is a value (not a docstring)
     key: str | None = None  # ``"password":`` or ``password=`` ending the line above: the owner of this one
+    call: list[int] | None = None  # a secret-taking call left open: [its argument's index or -1 (any), item, depth]
     for line in lines:
         if quote is not None:
             out.append((None, value))
@@ -38,14 +40,16 @@ def line_contexts(lines: list[str]) -> list[tuple[str | None, bool]]:
                 quote = None  # the rest of the line is code again, without an owner carried
                 owner, depth, key = None, 0, None
             continue
-        out.append((key or owner, False))
+        argument = call is not None and call[2] == depth and call[0] in (-1, call[1])
+        out.append((key or owner or ("secret" if argument else None), False))
         opened = _opened_string(line)
         if opened is not None:
             quote, value = opened
-            owner, depth, key = None, 0, None
+            owner, depth, key, call = None, 0, None, None
             continue
         toks = lex(line)
         line_owner, change, continued = _statement(line, toks)
+        call = _secret_call(line, toks, depth, call)
         key = _trailing_key(line, toks)
         depth = max(0, depth + change)
         if line_owner is not None or change > 0:
@@ -108,3 +112,36 @@ def _trailing_key(line: str, toks: list[Tok]) -> str | None:
     if last == "=" and key.kind == "name" and len(code) >= 3 and line[code[-3].start : code[-3].end] in ",(":
         return line[key.start : key.end]
     return None
+
+
+def _secret_call(line: str, toks: list[Tok], depth: int, call: list[int] | None) -> list[int] | None:
+    """The secret-taking call (:data:`SECRET_CALLS`) open after ``line``: ``jwt.encode(`` ending a line, its
+    secret argument below; ``call`` (the one open before it) counts the arguments ``line`` holds."""
+    opened: list[list[int] | None] = []  # the brackets this line opens: a secret-taking call's state, or None
+    for i, tok in enumerate(toks):
+        if tok.kind == "comment":
+            break
+        text = line[tok.start : tok.end]
+        if tok.kind != "op":
+            continue
+        if text in "([{":
+            name = line[toks[i - 1].start : toks[i - 1].end] if i and toks[i - 1].kind == "name" else ""
+            if name and i >= 3 and line[toks[i - 2].start : toks[i - 2].end] == "." and toks[i - 3].kind == "name":
+                dotted = line[toks[i - 3].start : toks[i - 3].end] + "." + name
+                name = dotted if dotted in SECRET_CALLS else name
+            wanted = SECRET_CALLS.get(name, -2) if text == "(" else -2
+            depth += 1
+            opened.append([-1 if wanted is None else wanted, 0, depth] if wanted != -2 else None)
+        elif text in ")]}":
+            depth -= 1
+            if opened:
+                opened.pop()
+            elif call is not None and depth < call[2]:
+                call = None
+        elif text == "," and not opened and call is not None and depth == call[2]:
+            call[1] += 1
+        elif text == "," and opened and opened[-1] is not None:
+            opened[-1][1] += 1
+    if opened:
+        return opened[-1]
+    return call

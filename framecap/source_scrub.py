@@ -26,6 +26,7 @@ from typing import Callable, NamedTuple
 
 from .names import NONE, STRONG
 from .shapes import credential_shaped, reference
+from .source_pairs import SECRET_CALLS, comment_logins, login_pair
 from .textscan import evidence, not_a_value
 
 __all__ = ["Tok", "lex", "literal_spans", "literal_content", "target_name"]
@@ -80,6 +81,7 @@ _KEYWORDS = frozenset(
     ]
 )
 _TEMPLATE_PARTS = re.compile(r"[^{}%\s]+(?=\{|%|\Z)|(?<=\})[^{}%\s]+")
+_ESCAPED = re.compile(r"\\x[0-9a-fA-F]{2}")
 _DEFAULT_GETTERS = frozenset({"get", "getenv", "setdefault", "pop", "environ_get"})
 _ASSIGN = frozenset({"=", ":=", "+=", "|="})
 _COMPARE = frozenset({"==", "!="})
@@ -278,8 +280,11 @@ def literal_spans(
                 name = _operand_name(line, toks, i + 2, backwards=False)
             if i >= 2 and line[toks[i - 1].start : toks[i - 1].end] == "or" and line[toks[i - 2].start] == ")":
                 name = _operand_name(line, toks, i - 2, backwards=True) or name  # ``getenv("PW") or "default"``
-            if name is None and level.call and _secret_argument(line, toks, i, level.items):
+            short = len(_ESCAPED.sub("_", text)) < 8  # (under 6 characters: a marker, ``b"\x00\x02"``, ``"v1"``)
+            if name is None and level.call and not short and _secret_argument(line, toks, i, level.items):
                 name = "secret"  # ``hmac.compare_digest(x, "...")``, ``jwt.encode(payload, "...")``
+            if level.call and level.callee == "setattr" and level.items == 2 and name is None:
+                name = _paired_user(line, toks, i, ",")  # ``setattr(settings, "DB_PASSWORD", "...")``
             if level.call and level.callee in _DEFAULT_GETTERS:
                 if level.first is None and kind == "string" and line[toks[i - 1].start : toks[i - 1].end] == "(":
                     a, b = literal_content(text)
@@ -290,28 +295,18 @@ def literal_spans(
             auth = name is not None and "auth" in name.lower() and tier(name) > NONE
             if second and auth and _last_item(line, toks, i):
                 name = "password"  # ``auth = ("admin", "...")``: a user name and a password
+            if kind == "string" and len(stack) > 1 and not level.call and (name is None or tier(name) == NONE):
+                user = _paired_user(line, toks, i)  # ``("admin", "...")``, ``{"admin": "..."}``
+                if user is not None and login_pair(user, text[slice(*literal_content(text))], stack[0].owner):
+                    name = "password"
             _judge_literal(line, tok, name, tier, scan, spans)
         elif kind == "comment":
-            spans += [(start + s, start + e, rule) for s, e, rule in scan(text)]
+            spans += [(start + s, start + e, rule) for s, e, rule in scan(text) + comment_logins(text)]
     return spans
 
 
-#: Calls whose argument at an index (None: any) is a secret: the stdlib's and well-known libraries' APIs.
-_SECRET_CALLS: dict[str, int | None] = {
-    "compare_digest": None,
-    "hmac.new": 0,
-    "jwt.encode": 1,
-    "jwt.decode": 1,
-    "pyotp.TOTP": 0,
-    "pyotp.HOTP": 0,
-    "TOTP": 0,
-    "HOTP": 0,
-    "Fernet": 0,
-}
-
-
 def _secret_argument(line: str, toks: list[Tok], i: int, index: int) -> bool:
-    """Whether the literal at ``i`` is a positional argument of a call in :data:`_SECRET_CALLS`."""
+    """Whether the literal at ``i`` is a positional argument of a call in :data:`SECRET_CALLS`."""
     depth = 0
     for k in range(i - 1, -1, -1):
         text = line[toks[k].start : toks[k].end]
@@ -328,11 +323,29 @@ def _secret_argument(line: str, toks: list[Tok], i: int, index: int) -> bool:
             name = line[toks[k - 1].start : toks[k - 1].end]
             if k >= 3 and line[toks[k - 2].start : toks[k - 2].end] == "." and toks[k - 3].kind == "name":
                 dotted = line[toks[k - 3].start : toks[k - 3].end] + "." + name
-                if dotted in _SECRET_CALLS:
+                if dotted in SECRET_CALLS:
                     name = dotted
-            wanted = _SECRET_CALLS.get(name, -1)
+            wanted = SECRET_CALLS.get(name, -1)
             return wanted is None or wanted == index
     return False
+
+
+def _paired_user(line: str, toks: list[Tok], i: int, call: str = "") -> str | None:
+    """The first literal of a pair whose second is the literal at ``i``: ``("admin", "pw")``, ``"admin": "pw"``
+    (``call``: a call's arguments, ``"NAME", "value"``)."""
+    if i < 2 or toks[i - 2].kind != "string" or toks[i - 1].kind != "op":
+        return None
+    sep = line[toks[i - 1].start : toks[i - 1].end]
+    if (
+        sep == ","
+        and not call
+        and not (i >= 3 and line[toks[i - 3].start : toks[i - 3].end] in ("(", "[") and _last_item(line, toks, i))
+    ):
+        return None
+    if sep not in (",", ":"):
+        return None
+    first = line[toks[i - 2].start : toks[i - 2].end]
+    return first[slice(*literal_content(first))]
 
 
 def _dict_key(line: str, toks: list[Tok], i: int) -> bool:

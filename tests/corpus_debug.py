@@ -408,3 +408,22 @@ def _library_scenario(part: int, parts: int):
 
 for _part in range(8):
     scenario(_library_scenario(_part, 8))
+
+
+@scenario
+def pairs_and_comments_in_source(p: Plant):
+    """Pairs, comments and calls that look like the secrets known by their context, and are not."""
+    for value in ("Draft", "Published", "amd64", "arm64", "viewer", "alice@example.com", "settings page"):
+        p.keep("source", value)
+    module = p.module(
+        "def check(hmac, marker):\n"
+        "    return hmac.compare_digest(marker, b'\\x00\\x02') + marker\n"
+        "STATUS = [('draft', 'Draft'), ('pub', 'Published')]\n"
+        "ARCH = {'x86_64': 'amd64', 'aarch64': 'arm64'}\n"
+        "USER_ROLES = {'alice': 'admin', 'bob': 'viewer'}\n"
+        "USERS = [('alice', 'alice@example.com')]\n"
+        "# admin / settings page\n"
+    )
+    parole = p.keep("names", "ciao mondo")
+    tax_note = p.keep("messages", "tax id 2190999991 rejected")
+    return module.check(__import__("hmac"), parole + tax_note)

@@ -907,3 +907,40 @@ def pii_in_text(p: Plant):
     transfer = "SEPA transfer to " + p.secret("pii", _grouped(p.iban("FR", 27), " ")) + " rejected"
     form = {"first_name": "Ada", "ssn": p.secret("pii", p.ssn()), "notes": "ssn on file: " + p.secret("pii", p.ssn())}
     raise ValueError(message + transfer + str(len(form)))
+
+
+@scenario
+def secrets_known_by_context(p: Plant):
+    """Secrets no name owns: a multi-line secret-taking call, a login comment, (user, secret) pairs."""
+    signing = p.secret("source", p.alnum(24))
+    comment_pw = p.secret("source", p.alnum(18))
+    admin_pw = p.secret("source", p.password())
+    ops_pw = p.secret("source", p.alnum(18))
+    basic_pw = p.secret("source", p.alnum(18))
+    login_pw = p.secret("source", p.alnum(18))
+    module = p.module(
+        f"# admin / {comment_pw} (rotate me)\n"
+        f"USERS = [('admin', {admin_pw!r}), ('ops', {ops_pw!r})]\n"
+        f"BASIC_AUTH_USERS = {{'admin': {basic_pw!r}}}\n"
+        "def sign(hmac, payload, conn):\n"
+        "    return hmac.compare_digest(\n"
+        "        payload,\n"
+        f"        {signing!r},\n"
+        "    )\n"
+        f"    conn.login('deploy', {login_pw!r})\n"
+    )
+    module.sign(__import__("hmac"), 42, None)
+
+
+ENV = {"DATABASE_PASSWORD": "", "LOG_LEVEL": "info"}
+
+
+@scenario
+def subscripts_and_words(p: Plant):
+    """``ENV[key]`` with a sensitive key, a password word of another language, an SSN after its words."""
+    ENV["DATABASE_PASSWORD"] = p.secret("source", p.password())
+    parola = p.secret("names", p.alnum(14))
+    note = "tax id " + p.secret("pii", p.ssn().replace("-", "")) + " failed verification"
+    total = len(parola + note)
+    for key in ("DATABASE_PASSWORD", "LOG_LEVEL"):
+        total += ENV[key]
