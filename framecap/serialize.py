@@ -35,6 +35,32 @@ _CYCLE = "<cyclic reference>"
 _MAX_KEY = 256
 _BIG_INT_BITS = 8000  # repr of larger ints is slow (quadratic) or refused (3.11+ digit limit)
 _NONE = type(None)
+#: Exact types whose serialization runs none of the program's code: walked on the capturing thread.
+# (by id: a class's metaclass may make hashing or comparing the class itself run code)
+_PLAIN = frozenset(map(id, {int, float, complex, str, bytes, bool, _NONE} | usercode.INLINE_REPR))
+_PLAIN_CONTAINERS = frozenset(map(id, (list, tuple, dict, set, frozenset)))
+_PLAIN_NODES = 256  # how much is looked at before the walk goes to a helper thread anyway
+
+
+def _plain(values: list[Any]) -> bool:
+    """Whether walking ``values`` can run none of the program's code (exact builtin types all the way
+    down, at most :data:`_PLAIN_NODES` looked at): then no helper thread is needed."""
+    stack, seen = values, 0
+    try:
+        while stack:
+            value = stack.pop()
+            seen += 1
+            if seen > _PLAIN_NODES:
+                return False
+            t = id(type(value))
+            if t in _PLAIN:
+                continue
+            if t not in _PLAIN_CONTAINERS or seen + len(value) > _PLAIN_NODES:
+                return False
+            stack.extend(itertools.chain(value.keys(), value.values()) if type(value) is dict else value)
+    except Exception:  # a container another thread changes meanwhile: let the helper walk it
+        return False
+    return True
 
 
 def clean_text(text: str) -> str:
@@ -115,7 +141,8 @@ class Serializer:
 
     def serialize(self, value: Any, budget: int = 1 << 30) -> tuple[Any, Meta | None, int]:
         """Return ``(data, meta or None, characters used)``; stops expanding once ``budget`` runs out."""
-        data, meta = self._clock.run(self._from_start, (budget, lambda: self._walk(value, 0, set())), self._stuck)
+        job = (budget, lambda: self._walk(value, 0, set()))
+        data, meta = self._from_start(job) if _plain([value]) else self._clock.run(self._from_start, job, self._stuck)
         return data, meta, budget - self._left
 
     def serialize_items(
@@ -123,9 +150,9 @@ class Serializer:
     ) -> tuple[dict[str, Any], Meta | None, int]:
         """Like :meth:`serialize` for a dict given as ``(key, value)`` pairs (``total`` of them in all),
         so keys are never hashed again (frame locals may have keys of any type)."""
-        data, meta = self._clock.run(
-            self._from_start, (budget, lambda: self._pairs(pairs, total, 0, set())), self._stuck
-        )
+        job = (budget, lambda: self._pairs(pairs, total, 0, set()))
+        plain = 2 * len(pairs) <= _PLAIN_NODES and _plain([item for pair in pairs for item in pair])
+        data, meta = self._from_start(job) if plain else self._clock.run(self._from_start, job, self._stuck)
         return data, meta, budget - self._left
 
     def _from_start(self, job: tuple[int, Callable[[], tuple[Any, Meta | None]]]) -> tuple[Any, Meta | None]:
