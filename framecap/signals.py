@@ -47,6 +47,11 @@ def held_signals() -> Iterator[None]:
                 saved[number] = handler
     except (ValueError, OSError, RuntimeError):  # not the main interpreter, or a platform's refusal
         pass
+    except BaseException:  # out of memory halfway: no handler stays replaced
+        for number, handler in saved.items():
+            with contextlib.suppress(BaseException):
+                signal.signal(number, handler)
+        raise
     try:
         yield
     finally:
@@ -62,7 +67,14 @@ def holding_signals(method: _F) -> _F:
 
     @functools.wraps(method)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with held_signals():
+        try:
+            holder = held_signals()
+            holder.__enter__()
+        except (MemoryError, RecursionError):  # before 3.11 even this allocates: capture without holding
             return method(*args, **kwargs)
+        try:
+            return method(*args, **kwargs)  # (a capture entry point never raises)
+        finally:
+            holder.__exit__(None, None, None)  # restores the handlers, then runs what was held
 
     return cast(_F, wrapper)
