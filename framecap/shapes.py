@@ -9,9 +9,10 @@ were tuned on 120,000 identifiers and string literals of the standard library an
 those of 16 characters or more count as random).
 
 - :func:`credential_shaped`: one run of token characters holding 8 or more random characters (or 6+
-  digits, a UUID, or raw bytes of high entropy), and none of the structures that are not credentials:
-  dates and timestamps, ARNs, key fingerprints, Stripe publishable keys, Twilio resource SIDs,
-  base64 JSON (pagination cursors), email addresses, query strings, paths and URLs.
+  digits, alone or after a short letter prefix such as ``mt059984818549``, a UUID, or raw bytes of
+  high entropy), and none of the structures that are not credentials: dates and timestamps, ARNs,
+  key fingerprints, Stripe publishable keys, Twilio resource SIDs, base64 JSON (pagination cursors),
+  email addresses, query strings, paths and URLs.
 - :func:`random_length`: how many characters of a text are random (the echo pass's evidence).
 - :func:`reference`: a value that points at a secret rather than holds it (a path, a URL without
   credentials, an ARN, the name of a setting such as ``AWS_SECRET_ACCESS_KEY``).
@@ -40,6 +41,7 @@ _STRUCTURED = re.compile(
     r"|eyJ[A-Za-z0-9_-]+={0,2}\Z"  # base64 JSON without a signature: a pagination cursor, not a JWT
     r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+\Z"  # an email address
 )
+_PREFIXED_DIGITS = re.compile(r"[A-Za-z]{1,6}[-_]?\d{6,}\Z")  # ``mt`` + digits: as secret as the digits alone
 _GROUPED = re.compile(r"(?P<g>[A-Za-z0-9]{4,8})(?:-[A-Za-z0-9]{4,8}){2,}\Z")  # licence keys: XXXX-XXXX-XXXX
 _EXTENSION = re.compile(r"\.[a-z][a-z0-9]{0,4}\Z")
 _ESCAPE = re.compile(r"\\x[0-9a-fA-F]{2}")
@@ -95,8 +97,10 @@ def _random(part: str) -> bool:
 
 
 def _mixed_hex(run: str) -> bool:
+    """A run of 12+ hex characters holding both digits and letters (one of either is enough: a random
+    draw has a single letter or a single digit about once in 40)."""
     digits = sum(1 for c in run if c.isdigit())
-    return digits >= 2 and len(run) - digits >= 2
+    return 0 < digits < len(run)
 
 
 def random_length(text: str) -> int:
@@ -124,7 +128,7 @@ def credential_shaped(text: str) -> bool:
         return _escaped_bytes(text)
     if not _CRED_CHARS.match(text):
         return False
-    if text.isdigit():
+    if text.isdigit() or _PREFIXED_DIGITS.match(text):
         return True
     if _UUID.match(text):
         return True

@@ -99,6 +99,13 @@ def test_values_are_judged_by_the_name_they_are_reached_through(expression, name
         ("opensesameletmeinplease", False),
         ("3f2a9c1e-1234-4abc-9def-0123456789ab", True),
         ("482913", True),
+        ("mt059984818549", True),  # a hex token that happened to draw only digits, after its prefix
+        ("sess_48213377", True),
+        ("cks21657055084a", True),  # token_hex(6) with a single letter, or a single digit
+        ("sdbfd4debdacbb", True),
+        ("v2", False),
+        ("utf-8", False),
+        ("build7", False),
         ("t=1715938262,v1=5257a869e7ecebeda32a", True),
         ("WHERE", False),
         ("user_id", False),
