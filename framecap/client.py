@@ -24,23 +24,22 @@ from types import TracebackType
 from typing import Any, Callable, Optional, Union
 
 from ._current import get_current, set_current
-from ._types import Event, Hint, Transport
+from ._types import Event, Hint
 from .chain import exception_dict, traceback_of
+from .client_parts import check_event_fingerprint, exception_from, make_transport, otel_bridge
 from .event import Draft, compose, finish
 from .expressions import preload as preload_expressions
 from .fallback import hold_frames, near_recursion_limit, reduced_event, release_frames, reserve
 from .frames import InAppRules
 from .internal import internal_error_handlers, report_internal_error, report_misuse
 from .message import Message, caller_stack, compose_message, reduced_message, scrub_stack
-from .meta import mark_margins, remark
+from .meta import mark_margins
 from .options import Options, resolve_options
-from .scope import EventData, check_fingerprint, event_data
+from .scope import EventData, event_data
 from .scope import current as current_scope
 from .scrub import Scrubber
 from .signals import holding_signals
 from .source_scrub import preload as preload_source_lexer
-from .transports import CallableTransport, Inbox
-from .transports.inbox import default_state_dir
 from .usercode import on_helper
 
 __all__ = ["Client", "ExcInfo", "get_current", "internal_error_handlers", "report_internal_error", "set_current"]
@@ -57,21 +56,8 @@ _client_numbers = itertools.count(1)
 _sink: contextvars.ContextVar[list[Event] | None] = contextvars.ContextVar("framecap_sink", default=None)
 
 
-def _exception_from(error: ErrorArg) -> BaseException | None:
-    if error is None:
-        return sys.exc_info()[1]
-    given: Any = error
-    if issubclass(type(given), BaseException):  # (isinstance would consult a __class__ property)
-        return given  # type: ignore[no-any-return]
-    if issubclass(type(given), tuple) and tuple.__len__(given) == 3:
-        value: Any = tuple.__getitem__(given, 1)
-        if issubclass(type(value), BaseException):
-            tb: Any = tuple.__getitem__(given, 2)
-            if type(tb) is TracebackType and traceback_of(value) is None:
-                value = BaseException.with_traceback(value, tb)
-            return value  # type: ignore[no-any-return]
-        return None
-    raise TypeError(f"capture_exception() takes an exception, an exc_info tuple or None, not {type(error).__name__}")
+_OUT_OF_MEMORY = "out of memory"
+_NEAR_LIMIT = "near the recursion limit"
 
 
 @dataclass
@@ -88,31 +74,6 @@ class _Job:
     hint: dict[str, Any] | None
 
 
-def _otel() -> Any:
-    """framecap's OpenTelemetry module, once the program has imported OpenTelemetry's tracing API (there
-    can be no active span before); None until then, at the cost of one dict lookup."""
-    if "opentelemetry.trace" not in sys.modules:
-        return None
-    from .integrations import otel  # here: the integrations package imports this module
-
-    return otel
-
-
-def _check_fingerprint(event: Event) -> None:
-    """A fingerprint ``before_send`` made that is no list of strings is taken out (and said so in ``_meta``)."""
-    if event.get("fingerprint") is None:
-        return
-    try:
-        check_fingerprint(event["fingerprint"])
-    except (TypeError, ValueError) as error:
-        del event["fingerprint"]
-        meta = event.get("_meta")
-        if not isinstance(meta, dict):
-            meta = event["_meta"] = {}
-        remark(meta, ("fingerprint",), "framecap:invalid", "x")
-        report_misuse("before_send (fingerprint)", error)
-
-
 class Client:
     """Captures exceptions into events and hands them to one transport.
 
@@ -123,7 +84,7 @@ class Client:
         if dsn is not None:
             options["dsn"] = dsn
         self.options: Options = resolve_options(options)
-        self.transport = self._make_transport(self.options)
+        self.transport = make_transport(self.options)
         root = self.options.project_root or os.getcwd()
         self.rules = InAppRules(root, self.options.in_app_include, self.options.in_app_exclude)
         o = self.options
@@ -150,33 +111,6 @@ class Client:
         #: Address space held for the reduced event after a MemoryError (see framecap.fallback).
         self._reserve = reserve()
 
-    @staticmethod
-    def _make_transport(options: Options) -> Transport:
-        transport = options.transport
-        if transport is None and options.dsn:
-            # here, not at the top: a program without a DSN never loads ssl, http.client and urllib.request
-            from .dsn import parse_dsn
-            from .transports.http import HttpTransport
-            from .transports.spool import Spool
-
-            source = options.sources.get("dsn")
-            dsn = parse_dsn(options.dsn, source if source and source != "argument" else None)
-            state = options.state_dir or default_state_dir()
-            spool = Spool(os.path.join(state, "spool", dsn.key), options.max_spool_events, options.max_spool_bytes)
-            return HttpTransport(
-                dsn,
-                spool,
-                timeout=options.http_timeout,
-                max_queue=options.max_queue_size,
-                shutdown_timeout=options.shutdown_timeout,
-                debug=options.debug,
-            )
-        if transport is None:
-            return Inbox(options.store, options.max_inbox_events, timeout=max(0.1, min(options.shutdown_timeout, 5.0)))
-        if callable(getattr(transport, "send", None)):
-            return transport  # type: ignore[no-any-return]
-        return CallableTransport(transport)
-
     @holding_signals
     def capture_exception(
         self,
@@ -194,14 +128,13 @@ class Client:
         or None when the event was dropped.
         """
         try:
-            exc = _exception_from(error)
+            exc = exception_from(error)
         except BaseException as problem:  # noqa: B036 - a wrong argument is reported, never raised
             report_misuse("capture_exception", problem, "use framecap.capture_message() for a message")
             return None
         if exc is None:
             return None
         data: EventData | None = None
-        reduced = None
         try:  # (the keywords' data too: before 3.11 every call allocates)
             data = event_data(
                 "capture_exception", level=level, tags=tags, extra=extra, contexts=contexts, fingerprint=fingerprint
@@ -209,15 +142,15 @@ class Client:
             return self.capture(exc, {"type": "generic", "handled": True}, data=data)
         except MemoryError:  # before 3.11 even the call allocates: free the reserve for the reduced event
             self._reserve = None
-            reduced = "out of memory"
+            reason = _OUT_OF_MEMORY
         except RecursionError:  # called at the recursion limit: even the call needs a frame
-            reduced = "near the recursion limit"
+            reason = _NEAR_LIMIT
         except BaseException:  # noqa: B036 - never raises
             return None
         held = False
         try:
-            if data is None:
-                with contextlib.suppress(Exception):  # the event goes without this call's keywords
+            if data is None:  # tried again with the reserve freed; else the event goes without them
+                with contextlib.suppress(Exception):
                     data = event_data(
                         "capture_exception",
                         level=level,
@@ -226,17 +159,14 @@ class Client:
                         contexts=contexts,
                         fingerprint=fingerprint,
                     )
-            held = reduced == "near the recursion limit" and hold_frames()
             job = _Job(exc, {"type": "generic", "handled": True}, None, None, data, None, None, None)
-            return self._send(job, reduced)
+            held = reason == _NEAR_LIMIT and hold_frames()  # here: the next call needs a frame
+            return self._reduced(job, reason)
         except BaseException:  # noqa: B036 - never raises
             return None
         finally:
             if held:
                 release_frames()
-            if self._reserve is None:
-                with contextlib.suppress(BaseException):  # taken again for the next one, when it can be
-                    self._reserve = reserve()
 
     @holding_signals
     def capture_message(
@@ -324,9 +254,9 @@ class Client:
         try:
             try:
                 return self._capture(job)
-            except RecursionError:  # too deep for the full event: the reduced one, with frames reserved for it
+            except RecursionError:  # too deep for the full event: frames held for the reduced one
                 held = hold_frames()
-                return self._send(job, "near the recursion limit")
+                return self._reduced(job, _NEAR_LIMIT)
         except BaseException as error:  # noqa: B036 - a capture never raises, whatever reached it
             report_internal_error("capture", error, self.options.debug)
             return None
@@ -336,8 +266,8 @@ class Client:
                 release_frames()
 
     def _capture(self, job: _Job) -> str | None:
-        """The full event; the reduced one after a MemoryError, with the memory held for it freed
-        (and taken again afterwards, when it can be). Near the recursion limit: RecursionError."""
+        """The full event; the reduced one after a MemoryError, with the memory held for it freed.
+        Near the recursion limit: RecursionError."""
         if near_recursion_limit(self.options.max_depth):
             raise RecursionError("a capture needs more frames than are left")
         try:
@@ -345,16 +275,22 @@ class Client:
         except MemoryError:
             self._reserve = None
         # Here the failed attempt's partial event is gone with its traceback.
+        return self._reduced(job, _OUT_OF_MEMORY)
+
+    def _reduced(self, job: _Job, reason: str) -> str | None:
+        """The reduced event, the path every fallback takes (near the recursion limit the caller holds
+        frames for it first); afterwards the memory reserve is taken again if a MemoryError freed it."""
         try:
-            return self._send(job, "out of memory")
+            return self._send(job, reason)
         finally:
             if self._reserve is None:
-                self._reserve = reserve()
+                with contextlib.suppress(BaseException):  # taken again for the next one, when it can be
+                    self._reserve = reserve()
 
     def _send(self, job: _Job, reduced: str | None = None) -> str | None:
         """Build (full, or reduced for the given reason), scrub, cut, ``before_send``, hand over."""
         draft, hint = self._draft(job, reduced)
-        otel = _otel()
+        otel = otel_bridge()
         if otel is not None:
             otel.add_trace(draft.event)
         event: Event | None = draft.event
@@ -372,7 +308,7 @@ class Client:
             return None  # dropped: not marked, so the same exception captured later is sent
         if not isinstance(event, dict):
             raise TypeError(f"before_send returned {type(event).__name__}, not an event dict or None")
-        _check_fingerprint(event)
+        check_event_fingerprint(event)
         sink = _sink.get()
         if sink is not None:
             sink.append(event)  # framecap.testing.capture_events(): kept, not sent
