@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from ..transports.inbox_schema import EventRow, IssueRow
 from .terminal import Line
-from .values import local, zone_name
+from .values import MESSAGE_TYPE, local, zone_name
 
 __all__ = ["event_table", "issue_table", "short_issue"]
 
@@ -80,7 +80,7 @@ def issue_table(issues: Sequence[IssueRow], width: int | None, tz: datetime.tzin
             f"{i.count:,}",
             _when(i.first_seen, tz, zone, short),
             _when(i.last_seen, tz, zone, short),
-            i.type or "(no exception)",
+            i.type or MESSAGE_TYPE,
             (i.message or "").replace("\t", " "),
             i.location or "(no traceback)",
         ]
@@ -99,7 +99,7 @@ def event_table(events: Sequence[EventRow], width: int | None, tz: datetime.tzin
             e.event_id[:12],
             short_issue(e.issue),
             _when(e.received, tz, zone, short),
-            e.type or "(no exception)",
+            e.type or MESSAGE_TYPE,
             (e.message or "").replace("\t", " "),
             e.location or "(no traceback)",
         ]

@@ -13,7 +13,10 @@ import datetime
 import re
 from typing import Any
 
-__all__ = ["cut_marks", "format_time", "key_text", "meta_at", "value_segments", "zone_name"]
+__all__ = ["MESSAGE_TYPE", "cut_marks", "format_time", "key_text", "meta_at", "value_segments", "zone_name"]
+
+#: The TYPE column of an event without an exception (a message, a log record without exc_info).
+MESSAGE_TYPE = "(message)"
 
 Segments = list[tuple[str, str]]
 _FILTERED = "[Filtered]"

@@ -17,7 +17,7 @@ from importlib import resources
 from typing import Any
 
 from .._version import __version__
-from ..cli.values import format_time, local, zone_name
+from ..cli.values import MESSAGE_TYPE, format_time, local, zone_name
 from ..grouping import summarize
 from ..transports.inbox_schema import EventRow, IssueRow
 from .event_html import event_body
@@ -166,7 +166,7 @@ def issue_row(row: IssueRow) -> dict[str, Any]:
         "last_seen": _short_time(row.last_seen),
         "first_seen_full": format_time(row.first_seen),
         "last_seen_full": format_time(row.last_seen),
-        "type": row.type or "(no exception)",
+        "type": row.type or MESSAGE_TYPE,
         "message": row.message or "",
         "where": row.location or "(no traceback)",
     }
