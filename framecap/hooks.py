@@ -47,14 +47,19 @@ def _excepthook(exc_type: Any, exc: Any, tb: Any) -> None:
     except SystemExit:
         raise  # Python exits with it, as it would from the replaced hook
     except BaseException as error:  # the replaced hook failed: what Python prints then, our frame left out
-        try:
-            sys.stderr.write("Error in sys.excepthook:\n")
-            inner = error.__traceback__.tb_next if error.__traceback__ else None
-            sys.__excepthook__(type(error), error.with_traceback(inner), inner)
-            sys.stderr.write("\nOriginal exception was:\n")
-        except BaseException:  # noqa: B036, S110 - no stderr: the original is still tried
-            pass
+        _hook_failed("Error in sys.excepthook:\n", error, "\nOriginal exception was:\n")
         sys.__excepthook__(exc_type, exc, tb)
+
+
+def _hook_failed(header: str, error: BaseException, footer: str = "") -> None:
+    """Print the replaced hook's own error as Python does (``header``, its traceback without our frame)."""
+    try:
+        sys.stderr.write(header)
+        inner = error.__traceback__.tb_next if error.__traceback__ else None
+        sys.__excepthook__(type(error), error.with_traceback(inner), inner)
+        sys.stderr.write(footer)
+    except BaseException:  # noqa: B036, S110 - no stderr: the original is still tried
+        pass
 
 
 def _threading_hook(args: Any) -> None:
@@ -71,7 +76,9 @@ def _threading_hook(args: Any) -> None:
     previous = _previous.get("threading.excepthook", _THREADING_DEFAULT)
     try:
         previous(args)
-    except BaseException:
+    except BaseException as error:  # Python's words for a failing hook, then the thread's own traceback
+        error.__suppress_context__ = True  # (as Python does: the thread's exception follows anyway)
+        _hook_failed("Exception in threading.excepthook:\n", error)
         _THREADING_DEFAULT(args)
 
 
@@ -88,7 +95,12 @@ def _unraisable_hook(unraisable: Any) -> None:
     previous: Callable[[Any], object] = _previous.get("sys.unraisablehook", sys.__unraisablehook__)
     try:
         previous(unraisable)
-    except BaseException:
+    except BaseException as error:  # Python's words for a failing hook, then the unraisable itself
+        try:
+            named = f"Exception ignored in sys.unraisablehook: {previous!r}\n"
+        except BaseException:  # noqa: B036 - the hook's own repr failed
+            named = "Exception ignored in sys.unraisablehook:\n"
+        _hook_failed(named, error)
         sys.__unraisablehook__(unraisable)
 
 

@@ -68,6 +68,37 @@ def test_failing_previous_hook_still_shows_the_original(run_python, store):
     assert "ValueError: original" in result.stderr and len(read_store(store)) == 1
 
 
+def test_failing_replaced_thread_and_unraisable_hooks_print_as_python_then_the_original(run_python, store):
+    result = run_python("""
+        import gc, sys, threading, framecap
+        def broken_thread_hook(args):
+            raise RuntimeError("thread hook bug")
+        def broken_unraisable_hook(unraisable):
+            raise RuntimeError("unraisable hook bug")
+        threading.excepthook = broken_thread_hook
+        sys.unraisablehook = broken_unraisable_hook
+        framecap.init()
+        def work():
+            raise LookupError("in worker")
+        t = threading.Thread(target=work, name="worker-3")
+        t.start(); t.join()
+        class Leaky:
+            def __del__(self):
+                raise ValueError("in __del__")
+        Leaky()
+        gc.collect()
+    """)
+    err = result.stderr
+    assert "Exception in threading.excepthook:\nTraceback" in err and "RuntimeError: thread hook bug" in err
+    assert "Exception in thread worker-3" in err and "LookupError: in worker" in err
+    assert err.index("RuntimeError: thread hook bug") < err.index("LookupError: in worker")
+    assert "Exception ignored in sys.unraisablehook: <function broken_unraisable_hook" in err
+    assert "RuntimeError: unraisable hook bug" in err and "ValueError: in __del__" in err
+    assert "framecap" not in err.replace("import gc, sys, threading, framecap", "")  # our frames left out
+    types = sorted(e["exception"]["values"][-1]["type"] for e in read_store(store))
+    assert types == ["LookupError", "ValueError"] and result.returncode == 0
+
+
 def test_keyboard_interrupt_is_not_reported_by_default(run_python, store):
     result = run_python("""
         import framecap
