@@ -14,17 +14,23 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from .shape import (
+    RELATION,
+    as_list,
+    chain_source,
+    collapse_recursion,
+    failing_ranges,
+    mechanism,
+    member_index,
+    numbered_source,
+    package_of,
+)
 from .terminal import ELLIPSIS, Line, highlight, render_lines
 from .values import cut_marks, format_time, meta_at, value_segments
 
 __all__ = ["event_lines", "render_event"]
 
-_RELATION = {
-    "__cause__": "The above exception was the direct cause of the following exception:",
-    "__context__": "During handling of the above exception, another exception occurred:",
-}
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_MAX_CYCLE = 8  # longest run of frames recognised as one repeated recursion step
 _VAR_INDENT = 6
 
 
@@ -51,10 +57,6 @@ def event_lines(
 ) -> list[Line]:
     """The lines of :func:`render_event`, before colour and width are applied."""
     return _Renderer(event, full, width, tz).lines(notes)
-
-
-def _frame_key(frame: dict[str, Any]) -> tuple[Any, ...]:
-    return (frame.get("abs_path") or frame.get("filename"), frame.get("lineno"), frame.get("function"))
 
 
 class _Renderer:
@@ -88,9 +90,9 @@ class _Renderer:
         """A message event's stack (``attach_stacktrace``): where the message was captured."""
         threads: Any = self.event.get("threads") if isinstance(self.event.get("threads"), dict) else {}
         out: list[Line] = []
-        for index, thread in enumerate(_list(threads.get("values"))):
+        for index, thread in enumerate(as_list(threads.get("values"))):
             stack: Any = thread.get("stacktrace") if isinstance(thread, dict) else None
-            frames = [f for f in _list(stack.get("frames")) if isinstance(f, dict)] if isinstance(stack, dict) else []
+            frames = [f for f in as_list(stack.get("frames")) if isinstance(f, dict)] if isinstance(stack, dict) else []
             if frames:
                 out += [Line(), Line().add("Stack (most recent call last):")]
                 out += self._frames(frames, ("threads", "values", index), self.width)
@@ -105,16 +107,16 @@ class _Renderer:
         if event.get("level"):
             line.add("  " + str(event["level"]), "error" if event["level"] in ("error", "fatal") else "")
         captured = self._captured()
-        mechanism = _mech(captured) if captured else {}
-        if mechanism:
-            handled = mechanism.get("handled")
+        mech = mechanism(captured) if captured else {}
+        if mech:
+            handled = mech.get("handled")
             how = "handled" if handled else "unhandled" if handled is False else ""
-            line.add(f"  {mechanism.get('type', '?')}" + (f" ({how})" if how else ""), "dim")
+            line.add(f"  {mech.get('type', '?')}" + (f" ({how})" if how else ""), "dim")
         return [line]
 
     def _captured(self) -> dict[str, Any] | None:
         for value in self.values:
-            if _mech(value).get("exception_id") == 0:
+            if mechanism(value).get("exception_id") == 0:
                 return value
         return self.values[-1] if self.values else None
 
@@ -123,20 +125,20 @@ class _Renderer:
     def _tree(self) -> list[Line]:
         by_id: dict[int, int] = {}
         for index, value in enumerate(self.values):
-            ident = _mech(value).get("exception_id")
+            ident = mechanism(value).get("exception_id")
             if isinstance(ident, int):
                 by_id[ident] = index
         if not by_id:  # no ids: a plain chain, root cause first, each caused the next
             out: list[Line] = []
             for index in range(len(self.values)):
                 if index:
-                    source = _source(self.values[index - 1]) or "__context__"
-                    out += [Line(), Line().add(_RELATION.get(source, _RELATION["__context__"]), "relation"), Line()]
+                    source = chain_source(self.values[index - 1]) or "__context__"
+                    out += [Line(), Line().add(RELATION.get(source, RELATION["__context__"]), "relation"), Line()]
                 out += self._exception(index, self.width)
             return out
         children: dict[int, list[int]] = {}
         for index, value in enumerate(self.values):
-            parent = _mech(value).get("parent_id")
+            parent = mechanism(value).get("parent_id")
             if isinstance(parent, int) and parent in by_id:
                 children.setdefault(by_id[parent], []).append(index)
         root = self.values.index(self._captured())  # type: ignore[arg-type]
@@ -148,11 +150,11 @@ class _Renderer:
         seen.add(index)
         out: list[Line] = []
         mine = children.get(index, [])
-        chained = [c for c in mine if _source(self.values[c]) in _RELATION]
-        members = sorted((c for c in mine if c not in chained), key=lambda c: _member_index(self.values[c]))
+        chained = [c for c in mine if chain_source(self.values[c]) in RELATION]
+        members = sorted((c for c in mine if c not in chained), key=lambda c: member_index(self.values[c]))
         for child in chained[:1]:
             out += self._node(child, children, width, seen)
-            out += [Line(), Line().add(_RELATION[_source(self.values[child])], "relation"), Line()]
+            out += [Line(), Line().add(RELATION[chain_source(self.values[child])], "relation"), Line()]
         out += self._exception(index, width)
         inner = None if width is None else max(30, width - 3)
         for position, child in enumerate(members):
@@ -168,7 +170,7 @@ class _Renderer:
     def _exception(self, vi: int, width: int | None) -> list[Line]:
         value = self.values[vi]
         stack: Any = value.get("stacktrace") if isinstance(value.get("stacktrace"), dict) else {}
-        frames = [f for f in _list(stack.get("frames")) if isinstance(f, dict)]
+        frames = [f for f in as_list(stack.get("frames")) if isinstance(f, dict)]
         path = ("exception", "values", vi)
         out: list[Line] = []
         if frames:
@@ -198,7 +200,7 @@ class _Renderer:
         # items: ("frame", index) | ("repeat", count, times) | ("gap",)
         items: list[tuple[Any, ...]] = []
         for start, stop in ((0, gap), (gap, len(frames))) if gap is not None else ((0, len(frames)),):
-            items += self._collapse_recursion(frames, start, stop)
+            items += collapse_recursion(frames, start, stop, self.full)
             if stop == gap:
                 items.append(("gap",))
         out: list[Line] = []
@@ -207,7 +209,7 @@ class _Renderer:
 
         def flush_run() -> None:
             if len(run) >= 2:
-                packages = list(dict.fromkeys(_package(frames[i]) for i in run))
+                packages = list(dict.fromkeys(package_of(frames[i]) for i in run))
                 names = ", ".join(packages[:3]) + (", …" if len(packages) > 3 else "")
                 out.append(Line().add(f"  {ELLIPSIS} {len(run)} library frames ({names}) {ELLIPSIS}", "library"))
             else:
@@ -238,35 +240,6 @@ class _Renderer:
         flush_run()
         return out
 
-    def _collapse_recursion(self, frames: list[dict[str, Any]], start: int, stop: int) -> list[tuple[Any, ...]]:
-        """Python's rule: a line repeated shows 3 times, then "[Previous line repeated N more times]";
-        a cycle of ``k`` frames shows once, then "[Previous k frames repeated N more times]"."""
-        keys = [_frame_key(f) for f in frames]
-        items: list[tuple[Any, ...]] = []
-        i = start
-        while i < stop:
-            best = None
-            if not self.full:
-                for k in range(1, _MAX_CYCLE + 1):
-                    if i + 2 * k > stop:
-                        break
-                    times = 1
-                    while i + (times + 1) * k <= stop and keys[i + times * k : i + (times + 1) * k] == keys[i : i + k]:
-                        times += 1
-                    if (k == 1 and times > 3) or (k > 1 and times >= 2 and (times - 1) * k >= 3):
-                        best = (k, times)
-                        break
-            if best is None:
-                items.append(("frame", i))
-                i += 1
-                continue
-            k, times = best
-            shown = 3 if k == 1 else 1
-            items += [("frame", j) for j in range(i, i + shown * k)]
-            items.append(("repeat", k, times - shown))
-            i += times * k
-        return items
-
     def _short(self, frame: dict[str, Any]) -> Line:
         where = frame.get("filename") or frame.get("abs_path") or "?"
         line = Line(cut=True).add("  ").add(str(where), "library").add(f":{frame.get('lineno')}", "library")
@@ -284,19 +257,12 @@ class _Renderer:
         return out
 
     def _source(self, frame: dict[str, Any], path: tuple[Any, ...], width: int | None) -> list[Line]:
-        line = frame.get("context_line")
-        if line is None:
+        found = numbered_source(frame)
+        if found is None:
             return []
-        lineno: Any = frame.get("lineno") if isinstance(frame.get("lineno"), int) else 0
-        pre = [t for t in _list(frame.get("pre_context")) if isinstance(t, str)]
-        post = [t for t in _list(frame.get("post_context")) if isinstance(t, str)]
-        numbered = (
-            [(lineno - len(pre) + i, t, ("pre_context", i)) for i, t in enumerate(pre)]
-            + [(lineno, str(line), ("context_line",))]
-            + [(lineno + 1 + i, t, ("post_context", i)) for i, t in enumerate(post)]
-        )
-        digits = len(str(lineno + len(post)))
-        ranges = _failing_ranges(frame, {n: t for n, t, _ in numbered})
+        lineno, numbered = found
+        digits = len(str(numbered[-1][0]))
+        ranges = failing_ranges(frame, {n: t for n, t, _ in numbered})
         out: list[Line] = []
         for number, text, where in numbered:
             current = number == lineno
@@ -348,58 +314,8 @@ class _Renderer:
         return sections(self.event, self.meta, self.tz)
 
 
-def _mech(value: dict[str, Any]) -> dict[str, Any]:
-    mechanism = value.get("mechanism")
-    return mechanism if isinstance(mechanism, dict) else {}
-
-
-def _source(value: dict[str, Any]) -> str:
-    source = _mech(value).get("source")
-    return source if isinstance(source, str) else ""
-
-
-def _member_index(value: dict[str, Any]) -> int:
-    found = re.search(r"\d+", _source(value))
-    return int(found.group()) if found else 0
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _first_line(text: Any) -> str:
     return str(text or "").split("\n", 1)[0]
-
-
-def _package(frame: dict[str, Any]) -> str:
-    module = frame.get("module")
-    if isinstance(module, str) and module:
-        return module.split(".")[0]
-    name = str(frame.get("filename") or frame.get("abs_path") or "?")
-    return name.replace("\\", "/").split("/")[0] or "?"
-
-
-def _failing_ranges(frame: dict[str, Any], lines: dict[int, str]) -> dict[int, tuple[int, int]]:
-    """0-based ``[start, end)`` columns of the failing range on each shown line (``colno`` is 1-based)."""
-    data: Any = frame.get("data") if isinstance(frame.get("data"), dict) else {}
-    lineno = frame.get("lineno")
-    start_line = data.get("start_lineno", lineno)
-    start_col = data.get("start_colno", frame.get("colno"))
-    end_line, end_col = data.get("end_lineno", start_line), data.get("end_colno")
-    if not all(isinstance(v, int) for v in (start_line, start_col, end_line)) or end_line < start_line:
-        return {}
-    out = {}
-    for number in range(start_line, end_line + 1):
-        text = lines.get(number)
-        if text is None:
-            continue
-        stripped = text.rstrip()
-        a = start_col - 1 if number == start_line else len(text) - len(text.lstrip())
-        b = end_col - 1 if number == end_line and isinstance(end_col, int) else len(stripped)
-        a = max(0, min(a, len(stripped)))
-        b = max(a + 1, min(b, max(len(stripped), a + 1)))
-        out[number] = (a, b)
-    return out
 
 
 def _window(text: str, span: tuple[int, int] | None, room: int | None) -> tuple[str, int]:

@@ -13,7 +13,17 @@ import logging
 import re
 from typing import Any
 
-from ..cli.render import _RELATION, _failing_ranges, _mech, _member_index, _package, _Renderer, _source
+from ..cli.shape import (
+    RELATION,
+    as_list,
+    chain_source,
+    collapse_recursion,
+    failing_ranges,
+    mechanism,
+    member_index,
+    numbered_source,
+    package_of,
+)
 from ..cli.terminal import highlight
 from ..cli.values import meta_at
 from .html import Child, Element, h
@@ -47,17 +57,12 @@ def _guard(what: str, build: Any) -> list[Element]:
         return [h("p", {"class": "broken"}, f"(this part of the event could not be shown: {type(error).__name__})")]
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 class _EventPage:
     def __init__(self, event: dict[str, Any]) -> None:
         self.event = event
         self.cuts = Cuts(event.get("_meta"))
         exception: Any = event.get("exception") if isinstance(event.get("exception"), dict) else {}
-        self.values: list[dict[str, Any]] = [v for v in _list(exception.get("values")) if isinstance(v, dict)]
-        self._collapser = _Renderer(event, False, None, None)
+        self.values: list[dict[str, Any]] = [v for v in as_list(exception.get("values")) if isinstance(v, dict)]
 
     # -- exceptions ---------------------------------------------------------------------------------
 
@@ -75,9 +80,9 @@ class _EventPage:
         """A message event's stack (``attach_stacktrace``): where the message was captured."""
         threads: Any = self.event.get("threads") if isinstance(self.event.get("threads"), dict) else {}
         out: list[Element] = []
-        for index, thread in enumerate(_list(threads.get("values"))):
+        for index, thread in enumerate(as_list(threads.get("values"))):
             stack: Any = thread.get("stacktrace") if isinstance(thread, dict) else None
-            frames = [f for f in _list(stack.get("frames")) if isinstance(f, dict)] if isinstance(stack, dict) else []
+            frames = [f for f in as_list(stack.get("frames")) if isinstance(f, dict)] if isinstance(stack, dict) else []
             if frames:
                 block = h("div", {"class": "exception", "id": f"thread-{index}"})
                 block.add(h("p", {"class": "tb-head"}, "Stack (most recent call last):"))
@@ -88,23 +93,25 @@ class _EventPage:
     def _tree(self) -> list[Element]:
         by_id: dict[int, int] = {}
         for index, value in enumerate(self.values):
-            ident = _mech(value).get("exception_id")
+            ident = mechanism(value).get("exception_id")
             if isinstance(ident, int) and not isinstance(ident, bool):
                 by_id.setdefault(ident, index)
         if not by_id:  # a plain chain, root cause first, each caused the next
             out: list[Element] = []
             for index in range(len(self.values)):
                 if index:
-                    source = _source(self.values[index - 1]) or "__context__"
-                    out.append(h("p", {"class": "relation"}, _RELATION.get(source, _RELATION["__context__"])))
+                    source = chain_source(self.values[index - 1]) or "__context__"
+                    out.append(h("p", {"class": "relation"}, RELATION.get(source, RELATION["__context__"])))
                 out.append(self._exception(index))
             return out
         children: dict[int, list[int]] = {}
         for index, value in enumerate(self.values):
-            parent = _mech(value).get("parent_id")
+            parent = mechanism(value).get("parent_id")
             if isinstance(parent, int) and parent in by_id and by_id[parent] != index:
                 children.setdefault(by_id[parent], []).append(index)
-        root = next((i for i, v in enumerate(self.values) if _mech(v).get("exception_id") == 0), len(self.values) - 1)
+        root = next(
+            (i for i, v in enumerate(self.values) if mechanism(v).get("exception_id") == 0), len(self.values) - 1
+        )
         seen: set[int] = set()
         out = self._node(root, children, seen, 0)
         rest = [i for i in range(len(self.values)) if i not in seen]
@@ -118,12 +125,12 @@ class _EventPage:
             return []
         seen.add(index)
         mine = children.get(index, []) if depth < _MAX_GROUP_DEPTH else []
-        chained = [c for c in mine if _source(self.values[c]) in _RELATION]
-        members = sorted((c for c in mine if c not in chained), key=lambda c: _member_index(self.values[c]))
+        chained = [c for c in mine if chain_source(self.values[c]) in RELATION]
+        members = sorted((c for c in mine if c not in chained), key=lambda c: member_index(self.values[c]))
         out: list[Element] = []
         for child in chained[:1]:
             out += self._node(child, children, seen, depth + 1)
-            out.append(h("p", {"class": "relation"}, _RELATION[_source(self.values[child])]))
+            out.append(h("p", {"class": "relation"}, RELATION[chain_source(self.values[child])]))
         block = self._exception(index)
         if members:
             tree = h("ol", {"class": "group"})
@@ -137,7 +144,7 @@ class _EventPage:
         value = self.values[vi]
         path = ("exception", "values", vi)
         stack: Any = value.get("stacktrace") if isinstance(value.get("stacktrace"), dict) else {}
-        frames = [f for f in _list(stack.get("frames")) if isinstance(f, dict)]
+        frames = [f for f in as_list(stack.get("frames")) if isinstance(f, dict)]
         block = h("div", {"class": "exception", "id": f"exception-{vi}"})
         if frames:
             block.add(h("p", {"class": "tb-head"}, "Traceback (most recent call last):"))
@@ -150,11 +157,11 @@ class _EventPage:
         if text not in (None, ""):
             ending.add(": ", h("span", {"class": "exc-value"}, str(text)))
         ending.add(marks(self.cuts.at(*path, "value"), "message"))
-        mechanism = _mech(value)
-        if mechanism.get("type"):
-            handled = mechanism.get("handled")
+        mech = mechanism(value)
+        if mech.get("type"):
+            handled = mech.get("handled")
             how = " (handled)" if handled is True else " (unhandled)" if handled is False else ""
-            ending.add(" ", h("span", {"class": "mechanism"}, f"{mechanism['type']}{how}"))
+            ending.add(" ", h("span", {"class": "mechanism"}, f"{mech['type']}{how}"))
         block.add(ending)
         return block
 
@@ -166,7 +173,7 @@ class _EventPage:
         gap = len(frames) // 2 if isinstance(total, int) and total > len(frames) else None
         items: list[tuple[Any, ...]] = []
         for start, stop in ((0, gap), (gap, len(frames))) if gap is not None else ((0, len(frames)),):
-            items += self._collapser._collapse_recursion(frames, start, stop)
+            items += collapse_recursion(frames, start, stop)
             if stop == gap:
                 items.append(("gap",))
         out: list[Element] = []
@@ -176,7 +183,7 @@ class _EventPage:
 
         def flush_run() -> None:
             if len(run) >= 2:
-                packages = list(dict.fromkeys(_package(frames[i]) for i in run))
+                packages = list(dict.fromkeys(package_of(frames[i]) for i in run))
                 names = ", ".join(packages[:3]) + (", …" if len(packages) > 3 else "")
                 out.append(
                     h(
@@ -241,18 +248,11 @@ class _EventPage:
         return h("details", {"class": "frame app" if in_app else "frame lib", "open": in_app}, summary, body)
 
     def _source(self, frame: dict[str, Any], path: tuple[Any, ...]) -> list[Element]:
-        line = frame.get("context_line")
-        if line is None:
+        found = numbered_source(frame)
+        if found is None:
             return []
-        lineno: Any = frame.get("lineno") if isinstance(frame.get("lineno"), int) else 0
-        pre = [t for t in _list(frame.get("pre_context")) if isinstance(t, str)]
-        post = [t for t in _list(frame.get("post_context")) if isinstance(t, str)]
-        numbered = (
-            [(lineno - len(pre) + i, t, ("pre_context", i)) for i, t in enumerate(pre)]
-            + [(lineno, str(line), ("context_line",))]
-            + [(lineno + 1 + i, t, ("post_context", i)) for i, t in enumerate(post)]
-        )
-        ranges = _failing_ranges(frame, {n: t for n, t, _ in numbered})
+        lineno, numbered = found
+        ranges = failing_ranges(frame, {n: t for n, t, _ in numbered})
         table = h("table", {"class": "source"})
         for number, text, where in numbered:
             current = number == lineno
