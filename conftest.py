@@ -102,12 +102,14 @@ def internal_errors(_loud_internal_errors):
 
 
 @pytest.fixture
-def memory():
+def memory(monkeypatch):
     """A global client sending to a MemoryTransport, without hooks; its events are Relay-checked after the test."""
     transport = framecap.MemoryTransport()
     # A generous analysis budget: a loaded CI machine must not skip the expression values a test
-    # checks (the budget stops at 5 times its CPU time in wall time). Budget tests set their own.
-    framecap.init(transport=transport, install_hooks=False, expression_time_budget=30)
+    # checks (the budget stops at 5 times its CPU time in wall time). Budget tests set their own;
+    # the variable gives it to the clients a test makes itself with framecap.init(transport=memory).
+    monkeypatch.setenv("FRAMECAP_EXPRESSION_TIME_BUDGET", "30")
+    framecap.init(transport=transport, install_hooks=False)
     yield transport
     assert_schema_valid(transport.events)
 
