@@ -1,0 +1,125 @@
+"""README "Delivery to Sentry-compatible servers": wire, redirect and spool promises no other test pins."""
+
+import os
+import ssl
+import subprocess
+import time
+
+import pytest
+from envelopes import parse_envelope
+from fakeserver import FakeSentry
+
+import framecap
+from conftest import assert_schema_valid
+from framecap.dsn import parse_dsn
+from framecap.transports.http import HttpTransport
+from framecap.transports.spool import Spool
+
+
+@pytest.fixture
+def server():
+    fake = FakeSentry()
+    yield fake
+    fake.stop()
+    assert_schema_valid(fake.events)
+
+
+def _fail(order_id):
+    ratio = 10 / (len(order_id) - 3)  # noqa: F841 - a frame with a failing range (colno, data.end_colno)
+    return ratio
+
+
+def test_on_the_wire_frames_lose_data_and_the_user_fits_the_schema_while_before_send_saw_them(server, tmp_path):
+    built = []
+
+    def keep(event, hint):
+        built.append(event)
+        return event
+
+    framecap.init(dsn=server.dsn(), state_dir=str(tmp_path), install_hooks=False, before_send=keep)
+    framecap.set_user({"id": 42, "plan": "pro", "username": "ada"})
+    try:
+        _fail("o-7")
+    except ZeroDivisionError:
+        event_id = framecap.capture_exception()
+    assert framecap.flush(10) is True
+    (sent,) = server.events
+    assert sent["event_id"] == event_id
+    assert sent["user"] == {"id": "42", "username": "ada", "data": {"plan": "pro"}}
+    frames = [f for value in sent["exception"]["values"] for f in value["stacktrace"]["frames"]]
+    assert frames and not [f for f in frames if "data" in f], "no frame keeps framecap's data"
+    (kept,) = built
+    kept_frames = [f for value in kept["exception"]["values"] for f in value["stacktrace"]["frames"]]
+    assert any("data" in f for f in kept_frames), "the event as built has it (what the inbox stores)"
+    assert kept["user"]["id"] == 42
+
+
+def test_a_303_or_a_300_is_the_answer_and_drops_the_event_after_one_request(server, tmp_path):
+    server.reply = lambda n: [(303, {"Location": "/elsewhere/"}), (300, {"Location": "/elsewhere/"})][n % 2]
+    spool = Spool(str(tmp_path / "spool"), 100, 10_000_000)
+    transport = HttpTransport(parse_dsn(server.dsn()), spool, timeout=5.0, max_retries=5, backoff=(0.05, 0.2))
+    try:
+        for n in range(2):
+            transport.send({"event_id": f"{n:032x}", "platform": "python", "level": "error", "timestamp": 1.7e9})
+            assert transport.flush(10) is True
+        assert transport.stats()["dropped"]["send_error"] == 2
+    finally:
+        transport.close()
+    kinds = [[item["type"] for item, _ in parse_envelope(r["body"], "gzip")[1]] for r in server.requests]
+    assert [k for k in kinds if "event" in k] == [["event"], ["event"]], "one request per event: never retried"
+    assert not [r for r in server.requests if r["path"] == "/elsewhere/"]
+    assert os.listdir(tmp_path / "spool") == [], "a dropped event leaves the spool"
+
+
+def test_no_spool_with_max_spool_events_0_and_events_still_go(server, tmp_path):
+    server.hang.clear()  # nothing is delivered until the test says so: the events wait somewhere
+    framecap.init(dsn=server.dsn(), state_dir=str(tmp_path), install_hooks=False, max_spool_events=0)
+    ids = [framecap.capture_message(f"message {n}") for n in range(3)]
+    time.sleep(0.3)  # the write-ahead would be on disk by now (README: within 100 ms)
+    files = [name for _, _, names in os.walk(tmp_path) for name in names]
+    server.hang.set()
+    assert files == [], "nothing written to disk"
+    assert framecap.flush(10) is True
+    assert sorted(server.event_ids()) == sorted(ids), "delivered from memory"
+
+
+@pytest.fixture
+def certificate(tmp_path):
+    """A self-signed certificate for 127.0.0.1 (key, cert)."""
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    try:
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+            + ["-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1"]
+            + ["-addext", "subjectAltName=IP:127.0.0.1"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.CalledProcessError) as error:
+        pytest.skip(f"openssl can't make a certificate here: {error}")
+    return str(key), str(cert)
+
+
+def test_https_trusts_ssl_cert_file_and_a_redirect_to_http_is_never_followed(tmp_path, certificate, monkeypatch):
+    key, cert = certificate
+    secure, plain = FakeSentry(), FakeSentry()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    secure.server.socket = context.wrap_socket(secure.server.socket, server_side=True)
+    monkeypatch.setenv("SSL_CERT_FILE", cert)
+    dsn = f"https://publickey@127.0.0.1:{secure.port}/7"
+    try:
+        client = framecap.init(dsn=dsn, state_dir=str(tmp_path), install_hooks=False)
+        first = framecap.capture_message("over TLS")
+        assert framecap.flush(10) is True
+        assert secure.event_ids() == [first], "SSL_CERT_FILE made the self-signed server trusted"
+        secure.reply = lambda n: (302, {"Location": f"http://127.0.0.1:{plain.port}/api/7/envelope/"})
+        framecap.capture_message("must not leave TLS")
+        assert framecap.flush(10) is True
+        assert plain.requests == [], "never from https to http"
+        assert client.stats()["dropped"]["send_error"] == 1, "the redirect was the answer: refused"
+    finally:
+        framecap.flush(5)
+        secure.stop()
+        plain.stop()
