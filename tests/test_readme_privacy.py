@@ -1,0 +1,61 @@
+"""README "Privacy": examples it gives that no other test pins, each from a real capture."""
+
+import framecap
+
+
+def _frame_vars(memory):
+    return memory.events[-1]["exception"]["values"][-1]["stacktrace"]["frames"][-1]["vars"]
+
+
+def test_a_passphrase_under_a_weak_name_is_sent_and_prose_after_a_name_stays(memory):
+    def fail():
+        token = "correct horse battery staple"  # noqa: F841 - weak name, not credential-shaped
+        hint = "password: must be 8 characters"  # noqa: F841 - prose, not a pair
+        raise RuntimeError("failed")
+
+    try:
+        fail()
+    except RuntimeError:
+        framecap.capture_exception()
+    variables = _frame_vars(memory)
+    assert variables["token"] == "'correct horse battery staple'"
+    assert variables["hint"] == "'password: must be 8 characters'"
+
+
+def innocent():
+    pair = ("admin", "hunter2")  # noqa: F841
+    raise RuntimeError("failed")
+
+
+def test_a_pair_under_an_innocent_name_is_sent(memory):
+    try:
+        innocent()
+    except RuntimeError:
+        framecap.capture_exception()
+    assert _frame_vars(memory)["pair"] == ["'admin'", "'hunter2'"], "what no scrubber can know"
+
+
+def test_fingerprints_are_never_scrubbed_but_data_set_by_hand_is(memory):
+    framecap.set_tag("build", "password=hunter2-leaked")
+    framecap.set_extra("db_password", "hunter2-leaked")
+    framecap.capture_message("grouped", fingerprint=["password=hunter2-leaked"])
+    (event,) = memory.events
+    assert event["fingerprint"] == ["password=hunter2-leaked"], "a fingerprint names a group: sent as given"
+    assert "hunter2" not in str(event["tags"]) and "hunter2" not in str(event["extra"])
+
+
+# (far from `innocent`: a frame's source context holds the lines around it, and a literal filtered
+# there is filtered again wherever the same event repeats it)
+
+
+def named():
+    creds = ("admin", "hunter2")  # noqa: F841
+    raise RuntimeError("failed")
+
+
+def test_the_same_pair_under_creds_is_caught(memory):
+    try:
+        named()
+    except RuntimeError:
+        framecap.capture_exception()
+    assert _frame_vars(memory)["creds"] == "[Filtered]"
