@@ -144,3 +144,22 @@ def test_show_json_is_the_stored_event_and_an_issue_shows_its_newest(store, cli)
     assert status == 0 and json.loads(out)["event_id"] == f"{2:032x}"
     status, out, _ = cli("show", "last", "--no-pager")
     assert status == 0 and "row 2" in out and "issue " in out and "3 events, this is the newest" in out
+
+
+def test_times_are_local_with_the_zone_in_the_heading_and_the_year_only_when_rows_span_several():
+    import datetime
+
+    from framecap.cli.listing import issue_table
+    from framecap.cli.terminal import render_lines
+    from framecap.transports.inbox import IssueRow
+
+    def row(n, first, last):
+        return IssueRow(f"{n:032x}", 1, first, last, f"{n:032x}", n, "KeyError", "'k'", "a.py:1 in f")
+
+    tz = datetime.timezone(datetime.timedelta(hours=1), "CET")
+    this_year = datetime.datetime(2026, 11, 30, 12, 11, tzinfo=tz).timestamp()
+    last_year = datetime.datetime(2025, 3, 2, 8, 5, tzinfo=tz).timestamp()
+    same = render_lines(issue_table([row(1, this_year, this_year)], None, tz), False, None).splitlines()
+    assert "LAST SEEN CET" in same[0] and "11-30 12:11" in same[1] and "2026" not in same[1]
+    spanning = render_lines(issue_table([row(1, last_year, this_year)], None, tz), False, None).splitlines()
+    assert "2025-03-02 08:05" in spanning[1] and "2026-11-30 12:11" in spanning[1]
