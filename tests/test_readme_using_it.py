@@ -132,3 +132,22 @@ def test_an_asyncio_task_started_inside_a_block_shares_the_blocks_scope(memory):
     inside, outside = memory.events
     assert inside["tags"] == {"block": "yes", "from": "task"}, "the task changed the block's scope itself"
     assert "tags" not in outside
+
+
+@pytest.mark.internal_errors
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_internal_failure_returns_none_and_is_logged_at_warning_only_with_debug(internal_errors, caplog, debug):
+    def broken(event, hint):
+        raise RuntimeError("before_send bug")
+
+    caplog.set_level(logging.DEBUG, logger="framecap")
+    transport = framecap.MemoryTransport()
+    framecap.init(transport=transport, install_hooks=False, before_send=broken, debug=debug)
+    try:
+        raise ValueError("the program's own error")
+    except ValueError:
+        assert framecap.capture_exception() is None, "never raises: the capture returns None"
+    assert transport.events == []
+    assert [type(error) for _, error in internal_errors] == [RuntimeError], "and tells the handlers"
+    levels = [r.levelno for r in caplog.records if r.name == "framecap" and "internal error" in r.getMessage()]
+    assert levels == [logging.WARNING if debug else logging.DEBUG]
