@@ -59,3 +59,21 @@ def test_the_same_pair_under_creds_is_caught(memory):
     except RuntimeError:
         framecap.capture_exception()
     assert _frame_vars(memory)["creds"] == "[Filtered]"
+
+
+def test_the_readmes_added_rules_replace_a_named_secret_group_only_and_name_the_rule(memory):
+    from framecap.secrets import Rule
+
+    framecap.init(
+        transport=memory,
+        install_hooks=False,
+        secret_rules=[
+            Rule("acme-key", r"acme_[0-9a-f]{32}", "ACME API docs", hints=("acme_",)),
+            r"INTERNAL-(?P<secret>\d{6})",
+        ],
+    )
+    framecap.capture_message("ticket INTERNAL-123456 and key acme_" + "0a" * 16)
+    (event,) = memory.events
+    assert event["logentry"]["formatted"] == "ticket INTERNAL-[Filtered] and key [Filtered]"
+    removed = event["_meta"]["logentry"]["formatted"][""]["rem"]
+    assert sorted(rule for rule, *_ in removed) == ["framecap:acme-key", "framecap:custom-1"]
