@@ -123,3 +123,25 @@ def test_https_trusts_ssl_cert_file_and_a_redirect_to_http_is_never_followed(tmp
         framecap.flush(5)
         secure.stop()
         plain.stop()
+
+
+def test_the_spool_is_under_the_default_state_dir_private_to_the_user(server, tmp_path, monkeypatch):
+    import stat
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    server.hang.clear()
+    framecap.init(dsn=server.dsn(), install_hooks=False)
+    framecap.capture_message("waits in the spool")
+    spool_root = tmp_path / "state" / "framecap" / "spool"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not [p for p in spool_root.rglob("*") if p.is_file()]:
+        time.sleep(0.02)
+    try:
+        files = [p for p in spool_root.rglob("*") if p.is_file()]
+        assert len(files) == 1, "state_dir/spool/<DSN id>/, one file per event"
+        (directory,) = [p for p in spool_root.iterdir() if p.is_dir()]
+        assert files[0].parent == directory
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700 and stat.S_IMODE(files[0].stat().st_mode) == 0o600
+    finally:
+        server.hang.set()  # (only now may the event be delivered and its file deleted)
+    assert framecap.flush(10) is True
