@@ -74,3 +74,16 @@ def test_an_event_page_links_the_newest_25_events_of_its_issue(tmp_path):
     linked = re.findall(r'href="/event/([0-9a-f]{32})"', section)
     assert linked == list(reversed(ids))[:25], "the newest 25, newest first (the page's own event is not linked)"
     assert "… and 5 older" in section
+
+
+def test_export_html_of_an_issue_is_its_newest_event(store, capsys):
+    from framecap.cli import main
+
+    inbox = Inbox(store, background=False)
+    for n in range(3):
+        inbox.send(fake(n, value="the same failure"))
+    (issue,) = inbox.issues()
+    inbox.close()
+    assert main(["export", issue.issue[:8], "--format", "html"]) == 0
+    page = capsys.readouterr().out
+    assert f"{2:032x}" in page and f"{0:032x}" not in page.replace(f"{2:032x}", "")
