@@ -163,3 +163,14 @@ def test_times_are_local_with_the_zone_in_the_heading_and_the_year_only_when_row
     assert "LAST SEEN CET" in same[0] and "11-30 12:11" in same[1] and "2026" not in same[1]
     spanning = render_lines(issue_table([row(1, last_year, this_year)], None, tz), False, None).splitlines()
     assert "2025-03-02 08:05" in spanning[1] and "2026-11-30 12:11" in spanning[1]
+
+
+def test_list_shows_20_rows_unless_told(store, cli):
+    inbox = Inbox(store, background=False)
+    for n in range(25):
+        inbox.send(fake(n, kind=f"Error{n}"))
+    status, out, _ = cli("list")
+    rows = [line for line in out.splitlines()[1:] if line.strip() and not line.startswith("(")]
+    assert status == 0 and len(rows) == 20 and "(20 of 25 issues; -n 25 shows all)" in out
+    status, out, _ = cli("list", "-n", "25", "--events")
+    assert len([line for line in out.splitlines()[1:] if line.strip()]) == 25
