@@ -33,3 +33,33 @@ def test_a_failing_or_exiting_previous_hook_behaves_as_without_framecap(run_pyth
         assert plain.returncode == int(exit_with)
     (event,) = read_store(store)
     assert event["exception"]["values"][-1]["value"] == "the original", "captured all the same"
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # pytest's hook, chained to
+def test_the_unraisable_hook_keeps_pythons_message_and_a_bounded_repr_of_the_object():
+    import gc
+    import weakref
+
+    import framecap
+
+    class Callback:
+        def __call__(self, ref):
+            raise RuntimeError("in a weakref callback")
+
+        def __repr__(self):
+            return "<Callback " + "x" * 100_000 + ">"
+
+    class Target:
+        pass
+
+    transport = framecap.MemoryTransport()
+    framecap.init(transport=transport, install_hooks=True)
+    target = Target()
+    ref = weakref.ref(target, Callback())  # noqa: F841 - alive until the callback has run
+    del target
+    gc.collect()
+    (event,) = transport.events
+    assert event["exception"]["values"][-1]["mechanism"] == {"type": "unraisablehook", "handled": False}
+    unraisable = event["extra"]["unraisable"]
+    assert unraisable["message"].startswith("Exception ignored")
+    assert unraisable["object"].startswith("<Callback xxx") and len(unraisable["object"]) <= 1100
