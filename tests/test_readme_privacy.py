@@ -77,3 +77,26 @@ def test_the_readmes_added_rules_replace_a_named_secret_group_only_and_name_the_
     assert event["logentry"]["formatted"] == "ticket INTERNAL-[Filtered] and key [Filtered]"
     removed = event["_meta"]["logentry"]["formatted"][""]["rem"]
     assert sorted(rule for rule, *_ in removed) == ["framecap:acme-key", "framecap:custom-1"]
+
+
+def login(user, password):
+    raise PermissionError(f"no such user {user}")
+
+
+def test_before_send_and_the_transport_only_ever_see_the_scrubbed_event(memory):
+    import json
+
+    seen = []
+
+    def before_send(event, hint):
+        seen.append(json.dumps(event))
+        return event
+
+    # (no source context: this test's own lines hold the password it looks for)
+    framecap.init(transport=memory, install_hooks=False, before_send=before_send, include_source_context=False)
+    try:
+        login("ada", "Tr0ub4dor&3-x9")
+    except PermissionError:
+        framecap.capture_exception()
+    assert "Tr0ub4dor" not in seen[0] and "Tr0ub4dor" not in json.dumps(memory.events[0])
+    assert _frame_vars(memory)["password"] == "'[Filtered]'"
