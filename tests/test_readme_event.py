@@ -45,3 +45,19 @@ def test_filenames_are_relative_to_the_project_root_else_from_the_top_level_pack
     assert (invoice["filename"], invoice["in_app"]) == ("shop/billing/invoice.py", False)
     assert invoice["abs_path"] == str(tmp_path / "src" / "shop" / "billing" / "invoice.py")
     assert elsewhere["json.decoder"]["filename"] == "json/decoder.py", "the standard library too"
+
+
+def test_the_default_project_root_is_the_working_directory_at_init(package, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    transport = framecap.MemoryTransport()
+    client = framecap.Client(transport=transport, install_hooks=False)
+    monkeypatch.chdir(tmp_path / "src" / "shop")  # later moves change nothing
+    try:
+        package.parse("{bad")
+    except ValueError as error:
+        client.capture_exception(error)
+    finally:
+        client.close()
+    frames = {f["module"]: f for f in transport.events[0]["exception"]["values"][-1]["stacktrace"]["frames"]}
+    invoice = frames["shop.billing.invoice"]
+    assert (invoice["filename"], invoice["in_app"]) == ("src/shop/billing/invoice.py", True)
