@@ -50,3 +50,39 @@ def test_an_error_while_a_streamed_response_is_sent_is_captured_by_the_wsgi_midd
     value = event["exception"]["values"][-1]
     assert value["type"] == "LookupError" and value["mechanism"] == {"type": "wsgi", "handled": False}
     assert event["request"]["url"] == "http://localhost/stream"
+
+
+def _holds(value, kind):
+    if isinstance(value, kind):
+        return True
+    if isinstance(value, dict):
+        return any(_holds(k, kind) or _holds(v, kind) for k, v in value.items())
+    if isinstance(value, (list, tuple, set)):
+        return any(_holds(v, kind) for v in value)
+    return False
+
+
+def test_a_breadcrumb_keeps_a_copy_taken_when_the_record_is_logged(memory):
+    import logging
+
+    import framecap.scope
+
+    class Cart:
+        def __init__(self):
+            self.items = ["apple"]
+
+        def __repr__(self):
+            return f"Cart({self.items})"
+
+    log = logging.getLogger("shop.readme")
+    log.setLevel(logging.INFO)
+    cart = Cart()
+    items = ["apple"]
+    log.info("cart loaded", extra={"items": items, "cart": cart})
+    items.append("pear")
+    cart.items.append("pear")
+    kept = framecap.scope.current().breadcrumbs[-1]  # what the scope holds for later events
+    assert "Cart(['apple'])" in repr(kept) and not _holds(kept, Cart), "a copy, never the object itself"
+    framecap.capture_message("checkout")
+    (crumb,) = [c for c in memory.events[0]["breadcrumbs"]["values"] if c["message"] == "cart loaded"]
+    assert crumb["data"]["items"] == ["apple"] and crumb["data"]["cart"] == "Cart(['apple'])"
