@@ -123,3 +123,16 @@ def test_a_failed_write_is_logged_on_the_framecap_logger_at_debug(tmp_path, capl
     assert inbox.stats()["dropped_write_failed"] == 1
     logged = [r for r in caplog.records if r.name.startswith("framecap") and r.levelno == logging.DEBUG]
     assert logged, "the drop is logged at DEBUG"
+
+
+def test_the_busy_timeout_follows_shutdown_timeout_within_its_bounds(tmp_path):
+    waits = {}
+    for given in (None, 0.0, 0.5, 60.0):
+        options = {} if given is None else {"shutdown_timeout": given}
+        client = framecap.Client(store=str(tmp_path / "events.db"), install_hooks=False, **options)
+        try:
+            assert isinstance(client.transport, Inbox)
+            waits[given] = client.transport.timeout
+        finally:
+            client.close()
+    assert waits == {None: 2.0, 0.0: 0.1, 0.5: 0.5, 60.0: 5.0}
