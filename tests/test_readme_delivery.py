@@ -1,5 +1,6 @@
 """README "Delivery to Sentry-compatible servers": wire, redirect and spool promises no other test pins."""
 
+import gzip
 import os
 import ssl
 import subprocess
@@ -145,3 +146,21 @@ def test_the_spool_is_under_the_default_state_dir_private_to_the_user(server, tm
     finally:
         server.hang.set()  # (only now may the event be delivered and its file deleted)
     assert framecap.flush(10) is True
+
+
+def test_a_5xx_is_retried_five_times_then_the_event_waits_in_the_spool(server, tmp_path):
+    server.reply = lambda n: (503, {})
+    spool = Spool(str(tmp_path / "spool"), 100, 10_000_000)
+    transport = HttpTransport(parse_dsn(server.dsn()), spool, timeout=5.0, backoff=(0.01, 0.05))
+    try:
+        transport.send({"event_id": "e" * 32, "platform": "python", "level": "error", "timestamp": 1.7e9})
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(server.requests) < 6:
+            time.sleep(0.02)
+        time.sleep(0.2)  # (a seventh attempt would come within this: the backoff is at most 0.075 s)
+        attempts = [r for r in server.requests if b"client_report" not in gzip.decompress(r["body"])]
+        assert len(attempts) == 1 + 5, "the first attempt, then five retries in this process"
+        assert transport.stats()["dropped"]["send_error"] == 0
+        assert [name for name in os.listdir(tmp_path / "spool") if name.endswith(".event")], "kept for later"
+    finally:
+        transport.close()
