@@ -81,14 +81,22 @@ def default_components(event: dict[str, Any]) -> list[str]:
 
 def _without_cycles(parts: list[str]) -> list[str]:
     """``parts`` with every cycle repeated back to back kept once: a recursion through several
-    functions (``visit -> visit_children -> visit ...``) counts once, however deep it went."""
+    functions (``visit -> visit_children -> visit ...``) counts once, however deep it went, and
+    wherever in its cycle it stopped (a ``RecursionError`` ends in whichever function hit the limit)."""
     out: list[str] = []
+    repeated: set[int] = set()  # sizes of the cycles that were repeated
     for part in parts:
         out.append(part)
         for size in range(2, min(_MAX_CYCLE, len(out) // 2) + 1):
             if out[-1] == out[-1 - size] and out[-size:] == out[-2 * size : -size]:
                 del out[-size:]
+                repeated.add(size)
                 break
+    for size in sorted(repeated):  # such a cycle begun again at the end, not finished
+        partial = next((n for n in range(size - 1, 0, -1) if out[-n:] == out[-n - size : -size]), 0)
+        if partial and len(out) >= partial + size:
+            del out[-partial:]
+            break
     return out
 
 
