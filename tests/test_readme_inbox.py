@@ -136,3 +136,24 @@ def test_the_busy_timeout_follows_shutdown_timeout_within_its_bounds(tmp_path):
         finally:
             client.close()
     assert waits == {None: 2.0, 0.0: 0.1, 0.5: 0.5, 60.0: 5.0}
+
+
+def ping(n):
+    return pong(n + 1)
+
+
+def pong(n):
+    return ping(n + 1)
+
+
+def deeper(extra):
+    if extra:
+        return deeper(extra - 1)
+    return ping(0)
+
+
+def test_a_recursion_error_through_two_functions_is_one_issue_whichever_hit_the_limit():
+    events = [_capture(deeper, extra) for extra in (1, 2, 3)]  # the limit falls in ping, then pong, ...
+    innermost = {e["exception"]["values"][-1]["stacktrace"]["frames"][-1]["function"] for e in events}
+    assert innermost == {"ping", "pong"}, "(the test needs both endings)"
+    assert len({fingerprint(e) for e in events}) == 1
