@@ -100,3 +100,26 @@ def test_before_send_and_the_transport_only_ever_see_the_scrubbed_event(memory):
         framecap.capture_exception()
     assert "Tr0ub4dor" not in seen[0] and "Tr0ub4dor" not in json.dumps(memory.events[0])
     assert _frame_vars(memory)["password"] == "'[Filtered]'"
+
+
+def test_the_readmes_url_and_card_examples(memory):
+    token = "8f3e2c1d9b7a6e5f4d3c2b1a"
+    expected = {
+        f"https://app.example.com/{kind}/{token}": f"https://app.example.com/{kind}/[Filtered]"
+        for kind in ("verify", "invite", "set-password", "unsub", "hooks")
+    }
+    expected.update(
+        {
+            "https://app.example.com/invite/friends": "https://app.example.com/invite/friends",  # not a token
+            "track %B4111111111111111^DOE/JOHN^2512101": "track %B[Filtered]^DOE/JOHN^2512101",
+            "PAN4539578763621486 seen": "PAN[Filtered] seen",  # inside a word
+            "hex 0x4111111111111111ab": "hex 0x4111111111111111ab",  # never inside hex
+            f"https://{token}abcdef0123456789@github.com/org/repo.git": "https://[Filtered]@github.com/org/repo.git",
+            "https://0123456789abcdef0123456789abcdef@o123.ingest.sentry.io/456": (
+                "https://0123456789abcdef0123456789abcdef@o123.ingest.sentry.io/456"  # a DSN's public key stays
+            ),
+        }
+    )
+    for text in expected:
+        framecap.capture_message(text)
+    assert {text: e["logentry"]["formatted"] for text, e in zip(expected, memory.events)} == expected
