@@ -123,3 +123,39 @@ def test_the_readmes_url_and_card_examples(memory):
     for text in expected:
         framecap.capture_message(text)
     assert {text: e["logentry"]["formatted"] for text, e in zip(expected, memory.events)} == expected
+
+
+SOURCE_IS_CODE = """
+class Settings:
+    def __init__(self):
+        self.api_key: str = "k3y-Valu3-9f8e7d6c"
+        self.host = "db.internal"
+
+
+def check_password(password: str) -> bool:
+    token = Settings().api_key
+    run(host="0.0.0.0", greeting="hello")
+    return token
+
+
+def run(**kwargs):
+    raise ConnectionError("refused")
+"""
+
+
+def test_source_text_is_code_only_literals_change(memory, tmp_path):
+    from helpers import load_module
+
+    framecap.init(transport=memory, install_hooks=False, project_root=str(tmp_path), context_lines=10)
+    module = load_module(tmp_path, SOURCE_IS_CODE, "readme_source_is_code")
+    try:
+        module.check_password("whatever")
+    except ConnectionError:
+        framecap.capture_exception()
+    frames = memory.events[0]["exception"]["values"][-1]["stacktrace"]["frames"]
+    (frame,) = [f for f in frames if f["function"] == "check_password"]
+    lines = frame["pre_context"] + [frame["context_line"]] + frame["post_context"]
+    assert '        self.api_key: str = "[Filtered]"' in lines, "an annotated assignment to a sensitive name"
+    assert '        self.host = "db.internal"' in lines
+    assert "def check_password(password: str) -> bool:" in lines, "identifiers and annotations never change"
+    assert "    token = Settings().api_key" in lines and '    run(host="0.0.0.0", greeting="hello")' in lines
