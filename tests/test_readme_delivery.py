@@ -164,3 +164,83 @@ def test_a_5xx_is_retried_five_times_then_the_event_waits_in_the_spool(server, t
         assert [name for name in os.listdir(tmp_path / "spool") if name.endswith(".event")], "kept for later"
     finally:
         transport.close()
+
+
+class ConnectProxy:
+    """A forward proxy that only tunnels (CONNECT), recording each request line and its headers."""
+
+    def __init__(self):
+        import socket
+        import threading
+
+        self.seen = []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        import socket
+        import threading
+
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = client.recv(4096)
+                if not chunk:
+                    break
+                head += chunk
+            lines = head.decode("latin-1").split("\r\n")
+            self.seen.append(lines[0:1] + [line for line in lines[1:] if line])
+            host, _, port = lines[0].split()[1].rpartition(":")
+            upstream = socket.create_connection((host, int(port)))
+            client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, sink):
+        try:
+            while chunk := source.recv(65536):
+                sink.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                try:
+                    end.close()
+                except OSError:
+                    pass
+
+    def stop(self):
+        self.listener.close()
+
+
+def test_https_goes_through_the_proxy_as_a_connect_tunnel_with_the_proxys_credentials(
+    tmp_path, certificate, monkeypatch
+):
+    key, cert = certificate
+    secure = FakeSentry()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    secure.server.socket = context.wrap_socket(secure.server.socket, server_side=True)
+    proxy = ConnectProxy()
+    for name in ("no_proxy", "NO_PROXY", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("https_proxy", f"http://ada:s3cret@127.0.0.1:{proxy.port}")
+    monkeypatch.setenv("SSL_CERT_FILE", cert)
+    try:
+        framecap.init(dsn=f"https://publickey@127.0.0.1:{secure.port}/7", state_dir=str(tmp_path), install_hooks=False)
+        event_id = framecap.capture_message("through the tunnel")
+        assert framecap.flush(10) is True
+        assert secure.event_ids() == [event_id]
+        (request,) = proxy.seen
+        assert request[0].startswith(f"CONNECT 127.0.0.1:{secure.port} HTTP/1.")
+        assert "Proxy-Authorization: Basic YWRhOnMzY3JldA==" in request, "credentials from the proxy URL"
+    finally:
+        framecap.flush(5)
+        secure.stop()
+        proxy.stop()
