@@ -1,5 +1,6 @@
 """README "Delivery to Sentry-compatible servers": wire, redirect and spool promises no other test pins."""
 
+import contextlib
 import gzip
 import os
 import ssl
@@ -203,17 +204,12 @@ class ConnectProxy:
 
     @staticmethod
     def _pipe(source, sink):
-        try:
+        with contextlib.suppress(OSError):
             while chunk := source.recv(65536):
                 sink.sendall(chunk)
-        except OSError:
-            pass
-        finally:
-            for end in (source, sink):
-                try:
-                    end.close()
-                except OSError:
-                    pass
+        for end in (source, sink):
+            with contextlib.suppress(OSError):
+                end.close()
 
     def stop(self):
         self.listener.close()
