@@ -157,3 +157,32 @@ def test_a_recursion_error_through_two_functions_is_one_issue_whichever_hit_the_
     innermost = {e["exception"]["values"][-1]["stacktrace"]["frames"][-1]["function"] for e in events}
     assert innermost == {"ping", "pong"}, "(the test needs both endings)"
     assert len({fingerprint(e) for e in events}) == 1
+
+
+def _burst_while_the_inbox_is_locked(path, **options):
+    """20 captures while another connection holds the inbox's write lock; the inbox's stats after."""
+    import sqlite3
+
+    client = framecap.Client(store=path, install_hooks=False, shutdown_timeout=5.0, **options)  # (busy: 5 s)
+    try:
+        client.capture_message("creates the file")
+        assert client.flush(10)
+        blocker = sqlite3.connect(path, isolation_level=None)
+        blocker.execute("BEGIN EXCLUSIVE")
+        try:
+            for n in range(20):
+                client.capture_message(f"burst {n}")
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        client.flush(10)
+        return client.transport.stats()
+    finally:
+        client.close()
+
+
+def test_max_queue_size_bounds_the_inbox_queue_too(tmp_path):
+    small = _burst_while_the_inbox_is_locked(str(tmp_path / "small.db"), max_queue_size=5)
+    assert small["dropped_queue_full"] >= 10, small
+    default = _burst_while_the_inbox_is_locked(str(tmp_path / "default.db"))
+    assert default["dropped_queue_full"] == 0, "100 by default"
