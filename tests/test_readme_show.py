@@ -91,3 +91,15 @@ def test_dict_keys_as_python_shows_them_and_a_lone_numeric_string_key_as_a_numbe
     shown = render_event(event)
     assert "both = {1: 'int', '1': 'str'}" in shown
     assert "lone = {1: 'only a string key'}" in shown, "documented: it can't be told from an int key"
+
+
+def far_right(values):
+    return "a fairly long prefix that pushes the failing part to the right: " + str(values["late_key"])
+
+
+def test_a_cut_failing_line_keeps_its_failing_range_in_view():
+    event, _ = _event(far_right, {}, include_source_context=True)
+    shown = render_event(event, width=50)
+    assert max(len(line) for line in shown.splitlines()) <= 50
+    failing = [line for line in shown.splitlines() if line.startswith("  >")][-1]  # far_right's own line
+    assert "…" in failing and failing.rstrip().endswith('str(values["late_key"])'), failing
