@@ -86,7 +86,12 @@ def make_transport(options: Options) -> Transport:
             debug=options.debug,
         )
     if transport is None:
-        return Inbox(options.store, options.max_inbox_events, timeout=max(0.1, min(options.shutdown_timeout, 5.0)))
+        return Inbox(
+            options.store,
+            options.max_inbox_events,
+            timeout=max(0.1, min(options.shutdown_timeout, 5.0)),
+            max_queue=options.max_queue_size,
+        )
     if callable(getattr(transport, "send", None)):
         return transport  # type: ignore[no-any-return]
     return CallableTransport(transport)

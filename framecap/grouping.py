@@ -22,6 +22,7 @@ _HEX = re.compile(r"\b0x[0-9a-fA-F]+\b|\b(?=[0-9a-fA-F-]*\d)[0-9a-fA-F]{8,}(?:-[
 _NUMBER = re.compile(r"[-+]?\b\d+(?:[.,_]\d+)*(?:[eE][-+]?\d+)?\b")
 _SPACE = re.compile(r"\s+")
 _DEFAULT = re.compile(r"^\{\{\s*default\s*\}\}$")
+_MAX_CYCLE = 32  # the longest cycle of frames that a recursion is recognised by
 _MAX_MESSAGE = 500  # characters of a message that take part in its fallback fingerprint
 
 
@@ -50,6 +51,7 @@ def default_components(event: dict[str, Any]) -> list[str]:
     in_app = False
     for value in values:
         parts.append(f"type:{value.get('type')}")
+        frame_parts: list[str] = []
         last = None
         last_raw = None
         for frame in _frames(value):
@@ -64,8 +66,9 @@ def default_components(event: dict[str, Any]) -> list[str]:
             line = _SPACE.sub(" ", line).strip() if isinstance(line, str) else ""
             part = f"frame:{frame.get('module') or frame.get('filename')}:{frame.get('function')}:{line}"
             if part != last:  # a recursion is one frame, however deep it went
-                parts.append(part)
+                frame_parts.append(part)
             last = part
+        parts.extend(_without_cycles(frame_parts))
     if in_app:
         return parts
     if values:
@@ -74,6 +77,27 @@ def default_components(event: dict[str, Any]) -> list[str]:
     entry: dict[str, Any] = logentry if isinstance(logentry, dict) else {}
     message = event.get("message") or entry.get("formatted") or entry.get("message") or ""
     return [f"message:{mask_message(str(message))}"]
+
+
+def _without_cycles(parts: list[str]) -> list[str]:
+    """``parts`` with every cycle repeated back to back kept once: a recursion through several
+    functions (``visit -> visit_children -> visit ...``) counts once, however deep it went, and
+    wherever in its cycle it stopped (a ``RecursionError`` ends in whichever function hit the limit)."""
+    out: list[str] = []
+    repeated: set[int] = set()  # sizes of the cycles that were repeated
+    for part in parts:
+        out.append(part)
+        for size in range(2, min(_MAX_CYCLE, len(out) // 2) + 1):
+            if out[-1] == out[-1 - size] and out[-size:] == out[-2 * size : -size]:
+                del out[-size:]
+                repeated.add(size)
+                break
+    for size in sorted(repeated):  # such a cycle begun again at the end, not finished
+        partial = next((n for n in range(size - 1, 0, -1) if out[-n:] == out[-n - size : -size]), 0)
+        if partial and len(out) >= partial + size:
+            del out[-partial:]
+            break
+    return out
 
 
 def fingerprint_components(event: dict[str, Any]) -> list[str]:
