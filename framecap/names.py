@@ -286,6 +286,8 @@ class Names:
         last = words[-1]
         if last == "id" and len(words) > 1 and words[-2] in ("session", "sess", "secret"):
             return WEAK  # a session id is a credential; so is Vault's secret_id (AWS's SecretId is a name: shape)
+        if words[-3:] == ("private", "key", "id"):
+            return WEAK  # a service account's private_key_id (GCP): it names the key to the provider
         if len(words) > 1 and (last in _DESCRIBING_LAST or words[0] in _DESCRIBING_FIRST):
             return DESCRIBES
         if len(words) == 1 and len(last) >= 8 and last.endswith(_RUN_TOGETHER_DESCRIBING) and last not in _WEAK_WORDS:

@@ -48,6 +48,52 @@ def _rng_token(rng: random.Random, n: int, alphabet: str = ALNUM) -> str:
             return text
 
 
+# -- 4. provider tokens by their documented shape ---------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_provider_shapes_in_free_text(seed):
+    rng = random.Random(seed)
+    url_safe = ALNUM + "-_"
+    okta = "00" + _rng_token(rng, 40, url_safe)
+    discord = (
+        "N" + _rng_token(rng, 25, url_safe) + "." + _rng_token(rng, 6, ALNUM) + "." + _rng_token(rng, 38, url_safe)
+    )
+    azure = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz234567") for _ in range(49)) + "7k3"
+    key_id = "".join(rng.choice("0123456789abcdef") for _ in range(40))
+    scrub = Scrubber().scrub_text
+    assert scrub(f"Authorization: SSWS {okta} rejected") == f"Authorization: SSWS {F} rejected"
+    assert scrub(f"token {okta} expired") == f"token {F} expired"
+    assert scrub(f"bot login failed for {discord}") == f"bot login failed for {F}"
+    assert scrub(f"git push with {azure} refused") == f"git push with {F} refused"
+    sa = json.dumps(
+        {"type": "service_account", "private_key_id": key_id, "client_email": "ci@p.iam.gserviceaccount.com"}
+    )
+    assert key_id not in scrub(sa) and "ci@p.iam.gserviceaccount.com" in scrub(sa)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Module.method.SomeLongerAttributeNameHere",
+        "unittest.mock.patch.object.side_effect_and_more_words_here",
+        "00000000000000000000000000000000000000000000",  # zeros, no token
+        "build 0012345678901234567890123456789012345678 done",
+        "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz",  # base32 alphabet, but no random draw
+    ],
+)
+def test_provider_shapes_leave_look_alikes(text):
+    assert Scrubber().scrub_text(text) == text
+
+
+def test_private_key_id_is_weak_by_name():
+    event, frame = frame_event(
+        {"sa": {"private_key_id": "'3dddd0a78a9aa7d1735c8b83599f0515297f559a'", "key_id": "'abc'"}}
+    )
+    Scrubber()(event)
+    assert frame["vars"]["sa"] == {"private_key_id": "'[Filtered]'", "key_id": "'abc'"}
+
+
 # -- 9. chosen passwords under weak names --------------------------------------------------------------
 
 
