@@ -278,6 +278,16 @@ PII_RULES: tuple[Rule, ...] = (
         "nine digits in a row only after 'SSN', 'social security number' or 'tax id'",
         token=False,
     ),
+    Rule(
+        "card",
+        # an ISO 8583 LLVAR field: the PAN right after its two-digit length (``DE002=164539...|``)
+        r"(?<![0-9A-Fa-f.+])(?:"
+        + "|".join(f"{n}(?=\\d{{{n}}}(?![0-9A-Fa-f]))" for n in range(12, 20))
+        + r")(?P<secret>\d{12,19})",
+        "payment card numbers in ISO 8583 LLVAR fields (ISO 8583-1, field 2: n..19 LLVAR)",
+        check=card_valid,
+        token=False,
+    ),
 )
 
 

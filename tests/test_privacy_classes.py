@@ -94,6 +94,35 @@ def test_private_key_id_is_weak_by_name():
     assert frame["vars"]["sa"] == {"private_key_id": "'[Filtered]'", "key_id": "'abc'"}
 
 
+# -- 7. cards in structured messages ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pan", ["4539237301631479", "5425233430109903", "378282246310005"])
+def test_cards_in_iso8583_fields_and_between_separators(pan):
+    scrub = Scrubber().scrub_text
+    assert (
+        scrub(f"MTI=0200|DE002={len(pan):02d}{pan}|DE004=000000001000")
+        == f"MTI=0200|DE002={len(pan):02d}{F}|DE004=000000001000"
+    )
+    assert scrub(f"field 2={pan} field 4=1000") == f"field 2={F} field 4=1000"
+    assert scrub(f"0200|{pan}|000000001000|") == f"0200|{F}|000000001000|"
+    wide = "".join(chr(0xFF10 + int(c)) for c in pan)
+    assert scrub(f"card {wide}") == f"card {F}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sha 4539237301631479abc",  # inside hex
+        "id 164539237301631478|",  # a length prefix, but no valid card after it
+        "ts=1716912345123456 n=12345678901234",
+        "DE002=174539237301631479|",  # the length does not match
+    ],
+)
+def test_numbers_that_are_no_cards_stay(text):
+    assert Scrubber().scrub_text(text) == text
+
+
 # -- 9. chosen passwords under weak names --------------------------------------------------------------
 
 
