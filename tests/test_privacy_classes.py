@@ -48,6 +48,41 @@ def _rng_token(rng: random.Random, n: int, alphabet: str = ALNUM) -> str:
             return text
 
 
+# -- 1. secrets as dict keys and set members ------------------------------------------------------------
+
+
+@given(token=tokens, other=tokens, name=st.sampled_from(["live", "attempts", "blocked", "seen", "cache", "by_user"]))
+def test_generated_tokens_as_keys_and_members_are_filtered_under_any_name(token, other, name):
+    event, frame = frame_event(
+        {
+            name: {token: "'alice'", "user_id": "'7'", "en-US": "'English'", "12345": "3"},
+            "pending": ["'" + other + "'", "'hello'", "'6f1c2d3e-4b5a-6978-8a9b-0c1d2e3f4a5b'"],
+        }
+    )
+    Scrubber()(event)
+    assert set(frame["vars"][name]) == {F, "user_id", "en-US", "12345"}
+    assert frame["vars"]["pending"] == ["'[Filtered]'", "'hello'", "'6f1c2d3e-4b5a-6978-8a9b-0c1d2e3f4a5b'"]
+    encoded = json.dumps(event)
+    assert token[:8] not in encoded and other[:8] not in encoded
+
+
+def test_ordinary_keys_and_members_stay():
+    keys = {
+        "user_id": "1",
+        "en-US": "'x'",
+        "TestCaseWithLongName1": "'x'",
+        "test_module_name_2024": "'x'",
+        "4f9c2a1b8e7d6c5b4a39281706f5e4d3": "'a digest'",
+        "6f1c2d3e-4b5a-6978-8a9b-0c1d2e3f4a5b": "'a uuid'",
+        "HTTPServerVersion11": "'x'",
+    }
+    members = ["'" + k + "'" for k in keys]
+    event, frame = frame_event({"index": dict(keys), "names": list(members), "order_ids": ["'Rv9aB3kL0pQ7zX2mN5tYw8'"]})
+    Scrubber()(event)
+    assert frame["vars"]["index"] == keys and frame["vars"]["names"] == members
+    assert frame["vars"]["order_ids"] == ["'Rv9aB3kL0pQ7zX2mN5tYw8'"]  # a container of ids says what they are
+
+
 # -- 4. provider tokens by their documented shape ---------------------------------------------------
 
 
