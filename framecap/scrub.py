@@ -240,6 +240,10 @@ class Scrubber(DataScrubbing):
                 request[name] = self._query(value, path, state)
             elif isinstance(value, str):
                 request[name] = self._text(value, path, state)
+            elif name == "headers" and type(value) is dict:
+                for header, item in value.items():  # judged by the header's name: a custom one may hold a token
+                    tier = self.names.header(header) if type(header) is str else NONE
+                    value[header] = self._data(item, path + (header,), tier, False, state)
             else:
                 request[name] = self._data(value, path, NONE, False, state)
 

@@ -36,6 +36,7 @@ _QUOTES = ("'", '"', "b")
 _QUERY_KEYS = frozenset({"query_string", "querystring", "raw_query", "query"})
 _STRING_REPR = re.compile(r"[bu]?(?:'.*'|\".*\")\Z", re.S)
 _JWK_PRIVATE = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})  # RFC 7518 sections 6.2.2, 6.3.2, 6.4
+_HEADER_NAME = re.compile(r"(?:[Xx]|[A-Za-z]{2,})(?:-[A-Za-z][A-Za-z0-9]*)+\Z")  # ``X-Custom``, ``sec-websocket-key``
 _PAIR_NAME = re.compile(r"[bu]?['\"]?(?P<name>[A-Za-z0-9_.\-]{1,64})['\"]?\Z")
 
 
@@ -156,6 +157,8 @@ class DataScrubbing:
                 own = cache.get(key)
                 if own is None:
                     own = names.tier(key)
+                if own == NONE and key[:5] == "HTTP_" and key.isupper():
+                    own = names.header(key)  # a WSGI environ's request header (send_default_pii on)
                 if own != NONE:
                     child = own
                 elif jwk and key in _JWK_PRIVATE:
@@ -318,7 +321,8 @@ def _list_tiers(items: list[Any], names: Names) -> dict[int, int] | None:
     first = items[0]
     if len(items) == 2:
         match = _PAIR_NAME.match(first)
-        tier = names.tier(match.group("name")) if match else NONE
+        name = match.group("name") if match else None
+        tier = NONE if name is None else names.header(name) if _HEADER_NAME.match(name) else names.tier(name)
         return {1: tier} if tier > NONE else None
     flags = [
         i for i, item in enumerate(items) if type(item) is str and "-" in item[:3] and item.lstrip("bu'\"")[:1] == "-"

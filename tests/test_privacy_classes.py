@@ -129,6 +129,49 @@ def test_private_key_id_is_weak_by_name():
     assert frame["vars"]["sa"] == {"private_key_id": "'[Filtered]'", "key_id": "'abc'"}
 
 
+# -- 6. custom request headers -------------------------------------------------------------------------
+
+
+@given(token=tokens)
+def test_custom_headers_holding_tokens(token):
+    event, frame = frame_event(
+        {
+            "headers": [
+                ["'Host'", "'example.com'"],
+                ["'X-Tenant-Auth'", f"'{token}'"],
+                ["'X-Request-Id'", "'4f9c2a1b8e7d6c5b4a39'"],
+            ],
+            "environ": {
+                "HTTP_SEC_WEBSOCKET_PROTOCOL": f"'chat, {token}'",
+                "HTTP_X_PARTNER": f"'{token}'",
+                "HTTP_USER_AGENT": "'Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0.0.0'",
+                "HTTP_ACCEPT_LANGUAGE": "'en-US,en;q=0.9'",
+            },
+        }
+    )
+    event["request"] = {
+        "url": "https://example.com/x",
+        "headers": {
+            "X-Partner": token,
+            "User-Agent": "curl/8.5.0",
+            "X-Amzn-Trace-Id": "Root=1-65f2a1b8-4f9c2a1b8e7d6c5b4a392817",
+        },
+    }
+    Scrubber(wsgi_header_keys=False)(event)  # send_default_pii=True
+    assert frame["vars"]["headers"] == [
+        ["'Host'", "'example.com'"],
+        ["'X-Tenant-Auth'", "'[Filtered]'"],
+        ["'X-Request-Id'", "'4f9c2a1b8e7d6c5b4a39'"],
+    ]
+    environ = frame["vars"]["environ"]
+    assert environ["HTTP_SEC_WEBSOCKET_PROTOCOL"] == environ["HTTP_X_PARTNER"] == "'[Filtered]'"
+    assert environ["HTTP_USER_AGENT"].startswith("'Mozilla") and environ["HTTP_ACCEPT_LANGUAGE"] == "'en-US,en;q=0.9'"
+    assert event["request"]["headers"]["X-Partner"] == F
+    assert event["request"]["headers"]["User-Agent"] == "curl/8.5.0"
+    assert event["request"]["headers"]["X-Amzn-Trace-Id"].startswith("Root=1-")
+    assert token[:8] not in json.dumps(event)
+
+
 # -- 7. cards in structured messages ---------------------------------------------------------------------
 
 
