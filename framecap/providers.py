@@ -19,6 +19,7 @@ __all__ = ["PROVIDER_RULES"]
 
 _B = r"(?<![A-Za-z0-9_-])"  # not inside a longer run
 _E = r"(?![A-Za-z0-9_-])"
+_PATH_WORD = re.compile(r"[a-z]{3,12}|v\d{1,2}")
 _WORD_SEGMENT = re.compile(r"/[a-z]+(?:[A-Z][a-z]+)*\Z")
 
 
@@ -26,6 +27,8 @@ def _aws_secret(text: str) -> bool:
     """40 base64 characters mixing upper, lower and digits, nearly all of them random, not ending in a path
     segment that is a word (``.../getMe``)."""
     has = (any(c.isupper() for c in text), any(c.islower() for c in text), any(c.isdigit() for c in text))
+    if "/" in text and (text[0] == "/" or any(_PATH_WORD.fullmatch(part) for part in text.split("/"))):
+        return False  # a URL path (``/api/v1/download/<token>``): its token is the path rules' to judge
     return all(has) and random_length(text) >= 30 and _WORD_SEGMENT.search(text) is None
 
 

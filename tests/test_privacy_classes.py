@@ -129,6 +129,39 @@ def test_private_key_id_is_weak_by_name():
     assert frame["vars"]["sa"] == {"private_key_id": "'[Filtered]'", "key_id": "'abc'"}
 
 
+# -- 5. tokens in URL paths --------------------------------------------------------------------------
+
+
+@given(token=tokens, word=st.sampled_from(["download", "share", "claim", "redeem", "join", "invite", "reset"]))
+def test_a_token_after_a_one_time_word_in_a_path_is_filtered(token, word):
+    scrub = Scrubber().scrub_text
+    assert scrub(f"GET /api/v1/{word}/{token} 404") == f"GET /api/v1/{word}/{F} 404"
+    assert scrub(f"https://files.example.com/s/{token}") == f"https://files.example.com/s/{F}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/users/6f1c2d3e-4b5a-6978-8a9b-0c1d2e3f4a5b/profile",
+        "/api/v1/download/report-2024-05-01.pdf",
+        "/s/my-project-slug-name-here",
+        "/d/5f2b8c9e1a3d4f6b7c8d9e0a5f2b8c9e",
+        "/join/12345678901234567890",
+        "https://ex.com/api/orders/4f9c2a1b8e7d6c5b4a39281706f5e4d3",
+        "https://ex.com/list?cursor=eyJpZCI6IDEyMzQ1LCAic29ydCI6ICJjcmVhdGVkX2F0IiwgImRpciI6ICJkZXNjIn0&limit=50",
+    ],
+)
+def test_ids_in_rest_paths_stay(text):
+    assert Scrubber().scrub_text(text) == text
+
+
+def test_an_opaque_query_blob_is_filtered_whatever_its_name():
+    blob = _rng_token(random.Random(7), 120, ALNUM + "-_")
+    assert Scrubber().scrub_text(f"https://u1.ct.example.net/ls/click?upn={blob}") == (
+        f"https://u1.ct.example.net/ls/click?upn={F}"
+    )
+
+
 # -- 6. custom request headers -------------------------------------------------------------------------
 
 
