@@ -178,8 +178,8 @@ def passphrase(text: str) -> bool:
 
 
 _LOWER_WORDS = re.compile(r"[a-z]{2,12}(?: [a-z]{2,12}){2,7}\Z")
-_SYMBOLS = frozenset("!@#$%^&*~?+=")
-_CODE_CHARS = frozenset("/\\:<>()[]{},;\"'`")
+_SYMBOLS = frozenset("!@#$%^&*~?+")
+_CODE_CHARS = frozenset("/\\:<>()[]{},;=\"'`")  # (``name=value`` pairs are data: judged by their names)
 
 
 def _chosen_part(part: str) -> bool:

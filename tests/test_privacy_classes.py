@@ -265,6 +265,8 @@ def test_weak_names_keep_what_is_no_password():
         "auth": "'authentication'",
         "key_label": "'Enter your email address'",
         "token_kind": "'STRING_LITERAL_TOKEN'",
+        "auth_reply": "'token_type=bearer expires_in=3600'",
+        "token_desc": "'Tr0ub4dor&3: see the vault'",
     }
     event, frame = frame_event(dict(kept))
     Scrubber()(event)
