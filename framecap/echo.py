@@ -13,7 +13,10 @@ echo is contextual:
   as base64's ``LS0tLS1CRUdJTi``), and a copy counts from 12 characters (a logged ``token[:16]``);
   a strong-named secret without random parts (``Summer2024!Sale``, a passphrase) only whole (one under
   12 characters between non-alphanumerics);
-- in source text only literals and comments change, never code.
+- in source text only literals and comments change, never code;
+- a value the failing line reads by a sensitive name (``int(os.environ["API_TOKEN"])``, ``cfg.db_password``)
+  is found in the exception's message when quoted there (:func:`read_value_spans`), even when no
+  expression value holds it.
 
 Also the helpers that keep ``_meta`` in step with the event (paths, renamed keys).
 """
@@ -26,7 +29,7 @@ from typing import Any, Callable
 
 from ._types import FILTERED
 from .names import NONE, STRONG
-from .shapes import passphrase, random_length
+from .shapes import credential_shaped, generated_token, passphrase, random_length, reference
 from .source_scrub import lex, literal_spans
 from .textscan import Span, apply_spans, resolve
 
@@ -37,6 +40,7 @@ __all__ = [
     "Echo",
     "meta_node",
     "move_meta",
+    "read_value_spans",
     "remember",
     "remember_all",
     "unique",
@@ -288,3 +292,35 @@ def meta_node(meta: dict[str, Any], path: tuple[Any, ...], create: bool = True) 
             child = node[key] = {}
         node = child
     return node
+
+
+#: What a line reads by a name: ``environ["NAME"]``, ``getenv("NAME")``, ``.get("NAME")``, an attribute ``.name``.
+_READ = re.compile(
+    r"""(?:environ\s*\[|getenv\s*\(|\.get\s*\()\s*[rbu]?['"](?P<key>[A-Za-z_][\w.\-]{0,100})['"]"""
+    r"""|\.(?!environ\b)(?P<attr>[A-Za-z_]\w{0,100})\b(?!\s*\()"""
+)
+_QUOTED = re.compile(r"'(?P<a>[^'\s]{6,400})'|\"(?P<b>[^\"\s]{6,400})\"")
+
+
+def read_value_spans(message: str, line: str, tier: Callable[[str], int]) -> list[Span]:
+    """Spans of ``message`` (an exception's) that quote a value ``line`` (the failing line) read by a sensitive
+    name: ``int(os.environ["API_TOKEN"])`` raises ``invalid literal for int() with base 10: '<token>'``."""
+    if "'" not in message and '"' not in message:
+        return []
+    level = NONE
+    names = set()
+    for match in _READ.finditer(line):
+        name = match.group("key") or match.group("attr")
+        names.add(name)
+        level = max(level, tier(name))
+    if level <= NONE:
+        return []
+    spans: list[Span] = []
+    for match in _QUOTED.finditer(message):
+        group = "a" if match.group("a") is not None else "b"
+        value = match.group(group)
+        if value in names or FILTERED in value or reference(value):
+            continue  # ``KeyError: 'API_TOKEN'``: the name, not the value
+        if level == STRONG or credential_shaped(value) or generated_token(value):
+            spans.append((match.start(group), match.end(group), "echo"))
+    return spans

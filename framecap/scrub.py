@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from typing import Any, Optional
 
 from ._types import FILTERED
-from .echo import SKIP_FRAME, SKIP_TOP, SOURCE_KEYS, Echo, meta_node, move_meta, remember, unique
+from .echo import SKIP_FRAME, SKIP_TOP, SOURCE_KEYS, Echo, meta_node, move_meta, read_value_spans, remember, unique
 from .names import NONE, STRONG, Names, display_names, name_words, reached_name
 from .scrub_data import DataScrubbing
 from .source_block import line_contexts
@@ -194,10 +194,15 @@ class Scrubber(DataScrubbing):
                 event[key] = self._data(value, (key,), NONE, False, state)
 
     def _exception(self, exc: dict[str, Any], base: tuple[Any, ...], state: _Pass) -> None:
-        if type(exc.get("value")) is str:
-            exc["value"] = self._text(exc["value"], base + ("value",), state)
         stacktrace = exc.get("stacktrace")
         frames = stacktrace.get("frames") if type(stacktrace) is dict else None
+        if type(exc.get("value")) is str:
+            exc["value"] = self._text(exc["value"], base + ("value",), state)
+            line = frames[-1].get("context_line") if frames and type(frames[-1]) is dict else None
+            spans = read_value_spans(exc["value"], line, self.names.tier) if type(line) is str else None
+            if spans:  # a value the failing line read by a sensitive name, quoted in the message
+                self._collect(exc["value"], spans, state)
+                exc["value"] = self._replace(exc["value"], spans, base + ("value",), state)
         code = self._code
         for fi, frame in enumerate(frames or ()):
             if type(frame) is not dict:

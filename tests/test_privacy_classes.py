@@ -277,3 +277,35 @@ def test_weak_names_keep_what_is_no_password():
 def test_spoken_secret_never_takes_identifiers_or_paths(text):
     if text.isidentifier() or text.startswith("/") or "://" in text or "." in text.strip(".") and " " not in text:
         assert not spoken_secret(text) or (text.isalpha() and text.islower())
+
+
+# -- 2. a value read by a sensitive name, echoed into the exception's message -------------------------
+
+
+@given(token=tokens)
+def test_a_value_the_failing_line_reads_by_a_sensitive_name_is_filtered_in_the_message(token):
+    for line, message in [
+        ('    port = int(os.environ["UPSTREAM_TOKEN"])', f"invalid literal for int() with base 10: '{token}'"),
+        ("    n = int(settings.db_password)", f"invalid literal for int() with base 10: '{token}'"),
+        ('    key = os.getenv("SIGNING_KEY").decode()', f"could not decode '{token}'"),
+    ]:
+        event, frame = frame_event({}, value=message)
+        frame["context_line"] = line
+        Scrubber()(event)
+        assert token not in json.dumps(event), line
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ('    os.environ["MISSING_API_TOKEN"]', "'MISSING_API_TOKEN'"),  # the name, not a value
+        ('    port = int(os.environ["PORT"])', "invalid literal for int() with base 10: 'eighty80'"),
+        ("    n = int(cfg.max_tokens)", "invalid literal for int() with base 10: 'lots-of-them'"),
+        ('    v = os.environ["API_TOKEN"].split(":")[3]', "list index out of range"),
+    ],
+)
+def test_messages_of_lines_reading_no_secret_stay(line, message):
+    event, frame = frame_event({}, value=message)
+    frame["context_line"] = line
+    Scrubber()(event)
+    assert event["exception"]["values"][0]["value"] == message
