@@ -63,7 +63,7 @@ _STRONG_WORDS = _words(
 _WEAK_WORDS = _words(
     "token auth oauth authn authz session sessionid sessid sid key signature sig csrf xsrf csrftoken "
     "xsrftoken authentication jwt apitoken accesstoken authtoken refreshtoken idtoken sessionkey "
-    "sessiontoken phpsessid jsessionid authkey authcode cookie sk mnemonic sess ssess remember"
+    "sessiontoken phpsessid jsessionid authkey authcode cookie sk mnemonic sess ssess remember signing"
     " parola sifre şifre"  # ro/tr/it password, or Italian "word"; Turkish password, or "ciphers": by shape
 )
 # "<qualifier> token" / "<qualifier> code" / "<qualifier> auth" names that hold a credential whatever it looks like.

@@ -343,6 +343,8 @@ class TextScanner:
                     offset = position + match.start("secret")
                     if judged(level, content):
                         found.append((offset + start, offset + end, evidence("name-value", level)))
+                    elif level == NONE and generated_token(content):  # (a SecretStr field's input, any name)
+                        found.append((offset + start, offset + end, evidence("name-value", WEAK)))
                     elif "..." in value:  # pydantic elided the middle, and with it the name: random runs go
                         tail = value.rindex("...") + 3
                         for run in _TAIL_RUN.finditer(value, tail):

@@ -309,3 +309,30 @@ def test_messages_of_lines_reading_no_secret_stay(line, message):
     frame["context_line"] = line
     Scrubber()(event)
     assert event["exception"]["values"][0]["value"] == message
+
+
+# -- 8. pydantic secrets under ordinary field names --------------------------------------------------
+
+
+@given(token=tokens, other=tokens)
+def test_a_generated_token_as_pydantic_input_is_filtered_whatever_the_field(token, other):
+    pydantic = pytest.importorskip("pydantic")
+
+    class Webhook(pydantic.BaseModel):
+        signing: pydantic.SecretStr = pydantic.Field(min_length=64)
+        endpoint: pydantic.SecretStr = pydantic.Field(min_length=64)
+
+    with pytest.raises(pydantic.ValidationError) as caught:
+        Webhook(signing=token, endpoint=other)
+    event, frame = frame_event({"cfg.signing": repr(token)}, value=str(caught.value))
+    Scrubber()(event)
+    encoded = json.dumps(event)
+    assert token not in encoded and other not in encoded and "input_type=str" in encoded
+
+
+def test_pydantic_inputs_that_are_no_secrets_stay():
+    message = (
+        "1 validation error for Order\nid\n  Input should be a valid integer [type=int_parsing, "
+        "input_value='6f1c2d3e-4b5a-6978-8a9b-0c1d2e3f4a5b', input_type=str]"
+    )
+    assert Scrubber().scrub_text(message) == message
