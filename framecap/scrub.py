@@ -36,6 +36,7 @@ from .urls import url_spans
 __all__ = ["FILTERED", "Scrubber", "name_words"]
 
 _LITERAL_CHARS = re.compile(r"['\"#0-9]")
+_TOKEN_LITERAL = re.compile(r"['\"](?=[^'\"]*[A-Z])(?=[^'\"]*[0-9])[A-Za-z0-9_\-]{16,200}['\"]")
 _EXPRESSION = -99  # a variables key that is an expression's source text
 _FRAME_KNOWN = SKIP_FRAME | set(SOURCE_KEYS) | {"vars"}
 _SQL_START = re.compile(r"[bu]?['\"]\s*(?:SELECT|INSERT|UPDATE|DELETE|WITH|REPLACE|UPSERT|MERGE|CALL|EXEC)\b", re.I)
@@ -302,7 +303,13 @@ class Scrubber(DataScrubbing):
         if len(line) > 4096 or _LITERAL_CHARS.search(line) is None:
             return NOTHING  # no literal, no comment: nothing to scrub
         scan = self._literal_scan
-        if owner is None and self.names.hint(line) is None and not LOGIN_HINT.search(line) and not scan(line):
+        if (
+            owner is None
+            and self.names.hint(line) is None
+            and not LOGIN_HINT.search(line)
+            and not scan(line)
+            and _TOKEN_LITERAL.search(line) is None  # (a generated token as a call's argument: source_scrub)
+        ):
             return NOTHING
         return literal_spans(line, lex(line), self._source_tier, scan, owner) or NOTHING
 

@@ -25,7 +25,7 @@ import tokenize
 from typing import Callable, NamedTuple
 
 from .names import NONE, STRONG
-from .shapes import credential_shaped, reference
+from .shapes import credential_shaped, generated_token, reference
 from .source_pairs import SECRET_CALLS, comment_logins, login_pair
 from .textscan import evidence, not_a_value
 
@@ -283,6 +283,8 @@ def literal_spans(
             short = len(_ESCAPED.sub("_", text)) < 8  # (under 6 characters: a marker, ``b"\x00\x02"``, ``"v1"``)
             if name is None and level.call and not short and _secret_argument(line, toks, i, level.items):
                 name = "secret"  # ``hmac.compare_digest(x, "...")``, ``jwt.encode(payload, "...")``
+            if name is None and kind == "string" and not short and _random_argument(line, toks, i, stack):
+                name = "secret"  # ``connect(host, "<generated token>")``, a line of a multi-line call
             if level.call and level.callee == "setattr" and level.items == 2 and name is None:
                 name = _paired_user(line, toks, i, ",")  # ``setattr(settings, "DB_PASSWORD", "...")``
             if level.call and level.callee in _DEFAULT_GETTERS:
@@ -328,6 +330,21 @@ def _secret_argument(line: str, toks: list[Tok], i: int, index: int) -> bool:
             wanted = SECRET_CALLS.get(name, -1)
             return wanted is None or wanted == index
     return False
+
+
+def _random_argument(line: str, toks: list[Tok], i: int, stack: list[_Level]) -> bool:
+    """A generated token (:func:`framecap.shapes.generated_token`) passed positionally after the first argument
+    of a call (``client.connect("host", "...")``), or alone on a line of a call or display spanning lines
+    (``    "...",``): no name owns it, its shape says what it is."""
+    after = line[toks[i + 1].start : toks[i + 1].end] if i + 1 < len(toks) else ""
+    if len(stack) > 1:
+        level = stack[-1]
+        if not (level.call and level.items >= 1 and after in (",", ")")):
+            return False
+    elif not (i == 0 and after in (",", ")", "") and len(toks) <= i + 3):
+        return False
+    a, b = literal_content(line[toks[i].start : toks[i].end])
+    return generated_token(line[toks[i].start + a : toks[i].start + b])
 
 
 def _paired_user(line: str, toks: list[Tok], i: int, call: str = "") -> str | None:

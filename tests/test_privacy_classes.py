@@ -336,3 +336,42 @@ def test_pydantic_inputs_that_are_no_secrets_stay():
         "input_value='6f1c2d3e-4b5a-6978-8a9b-0c1d2e3f4a5b', input_type=str]"
     )
     assert Scrubber().scrub_text(message) == message
+
+
+# -- 3. generated tokens as literals no name owns ----------------------------------------------------
+
+
+def _frame_source(pre, line, post):
+    frame = {"function": "f", "filename": "a.py", "pre_context": pre, "context_line": line, "post_context": post}
+    return {"exception": {"values": [{"type": "E", "value": "x", "stacktrace": {"frames": [frame]}}]}}, frame
+
+
+@given(token=tokens)
+def test_a_generated_token_passed_positionally_or_alone_on_a_call_line_is_filtered(token):
+    event, frame = _frame_source(
+        ["    payload = {'sub': 1}"],
+        f'    blob = codec.encode(payload, "{token}")',
+        ["    client = ApiClient(", '        "https://api.example.com",', f'        "{token}",', "    )"],
+    )
+    Scrubber()(event)
+    assert frame["context_line"] == '    blob = codec.encode(payload, "[Filtered]")'
+    assert frame["post_context"][2] == '        "[Filtered]",'
+    assert frame["post_context"][1] == '        "https://api.example.com",'
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '    ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"',
+        '    text.encode("utf-8", "surrogateescape")',
+        '    "SGVsbG8gV29ybGQ=",',
+        '    register("CPyBytes_ReadI64LE", handler)',
+        '    getattr(module, "TestCreateValues_2_UCS4")',
+        '    assertEqual(h.hexdigest(), "4f9c2a1b8e7d6c5b4a39281706f5e4d3")',
+        '    log.info("user %s", "6f1c2d3e-4b5a-6978-8a9b-0c1d2e3f4a5b")',
+    ],
+)
+def test_ordinary_literals_in_calls_stay(line):
+    event, frame = _frame_source([], line, [])
+    Scrubber()(event)
+    assert frame["context_line"] == line
