@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any, Optional
+from typing import Any
 
 from ._types import FILTERED
 from .echo import SKIP_FRAME, SKIP_TOP, SOURCE_KEYS, Echo, meta_node, move_meta, read_value_spans, remember, unique
 from .names import NONE, STRONG, Names, display_names, name_words, reached_name
 from .scrub_data import DataScrubbing
-from .source_block import line_contexts
+from .source_block import Contexts, block_contexts
 from .source_pairs import LOGIN_HINT
 from .source_scrub import lex, literal_spans
 from .textscan import NOTHING, WEAK_EVIDENCE, Span, TextScanner, apply_spans, resolve
@@ -60,7 +60,6 @@ _SQL_PARAMS = frozenset(
 )
 #: Rules whose matches are not found again elsewhere: personal data (numbers), whole parameter lists, echoes.
 _NO_ECHO = frozenset({"card", "iban", "us-ssn", "ip-address", "sql-parameters", "echo"})
-_OPEN_END = re.compile(r"[(\[{=\\,]\s*(?:#.*)?\Z")  # a line that leaves its statement open
 _CODE_LIMIT = 8192  # source texts remembered across events (code recurs; user data never goes here)
 
 
@@ -77,37 +76,6 @@ class _Pass:
         self.memo: dict[str, list[Span]] = {}  # string -> its spans (all rules)
         self.keys: dict[str, list[Span]] = {}  # dict key -> its spans (token and URL rules)
         self.echoes: set[str] = set()
-
-
-_Contexts = dict[tuple[str, Optional[int]], tuple[Optional[str], bool]]
-
-
-def _block_contexts(frame: dict[str, Any], cache: dict[tuple[str, ...], _Contexts]) -> _Contexts:
-    """What each source line of ``frame`` inherits from the lines above it (see :mod:`framecap.source_block`),
-    for the lines that inherit something; empty when no line leaves a statement or a string open. ``cache``:
-    results by the frame's lines (code recurs)."""
-    keyed: list[tuple[tuple[str, int | None], str]] = []
-    for key in SOURCE_KEYS:
-        lines = frame.get(key)
-        if type(lines) is str:
-            keyed.append(((key, None), lines))
-        elif type(lines) is list:
-            keyed += [((key, index), line) for index, line in enumerate(lines) if type(line) is str]
-    text = tuple(line for _, line in keyed)
-    found = cache.get(text)
-    if found is not None:
-        return found
-    if len(cache) >= _CODE_LIMIT:
-        cache.clear()
-    found = cache[text] = {}
-    if any(_OPEN_END.search(line) or _unbalanced(line) or '"""' in line or "'''" in line for line in text[:-1]):
-        contexts = line_contexts(list(text))
-        found.update((where, c) for (where, _), c in zip(keyed, contexts) if c[0] is not None or c[1])
-    return found
-
-
-def _unbalanced(line: str) -> bool:
-    return line.count("(") + line.count("[") + line.count("{") > line.count(")") + line.count("]") + line.count("}")
 
 
 #: ``ENV[key]``: a subscript by a local, whose value (a constant name, often) says what the item holds.
@@ -131,7 +99,7 @@ class Scrubber(DataScrubbing):
         self.scrub_values = scrub_values
         #: Source lines -> spans, and expression keys -> (spans, owner): code, not user data; bounded.
         self._code: dict[str, list[Span]] = {}
-        self._blocks: dict[tuple[str, ...], _Contexts] = {}  # a frame's source lines -> what they inherit
+        self._blocks: dict[tuple[str, ...], Contexts] = {}  # a frame's source lines -> what they inherit
         self._expressions: dict[str, tuple[list[Span], str | None, list[str | None] | None]] = {}
         #: Variable name -> its tier, or _EXPRESSION for an expression value's key (code, bounded).
         self._variables: dict[str, int] = {}
@@ -208,7 +176,7 @@ class Scrubber(DataScrubbing):
         for fi, frame in enumerate(frames or ()):
             if type(frame) is not dict:
                 continue
-            contexts = _block_contexts(frame, self._blocks)
+            contexts = block_contexts(frame, self._blocks, _CODE_LIMIT)
             for key in SOURCE_KEYS:
                 lines = frame.get(key)
                 if type(lines) is str:
