@@ -165,6 +165,8 @@ def reference(text: str) -> bool:
     filters nothing."""
     if len(text) < 4 or len(text) > 1024 or random_length(text) >= 12 and not _PATH.match(text):
         return False
+    if "\\x" in text and _escaped_bytes(text):
+        return False  # raw random bytes (``b'/c\\x84...'``) that happen to start with a slash: no path
     if _PATH.match(text):
         return not any(c.isspace() for c in text) and random_length(text) < 16
     if _URL.match(text) or _ARN.match(text):

@@ -375,3 +375,10 @@ def test_ordinary_literals_in_calls_stay(line):
     event, frame = _frame_source([], line, [])
     Scrubber()(event)
     assert frame["context_line"] == line
+
+
+def test_random_bytes_starting_with_a_slash_under_a_strong_name_are_no_path():
+    value = repr(b"/c\x84\xb0\xdb_\xd7\xc2<x\xd1\xaf(.\xb9\xfe6\n\xe2\xceR\x03\x05\t")
+    event, frame = frame_event({"signing_key": value, "secret_path": "'/run/secrets/signing.key'"})
+    Scrubber()(event)
+    assert frame["vars"] == {"signing_key": "b'[Filtered]'", "secret_path": "'/run/secrets/signing.key'"}
