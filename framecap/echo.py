@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any, Callable
+from urllib.parse import quote
 
 from ._types import FILTERED
 from .names import NONE, STRONG
@@ -234,6 +235,9 @@ def _inside_marker(text: str, span: Span) -> bool:
     return start != -1 and start + len(FILTERED) > span[0]
 
 
+_RESERVED = re.compile(r"[^A-Za-z0-9_.~-]")
+
+
 def remember(secret: str, echoes: set[str], strong: bool = True) -> None:
     """A secret worth finding again: filtered with strong evidence (or itself random). A strong one that
     is a number, short or a plain word (a PIN, ``Sunshine``) is found again only as a value (see
@@ -245,6 +249,8 @@ def remember(secret: str, echoes: set[str], strong: bool = True) -> None:
     whole = random >= 16 or strong and (random >= 8 or passphrase(secret) or _mixed(secret))
     if whole and len(secret) >= 8 and not secret.isdigit():
         echoes.add(secret)
+        if _RESERVED.search(secret):  # its copy in a URL's query or a form body is percent-encoded
+            echoes.add(quote(secret, safe=""))
         return
     if strong and not any(c.isspace() for c in secret):
         echoes.add(_CONTEXT + secret)

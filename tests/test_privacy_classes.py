@@ -382,3 +382,13 @@ def test_random_bytes_starting_with_a_slash_under_a_strong_name_are_no_path():
     event, frame = frame_event({"signing_key": value, "secret_path": "'/run/secrets/signing.key'"})
     Scrubber()(event)
     assert frame["vars"] == {"signing_key": "b'[Filtered]'", "secret_path": "'/run/secrets/signing.key'"}
+
+
+def test_a_filtered_secret_is_found_again_percent_encoded():
+    secret = "k7Q/x9+Rz2&mW4?pL8=Tz5!"  # no 8 characters of it in a row survive the encoding
+    quoted = "k7Q%2Fx9%2BRz2%26mW4%3FpL8%3DTz5%21"
+    event, frame = frame_event({"password": repr(secret)}, value=f"no cached entry for state {quoted}")
+    Scrubber()(event)
+    assert (
+        "k7Q%2Fx9" not in json.dumps(event) and "no cached entry for state" in event["exception"]["values"][0]["value"]
+    )
