@@ -13,7 +13,10 @@ echo is contextual:
   as base64's ``LS0tLS1CRUdJTi``), and a copy counts from 12 characters (a logged ``token[:16]``);
   a strong-named secret without random parts (``Summer2024!Sale``, a passphrase) only whole (one under
   12 characters between non-alphanumerics);
-- in source text only literals and comments change, never code.
+- in source text only literals and comments change, never code;
+- a value the failing line reads by a sensitive name (``int(os.environ["API_TOKEN"])``, ``cfg.db_password``)
+  is found in the exception's message when quoted there (:func:`read_value_spans`), even when no
+  expression value holds it.
 
 Also the helpers that keep ``_meta`` in step with the event (paths, renamed keys).
 """
@@ -23,10 +26,11 @@ from __future__ import annotations
 import json
 import re
 from typing import Any, Callable
+from urllib.parse import quote
 
 from ._types import FILTERED
 from .names import NONE, STRONG
-from .shapes import passphrase, random_length
+from .shapes import credential_shaped, generated_token, passphrase, random_length, reference
 from .source_scrub import lex, literal_spans
 from .textscan import Span, apply_spans, resolve
 
@@ -37,6 +41,7 @@ __all__ = [
     "Echo",
     "meta_node",
     "move_meta",
+    "read_value_spans",
     "remember",
     "remember_all",
     "unique",
@@ -230,6 +235,9 @@ def _inside_marker(text: str, span: Span) -> bool:
     return start != -1 and start + len(FILTERED) > span[0]
 
 
+_RESERVED = re.compile(r"[^A-Za-z0-9_.~-]")
+
+
 def remember(secret: str, echoes: set[str], strong: bool = True) -> None:
     """A secret worth finding again: filtered with strong evidence (or itself random). A strong one that
     is a number, short or a plain word (a PIN, ``Sunshine``) is found again only as a value (see
@@ -241,6 +249,8 @@ def remember(secret: str, echoes: set[str], strong: bool = True) -> None:
     whole = random >= 16 or strong and (random >= 8 or passphrase(secret) or _mixed(secret))
     if whole and len(secret) >= 8 and not secret.isdigit():
         echoes.add(secret)
+        if _RESERVED.search(secret):  # its copy in a URL's query or a form body is percent-encoded
+            echoes.add(quote(secret, safe=""))
         return
     if strong and not any(c.isspace() for c in secret):
         echoes.add(_CONTEXT + secret)
@@ -288,3 +298,35 @@ def meta_node(meta: dict[str, Any], path: tuple[Any, ...], create: bool = True) 
             child = node[key] = {}
         node = child
     return node
+
+
+#: What a line reads by a name: ``environ["NAME"]``, ``getenv("NAME")``, ``.get("NAME")``, an attribute ``.name``.
+_READ = re.compile(
+    r"""(?:environ\s*\[|getenv\s*\(|\.get\s*\()\s*[rbu]?['"](?P<key>[A-Za-z_][\w.\-]{0,100})['"]"""
+    r"""|\.(?!environ\b)(?P<attr>[A-Za-z_]\w{0,100})\b(?!\s*\()"""
+)
+_QUOTED = re.compile(r"'(?P<a>[^'\s]{6,400})'|\"(?P<b>[^\"\s]{6,400})\"")
+
+
+def read_value_spans(message: str, line: str, tier: Callable[[str], int]) -> list[Span]:
+    """Spans of ``message`` (an exception's) that quote a value ``line`` (the failing line) read by a sensitive
+    name: ``int(os.environ["API_TOKEN"])`` raises ``invalid literal for int() with base 10: '<token>'``."""
+    if "'" not in message and '"' not in message:
+        return []
+    level = NONE
+    names = set()
+    for match in _READ.finditer(line):
+        name = match.group("key") or match.group("attr")
+        names.add(name)
+        level = max(level, tier(name))
+    if level <= NONE:
+        return []
+    spans: list[Span] = []
+    for match in _QUOTED.finditer(message):
+        group = "a" if match.group("a") is not None else "b"
+        value = match.group(group)
+        if value in names or FILTERED in value or reference(value):
+            continue  # ``KeyError: 'API_TOKEN'``: the name, not the value
+        if level == STRONG or credential_shaped(value) or generated_token(value):
+            spans.append((match.start(group), match.end(group), "echo"))
+    return spans

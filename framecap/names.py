@@ -63,7 +63,7 @@ _STRONG_WORDS = _words(
 _WEAK_WORDS = _words(
     "token auth oauth authn authz session sessionid sessid sid key signature sig csrf xsrf csrftoken "
     "xsrftoken authentication jwt apitoken accesstoken authtoken refreshtoken idtoken sessionkey "
-    "sessiontoken phpsessid jsessionid authkey authcode cookie sk mnemonic sess ssess remember"
+    "sessiontoken phpsessid jsessionid authkey authcode cookie sk mnemonic sess ssess remember signing"
     " parola sifre şifre"  # ro/tr/it password, or Italian "word"; Turkish password, or "ciphers": by shape
 )
 # "<qualifier> token" / "<qualifier> code" / "<qualifier> auth" names that hold a credential whatever it looks like.
@@ -142,6 +142,23 @@ _DESCRIBING_LAST = _words(
     "digit issuer text banner notice fingerprint thumbprint shell gecos started issued ended opened closed "
     "refreshed rotated sent received alias question prompt rotation"
 )
+# Request headers that carry no credential: a value of any other header that looks like one is filtered.
+_HARMLESS_HEADERS = _words(
+    "accept accept-charset accept-encoding accept-language accept-ranges age allow cache-control connection "
+    "content-disposition content-encoding content-language content-length content-location content-md5 "
+    "content-range content-type date dnt etag expect expires from host if-match if-modified-since "
+    "if-none-match if-range if-unmodified-since keep-alive last-modified link location max-forwards origin "
+    "pragma priority range referer referrer retry-after server te trailer transfer-encoding upgrade "
+    "upgrade-insecure-requests user-agent vary via warning x-forwarded-host x-forwarded-port x-forwarded-proto "
+    "x-forwarded-scheme x-requested-with x-scheme sec-websocket-version sec-websocket-extensions sec-websocket-key "
+    "sec-websocket-accept traceparent tracestate baggage sentry-trace x-amzn-trace-id cf-ray cf-ipcountry "
+    "cf-visitor x-cloud-trace-context x-original-uri x-original-url x-envoy-expected-rq-timeout-ms "
+    "x-frame-options x-content-type-options access-control-request-method access-control-request-headers"
+)
+_HARMLESS_HEADER_PREFIXES = ("sec-fetch-", "sec-ch-", "x-b3-", "accept-", "content-", "if-", "access-control-")
+_TRACING = _words("trace span correlation request b3 cf amzn datadog")
+#: Headers that are credentials by the protocol (browsers send a WebSocket's token as a subprotocol).
+_STRONG_HEADERS = frozenset({"sec-websocket-protocol", "http-sec-websocket-protocol"})
 _DESCRIBING_FIRST = _words(
     "max min num n is has use should allow require count total len no skip disable enable next prev previous page "
     "continuation pagination reason"
@@ -262,6 +279,23 @@ class Names:
         """Whether ``text`` mentions anything a sensitive name contains (a cheap test before real work)."""
         return self._hint.search(text.lower())
 
+    def header(self, name: str) -> int:
+        """The tier of a request header's value by the header's name (``X-Custom``, ``sec-websocket-protocol``,
+        a WSGI ``HTTP_X_CUSTOM``): its name's tier, and weak for any header not known to be harmless (a
+        custom header may carry a token); a describing name (``X-Request-Id``) stays."""
+        found = self.tier(name)
+        if found != NONE:
+            return found
+        folded = name.lower().replace("_", "-")
+        if folded.startswith("http-") and name.isupper():
+            folded = folded[5:]
+        if folded in _HARMLESS_HEADERS or folded.startswith(_HARMLESS_HEADER_PREFIXES):
+            return NONE
+        words = folded.split("-")
+        if words[-1] in _DESCRIBING_LAST or not _TRACING.isdisjoint(words):
+            return NONE  # ``X-Request-Id``, ``X-Amz-Cf-Id``, ``X-Cloud-Trace-Context``
+        return WEAK
+
     def sensitive(self, name: str) -> bool:
         """Whether ``name`` is sensitive at all (either tier)."""
         return self.tier(name) > NONE
@@ -271,6 +305,8 @@ class Names:
             return NONE
         if self.wsgi_header_keys and name.startswith("HTTP_") and _WSGI_HEADER.match(name):
             return STRONG  # without send_default_pii, no request header is sent: nor one a frame holds
+        if len(name) in (22, 27) and name.lower().replace("_", "-") in _STRONG_HEADERS:
+            return STRONG
         if self._hint.search(name.lower()) is None:
             return NONE
         raw = name_words(name)
@@ -286,6 +322,8 @@ class Names:
         last = words[-1]
         if last == "id" and len(words) > 1 and words[-2] in ("session", "sess", "secret"):
             return WEAK  # a session id is a credential; so is Vault's secret_id (AWS's SecretId is a name: shape)
+        if words[-3:] == ("private", "key", "id"):
+            return WEAK  # a service account's private_key_id (GCP): it names the key to the provider
         if len(words) > 1 and (last in _DESCRIBING_LAST or words[0] in _DESCRIBING_FIRST):
             return DESCRIBES
         if len(words) == 1 and len(last) >= 8 and last.endswith(_RUN_TOGETHER_DESCRIBING) and last not in _WEAK_WORDS:

@@ -46,6 +46,8 @@ def card_valid(text: str) -> bool:
     """A payment card number of any major issuer (its length fits the issuer), with or without single
     space/dash separators."""
     digits = text.replace(" ", "").replace("-", "").replace(".", "")
+    if not digits.isascii() and digits.isdigit():
+        digits = "".join(str(int(c)) for c in digits)  # full-width or other decimal digits
     if not 12 <= len(digits) <= 19 or not digits.isdigit() or not _ISSUER.match(digits) or not _length_fits(digits):
         return False
     if len(set(digits)) == 1:  # 0000 0000 0000 0000 and the like are placeholders

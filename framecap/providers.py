@@ -19,6 +19,7 @@ __all__ = ["PROVIDER_RULES"]
 
 _B = r"(?<![A-Za-z0-9_-])"  # not inside a longer run
 _E = r"(?![A-Za-z0-9_-])"
+_PATH_WORD = re.compile(r"[a-z]{3,12}|v\d{1,2}")
 _WORD_SEGMENT = re.compile(r"/[a-z]+(?:[A-Z][a-z]+)*\Z")
 
 
@@ -26,6 +27,8 @@ def _aws_secret(text: str) -> bool:
     """40 base64 characters mixing upper, lower and digits, nearly all of them random, not ending in a path
     segment that is a word (``.../getMe``)."""
     has = (any(c.isupper() for c in text), any(c.islower() for c in text), any(c.isdigit() for c in text))
+    if "/" in text and (text[0] == "/" or any(_PATH_WORD.fullmatch(part) for part in text.split("/"))):
+        return False  # a URL path (``/api/v1/download/<token>``): its token is the path rules' to judge
     return all(has) and random_length(text) >= 30 and _WORD_SEGMENT.search(text) is None
 
 
@@ -36,6 +39,17 @@ def _base64_pem(text: str) -> bool:
     except (binascii.Error, ValueError):
         return False
     return b"PRIVATE KEY" in decoded
+
+
+def _mixed_random(text: str) -> bool:
+    """Upper- and lower-case letters and digits, mostly random (an Okta token's 40 characters after ``00``)."""
+    body = text[2:]
+    has = (any(c.isupper() for c in body), any(c.islower() for c in body), any(c.isdigit() for c in body))
+    return all(has) and random_length(body) >= 24
+
+
+def _base32_random(text: str) -> bool:
+    return sum(c.isdigit() for c in text) >= 3 and random_length(text) >= 40
 
 
 def _rule(rule_id: str, pattern: str, source: str, *hints: str) -> Rule:
@@ -147,6 +161,22 @@ PROVIDER_RULES: tuple[Rule, ...] = (
         "base64 of a PEM private key (kubeconfig client-key-data, JSON fields)",
         ("LS0tLS1CRUdJTi",),
         check=_base64_pem,
+    ),
+    Rule(
+        "okta-token",
+        _B + r"00[A-Za-z0-9_-]{40}" + _E,
+        "Okta API tokens, 00 + 40 characters, sent as SSWS <token> (Okta docs, 'Create an API token'; "
+        "gitleaks okta-access-token)",
+        ("00",),
+        check=_mixed_random,
+    ),
+    Rule(
+        "azure-devops-pat",
+        r"(?<![A-Za-z0-9])(?:[a-z2-7]{52}|[A-Za-z0-9]{76}AZDO[A-Za-z0-9]{4})(?![A-Za-z0-9])",
+        "Azure DevOps personal access tokens: 52 base32 characters, or 84 with AZDO at 76 (Microsoft Learn, "
+        "'Use personal access tokens'; trufflehog azuredevopspersonalaccesstoken)",
+        check=lambda token: "AZDO" in token or _base32_random(token),
+        min_length=52,
     ),
     Rule(
         "aws-secret-access-key",

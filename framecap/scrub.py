@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any, Optional
+from typing import Any
 
 from ._types import FILTERED
-from .echo import SKIP_FRAME, SKIP_TOP, SOURCE_KEYS, Echo, meta_node, move_meta, remember, unique
+from .echo import SKIP_FRAME, SKIP_TOP, SOURCE_KEYS, Echo, meta_node, move_meta, read_value_spans, remember, unique
 from .names import NONE, STRONG, Names, display_names, name_words, reached_name
 from .scrub_data import DataScrubbing
-from .source_block import line_contexts
+from .source_block import Contexts, block_contexts
 from .source_pairs import LOGIN_HINT
 from .source_scrub import lex, literal_spans
 from .textscan import NOTHING, WEAK_EVIDENCE, Span, TextScanner, apply_spans, resolve
@@ -36,6 +36,7 @@ from .urls import url_spans
 __all__ = ["FILTERED", "Scrubber", "name_words"]
 
 _LITERAL_CHARS = re.compile(r"['\"#0-9]")
+_TOKEN_LITERAL = re.compile(r"['\"](?=[^'\"]*[A-Z])(?=[^'\"]*[0-9])[A-Za-z0-9_\-]{16,200}['\"]")
 _EXPRESSION = -99  # a variables key that is an expression's source text
 _FRAME_KNOWN = SKIP_FRAME | set(SOURCE_KEYS) | {"vars"}
 _SQL_START = re.compile(r"[bu]?['\"]\s*(?:SELECT|INSERT|UPDATE|DELETE|WITH|REPLACE|UPSERT|MERGE|CALL|EXEC)\b", re.I)
@@ -59,7 +60,6 @@ _SQL_PARAMS = frozenset(
 )
 #: Rules whose matches are not found again elsewhere: personal data (numbers), whole parameter lists, echoes.
 _NO_ECHO = frozenset({"card", "iban", "us-ssn", "ip-address", "sql-parameters", "echo"})
-_OPEN_END = re.compile(r"[(\[{=\\,]\s*(?:#.*)?\Z")  # a line that leaves its statement open
 _CODE_LIMIT = 8192  # source texts remembered across events (code recurs; user data never goes here)
 
 
@@ -76,37 +76,6 @@ class _Pass:
         self.memo: dict[str, list[Span]] = {}  # string -> its spans (all rules)
         self.keys: dict[str, list[Span]] = {}  # dict key -> its spans (token and URL rules)
         self.echoes: set[str] = set()
-
-
-_Contexts = dict[tuple[str, Optional[int]], tuple[Optional[str], bool]]
-
-
-def _block_contexts(frame: dict[str, Any], cache: dict[tuple[str, ...], _Contexts]) -> _Contexts:
-    """What each source line of ``frame`` inherits from the lines above it (see :mod:`framecap.source_block`),
-    for the lines that inherit something; empty when no line leaves a statement or a string open. ``cache``:
-    results by the frame's lines (code recurs)."""
-    keyed: list[tuple[tuple[str, int | None], str]] = []
-    for key in SOURCE_KEYS:
-        lines = frame.get(key)
-        if type(lines) is str:
-            keyed.append(((key, None), lines))
-        elif type(lines) is list:
-            keyed += [((key, index), line) for index, line in enumerate(lines) if type(line) is str]
-    text = tuple(line for _, line in keyed)
-    found = cache.get(text)
-    if found is not None:
-        return found
-    if len(cache) >= _CODE_LIMIT:
-        cache.clear()
-    found = cache[text] = {}
-    if any(_OPEN_END.search(line) or _unbalanced(line) or '"""' in line or "'''" in line for line in text[:-1]):
-        contexts = line_contexts(list(text))
-        found.update((where, c) for (where, _), c in zip(keyed, contexts) if c[0] is not None or c[1])
-    return found
-
-
-def _unbalanced(line: str) -> bool:
-    return line.count("(") + line.count("[") + line.count("{") > line.count(")") + line.count("]") + line.count("}")
 
 
 #: ``ENV[key]``: a subscript by a local, whose value (a constant name, often) says what the item holds.
@@ -130,7 +99,7 @@ class Scrubber(DataScrubbing):
         self.scrub_values = scrub_values
         #: Source lines -> spans, and expression keys -> (spans, owner): code, not user data; bounded.
         self._code: dict[str, list[Span]] = {}
-        self._blocks: dict[tuple[str, ...], _Contexts] = {}  # a frame's source lines -> what they inherit
+        self._blocks: dict[tuple[str, ...], Contexts] = {}  # a frame's source lines -> what they inherit
         self._expressions: dict[str, tuple[list[Span], str | None, list[str | None] | None]] = {}
         #: Variable name -> its tier, or _EXPRESSION for an expression value's key (code, bounded).
         self._variables: dict[str, int] = {}
@@ -194,15 +163,20 @@ class Scrubber(DataScrubbing):
                 event[key] = self._data(value, (key,), NONE, False, state)
 
     def _exception(self, exc: dict[str, Any], base: tuple[Any, ...], state: _Pass) -> None:
-        if type(exc.get("value")) is str:
-            exc["value"] = self._text(exc["value"], base + ("value",), state)
         stacktrace = exc.get("stacktrace")
         frames = stacktrace.get("frames") if type(stacktrace) is dict else None
+        if type(exc.get("value")) is str:
+            exc["value"] = self._text(exc["value"], base + ("value",), state)
+            line = frames[-1].get("context_line") if frames and type(frames[-1]) is dict else None
+            spans = read_value_spans(exc["value"], line, self.names.tier) if type(line) is str else None
+            if spans:  # a value the failing line read by a sensitive name, quoted in the message
+                self._collect(exc["value"], spans, state)
+                exc["value"] = self._replace(exc["value"], spans, base + ("value",), state)
         code = self._code
         for fi, frame in enumerate(frames or ()):
             if type(frame) is not dict:
                 continue
-            contexts = _block_contexts(frame, self._blocks)
+            contexts = block_contexts(frame, self._blocks, _CODE_LIMIT)
             for key in SOURCE_KEYS:
                 lines = frame.get(key)
                 if type(lines) is str:
@@ -240,6 +214,10 @@ class Scrubber(DataScrubbing):
                 request[name] = self._query(value, path, state)
             elif isinstance(value, str):
                 request[name] = self._text(value, path, state)
+            elif name == "headers" and type(value) is dict:
+                for header, item in value.items():  # judged by the header's name: a custom one may hold a token
+                    tier = self.names.header(header) if type(header) is str else NONE
+                    value[header] = self._data(item, path + (header,), tier, False, state)
             else:
                 request[name] = self._data(value, path, NONE, False, state)
 
@@ -293,7 +271,13 @@ class Scrubber(DataScrubbing):
         if len(line) > 4096 or _LITERAL_CHARS.search(line) is None:
             return NOTHING  # no literal, no comment: nothing to scrub
         scan = self._literal_scan
-        if owner is None and self.names.hint(line) is None and not LOGIN_HINT.search(line) and not scan(line):
+        if (
+            owner is None
+            and self.names.hint(line) is None
+            and not LOGIN_HINT.search(line)
+            and not scan(line)
+            and _TOKEN_LITERAL.search(line) is None  # (a generated token as a call's argument: source_scrub)
+        ):
             return NOTHING
         return literal_spans(line, lex(line), self._source_tier, scan, owner) or NOTHING
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from ._types import FILTERED
 from .echo import meta_node, move_meta, remember, remember_all, unique
-from .names import NONE, STRONG, WEAK, Names
+from .names import NONE, STRONG, WEAK, Names, name_words
 from .secrets import card_valid
-from .shapes import credential_shaped, reference
+from .shapes import credential_shaped, generated_token, reference
 from .textscan import NOTHING, Span, TextScanner, apply_spans, judged, not_a_value, resolve
 from .urls import query_spans
 
@@ -36,6 +36,7 @@ _QUOTES = ("'", '"', "b")
 _QUERY_KEYS = frozenset({"query_string", "querystring", "raw_query", "query"})
 _STRING_REPR = re.compile(r"[bu]?(?:'.*'|\".*\")\Z", re.S)
 _JWK_PRIVATE = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})  # RFC 7518 sections 6.2.2, 6.3.2, 6.4
+_HEADER_NAME = re.compile(r"(?:[Xx]|[A-Za-z]{2,})(?:-[A-Za-z][A-Za-z0-9]*)+\Z")  # ``X-Custom``, ``sec-websocket-key``
 _PAIR_NAME = re.compile(r"[bu]?['\"]?(?P<name>[A-Za-z0-9_.\-]{1,64})['\"]?\Z")
 
 
@@ -99,7 +100,11 @@ class DataScrubbing:
             for index, item in enumerate(value):
                 item_kind = type(item)
                 if item_kind is str:
-                    if len(item) < 6 or memo.get(item) is NOTHING:
+                    if len(item) < 6:
+                        continue
+                    if len(item) >= 16 and self._member(value, index, path, reprs, state):
+                        continue
+                    if memo.get(item) is NOTHING:
                         continue
                     new = self._leaf(item, path + (index,), NONE, reprs, state)
                     if new is not item:
@@ -119,6 +124,25 @@ class DataScrubbing:
             value[index] = self._data(item, path + (index,), item_tier, reprs, state)
         return value
 
+    def _member(self, value: list[Any], index: int, path: tuple[Any, ...], reprs: bool, state: Any) -> bool:
+        """A generated token as a list or set member under any name (``revoked = {<token>, <token>}``) is
+        replaced; whether it was."""
+        text = value[index]
+        if len(text) > 203 or _ids(path):
+            return False
+        start = (2 if text[0] in "bu" else 1) if reprs and _STRING_REPR.match(text) else 0
+        if reprs and not start:
+            return False
+        end = len(text) - 1 if start else len(text)
+        if not generated_token(text[start:end]):
+            return False
+        remember(text[start:end], state.echoes, strong=False)
+        if start:
+            value[index] = self._replace(text, [(start, end, "random-key")], path + (index,), state)
+        else:
+            value[index] = self._filtered(path + (index,), state, "random-key", len(text))
+        return True
+
     def _dict(self, value: dict[Any, Any], path: tuple[Any, ...], tier: int, reprs: bool, state: Any) -> Any:
         names = self.names
         cache = names.cache
@@ -133,6 +157,8 @@ class DataScrubbing:
                 own = cache.get(key)
                 if own is None:
                     own = names.tier(key)
+                if own == NONE and key[:5] == "HTTP_" and key.isupper():
+                    own = names.header(key)  # a WSGI environ's request header (send_default_pii on)
                 if own != NONE:
                     child = own
                 elif jwk and key in _JWK_PRIVATE:
@@ -140,7 +166,7 @@ class DataScrubbing:
                 if pair is not None and key == pair[0]:
                     child = max(child, pair[1])
                 if len(key) >= 12 or tier > NONE and len(key) >= 6:  # a key can be a secret too
-                    new_key = self._key(key, tier, state)
+                    new_key = self._key(key, tier, path, state)
                     if new_key is not key:
                         renamed = renamed or {}
                         path_key = renamed[key] = unique(new_key, value, renamed.values())
@@ -169,10 +195,10 @@ class DataScrubbing:
             value.update(items)
         return value
 
-    def _key(self, key: str, tier: int, state: Any) -> str:
+    def _key(self, key: str, tier: int, path: tuple[Any, ...], state: Any) -> str:
         """A dict key that is itself a secret (a token used as a key) is replaced."""
-        if tier > NONE and credential_shaped(key):
-            remember(key, state.echoes, strong=False)
+        if tier > NONE and credential_shaped(key) or tier == NONE and generated_token(key) and not _ids(path):
+            remember(key, state.echoes, strong=False)  # (under any name: ``active = {<session token>: user}``)
             return FILTERED
         if not self.scrub_values:
             return key
@@ -272,6 +298,19 @@ def _auth_pair(path: tuple[Any, ...], value: list[Any]) -> bool:
     return type(key) is str and "auth" in key.lower() and type(value[0]) is str and type(value[1]) is str
 
 
+_ID_WORDS = frozenset({"id", "ids", "uid", "uuid", "pk", "slug", "sku", "ref", "etag", "hash", "digest", "checksum"})
+
+
+def _ids(path: tuple[Any, ...]) -> bool:
+    """Whether a container's name says it holds ids (``order_ids``, ``by_id``, ``etags``): no generated token
+    in it is a secret by its shape alone."""
+    name = path[-1] if path else None
+    if type(name) is not str:
+        return False
+    words = name_words(name)
+    return bool(words) and (words[-1] in _ID_WORDS or words[-1].rstrip("s") in _ID_WORDS)
+
+
 def _uuid_under(text: str) -> bool:
     return text.startswith("UUID('")
 
@@ -282,7 +321,8 @@ def _list_tiers(items: list[Any], names: Names) -> dict[int, int] | None:
     first = items[0]
     if len(items) == 2:
         match = _PAIR_NAME.match(first)
-        tier = names.tier(match.group("name")) if match else NONE
+        name = match.group("name") if match else None
+        tier = NONE if name is None else names.header(name) if _HEADER_NAME.match(name) else names.tier(name)
         return {1: tier} if tier > NONE else None
     flags = [
         i for i, item in enumerate(items) if type(item) is str and "-" in item[:3] and item.lstrip("bu'\"")[:1] == "-"

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .pii import card_valid, iban_valid, luhn_valid
+from .shapes import random_length
 
 __all__ = ["PII_RULES", "TOKEN_RULES", "Rule", "RuleSet", "card_valid", "compile_rules", "iban_valid", "luhn_valid"]
 
@@ -51,6 +52,15 @@ def _base64_digits(text: str) -> bool:
         return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_").isdigit()
     except (binascii.Error, ValueError):
         return False
+
+
+def _discord_token(token: str) -> bool:
+    """The first part is base64 of the bot's user id; or, failing that, all three parts are random (a dotted
+    name such as ``Module.method.SomeLongerAttributeName`` is not)."""
+    first, _, last = token.split(".")
+    if _base64_digits(first):
+        return True
+    return random_length(first) >= 16 and random_length(last) >= 12
 
 
 #: Provider credentials with a documented shape. Order matters only for overlapping matches (first wins).
@@ -140,7 +150,7 @@ TOKEN_RULES: tuple[Rule, ...] = (
         "discord-bot-token",
         r"(?<![A-Za-z0-9_-])[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}(?![A-Za-z0-9_-])",
         "Discord bot tokens, base64(user id).timestamp.hmac (trufflehog discordbottoken detector)",
-        check=lambda token: _base64_digits(token.split(".")[0]),  # a dotted name is no token
+        check=_discord_token,  # a dotted name is no token
         min_length=59,
     ),
     Rule(
@@ -266,6 +276,16 @@ PII_RULES: tuple[Rule, ...] = (
         r"(?:(?P<sep>[-. ])(?!00)\d{2}(?P=sep)|(?(ctx)(?!00)\d{2}|(?!)))(?!0000)\d{4})(?!\d|[.-]\d)",
         "US social security numbers, AAA-GG-SSSS with the SSA's never-issued ranges excluded (Sentry/Relay @usssn); "
         "nine digits in a row only after 'SSN', 'social security number' or 'tax id'",
+        token=False,
+    ),
+    Rule(
+        "card",
+        # an ISO 8583 LLVAR field: the PAN right after its two-digit length (``DE002=164539...|``)
+        r"(?<![0-9A-Fa-f.+])(?:"
+        + "|".join(f"{n}(?=\\d{{{n}}}(?![0-9A-Fa-f]))" for n in range(12, 20))
+        + r")(?P<secret>\d{12,19})",
+        "payment card numbers in ISO 8583 LLVAR fields (ISO 8583-1, field 2: n..19 LLVAR)",
+        check=card_valid,
         token=False,
     ),
 )

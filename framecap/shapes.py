@@ -14,6 +14,11 @@ those of 16 characters or more count as random).
   key fingerprints, Stripe publishable keys, Twilio resource SIDs, base64 JSON (pagination cursors),
   email addresses, query strings, paths and URLs.
 - :func:`random_length`: how many characters of a text are random (the echo pass's evidence).
+- :func:`generated_token`: what ``secrets.token_urlsafe()`` and session stores make (16+ characters mixing
+  upper and lower case and digits, nearly all random): a secret whatever name holds it, when it is a dict
+  key or a set member (ids are numbers, UUIDs, hex or prefixed, and sit under ``*_id`` names).
+- :func:`spoken_secret`: a password a person chose (a passphrase, words run together, a password with a
+  space) that is no identifier, path or sentence: what a weak name such as ``token`` filters besides.
 - :func:`reference`: a value that points at a secret rather than holds it (a path, a URL without
   credentials, an ARN, the name of a setting such as ``AWS_SECRET_ACCESS_KEY``).
 """
@@ -22,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["credential_shaped", "passphrase", "random_length", "reference"]
+__all__ = ["credential_shaped", "generated_token", "passphrase", "random_length", "reference", "spoken_secret"]
 
 _CRED_CHARS = re.compile(r"[A-Za-z0-9_\-+/=.~:$!*@%#^|,&]+\Z")
 _PART = re.compile(r"[A-Za-z0-9]+")
@@ -160,6 +165,8 @@ def reference(text: str) -> bool:
     filters nothing."""
     if len(text) < 4 or len(text) > 1024 or random_length(text) >= 12 and not _PATH.match(text):
         return False
+    if "\\x" in text and _escaped_bytes(text):
+        return False  # raw random bytes (``b'/c\\x84...'``) that happen to start with a slash: no path
     if _PATH.match(text):
         return not any(c.isspace() for c in text) and random_length(text) < 16
     if _URL.match(text) or _ARN.match(text):
@@ -170,3 +177,53 @@ def reference(text: str) -> bool:
 def passphrase(text: str) -> bool:
     """Three or more words (``correct-horse-battery-staple``): a secret by its length, not its randomness."""
     return len(text) >= 16 and _PASSPHRASE.match(text) is not None
+
+
+_LOWER_WORDS = re.compile(r"[a-z]{2,12}(?: [a-z]{2,12}){2,7}\Z")
+_SYMBOLS = frozenset("!@#$%^&*~?+")
+_CODE_CHARS = frozenset("/\\:<>()[]{},;=\"'`")  # (``name=value`` pairs are data: judged by their names)
+
+
+def _chosen_part(part: str) -> bool:
+    """A word of a chosen password: letters with digits and a symbol (``Tr0ub4dor&3``), or random."""
+    if len(part) < 8 or not any(c.isalpha() for c in part) or not any(c.isdigit() for c in part):
+        return False
+    return not _SYMBOLS.isdisjoint(part) or random_length(part) >= 8
+
+
+def spoken_secret(text: str) -> bool:
+    """A password a person chose, not credential-shaped: three or more lowercase words (``correct horse battery
+    staple``), 16+ lowercase letters run together (``opensesameletmeinplease``), or a few words one of which is
+    a password (``Tr0ub4dor&3 horse``). Identifiers (``snake_case``, ``CamelCase``, dotted names), paths,
+    URLs, sentences and single English words are not."""
+    n = len(text)
+    if n < 12 or n > 100 or text[0] == " " or text[-1] == " " or not _CODE_CHARS.isdisjoint(text):
+        return False  # (a path, a URL, a call, a mapping: code or data, not a chosen password)
+    if " " not in text:
+        return n >= 16 and text.isalpha() and text.islower()
+    if _LOWER_WORDS.match(text):
+        return True
+    parts = text.split()
+    return len(parts) <= 4 and any(_chosen_part(part) for part in parts)
+
+
+_SEQUENCE = re.compile(r"abcde|bcdef|ABCDE|BCDEF|01234|12345")
+_URL_SAFE_SEPARATOR = re.compile(r"[-_]")
+_WORDISH = re.compile(r"[A-Z]?[a-z]{3,}|[A-Z]{2,5}\d?")
+_GENERATED = re.compile(r"(?=[^A-Z]*[A-Z])(?=[^a-z]*[a-z])(?=[^0-9]*[0-9])[A-Za-z0-9_\-]{16,200}\Z")
+
+
+def generated_token(text: str) -> bool:
+    """16 to 200 characters of ``[A-Za-z0-9_-]`` mixing upper case, lower case and digits, 12 or more of
+    them random (``secrets.token_urlsafe(16)``, a session store's key). Read as base64url, ``-`` and ``_``
+    are letters, not separators, unless a part between them is a word (``CPyBytes_ReadI64LE`` is a name);
+    an alphabet (``ABC...xyz0123456789``) is no token."""
+    if _GENERATED.match(text) is None or _SEQUENCE.search(text) or _STRUCTURED.match(text):
+        return False  # (a Twilio resource SID, ``CA`` + hex, is an id)
+    if random_length(text) >= 12 and credential_shaped(text):
+        return True
+    parts = _URL_SAFE_SEPARATOR.split(text)
+    if len(parts) > 4 or any(len(part) >= 3 and _WORDISH.fullmatch(part) for part in parts):
+        return False
+    joined = "".join(parts)
+    return random_length(joined) >= max(12, len(joined) * 3 // 4)

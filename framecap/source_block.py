@@ -8,19 +8,24 @@ line than its owner. For each line of a frame's ``pre_context`` + ``context_line
 - whether the line sits inside a multi-line string that is a value (``CONFIG = \"\"\"``, ``load(\"\"\"``):
   such a line is data (YAML, an ``.env`` text), scanned by the value rules as a whole, never as code.
   A docstring (a triple quote with no ``=`` or ``(`` before it) is left to the per-line rules.
+
+:func:`block_contexts` applies it to an event's frame, cached by the frame's lines.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any, Optional
 
 from .source_pairs import SECRET_CALLS
 from .source_scrub import Tok, lex, literal_content, target_name
 
-__all__ = ["line_contexts"]
+__all__ = ["Contexts", "block_contexts", "line_contexts"]
 
 _TRIPLE = re.compile(r"\"\"\"|'''")
 _ASSIGN = frozenset({"=", ":=", "+=", "|="})
+_SOURCE_KEYS = ("pre_context", "context_line", "post_context")
+_OPEN_END = re.compile(r"[(\[{=\\,]\s*(?:#.*)?\Z")  # a line that leaves its statement open
 
 
 def line_contexts(lines: list[str]) -> list[tuple[str | None, bool]]:
@@ -145,3 +150,45 @@ def _secret_call(line: str, toks: list[Tok], depth: int, call: list[int] | None)
     if opened:
         return opened[-1]
     return call
+
+
+Contexts = dict[tuple[str, Optional[int]], tuple[Optional[str], bool]]
+
+
+def block_contexts(frame: dict[str, Any], cache: dict[tuple[str, ...], Contexts], limit: int) -> Contexts:
+    """What each source line of ``frame`` inherits from the lines above it (:func:`line_contexts`),
+    for the lines that inherit something; empty when no line leaves a statement or a string open. ``cache``:
+    results by the frame's lines (code recurs), at most ``limit``."""
+    pre, line, post = (frame.get(key) for key in _SOURCE_KEYS)
+    try:  # the cache's key, built at C speed (a warm event finds its frames' lines there)
+        quick = (
+            (tuple(pre) if type(pre) is list else ())
+            + ((line,) if type(line) is str else ())
+            + (tuple(post) if type(post) is list else ())
+        )
+        found = cache.get(quick)
+    except TypeError:  # an unhashable item where a line should be
+        quick, found = None, None
+    if found is not None:
+        return found
+    keyed: list[tuple[tuple[str, int | None], str]] = []
+    for key in _SOURCE_KEYS:
+        lines = frame.get(key)
+        if type(lines) is str:
+            keyed.append(((key, None), lines))
+        elif type(lines) is list:
+            keyed += [((key, index), line) for index, line in enumerate(lines) if type(line) is str]
+    text = tuple(line for _, line in keyed)
+    if len(cache) >= limit:
+        cache.clear()
+    found = cache[text] = {}
+    if quick is not None:
+        cache[quick] = found
+    if any(_OPEN_END.search(line) or _unbalanced(line) or '"""' in line or "'''" in line for line in text[:-1]):
+        contexts = line_contexts(list(text))
+        found.update((where, c) for (where, _), c in zip(keyed, contexts) if c[0] is not None or c[1])
+    return found
+
+
+def _unbalanced(line: str) -> bool:
+    return line.count("(") + line.count("[") + line.count("{") > line.count(")") + line.count("]") + line.count("}")

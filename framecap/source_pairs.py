@@ -6,7 +6,11 @@ paired with, the comment it is written in.
 - :func:`login_pair`: ``("admin", "...")`` in a list of pairs, ``{"admin": "..."}``: a user name and a
   credential-shaped string, when the user name is an account's (``admin``, ``root``...) or the display is
   assigned to a name about users or logins (``USERS``, ``BASIC_AUTH_USERS``, ``LOGINS``);
-- :func:`comment_logins`: ``# admin / <password>``, ``# root: <password>`` in a comment.
+- :func:`comment_logins`: ``# admin / <password>``, ``# root: <password>`` in a comment;
+- :func:`random_argument`: a generated token passed positionally after a call's first argument, or alone
+  on a line of a call spanning lines (no name owns it; its shape says what it is).
+
+``toks`` are the tokens of ``line`` (:class:`framecap.source_scrub.Tok`: ``kind``, ``start``, ``end``).
 
 A credential-shaped value (:func:`framecap.shapes.credential_shaped`) is required in each case: choices
 (``("draft", "Draft")``), architectures, roles and email addresses stay.
@@ -15,11 +19,21 @@ A credential-shaped value (:func:`framecap.shapes.credential_shaped`) is require
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import Any
 
 from .names import name_words
-from .shapes import credential_shaped
+from .shapes import credential_shaped, generated_token
 
-__all__ = ["LOGIN_HINT", "SECRET_CALLS", "comment_logins", "login_pair"]
+__all__ = [
+    "LOGIN_HINT",
+    "SECRET_CALLS",
+    "comment_logins",
+    "literal_content",
+    "login_pair",
+    "random_argument",
+    "secret_argument",
+]
 
 #: Calls whose argument at an index (None: any) is a secret: the stdlib's and well-known libraries' APIs.
 SECRET_CALLS: dict[str, int | None] = {
@@ -72,3 +86,52 @@ def comment_logins(comment: str) -> list[tuple[int, int, str]]:
         if credential_shaped(match.group("secret")):
             out.append((match.start("secret"), match.end("secret"), "source-name"))
     return out
+
+
+def literal_content(text: str) -> tuple[int, int]:
+    """Offsets of a string literal's content inside its token (prefix and quotes excluded)."""
+    start = 0
+    while start < len(text) and text[start] not in "'\"":
+        start += 1
+    quote = text[start : start + 3] if text[start : start + 3] in ("'''", '"""') else text[start : start + 1]
+    end = len(text) - len(quote) if len(text) >= start + 2 * len(quote) and text.endswith(quote) else len(text)
+    return start + len(quote), max(end, start + len(quote))
+
+
+def secret_argument(line: str, toks: Sequence[Any], i: int, index: int) -> bool:
+    """Whether the literal at ``i`` is a positional argument of a call in :data:`SECRET_CALLS`."""
+    depth = 0
+    for k in range(i - 1, -1, -1):
+        text = line[toks[k].start : toks[k].end]
+        if toks[k].kind != "op":
+            continue
+        if text in ")]}":
+            depth += 1
+        elif text in "([{":
+            if depth:
+                depth -= 1
+                continue
+            if text != "(" or k == 0 or toks[k - 1].kind != "name":
+                return False
+            name = line[toks[k - 1].start : toks[k - 1].end]
+            if k >= 3 and line[toks[k - 2].start : toks[k - 2].end] == "." and toks[k - 3].kind == "name":
+                dotted = line[toks[k - 3].start : toks[k - 3].end] + "." + name
+                if dotted in SECRET_CALLS:
+                    name = dotted
+            wanted = SECRET_CALLS.get(name, -1)
+            return wanted is None or wanted == index
+    return False
+
+
+def random_argument(line: str, toks: Sequence[Any], i: int, depth: int, call: bool, items: int) -> bool:
+    """A generated token (:func:`framecap.shapes.generated_token`) passed positionally after the first argument
+    of a call (``client.connect("host", "...")``), or alone on a line of a call or display spanning lines
+    (``    "...",``): no name owns it, its shape says what it is."""
+    after = line[toks[i + 1].start : toks[i + 1].end] if i + 1 < len(toks) else ""
+    if depth > 1:  # inside brackets: a call's argument after its first
+        if not (call and items >= 1 and after in (",", ")")):
+            return False
+    elif not (i == 0 and after in (",", ")", "") and len(toks) <= i + 3):
+        return False
+    a, b = literal_content(line[toks[i].start : toks[i].end])
+    return generated_token(line[toks[i].start + a : toks[i].start + b])

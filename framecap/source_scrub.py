@@ -26,7 +26,7 @@ from typing import Callable, NamedTuple
 
 from .names import NONE, STRONG
 from .shapes import credential_shaped, reference
-from .source_pairs import SECRET_CALLS, comment_logins, login_pair
+from .source_pairs import comment_logins, literal_content, login_pair, random_argument, secret_argument
 from .textscan import evidence, not_a_value
 
 __all__ = ["Tok", "lex", "literal_spans", "literal_content", "target_name"]
@@ -133,16 +133,6 @@ def lex(line: str) -> list[Tok]:
         if resume < len(line.rstrip()):
             _fallback(line, resume, out)
     return out
-
-
-def literal_content(text: str) -> tuple[int, int]:
-    """Offsets of a string literal's content inside its token (prefix and quotes excluded)."""
-    start = 0
-    while start < len(text) and text[start] not in "'\"":
-        start += 1
-    quote = text[start : start + 3] if text[start : start + 3] in ("'''", '"""') else text[start : start + 1]
-    end = len(text) - len(quote) if len(text) >= start + 2 * len(quote) and text.endswith(quote) else len(text)
-    return start + len(quote), max(end, start + len(quote))
 
 
 class _Level:
@@ -281,8 +271,15 @@ def literal_spans(
             if i >= 2 and line[toks[i - 1].start : toks[i - 1].end] == "or" and line[toks[i - 2].start] == ")":
                 name = _operand_name(line, toks, i - 2, backwards=True) or name  # ``getenv("PW") or "default"``
             short = len(_ESCAPED.sub("_", text)) < 8  # (under 6 characters: a marker, ``b"\x00\x02"``, ``"v1"``)
-            if name is None and level.call and not short and _secret_argument(line, toks, i, level.items):
+            if name is None and level.call and not short and secret_argument(line, toks, i, level.items):
                 name = "secret"  # ``hmac.compare_digest(x, "...")``, ``jwt.encode(payload, "...")``
+            if (
+                name is None
+                and kind == "string"
+                and not short
+                and random_argument(line, toks, i, len(stack), level.call, level.items)
+            ):
+                name = "secret"  # ``connect(host, "<generated token>")``, a line of a multi-line call
             if level.call and level.callee == "setattr" and level.items == 2 and name is None:
                 name = _paired_user(line, toks, i, ",")  # ``setattr(settings, "DB_PASSWORD", "...")``
             if level.call and level.callee in _DEFAULT_GETTERS:
@@ -303,31 +300,6 @@ def literal_spans(
         elif kind == "comment":
             spans += [(start + s, start + e, rule) for s, e, rule in scan(text) + comment_logins(text)]
     return spans
-
-
-def _secret_argument(line: str, toks: list[Tok], i: int, index: int) -> bool:
-    """Whether the literal at ``i`` is a positional argument of a call in :data:`SECRET_CALLS`."""
-    depth = 0
-    for k in range(i - 1, -1, -1):
-        text = line[toks[k].start : toks[k].end]
-        if toks[k].kind != "op":
-            continue
-        if text in ")]}":
-            depth += 1
-        elif text in "([{":
-            if depth:
-                depth -= 1
-                continue
-            if text != "(" or k == 0 or toks[k - 1].kind != "name":
-                return False
-            name = line[toks[k - 1].start : toks[k - 1].end]
-            if k >= 3 and line[toks[k - 2].start : toks[k - 2].end] == "." and toks[k - 3].kind == "name":
-                dotted = line[toks[k - 3].start : toks[k - 3].end] + "." + name
-                if dotted in SECRET_CALLS:
-                    name = dotted
-            wanted = SECRET_CALLS.get(name, -1)
-            return wanted is None or wanted == index
-    return False
 
 
 def _paired_user(line: str, toks: list[Tok], i: int, call: str = "") -> str | None:

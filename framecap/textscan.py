@@ -26,7 +26,7 @@ from typing import Any
 from .commands import command_spans
 from .names import NONE, STRONG, WEAK, Names
 from .secrets import PII_RULES, Compiled, RuleSet, compile_rules
-from .shapes import credential_shaped, reference
+from .shapes import credential_shaped, generated_token, reference, spoken_secret
 from .urls import query_spans, url_spans
 
 __all__ = [
@@ -144,12 +144,19 @@ _SEED_PHRASE = re.compile(r"[a-z]{3,8}(?: [a-z]{3,8}){11,23}\Z")  # BIP-39: 12 t
 
 def judged(tier: int, content: str) -> bool:
     """Whether a value under a name of ``tier`` is filtered: strong, any real value but a reference (a path,
-    a URL, the name of a setting); weak, credential-shaped ones (and a wallet's seed phrase)."""
+    a URL, the name of a setting); weak, credential-shaped ones, chosen passwords (passphrases) and a wallet's
+    seed phrase."""
     if tier <= NONE or not_a_value(content):
         return False
     if tier == STRONG:
         return not reference(content)
-    return credential_shaped(content) or " " in content and _SEED_PHRASE.match(content) is not None
+    return (
+        credential_shaped(content)
+        or generated_token(content)  # base64url with ``-`` and ``_`` inside (``secrets.token_urlsafe``)
+        or spoken_secret(content)  # a chosen password: a passphrase, ``Tr0ub4dor&3 horse``
+        or " " in content
+        and _SEED_PHRASE.match(content) is not None
+    )
 
 
 def evidence(rule: str, tier: int) -> str:
@@ -336,6 +343,8 @@ class TextScanner:
                     offset = position + match.start("secret")
                     if judged(level, content):
                         found.append((offset + start, offset + end, evidence("name-value", level)))
+                    elif level == NONE and generated_token(content):  # (a SecretStr field's input, any name)
+                        found.append((offset + start, offset + end, evidence("name-value", WEAK)))
                     elif "..." in value:  # pydantic elided the middle, and with it the name: random runs go
                         tail = value.rindex("...") + 3
                         for run in _TAIL_RUN.finditer(value, tail):

@@ -5,8 +5,11 @@
 - every query parameter, the first one too (``?access_token=...``), judged by its name: the name rules,
   plus names that only mean a secret in a URL (OAuth ``code``, Azure SAS ``sig``, AWS/GCS signatures).
   ``request.query_string`` has no ``?``: its first parameter starts the text.
-- secrets in paths: one-time links (``/reset/<uid>/<token>``, ``/verify/<token>``, ``/invite/<token>``...),
-  when the segment is credential-shaped and at least 16 characters. Webhook URLs (Slack, Discord) and
+- an opaque query value of 48+ random characters under any name (a tracking link's encrypted payload);
+- secrets in paths: one-time links (``/reset/<uid>/<token>``, ``/verify/<token>``, ``/invite/<token>``,
+  ``/download/<token>``...), when the segment is credential-shaped and at least 16 characters; a short
+  link's mixed-case token of 20+ after a one-letter segment (``/s/<token>``). UUIDs and hex ids in REST
+  paths (``/users/<uuid>``) stay. Webhook URLs (Slack, Discord) and
   Telegram's ``/bot<id>:<token>/`` are in the token table (:mod:`framecap.secrets`).
 """
 
@@ -17,7 +20,7 @@ from typing import Callable
 from urllib.parse import unquote
 
 from .names import NONE, STRONG, WEAK
-from .shapes import credential_shaped, random_length
+from .shapes import credential_shaped, generated_token, random_length
 
 __all__ = ["QUERY_NAMES", "query_spans", "url_spans"]
 
@@ -33,10 +36,14 @@ _PORT = re.compile(r"nonnumeric port: '(?P<secret>[^'@\s]+)@")
 _PARAM = re.compile(r"(?:(?<=[?&;#])|\A)(?P<key>[^=&#\s'\"?;]{1,64})=(?P<secret>[^&#\s'\"]*)")
 _ONE_TIME = re.compile(
     r"/[\w\-]*(?:reset|verify|verification|confirm|activat|magic|invit|unsub|token|signin|login|auth|"
-    r"recover|onboard|share|password|passwd|hooks?)[\w\-]*(?:/[^/?#\s'\"]{1,40}){0,2}?/(?P<secret>[A-Za-z0-9_\-.~%:=]{16,})(?=[/?#'\"\s]|\Z)"
+    r"recover|onboard|share|password|passwd|hooks?|download|claim|redeem|accept|approve|join|secret)[\w\-]*"
+    r"(?:/[^/?#\s'\"]{1,40}){0,2}?/(?P<secret>[A-Za-z0-9_\-.~%:=]{16,})(?=[/?#'\"\s]|\Z)"
+    # a short link's one-letter segment (``/s/<token>``, ``/d/<token>``: shared files and drops)
+    r"|/[sdfilpt]/(?P<short>[A-Za-z0-9_\-]{20,})(?=[/?#'\"\s]|\Z)"
 )
 _ONE_TIME_HINT = re.compile(
     "reset|verif|confirm|activat|magic|invit|unsub|token|signin|login|auth|recover|onboard|share|passw|hook"
+    "|download|claim|redeem|accept|approve|join|secret|/[sdfilpt]/"
 )
 #: A token used as the user name of a URL, without a password (``https://<token>@github.com/...``).
 _USER_TOKEN = re.compile(r"://(?P<secret>[A-Za-z0-9_\-.~]{16,})@(?=[A-Za-z0-9\[])")
@@ -102,6 +109,10 @@ def url_spans(text: str, tier: Callable[[str], int], query: bool = False) -> lis
             if level == STRONG or (level == WEAK and credential_shaped(value)):
                 rule = "url-parameter" + ("~" if level == WEAK else "")
                 spans.append((match.start("secret"), match.end("secret"), rule))
+            elif len(value) >= 64 and "%" not in value and random_length(value) >= 48 and credential_shaped(value):
+                # an opaque blob of 48+ random characters under any name: a tracking link's encrypted
+                # payload (SendGrid's ``upn=``), a signed state; ids and cursors are shorter or structured
+                spans.append((match.start("secret"), match.end("secret"), "url-parameter~"))
             elif "%" in value and _ENCODED.search(value) and url_spans(unquote(value), tier):
                 spans.append((match.start("secret"), match.end("secret"), "url-parameter"))  # a nested URL
     if "%3" in text:
@@ -112,9 +123,17 @@ def url_spans(text: str, tier: Callable[[str], int], query: bool = False) -> lis
         spans += [(m.start("secret"), m.end("secret"), "url-parameter") for m in _PATH_PARAM.finditer(text)]
     if "/" in text and len(text) > 20 and _ONE_TIME_HINT.search(text.lower()):
         for match in _ONE_TIME.finditer(text):
-            secret = match.group("secret")
-            if credential_shaped(secret) and any(c.isdigit() for c in secret) and not secret.isdigit():
-                spans.append((match.start("secret"), match.end("secret"), "url-path-token~"))
+            group = "secret" if match.group("secret") is not None else "short"
+            secret = match.group(group)
+            if group == "short":
+                if generated_token(secret):  # a short link's token mixes cases (a slug or a hex id is no secret)
+                    spans.append((match.start(group), match.end(group), "url-path-token~"))
+            elif (
+                (credential_shaped(secret) or generated_token(secret))
+                and any(c.isdigit() for c in secret)
+                and not secret.isdigit()
+            ):
+                spans.append((match.start(group), match.end(group), "url-path-token~"))
     return spans
 
 
