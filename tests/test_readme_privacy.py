@@ -7,10 +7,11 @@ def _frame_vars(memory):
     return memory.events[-1]["exception"]["values"][-1]["stacktrace"]["frames"][-1]["vars"]
 
 
-def test_a_passphrase_under_a_weak_name_is_sent_and_prose_after_a_name_stays(memory):
+def test_a_passphrase_under_a_weak_name_is_filtered_and_prose_after_a_name_stays(memory):
     def fail():
-        token = "correct horse battery staple"  # noqa: F841 - weak name, not credential-shaped
+        token = "correct horse battery staple"  # noqa: F841 - weak name, a password a person chose
         hint = "password: must be 8 characters"  # noqa: F841 - prose, not a pair
+        message = "Missing Bearer token in Authorization header"  # noqa: F841 - a sentence
         raise RuntimeError("failed")
 
     try:
@@ -18,8 +19,9 @@ def test_a_passphrase_under_a_weak_name_is_sent_and_prose_after_a_name_stays(mem
     except RuntimeError:
         framecap.capture_exception()
     variables = _frame_vars(memory)
-    assert variables["token"] == "'correct horse battery staple'"
+    assert variables["token"] == "'[Filtered]'"
     assert variables["hint"] == "'password: must be 8 characters'"
+    assert variables["message"] == "'Missing Bearer token in Authorization header'"
 
 
 def innocent():
