@@ -20,7 +20,7 @@ from . import usercode
 from ._version import __version__
 from .budget import EXCEPTION_OVERHEAD, FRAME_OVERHEAD, Budget, encoded_size, fit
 from .chain import Link, exception_args, exception_dict, traceback_of, walk_chain
-from .enrich import enrich_frame
+from .enrich import FrameWork, enrich_frames
 from .expressions import Analysis, analyze_frames, code_qualname
 from .frames import InAppRules, describe, walk_traceback
 from .logentry import Message, logentry
@@ -130,11 +130,13 @@ def compose(
         max_length=options.max_value_length,
         margin=CUT_MARGIN,
     )
-    for vi, fi, tb in work:  # source and variables: most important frames first, while the budget lasts
-        path = ("exception", "values", vi, "stacktrace", "frames", fi)
-        enrich_frame(
-            records[vi].frames[fi], tb, options, serializer, reader, meta, path, budget, analyses.get((vi, fi))
+    frames = [  # source and variables: most important frames first, while the budget lasts
+        FrameWork(
+            records[vi].frames[fi], tb, ("exception", "values", vi, "stacktrace", "frames", fi), analyses.get((vi, fi))
         )
+        for vi, fi, tb in work
+    ]
+    enrich_frames(frames, options, serializer, reader, meta, budget)
     serializer.close()
     record_name_cuts(records, meta)
     event = base_event(options, level)

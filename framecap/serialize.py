@@ -155,6 +155,25 @@ class Serializer:
         data, meta = self._from_start(job) if plain else self._clock.run(self._from_start, job, self._stuck)
         return data, meta, budget - self._left
 
+    def plain_items(self, pairs: list[tuple[Any, Any]]) -> bool:
+        """Whether walking ``pairs`` can run none of the program's code (no helper thread needed)."""
+        return not pairs or (2 * len(pairs) <= _PLAIN_NODES and _plain([item for pair in pairs for item in pair]))
+
+    def walk_items(
+        self, pairs: list[tuple[Any, Any]], total: int, budget: int = 1 << 30
+    ) -> tuple[dict[str, Any], Meta | None, int]:
+        """:meth:`serialize_items` on this thread: for a walk already on a helper (see :meth:`hand_off`),
+        or for values :meth:`plain_items` found plain."""
+        self._left = budget
+        data, meta = self._pairs(pairs, total, 0, set())
+        return data, meta, budget - self._left
+
+    def hand_off(self, walk: Callable[[bool], Any]) -> Any:
+        """``walk(False)`` on a helper thread within this serializer's time, for walks that call
+        :meth:`walk_items`; after a ``__repr__`` past its time, ``walk`` is called again on another
+        helper (it resumes where it stands, and the value gets a placeholder)."""
+        return self._clock.run(walk, False, self._stuck)
+
     def _from_start(self, job: tuple[int, Callable[[], tuple[Any, Meta | None]]]) -> tuple[Any, Meta | None]:
         """One walk with the whole ``budget`` (it runs again from the start after a stuck ``__repr__``)."""
         budget, walk = job
