@@ -11,6 +11,7 @@ Every cut and substitution is described in Sentry's ``_meta`` format and returne
 
 from __future__ import annotations
 
+import builtins
 import itertools
 from typing import Any, Callable
 
@@ -40,6 +41,13 @@ _NONE = type(None)
 _PLAIN = frozenset(map(id, {int, float, complex, str, bytes, bool, _NONE} | usercode.INLINE_REPR))
 _PLAIN_CONTAINERS = frozenset(map(id, (list, tuple, dict, set, frozenset)))
 _PLAIN_NODES = 256  # how much is looked at before the walk goes to a helper thread anyway
+#: Builtin exception types with BaseException's repr: their repr runs only their ``args``' (often the
+#: caught exception itself, in an ``except ... as error`` frame).
+_PLAIN_ERRORS = frozenset(
+    id(t)
+    for t in vars(builtins).values()
+    if isinstance(t, type) and issubclass(t, BaseException) and t.__repr__ is BaseException.__repr__
+)
 
 
 def _plain(values: list[Any]) -> bool:
@@ -55,6 +63,9 @@ def _plain(values: list[Any]) -> bool:
             t = id(type(value))
             if t in _PLAIN:
                 continue
+            if t in _PLAIN_ERRORS:
+                value = value.args  # an exact builtin type: its own C getter
+                t = id(tuple)
             if t not in _PLAIN_CONTAINERS or seen + len(value) > _PLAIN_NODES:
                 return False
             stack.extend(itertools.chain(value.keys(), value.values()) if type(value) is dict else value)

@@ -190,3 +190,25 @@ def test_plain_values_are_walked_without_a_helper_thread(memory):
         framecap.capture_exception(error)
     assert helpers()
     assert memory.events[-1]["exception"]["values"][-1]["stacktrace"]["frames"][-1]["vars"]["value"] == "<mine>"
+
+
+def test_a_caught_builtin_exception_of_plain_args_needs_no_helper_thread(memory, monkeypatch):
+    # `except KeyError as error: capture(error)`: the error is a local of the frame, and its str is the
+    # exception's value; a builtin exception of builtin arguments runs none of the program's code.
+    from framecap import usercode
+
+    started = []
+    start = usercode._start
+    monkeypatch.setattr(usercode, "_start", lambda job: started.append(job) or start(job))
+
+    def lookup(table):
+        try:
+            return table["missing"]
+        except KeyError as error:
+            return framecap.capture_exception(error)
+
+    assert lookup({"a": 1}) is not None
+    event = memory.events[-1]
+    assert not started
+    assert event["exception"]["values"][-1]["value"] == "'missing'"
+    assert event["exception"]["values"][-1]["stacktrace"]["frames"][-1]["vars"]["error"] == "KeyError('missing')"
