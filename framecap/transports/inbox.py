@@ -1,10 +1,10 @@
 """The local inbox: events in a SQLite file, grouped into issues, written off the capture path.
 
 As a transport, :meth:`Inbox.send` only appends the event to a bounded in-memory queue; a writer
-thread (started on demand, gone when the queue is empty) stores queued events in one short WAL
-transaction per batch. :meth:`flush` waits for the queue, and the queue is flushed at exit (and
-at the end of a ``multiprocessing`` child). Events that can't be stored (queue full, file not
-writable) are counted in :meth:`stats`, never reported as saved.
+thread (started on demand, gone once the queue has been empty for :data:`IDLE_SECONDS`) stores
+queued events in one short WAL transaction per batch. :meth:`flush` waits for the queue, and the
+queue is flushed at exit (and at the end of a ``multiprocessing`` child). Events that can't be
+stored (queue full, file not writable) are counted in :meth:`stats`, never reported as saved.
 
 Fork safety: no SQLite connection and no lock of ours crosses a ``fork()``. Before a fork the
 process waits for a write in progress, closes its connection and holds the inbox's locks; the
@@ -38,14 +38,19 @@ from .base import BaseTransport
 from .inbox_read import InboxReader
 from .inbox_schema import EventRow, Filters, IssueRow, migrate
 
-__all__ = ["EventRow", "Filters", "Inbox", "IssueRow", "default_state_dir", "default_store_path"]
+__all__ = ["IDLE_SECONDS", "EventRow", "Filters", "Inbox", "IssueRow", "default_state_dir", "default_store_path"]
 
 logger = logging.getLogger("framecap")
 
+#: A writer with nothing to store waits this long for another event before it ends.
+IDLE_SECONDS = 0.5
 _INSERT = (
     "INSERT OR REPLACE INTO events (event_id, received, timestamp, type, message, location, body, fingerprint)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
+#: ``json.dumps(event, separators=(",", ":"), default=repr)``, without the cycle check (an event is a
+#: tree; a cyclic one still fails, with RecursionError, and is counted as not encodable).
+_ENCODER = json.JSONEncoder(separators=(",", ":"), default=repr, check_circular=False)
 
 
 def default_state_dir() -> str:
@@ -64,7 +69,7 @@ def _row(event: Event, received: float) -> tuple[Any, ...]:
     from ..grouping import fingerprint, summarize
 
     facts = summarize(event)
-    body = json.dumps(event, separators=(",", ":"), default=repr)
+    body = _ENCODER.encode(event)
     return (
         event.get("event_id"),
         received,
@@ -113,7 +118,8 @@ class Inbox(InboxReader, BaseTransport):
         """Everything that must not cross a fork: locks, the queue, the connection, the counters."""
         self._pid = os.getpid()
         self._lock = threading.Lock()  # guards the queue and the counters; never held during I/O
-        self._changed = threading.Condition(self._lock)
+        self._changed = threading.Condition(self._lock)  # a batch stored, or the writer gone
+        self._more = threading.Condition(self._lock)  # an event queued: an idle writer wakes
         self._db_lock = threading.RLock()  # guards the connection and every SQLite call
         self._pending: collections.deque[Event] = collections.deque()
         self._writing = 0  # events taken by the writer and not yet committed (or dropped)
@@ -164,6 +170,7 @@ class Inbox(InboxReader, BaseTransport):
                 return
             self._pending.append(event)
             if self._writer is not None:
+                self._more.notify()  # an idle writer takes it (a busy one finds it when its batch is done)
                 return
             self._start_writer()
 
@@ -173,12 +180,12 @@ class Inbox(InboxReader, BaseTransport):
             # A bare thread: threading.Thread.start() waits until the new thread runs (0.1-4 ms on a busy
             # machine, on the capture path); this returns at once. The writer takes _lock first, so it sees
             # _writer set. It is not joined at exit: the at-exit flush waits for the queue instead.
-            self._writer = _thread.start_new_thread(self._drain, ())
+            self._writer = _thread.start_new_thread(self._drain, (True,))
         except RuntimeError:
             self._writer = _thread.get_ident()  # marks the queue as being drained
             self._lock.release()
             try:
-                self._drain()
+                self._drain(False)
             finally:
                 self._lock.acquire()
             return
@@ -189,19 +196,23 @@ class Inbox(InboxReader, BaseTransport):
                 with contextlib.suppress(Exception):
                     mp_util.Finalize(self, _flush_ref, args=(weakref.ref(self),), exitpriority=100)
 
-    def _drain(self) -> None:
-        """The writer: store what is queued, batch by batch, until the queue is empty; then end."""
+    def _drain(self, linger: bool) -> None:
+        """The writer: store what is queued, batch by batch, until the queue is empty; then end
+        (``linger``: once it has been empty for :data:`IDLE_SECONDS`, so a program capturing often
+        does not start a thread per event)."""
         try:
-            self._drain_batches()
+            self._drain_batches(linger)
         finally:
             with self._lock:
                 if self._writer == _thread.get_ident():
                     self._writer = None
                 self._changed.notify_all()
 
-    def _drain_batches(self) -> None:
+    def _drain_batches(self, linger: bool) -> None:
         while True:
             with self._lock:
+                if not self._pending and linger:
+                    self._more.wait(IDLE_SECONDS)
                 if not self._pending:
                     self._writer = None
                     self._changed.notify_all()
