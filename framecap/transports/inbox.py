@@ -44,6 +44,9 @@ logger = logging.getLogger("framecap")
 
 #: A writer with nothing to store waits this long for another event before it ends.
 IDLE_SECONDS = 0.5
+#: A writer woken by an event waits this long before taking the queue, so that events captured close
+#: together share a transaction (as they did when a new writer thread took that long to start).
+_GATHER_SECONDS = 0.002
 _INSERT = (
     "INSERT OR REPLACE INTO events (event_id, received, timestamp, type, message, location, body, fingerprint)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -211,12 +214,19 @@ class Inbox(InboxReader, BaseTransport):
     def _drain_batches(self, linger: bool) -> None:
         while True:
             with self._lock:
+                woken = False
                 if not self._pending and linger:
-                    self._more.wait(IDLE_SECONDS)
+                    woken = self._more.wait(IDLE_SECONDS)
                 if not self._pending:
                     self._writer = None
                     self._changed.notify_all()
                     return
+                if woken:  # let the events of the next few ms join this one's transaction
+                    self._lock.release()
+                    try:
+                        time.sleep(_GATHER_SECONDS)
+                    finally:
+                        self._lock.acquire()
                 batch = list(self._pending)
                 self._pending.clear()
                 self._writing = len(batch)
