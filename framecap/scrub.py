@@ -82,10 +82,20 @@ class _Pass:
 _Contexts = dict[tuple[str, Optional[int]], tuple[Optional[str], bool]]
 
 
+_STR_ONLY = frozenset({str})
+
+
 def _block_contexts(frame: dict[str, Any], cache: dict[tuple[str, ...], _Contexts]) -> _Contexts:
     """What each source line of ``frame`` inherits from the lines above it (see :mod:`framecap.source_block`),
     for the lines that inherit something; empty when no line leaves a statement or a string open. ``cache``:
     results by the frame's lines (code recurs)."""
+    pre, line, post = frame.get("pre_context"), frame.get("context_line"), frame.get("post_context")
+    if type(pre) is list and type(line) is str and type(post) is list:  # as framecap makes them: one lookup
+        text = (*pre, line, *post)
+        if set(map(type, text)) <= _STR_ONLY:
+            found = cache.get(text)
+            if found is not None:
+                return found
     keyed: list[tuple[tuple[str, int | None], str]] = []
     for key in SOURCE_KEYS:
         lines = frame.get(key)
