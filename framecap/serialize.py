@@ -11,7 +11,6 @@ Every cut and substitution is described in Sentry's ``_meta`` format and returne
 
 from __future__ import annotations
 
-import builtins
 import itertools
 from typing import Any, Callable
 
@@ -29,6 +28,7 @@ from .serialize_kinds import (
     inherits,
     plain_repr,
 )
+from .serialize_plain import plain, plain_pairs
 
 __all__ = ["Meta", "Serializer", "clean_text", "cost", "cut_text"]
 
@@ -36,42 +36,6 @@ _CYCLE = "<cyclic reference>"
 _MAX_KEY = 256
 _BIG_INT_BITS = 8000  # repr of larger ints is slow (quadratic) or refused (3.11+ digit limit)
 _NONE = type(None)
-#: Exact types whose serialization runs none of the program's code: walked on the capturing thread.
-# (by id: a class's metaclass may make hashing or comparing the class itself run code)
-_PLAIN = frozenset(map(id, {int, float, complex, str, bytes, bool, _NONE} | usercode.INLINE_REPR))
-_PLAIN_CONTAINERS = frozenset(map(id, (list, tuple, dict, set, frozenset)))
-_PLAIN_NODES = 256  # how much is looked at before the walk goes to a helper thread anyway
-#: Builtin exception types with BaseException's repr: their repr runs only their ``args``' (often the
-#: caught exception itself, in an ``except ... as error`` frame).
-_PLAIN_ERRORS = frozenset(
-    id(t)
-    for t in vars(builtins).values()
-    if isinstance(t, type) and issubclass(t, BaseException) and t.__repr__ is BaseException.__repr__
-)
-
-
-def _plain(values: list[Any]) -> bool:
-    """Whether walking ``values`` can run none of the program's code (exact builtin types all the way
-    down, at most :data:`_PLAIN_NODES` looked at): then no helper thread is needed."""
-    stack, seen = values, 0
-    try:
-        while stack:
-            value = stack.pop()
-            seen += 1
-            if seen > _PLAIN_NODES:
-                return False
-            t = id(type(value))
-            if t in _PLAIN:
-                continue
-            if t in _PLAIN_ERRORS:
-                value = value.args  # an exact builtin type: its own C getter
-                t = id(tuple)
-            if t not in _PLAIN_CONTAINERS or seen + len(value) > _PLAIN_NODES:
-                return False
-            stack.extend(itertools.chain(value.keys(), value.values()) if type(value) is dict else value)
-    except Exception:  # a container another thread changes meanwhile: let the helper walk it
-        return False
-    return True
 
 
 def clean_text(text: str) -> str:
@@ -153,7 +117,7 @@ class Serializer:
     def serialize(self, value: Any, budget: int = 1 << 30) -> tuple[Any, Meta | None, int]:
         """Return ``(data, meta or None, characters used)``; stops expanding once ``budget`` runs out."""
         job = (budget, lambda: self._walk(value, 0, set()))
-        data, meta = self._from_start(job) if _plain([value]) else self._clock.run(self._from_start, job, self._stuck)
+        data, meta = self._from_start(job) if plain([value]) else self._clock.run(self._from_start, job, self._stuck)
         return data, meta, budget - self._left
 
     def serialize_items(
@@ -162,13 +126,13 @@ class Serializer:
         """Like :meth:`serialize` for a dict given as ``(key, value)`` pairs (``total`` of them in all),
         so keys are never hashed again (frame locals may have keys of any type)."""
         job = (budget, lambda: self._pairs(pairs, total, 0, set()))
-        plain = 2 * len(pairs) <= _PLAIN_NODES and _plain([item for pair in pairs for item in pair])
-        data, meta = self._from_start(job) if plain else self._clock.run(self._from_start, job, self._stuck)
+        inline = plain_pairs(pairs, self.max_depth, self.max_breadth)
+        data, meta = self._from_start(job) if inline else self._clock.run(self._from_start, job, self._stuck)
         return data, meta, budget - self._left
 
     def plain_items(self, pairs: list[tuple[Any, Any]]) -> bool:
         """Whether walking ``pairs`` can run none of the program's code (no helper thread needed)."""
-        return not pairs or (2 * len(pairs) <= _PLAIN_NODES and _plain([item for pair in pairs for item in pair]))
+        return not pairs or plain_pairs(pairs, self.max_depth, self.max_breadth)
 
     def walk_items(
         self, pairs: list[tuple[Any, Any]], total: int, budget: int = 1 << 30
