@@ -204,11 +204,24 @@ class _Enrichment:
         remark(self.meta, work.path + ("vars",), f"framecap:failed:{type(error).__name__}", "x")
 
 
+#: Context windows by (file, line, context_lines, max_value_length), across captures: the lines of the
+#: file as read (the very list, so an edited file is read again) and the window. Code, never data.
+_WINDOWS: dict[tuple[Any, ...], tuple[list[str], tuple[Any, ...]]] = {}
+_WINDOWS_LIMIT = 256
+
+
 def _context(reader: SourceReader, frame: Any, lineno: int | None, options: Options) -> tuple[Any, ...]:
-    """Context lines cut to ``max_value_length``, with their ``_meta`` and cost; memoized per capture."""
+    """Context lines cut to ``max_value_length``, with their ``_meta`` and cost; memoized per capture,
+    and across captures while the file's lines are the same (windows without a cut only)."""
     key = (frame.f_code.co_filename, lineno)
     found = reader.memo.get(key)
     if found is None:
+        lines = reader.lines(key[0], frame.f_globals)  # read (and checked for changes) once per capture
+        shared = (key[0], lineno, options.context_lines, options.max_value_length)
+        known = _WINDOWS.get(shared)
+        if known is not None and known[0] is lines:
+            found = reader.memo[key] = known[1]
+            return found
         pre, line, post = reader.context(key[0], lineno, options.context_lines, frame.f_globals)
         metas: dict[tuple[Any, ...], Meta] = {}
         limit = options.max_value_length
@@ -225,4 +238,8 @@ def _context(reader: SourceReader, frame: Any, lineno: int | None, options: Opti
         line_cut = None if line is None else cut(line, ("context_line",))
         size = sum(cost(t[:limit]) + 3 for t in pre_cut + post_cut) + cost((line_cut or "")[:limit])
         found = reader.memo[key] = (pre_cut, line_cut, post_cut, metas, size)
+        if lines and not metas:  # (a cut's _meta is merged into events by reference: not shared)
+            if len(_WINDOWS) >= _WINDOWS_LIMIT:
+                _WINDOWS.clear()
+            _WINDOWS[shared] = (lines, found)
     return found
