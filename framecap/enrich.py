@@ -190,14 +190,13 @@ class _Enrichment:
                     var_meta = dict(var_meta or {})
                     var_meta.update({k: v for k, v in extra_meta.items() if k})
                 used += extra_used
+            self.budget.spend(used)
+            work.record.vars = data
+            record(self.meta, work.path + ("vars",), var_meta)
         except usercode.Abandoned:
             raise  # this job was given up on (a stuck __repr__ returned): another one goes on
         except BaseException as error:  # noqa: B036 - e.g. a RecursionError near the limit: this frame's variables only
             self._failed(work, error)
-            return
-        self.budget.spend(used)
-        work.record.vars = data
-        record(self.meta, work.path + ("vars",), var_meta)
 
     def _failed(self, work: FrameWork, error: BaseException) -> None:
         work.record.vars = {}
