@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from . import usercode
 from .lazy import lazy_placeholder
-from .meta import ELLIPSIS, Meta, cut_remark
+from .meta import ELLIPSIS, Meta
 from .safe import exact_str, type_mro, type_qualname
 from .serialize_kinds import (
     CONTAINERS,
@@ -29,6 +29,7 @@ from .serialize_kinds import (
     plain_repr,
 )
 from .serialize_plain import plain, plain_pairs
+from .serialize_text import clean_text, copied, cost, cut_text, final_cost
 
 __all__ = ["Meta", "Serializer", "clean_text", "cost", "cut_text"]
 
@@ -36,42 +37,6 @@ _CYCLE = "<cyclic reference>"
 _MAX_KEY = 256
 _BIG_INT_BITS = 8000  # repr of larger ints is slow (quadratic) or refused (3.11+ digit limit)
 _NONE = type(None)
-
-
-def clean_text(text: str) -> str:
-    """Replace lone surrogates (undecodable bytes) so the text encodes as UTF-8 JSON."""
-    if text.isascii():
-        return text
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def cut_text(text: str, limit: int, original_length: int | None = None, margin: int = 0) -> tuple[str, Meta | None]:
-    """Cut ``text`` to ``limit`` characters (ending in ``...``) and say so in Sentry's format.
-
-    With a ``margin``, up to ``limit + margin`` characters are kept and only the cut is recorded:
-    :func:`framecap.meta.apply_cuts` makes it once the privacy stage has seen the whole secret.
-    """
-    text = clean_text(text)
-    if len(text) <= limit and original_length is None:
-        return text, None
-    meta = {"len": original_length if original_length is not None else len(text), "rem": [cut_remark(limit)]}
-    if len(text) > limit:
-        text = text[: limit + margin] if margin > 0 else text[: limit - len(ELLIPSIS)] + ELLIPSIS
-    return text, {"": meta}
-
-
-def cost(text: str) -> int:
-    """Upper bound of the characters ``text`` adds to ASCII-escaped JSON, before quote/backslash escaping."""
-    return len(text) if text.isascii() else 6 * len(text)
-
-
-def _final_cost(text: str, limit: int) -> int:
-    """:func:`cost` of ``text`` once cut to ``limit`` (it may still carry its margin)."""
-    return cost(text if len(text) <= limit else text[:limit])
 
 
 def _failed(what: str, error: BaseException) -> tuple[str, Meta]:
@@ -113,6 +78,11 @@ class Serializer:
         self._types: dict[int, Any] = {}  # per type id: (type, lazy rule); the type is held for the capture
         self._left = 0
         self._clock = usercode.Clock(repr_time)
+        #: Builtin dicts and lists walked whole, by id: (value, depth, cost, where the containers inside are
+        #: in ``_walked`` (start, end), data, meta).
+        self._again: dict[int, tuple[Any, ...]] = {}
+        self._walked: list[int] = []  # ids of the containers walked, in order
+        self._cycles = 0  # cycle (and changed-container) placeholders made so far
 
     def serialize(self, value: Any, budget: int = 1 << 30) -> tuple[Any, Meta | None, int]:
         """Return ``(data, meta or None, characters used)``; stops expanding once ``budget`` runs out."""
@@ -164,6 +134,8 @@ class Serializer:
         """Drop the per-capture memos (they hold references to the objects they rendered)."""
         self._memo.clear()
         self._types.clear()
+        self._again.clear()
+        self._walked.clear()
 
     # -- containers -----------------------------------------------------------------------------
 
@@ -189,8 +161,21 @@ class Serializer:
             return text, {"": {"rem": [["!limit", "s"]], "len": size}}
         if id(value) in path:
             self._left -= len(_CYCLE)
+            self._cycles += 1
             return _CYCLE, None
+        again = self._again.get(id(value)) if t is dict or t is list else None
+        if (
+            again is not None
+            and again[0] is value
+            and again[1] == depth
+            and self._left > again[2]
+            and path.isdisjoint(self._walked[again[3] : again[4]])  # it can't be a cycle here: the same rendering
+        ):
+            self._left -= again[2]
+            return copied(again[5]), copied(again[6])
+        start, cycles, walked = self._left, self._cycles, len(self._walked)
         path.add(id(value))
+        self._walked.append(id(value))
         # The first items are copied at C speed before any user code (a repr) can change the container.
         try:
             if kind[0] == "dict":
@@ -203,8 +188,14 @@ class Serializer:
         except RuntimeError:  # changed while copied (another thread, on a free-threaded build)
             text = f"<{type_qualname(t)} changed during capture>"
             self._left -= cost(text)
+            self._cycles += 1  # (not remembered either)
             result = text, {"": {"rem": [["framecap:changed", "s", 0, len(text)]], "len": size}}
         path.discard(id(value))
+        if (t is dict or t is list) and self._left > 0 and self._cycles == cycles:
+            # Walked whole (the budget never ran out inside) and without meeting a cycle: the same
+            # container met again at the same depth renders the same (a WSGI environ in every frame).
+            # Its rendering is copied when used again (nothing changes a rendering before close()).
+            self._again[id(value)] = (value, depth, start - self._left, walked + 1, len(self._walked), *result)
         return result
 
     def _pairs(self, items: list[tuple[Any, Any]], size: int, depth: int, path: set[int]) -> tuple[Any, Meta | None]:
@@ -328,7 +319,7 @@ class Serializer:
                 text, meta = cut_text(
                     repr(value[: self._span]), limit, original if original > limit else None, self.margin
                 )
-            self._left -= _final_cost(text, limit)
+            self._left -= final_cost(text, limit)
             return text, meta
         if not as_repr and (value is None or t is bool or t is int):
             if t is int and value.bit_length() > 53:
@@ -342,7 +333,7 @@ class Serializer:
             original = len(value)
             head = repr(value[: self._span])
             text, meta = cut_text(head, limit, original if original > limit else None, self.margin)
-            self._left -= _final_cost(text, limit)
+            self._left -= final_cost(text, limit)
             return text, meta
         if t is int and value.bit_length() > _BIG_INT_BITS:
             text = f"<int with {value.bit_length()} bits>"
@@ -360,7 +351,7 @@ class Serializer:
         key = id(value)
         hit = self._memo.get(key)
         if hit is not None and hit[0] is value:
-            self._left -= _final_cost(hit[1], self.max_length)
+            self._left -= final_cost(hit[1], self.max_length)
             return hit[1], hit[2]
         limit = self.max_length
         try:
@@ -392,7 +383,7 @@ class Serializer:
         except BaseException as error:  # noqa: B036 - whatever a __repr__ raises costs only this value
             text, meta = _failed(type_qualname(t), error)
         self._memo[key] = (value, text, meta)
-        self._left -= _final_cost(text, limit)
+        self._left -= final_cost(text, limit)
         return text, meta
 
     def _repr(self, value: Any, t: type) -> Any:
