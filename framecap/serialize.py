@@ -37,6 +37,7 @@ _CYCLE = "<cyclic reference>"
 _MAX_KEY = 256
 _BIG_INT_BITS = 8000  # repr of larger ints is slow (quadratic) or refused (3.11+ digit limit)
 _NONE = type(None)
+_AGAIN_SIZE = 8  # items a dict or list has for its rendering to be reused (smaller ones walk as fast)
 
 
 def _failed(what: str, error: BaseException) -> tuple[str, Meta]:
@@ -163,7 +164,8 @@ class Serializer:
             self._left -= len(_CYCLE)
             self._cycles += 1
             return _CYCLE, None
-        again = self._again.get(id(value)) if t is dict or t is list else None
+        remember = size >= _AGAIN_SIZE and (t is dict or t is list)
+        again = self._again.get(id(value)) if remember else None
         if (
             again is not None
             and again[0] is value
@@ -191,7 +193,7 @@ class Serializer:
             self._cycles += 1  # (not remembered either)
             result = text, {"": {"rem": [["framecap:changed", "s", 0, len(text)]], "len": size}}
         path.discard(id(value))
-        if (t is dict or t is list) and self._left > 0 and self._cycles == cycles:
+        if remember and self._left > 0 and self._cycles == cycles:
             # Walked whole (the budget never ran out inside) and without meeting a cycle: the same
             # container met again at the same depth renders the same (a WSGI environ in every frame).
             # Its rendering is copied when used again (nothing changes a rendering before close()).

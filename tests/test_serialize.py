@@ -235,11 +235,13 @@ def _frames_rendered(frames, remember):
 def test_a_container_met_again_renders_as_if_walked_again():
     # A dict or list met again (a WSGI environ in every frame) reuses its rendering, never where the
     # rendering would differ: another depth, a cycle through it, a budget that runs out inside it.
+    filler = {f"key{i}": i for i in range(8)}  # (small containers are walked again: as fast)
     environ = {"PATH_INFO": "/x", "HTTP_HOST": "localhost", "wsgi.version": [1, 0], "n": {"deep": [1, [2, [3]]]}}
+    environ.update(filler)
     back = {"name": "a"}
-    back["e"] = {"back": back}  # a cycle inside what is met again
+    back["e"] = {"back": back, **filler}  # a cycle inside what is met again
     far = {"name": "y"}
-    near = {"mid": {"y": far}}
+    near = {"mid": {"y": far}, **filler}
     far["e"] = near  # near -> mid -> far -> (near: cut by depth); then far is near's parent
     frames = [
         ({"environ": environ, "other": environ}, 1 << 30),
