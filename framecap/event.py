@@ -9,42 +9,35 @@ the end. Text cuts are made by :func:`finish`, after the privacy stage has seen 
 from __future__ import annotations
 
 import datetime
-import errno
 import sys
 import uuid
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from . import usercode
 from ._version import __version__
 from .budget import EXCEPTION_OVERHEAD, FRAME_OVERHEAD, Budget, encoded_size, fit
-from .chain import Link, exception_args, exception_dict, traceback_of, walk_chain
-from .enrich import enrich_frame
+from .chain import Link, traceback_of, walk_chain
+from .enrich import FrameWork, enrich_frames
+from .exc_value import errno_of, exception_value
 from .expressions import Analysis, analyze_frames, code_qualname
 from .frames import InAppRules, describe, walk_traceback
 from .logentry import Message, logentry
-from .meta import CUT_MARGIN, Meta, apply_cuts, record, remark
+from .meta import CUT_MARGIN, Meta, apply_cuts, record
 from .options import Options
 from .records import ExceptionRecord, FrameRecord, bounded_name
 from .safe import type_module, type_qualname
 from .scope import Scope
 from .scope_data import scope_data
-from .serialize import Serializer, clean_text, cost, cut_text
-from .serialize_kinds import inherits
+from .serialize import Serializer, clean_text, cost
 from .source import SourceReader
 
 __all__ = ["Draft", "base_event", "build_event", "compose", "encoded_size", "exception_header", "finish", "merge_keys"]
 
 _EXC_VALUE_LIMIT = 8192
-_STR_TIME = 0.25  # seconds an exception's own __str__ may take
-_MAX_NOTES = 20  # __notes__ kept in an exception's value (the rest are counted in _meta)
-_COUNTED_NOTES = 10_000  # notes past the kept ones whose length is added up for _meta (beyond: no length)
-_NOT_A_STRING = "<note that is not a string>"
 _HAS_QUALNAME = sys.version_info >= (3, 11)
 _COMPREHENSIONS = frozenset({"<listcomp>", "<setcomp>", "<dictcomp>"})
 _BUILTIN_MODULES = ("builtins", "__builtin__", "exceptions")
-_ERRNO_SLOT = OSError.__dict__["errno"]  # the C member behind OSError.errno
 
 Work = list[tuple[int, int, TracebackType]]  # (exception index, frame index, traceback entry)
 
@@ -130,11 +123,13 @@ def compose(
         max_length=options.max_value_length,
         margin=CUT_MARGIN,
     )
-    for vi, fi, tb in work:  # source and variables: most important frames first, while the budget lasts
-        path = ("exception", "values", vi, "stacktrace", "frames", fi)
-        enrich_frame(
-            records[vi].frames[fi], tb, options, serializer, reader, meta, path, budget, analyses.get((vi, fi))
+    frames = [  # source and variables: most important frames first, while the budget lasts
+        FrameWork(
+            records[vi].frames[fi], tb, ("exception", "values", vi, "stacktrace", "frames", fi), analyses.get((vi, fi))
         )
+        for vi, fi, tb in work
+    ]
+    enrich_frames(frames, options, serializer, reader, meta, budget)
     serializer.close()
     record_name_cuts(records, meta)
     event = base_event(options, level)
@@ -211,7 +206,7 @@ def exception_header(
     """The exception's record without frames (type, message cut to ``limit``, module, mechanism)."""
     exc = link.exc
     t = type(exc)
-    value, value_meta = _exception_value(exc, limit)
+    value, value_meta = exception_value(exc, limit)
     module = type_module(t)
     mech = dict(mechanism) if link.exception_id == 0 else {"type": "chained", "handled": mechanism.get("handled", True)}
     if chained:
@@ -223,7 +218,7 @@ def exception_header(
         if link.is_group:
             mech["is_exception_group"] = True
     if issubclass(t, OSError):
-        found = _errno(exc)
+        found = errno_of(exc)
         if found is not None:
             mech["meta"] = {**(mech.get("meta") or {}), "errno": found}
     cuts: Meta = {}
@@ -244,57 +239,6 @@ def record_name_cuts(records: list[ExceptionRecord], meta: Meta, key: str = "exc
         record(meta, (key, "values", vi), rec.cuts)
         for fi, frame in enumerate(rec.frames):
             record(meta, (key, "values", vi, "stacktrace", "frames", fi), frame.cuts)
-
-
-def _errno(exc: BaseException) -> dict[str, Any] | None:
-    """``{"number": 2, "name": "ENOENT"}`` for an OSError with an errno, read from OSError's own slot
-    (a subclass's ``errno`` property is never run)."""
-    try:
-        number = _ERRNO_SLOT.__get__(exc, OSError)
-    except BaseException:  # noqa: B036 - not readable: no errno then
-        return None
-    if type(number) is not int:
-        return None
-    name = errno.errorcode.get(number)
-    return {"number": number, "name": name} if name else {"number": number}
-
-
-def _exception_value(exc: BaseException, limit: int) -> tuple[str, Meta | None]:
-    """``str(exc)`` plus ``__notes__``; never raises, never builds a huge message whole when avoidable."""
-    try:
-        args = exception_args(exc)
-        if inherits(type(exc), "__str__", BaseException) and len(args) == 1 and type(args[0]) is str:
-            head = args[0]
-            original: int | None = len(head)
-            text = head[: limit + CUT_MARGIN + 1]
-        else:
-            raw = usercode.call(str, exc, _STR_TIME)  # the exception's own __str__: off this thread, bounded
-            original = str.__len__(raw)
-            text = str.__getitem__(raw, slice(0, limit + CUT_MARGIN + 1))
-    except usercode.TimedOut:
-        text, original = "<exception str() took too long>", None
-    except BaseException:  # noqa: B036 - a hostile __str__ costs only the message
-        text, original = "<exception str() failed>", None
-    dropped = 0
-    notes = (exception_dict(exc) or {}).get("__notes__")
-    if type(notes) is list or type(notes) is tuple:
-        kept = [n if type(n) is str else _NOT_A_STRING for n in notes[:_MAX_NOTES]]
-        dropped = len(notes) - len(kept)
-        span = limit + CUT_MARGIN + 1  # each note is cut before they are joined (one may be 100 MB)
-        length = sum(map(len, kept)) + len(kept) - 1
-        extra = "\n".join([note[:span] for note in kept])
-        if extra:
-            text = f"{text}\n{extra}" if text else extra
-            original = None if original is None else original + 1 + length
-    cut, value_meta = cut_text(text, limit, original if original and original > limit else None, CUT_MARGIN)
-    if dropped:  # the notes past _MAX_NOTES: recorded as removed, with the length they would have made
-        rest = notes[_MAX_NOTES : _MAX_NOTES + _COUNTED_NOTES]  # type: ignore[index]
-        full = (original if original is not None else len(text)) + sum(
-            1 + (len(n) if type(n) is str else len(_NOT_A_STRING)) for n in rest
-        )
-        value_meta = value_meta or {}
-        remark(value_meta, (), "!limit", "x", length=full if len(rest) == dropped else None)
-    return cut, value_meta
 
 
 def _frames(

@@ -17,7 +17,7 @@ from types import FrameType, TracebackType
 from typing import Any
 
 from .budget import FRAME_OVERHEAD, Budget
-from .enrich import enrich_frame
+from .enrich import FrameWork, enrich_frames
 from .event import _HAS_QUALNAME, Draft, _complete_comprehensions, _qualname, base_event, merge_keys
 from .frames import InAppRules, describe, walk_traceback
 from .logentry import Message, logentry
@@ -97,8 +97,9 @@ def compose_message(
             max_length=options.max_value_length,
             margin=CUT_MARGIN,
         )
-        for fi, tb in work:
-            enrich_frame(frames[fi], tb, options, serializer, reader, meta, _PATH + (fi,), budget)
+        enrich_frames(
+            [FrameWork(frames[fi], tb, _PATH + (fi,)) for fi, tb in work], options, serializer, reader, meta, budget
+        )
         serializer.close()
     event = base_event(options, level)
     event["logentry"] = entry

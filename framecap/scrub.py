@@ -69,11 +69,12 @@ class _Pass:
     Strings are remembered for one event only: what a program held is not kept beyond the capture.
     """
 
-    __slots__ = ("meta", "memo", "keys", "echoes")
+    __slots__ = ("meta", "memo", "keys", "echoes", "named")
 
     def __init__(self, meta: dict[str, Any]) -> None:
         self.meta = meta
         self.memo: dict[str, list[Span]] = {}  # string -> its spans (all rules)
+        self.named: dict[tuple[int, str], Any] = {}  # (name's tier, repr) -> what its name makes of it
         self.keys: dict[str, list[Span]] = {}  # dict key -> its spans (token and URL rules)
         self.echoes: set[str] = set()
 

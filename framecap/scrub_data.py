@@ -40,6 +40,26 @@ _HEADER_NAME = re.compile(r"(?:[Xx]|[A-Za-z]{2,})(?:-[A-Za-z][A-Za-z0-9]*)+\Z") 
 _PAIR_NAME = re.compile(r"[bu]?['\"]?(?P<name>[A-Za-z0-9_.\-]{1,64})['\"]?\Z")
 
 
+_STR_ONLY = frozenset({str})
+_KEEP: Any = ("keep",)  # a named repr that stays as it is
+_SCAN: Any = ("scan",)  # a named repr not filtered by its name: the value rules judge it
+
+
+def _named_repr(tier: int, text: str) -> Any:
+    """What a repr under a name of ``tier`` (above NONE) gets: :data:`_KEEP`, :data:`_SCAN`, or
+    ``(quoted, start, content)`` when its name filters it."""
+    if _EXEMPT.match(text):
+        return _SCAN
+    quoted = _STRING_REPR.match(text) is not None
+    start = (2 if text[0] in "bu" else 1) if quoted else 0
+    content = text[start : len(text) - 1] if quoted else text
+    if tier == STRONG or (quoted and judged(tier, content)) or (not quoted and _uuid_under(text)):
+        if tier == STRONG and quoted and (not_a_value(content) or reference(content)):
+            return _KEEP
+        return (quoted, start, content)
+    return _SCAN
+
+
 class DataScrubbing:
     """Named values in data (a mixin of the Scrubber)."""
 
@@ -97,6 +117,8 @@ class DataScrubbing:
         )
         memo = state.memo
         if tiers is None and tier == NONE:  # the common case, inline
+            if set(map(type, value)) <= _STR_ONLY and max(map(len, value), default=0) < 6:
+                return value  # short strings only (small numbers' reprs): nothing to find, at C speed
             for index, item in enumerate(value):
                 item_kind = type(item)
                 if item_kind is str:
@@ -210,17 +232,17 @@ class DataScrubbing:
     def _leaf(self, text: str, path: tuple[Any, ...], tier: int, reprs: bool, state: Any) -> str:
         if tier > NONE and text != FILTERED:
             if reprs:
-                if not _EXEMPT.match(text):
-                    quoted = _STRING_REPR.match(text) is not None
-                    start = (2 if text[0] in "bu" else 1) if quoted else 0
-                    content = text[start : len(text) - 1] if quoted else text
-                    if tier == STRONG or (quoted and judged(tier, content)) or (not quoted and _uuid_under(text)):
-                        if tier == STRONG and quoted and (not_a_value(content) or reference(content)):
-                            return text
-                        self._remember_named(content, path, state, tier)
-                        if quoted:
-                            return self._replace(text, [(start, len(text) - 1, "name")], path, state)
-                        return self._filtered(path, state, "name", len(text))
+                verdict = state.named.get((tier, text))
+                if verdict is None:  # the same named value in several frames is judged once per event
+                    verdict = state.named[(tier, text)] = _named_repr(tier, text)
+                if verdict is _KEEP:
+                    return text
+                if verdict is not _SCAN:
+                    quoted, start, content = verdict
+                    self._remember_named(content, path, state, tier)
+                    if quoted:
+                        return self._replace(text, [(start, len(text) - 1, "name")], path, state)
+                    return self._filtered(path, state, "name", len(text))
             elif judged(tier, text):
                 self._remember_named(text, path, state, tier)
                 return self._filtered(path, state, "name", len(text))

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from . import usercode
 from .lazy import lazy_placeholder
-from .meta import ELLIPSIS, Meta, cut_remark
+from .meta import ELLIPSIS, Meta
 from .safe import exact_str, type_mro, type_qualname
 from .serialize_kinds import (
     CONTAINERS,
@@ -28,6 +28,8 @@ from .serialize_kinds import (
     inherits,
     plain_repr,
 )
+from .serialize_plain import plain, plain_pairs
+from .serialize_text import clean_text, copied, cost, cut_text, final_cost
 
 __all__ = ["Meta", "Serializer", "clean_text", "cost", "cut_text"]
 
@@ -35,68 +37,7 @@ _CYCLE = "<cyclic reference>"
 _MAX_KEY = 256
 _BIG_INT_BITS = 8000  # repr of larger ints is slow (quadratic) or refused (3.11+ digit limit)
 _NONE = type(None)
-#: Exact types whose serialization runs none of the program's code: walked on the capturing thread.
-# (by id: a class's metaclass may make hashing or comparing the class itself run code)
-_PLAIN = frozenset(map(id, {int, float, complex, str, bytes, bool, _NONE} | usercode.INLINE_REPR))
-_PLAIN_CONTAINERS = frozenset(map(id, (list, tuple, dict, set, frozenset)))
-_PLAIN_NODES = 256  # how much is looked at before the walk goes to a helper thread anyway
-
-
-def _plain(values: list[Any]) -> bool:
-    """Whether walking ``values`` can run none of the program's code (exact builtin types all the way
-    down, at most :data:`_PLAIN_NODES` looked at): then no helper thread is needed."""
-    stack, seen = values, 0
-    try:
-        while stack:
-            value = stack.pop()
-            seen += 1
-            if seen > _PLAIN_NODES:
-                return False
-            t = id(type(value))
-            if t in _PLAIN:
-                continue
-            if t not in _PLAIN_CONTAINERS or seen + len(value) > _PLAIN_NODES:
-                return False
-            stack.extend(itertools.chain(value.keys(), value.values()) if type(value) is dict else value)
-    except Exception:  # a container another thread changes meanwhile: let the helper walk it
-        return False
-    return True
-
-
-def clean_text(text: str) -> str:
-    """Replace lone surrogates (undecodable bytes) so the text encodes as UTF-8 JSON."""
-    if text.isascii():
-        return text
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def cut_text(text: str, limit: int, original_length: int | None = None, margin: int = 0) -> tuple[str, Meta | None]:
-    """Cut ``text`` to ``limit`` characters (ending in ``...``) and say so in Sentry's format.
-
-    With a ``margin``, up to ``limit + margin`` characters are kept and only the cut is recorded:
-    :func:`framecap.meta.apply_cuts` makes it once the privacy stage has seen the whole secret.
-    """
-    text = clean_text(text)
-    if len(text) <= limit and original_length is None:
-        return text, None
-    meta = {"len": original_length if original_length is not None else len(text), "rem": [cut_remark(limit)]}
-    if len(text) > limit:
-        text = text[: limit + margin] if margin > 0 else text[: limit - len(ELLIPSIS)] + ELLIPSIS
-    return text, {"": meta}
-
-
-def cost(text: str) -> int:
-    """Upper bound of the characters ``text`` adds to ASCII-escaped JSON, before quote/backslash escaping."""
-    return len(text) if text.isascii() else 6 * len(text)
-
-
-def _final_cost(text: str, limit: int) -> int:
-    """:func:`cost` of ``text`` once cut to ``limit`` (it may still carry its margin)."""
-    return cost(text if len(text) <= limit else text[:limit])
+_AGAIN_SIZE = 8  # items a dict or list has for its rendering to be reused (smaller ones walk as fast)
 
 
 def _failed(what: str, error: BaseException) -> tuple[str, Meta]:
@@ -138,11 +79,16 @@ class Serializer:
         self._types: dict[int, Any] = {}  # per type id: (type, lazy rule); the type is held for the capture
         self._left = 0
         self._clock = usercode.Clock(repr_time)
+        #: Builtin dicts and lists walked whole, by id: (value, depth, cost, where the containers inside are
+        #: in ``_walked`` (start, end), data, meta).
+        self._again: dict[int, tuple[Any, ...]] = {}
+        self._walked: list[int] = []  # ids of the containers walked, in order
+        self._cycles = 0  # cycle (and changed-container) placeholders made so far
 
     def serialize(self, value: Any, budget: int = 1 << 30) -> tuple[Any, Meta | None, int]:
         """Return ``(data, meta or None, characters used)``; stops expanding once ``budget`` runs out."""
         job = (budget, lambda: self._walk(value, 0, set()))
-        data, meta = self._from_start(job) if _plain([value]) else self._clock.run(self._from_start, job, self._stuck)
+        data, meta = self._from_start(job) if plain([value]) else self._clock.run(self._from_start, job, self._stuck)
         return data, meta, budget - self._left
 
     def serialize_items(
@@ -151,9 +97,28 @@ class Serializer:
         """Like :meth:`serialize` for a dict given as ``(key, value)`` pairs (``total`` of them in all),
         so keys are never hashed again (frame locals may have keys of any type)."""
         job = (budget, lambda: self._pairs(pairs, total, 0, set()))
-        plain = 2 * len(pairs) <= _PLAIN_NODES and _plain([item for pair in pairs for item in pair])
-        data, meta = self._from_start(job) if plain else self._clock.run(self._from_start, job, self._stuck)
+        inline = plain_pairs(pairs, self.max_depth, self.max_breadth)
+        data, meta = self._from_start(job) if inline else self._clock.run(self._from_start, job, self._stuck)
         return data, meta, budget - self._left
+
+    def plain_items(self, pairs: list[tuple[Any, Any]]) -> bool:
+        """Whether walking ``pairs`` can run none of the program's code (no helper thread needed)."""
+        return not pairs or plain_pairs(pairs, self.max_depth, self.max_breadth)
+
+    def walk_items(
+        self, pairs: list[tuple[Any, Any]], total: int, budget: int = 1 << 30
+    ) -> tuple[dict[str, Any], Meta | None, int]:
+        """:meth:`serialize_items` on this thread: for a walk already on a helper (see :meth:`hand_off`),
+        or for values :meth:`plain_items` found plain."""
+        self._left = budget
+        data, meta = self._pairs(pairs, total, 0, set())
+        return data, meta, budget - self._left
+
+    def hand_off(self, walk: Callable[[bool], Any]) -> Any:
+        """``walk(False)`` on a helper thread within this serializer's time, for walks that call
+        :meth:`walk_items`; after a ``__repr__`` past its time, ``walk`` is called again on another
+        helper (it resumes where it stands, and the value gets a placeholder)."""
+        return self._clock.run(walk, False, self._stuck)
 
     def _from_start(self, job: tuple[int, Callable[[], tuple[Any, Meta | None]]]) -> tuple[Any, Meta | None]:
         """One walk with the whole ``budget`` (it runs again from the start after a stuck ``__repr__``)."""
@@ -170,6 +135,8 @@ class Serializer:
         """Drop the per-capture memos (they hold references to the objects they rendered)."""
         self._memo.clear()
         self._types.clear()
+        self._again.clear()
+        self._walked.clear()
 
     # -- containers -----------------------------------------------------------------------------
 
@@ -195,8 +162,22 @@ class Serializer:
             return text, {"": {"rem": [["!limit", "s"]], "len": size}}
         if id(value) in path:
             self._left -= len(_CYCLE)
+            self._cycles += 1
             return _CYCLE, None
+        remember = size >= _AGAIN_SIZE and (t is dict or t is list)
+        again = self._again.get(id(value)) if remember else None
+        if (
+            again is not None
+            and again[0] is value
+            and again[1] == depth
+            and self._left > again[2]
+            and path.isdisjoint(self._walked[again[3] : again[4]])  # it can't be a cycle here: the same rendering
+        ):
+            self._left -= again[2]
+            return copied(again[5]), copied(again[6])
+        start, cycles, walked = self._left, self._cycles, len(self._walked)
         path.add(id(value))
+        self._walked.append(id(value))
         # The first items are copied at C speed before any user code (a repr) can change the container.
         try:
             if kind[0] == "dict":
@@ -209,8 +190,14 @@ class Serializer:
         except RuntimeError:  # changed while copied (another thread, on a free-threaded build)
             text = f"<{type_qualname(t)} changed during capture>"
             self._left -= cost(text)
+            self._cycles += 1  # (not remembered either)
             result = text, {"": {"rem": [["framecap:changed", "s", 0, len(text)]], "len": size}}
         path.discard(id(value))
+        if remember and self._left > 0 and self._cycles == cycles:
+            # Walked whole (the budget never ran out inside) and without meeting a cycle: the same
+            # container met again at the same depth renders the same (a WSGI environ in every frame).
+            # Its rendering is copied when used again (nothing changes a rendering before close()).
+            self._again[id(value)] = (value, depth, start - self._left, walked + 1, len(self._walked), *result)
         return result
 
     def _pairs(self, items: list[tuple[Any, Any]], size: int, depth: int, path: set[int]) -> tuple[Any, Meta | None]:
@@ -334,7 +321,7 @@ class Serializer:
                 text, meta = cut_text(
                     repr(value[: self._span]), limit, original if original > limit else None, self.margin
                 )
-            self._left -= _final_cost(text, limit)
+            self._left -= final_cost(text, limit)
             return text, meta
         if not as_repr and (value is None or t is bool or t is int):
             if t is int and value.bit_length() > 53:
@@ -348,7 +335,7 @@ class Serializer:
             original = len(value)
             head = repr(value[: self._span])
             text, meta = cut_text(head, limit, original if original > limit else None, self.margin)
-            self._left -= _final_cost(text, limit)
+            self._left -= final_cost(text, limit)
             return text, meta
         if t is int and value.bit_length() > _BIG_INT_BITS:
             text = f"<int with {value.bit_length()} bits>"
@@ -366,7 +353,7 @@ class Serializer:
         key = id(value)
         hit = self._memo.get(key)
         if hit is not None and hit[0] is value:
-            self._left -= _final_cost(hit[1], self.max_length)
+            self._left -= final_cost(hit[1], self.max_length)
             return hit[1], hit[2]
         limit = self.max_length
         try:
@@ -398,7 +385,7 @@ class Serializer:
         except BaseException as error:  # noqa: B036 - whatever a __repr__ raises costs only this value
             text, meta = _failed(type_qualname(t), error)
         self._memo[key] = (value, text, meta)
-        self._left -= _final_cost(text, limit)
+        self._left -= final_cost(text, limit)
         return text, meta
 
     def _repr(self, value: Any, t: type) -> Any:

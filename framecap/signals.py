@@ -12,6 +12,7 @@ errors within a capture; nested holds pass what they held to the outer one.
 
 from __future__ import annotations
 
+import _signal  # type: ignore[import-not-found]  # (no stubs: the C module behind signal)
 import contextlib
 import functools
 import signal
@@ -23,7 +24,7 @@ from typing import Any, Callable, TypeVar, cast
 __all__ = ["held_signals", "holding_signals"]
 
 _NAMES = ("SIGINT", "SIGTERM", "SIGALRM", "SIGHUP", "SIGUSR1", "SIGUSR2")
-_HELD = tuple(getattr(signal, name) for name in _NAMES if hasattr(signal, name))
+_HELD = tuple(int(getattr(signal, name)) for name in _NAMES if hasattr(signal, name))
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
@@ -40,24 +41,24 @@ def held_signals() -> Iterator[None]:
 
     saved: dict[int, Any] = {}
     try:
-        for number in _HELD:
-            handler = signal.getsignal(number)
+        for number in _HELD:  # (_signal's own functions: signal's wrappers make enums of every answer)
+            handler = _signal.getsignal(number)
             if callable(handler):
-                signal.signal(number, hold)
+                _signal.signal(number, hold)
                 saved[number] = handler
     except (ValueError, OSError, RuntimeError):  # not the main interpreter, or a platform's refusal
         pass
     except BaseException:  # out of memory halfway: no handler stays replaced
         for number, handler in saved.items():
             with contextlib.suppress(BaseException):
-                signal.signal(number, handler)
+                _signal.signal(number, handler)
         raise
     try:
         yield
     finally:
         for number, handler in saved.items():
             with contextlib.suppress(ValueError, OSError, RuntimeError):
-                signal.signal(number, handler)
+                _signal.signal(number, handler)
         for number, frame in pending:
             saved[number](number, frame)  # what it raises leaves the capture, as it would have left the line
 

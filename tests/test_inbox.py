@@ -394,3 +394,21 @@ def test_old_writer_module_is_today_code():
         text = handle.read()
     assert "CREATE TABLE IF NOT EXISTS events" in text and "fingerprint" not in text
     assert textwrap.dedent(text).count("def send(") == 1
+
+
+def test_the_writer_waits_a_while_for_the_next_event_then_ends(tmp_path, monkeypatch):
+    # A program that captures often must not start a thread per event; none stays once it stops.
+    from framecap.transports import inbox as inbox_module
+
+    monkeypatch.setattr(inbox_module, "IDLE_SECONDS", 2.0)
+    inbox = Inbox(str(tmp_path / "x.db"))
+    inbox.send(fake(0))
+    assert inbox.flush(10)
+    writer = inbox._writer
+    assert writer is not None
+    inbox.send(fake(1))
+    assert inbox.flush(10) and inbox._writer == writer and inbox.event_count() == 2
+    deadline = time.monotonic() + 10
+    while inbox._writer is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert inbox._writer is None and inbox.stats()["stored"] == 2

@@ -190,3 +190,59 @@ def test_plain_values_are_walked_without_a_helper_thread(memory):
         framecap.capture_exception(error)
     assert helpers()
     assert memory.events[-1]["exception"]["values"][-1]["stacktrace"]["frames"][-1]["vars"]["value"] == "<mine>"
+
+
+def test_a_caught_builtin_exception_of_plain_args_needs_no_helper_thread(memory, monkeypatch):
+    # `except KeyError as error: capture(error)`: the error is a local of the frame, and its str is the
+    # exception's value; a builtin exception of builtin arguments runs none of the program's code.
+    from framecap import usercode
+
+    started = []
+    start = usercode._start
+    monkeypatch.setattr(usercode, "_start", lambda job: started.append(job) or start(job))
+
+    def lookup(table):
+        try:
+            return table["missing"]
+        except KeyError as error:
+            return framecap.capture_exception(error)
+
+    assert lookup({"a": 1}) is not None
+    event = memory.events[-1]
+    assert not started
+    assert event["exception"]["values"][-1]["value"] == "'missing'"
+    assert event["exception"]["values"][-1]["stacktrace"]["frames"][-1]["vars"]["error"] == "KeyError('missing')"
+
+
+def test_big_builtin_values_are_walked_without_a_helper_as_far_as_the_walk_looks(memory, monkeypatch):
+    # The walk reads a container's first max_breadth items, max_depth levels down: what lies beyond is
+    # never rendered, so a program's object there needs no helper; one within reach (or in a key,
+    # rendered whole) still goes to one.
+    from framecap import usercode
+
+    started = []
+    start = usercode._start
+    monkeypatch.setattr(usercode, "_start", lambda job: started.append(job) or start(job))
+
+    class Mine:
+        def __repr__(self):
+            return "<mine>"
+
+    def hold(rows, nested):  # the traceback starts here: its frame's values only
+        try:
+            raise KeyError(len(rows) + len(nested))
+        except KeyError as error:
+            return framecap.capture_exception(error)
+
+    deep = {"k": {"k": {"k": {"k": {"k": {"k": Mine()}}}}}}
+    cases = [
+        (list(range(10_000)) + [Mine()], deep, 0, "0"),
+        ([Mine()] + list(range(10_000)), {}, 1, "<mine>"),
+        ([{(1, Mine()): 1}], {}, 1, {"(1, <mine>)": "1"}),
+    ]
+    for rows, nested, helpers, first in cases:
+        started.clear()
+        assert hold(rows, nested) is not None
+        assert len(started) == helpers
+        values = memory.events[-1]["exception"]["values"][-1]["stacktrace"]["frames"][-1]["vars"]
+        assert values["rows"][0] == first

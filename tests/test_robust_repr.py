@@ -343,3 +343,48 @@ def test_no_helper_thread_stays_behind_a_capture():
     while time.monotonic() < deadline and any(t.name == "framecap-usercode" for t in threading.enumerate()):
         time.sleep(0.05)
     assert not any(t.name == "framecap-usercode" for t in threading.enumerate())
+
+
+def test_one_hand_off_per_capture_and_a_stuck_repr_resumes_at_its_frame(monkeypatch):
+    # Every frame's values go to one helper job (not one per frame); a __repr__ past its time makes the
+    # job start again on another helper at the frame it was walking: the frames before keep their values.
+    from framecap import usercode
+
+    started = []
+    start = usercode._start
+    monkeypatch.setattr(usercode, "_start", lambda job: started.append(job) or start(job))
+    client, transport = _client()
+    gate = threading.Event()
+
+    class Mine:
+        def __repr__(self):
+            return "<mine>"
+
+    class Stuck:
+        def __repr__(self):
+            gate.wait(10)
+            return "stuck"
+
+    def level(n):
+        mine = Mine()
+        stuck = Stuck() if n == 2 else None
+        if n == 0:
+            raise ValueError("bottom")
+        return level(n - 1) or (mine, stuck)
+
+    try:
+        try:
+            level(6)
+        except ValueError as error:
+            assert client.capture_exception(error) is not None
+    finally:
+        gate.set()
+    assert len(started) == 2
+    frames = [
+        f
+        for f in transport.events[-1]["exception"]["values"][-1]["stacktrace"]["frames"]
+        if f["function"].endswith("level")
+    ]
+    assert [f["vars"]["mine"] for f in frames] == ["<mine>"] * 7
+    assert frames[-3]["vars"]["stuck"].endswith("Stuck object; repr() took too long>")
+    assert [f["vars"]["stuck"] for f in frames if f is not frames[-3]] == ["None"] * 6

@@ -61,3 +61,33 @@ def test_a_module_level_dataclass_init_is_named_as_pythons_traceback_names_it():
     ours = [f["function"] for f in transport.events[-1]["exception"]["values"][-1]["stacktrace"]["frames"]]
     assert python[-2:] == ["__init__", "__post_init__"]
     assert ours[-2:] == ["__init__", "_Point.__post_init__"]
+
+
+def test_a_file_edited_between_captures_shows_its_new_lines(tmp_path):
+    # Context windows are remembered across captures only while the file's lines are the ones read.
+    import os
+    import time
+
+    transport = framecap.MemoryTransport()
+    client = framecap.Client(transport=transport, install_hooks=False)
+    path = tmp_path / "edited.py"
+    source = "def fail():\n    # %s\n    return 1 / 0\n"
+    path.write_text(source % "first")
+    code = compile(source % "first", str(path), "exec")
+    namespace = {"__name__": "edited", "__file__": str(path)}
+    exec(code, namespace)
+
+    def capture():
+        try:
+            namespace["fail"]()
+        except ZeroDivisionError as error:
+            assert client.capture_exception(error) is not None
+        return transport.events[-1]["exception"]["values"][-1]["stacktrace"]["frames"][-1]
+
+    assert capture()["pre_context"][-1] == "    # first"
+    assert capture()["pre_context"][-1] == "    # first"
+    path.write_text(source % "second")
+    stat = os.stat(path)
+    os.utime(path, (stat.st_atime, time.time() + 5))  # a new mtime, even on a coarse clock
+    frame = capture()
+    assert frame["pre_context"][-1] == "    # second" and frame["context_line"] == "    return 1 / 0"

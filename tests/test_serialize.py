@@ -217,3 +217,44 @@ def test_plain_leaf_paths_agree():
         in_list, _, _ = ser(max_length=limit).serialize([value, object()])
         uniform, _, _ = ser(max_length=limit).serialize([value, value])
         assert alone == in_dict["k"] == in_list[0] == uniform[0], value
+
+
+class _Forgetful(dict):
+    def __setitem__(self, key, value):  # remembers nothing: every container is walked afresh
+        pass
+
+
+def _frames_rendered(frames, remember):
+    serializer = Serializer(max_depth=5, max_breadth=50, max_length=1024)
+    if not remember:
+        serializer._again = _Forgetful()
+    out = [serializer.walk_items(list(pairs.items()), len(pairs), budget) for pairs, budget in frames]
+    return json.dumps(out, sort_keys=True, default=repr)
+
+
+def test_a_container_met_again_renders_as_if_walked_again():
+    # A dict or list met again (a WSGI environ in every frame) reuses its rendering, never where the
+    # rendering would differ: another depth, a cycle through it, a budget that runs out inside it.
+    filler = {f"key{i}": i for i in range(8)}  # (small containers are walked again: as fast)
+    environ = {"PATH_INFO": "/x", "HTTP_HOST": "localhost", "wsgi.version": [1, 0], "n": {"deep": [1, [2, [3]]]}}
+    environ.update(filler)
+    back = {"name": "a"}
+    back["e"] = {"back": back, **filler}  # a cycle inside what is met again
+    far = {"name": "y"}
+    near = {"mid": {"y": far}, **filler}
+    far["e"] = near  # near -> mid -> far -> (near: cut by depth); then far is near's parent
+    frames = [
+        ({"environ": environ, "other": environ}, 1 << 30),
+        ({"environ": environ}, 40),  # the budget runs out inside it
+        ({"wrapped": {"environ": environ}}, 1 << 30),  # another depth
+        ({"a": back}, 1 << 30),
+        ({"b": {"e": back["e"]}}, 1 << 30),  # outside the cycle it was walked in
+        ({"box": {"e": near}}, 1 << 30),
+        ({"y": far}, 1 << 30),  # its parent is inside it: a cycle here
+    ]
+    assert _frames_rendered(frames, remember=True) == _frames_rendered(frames, remember=False)
+    serializer = Serializer(max_depth=5, max_breadth=50, max_length=1024)
+    first = serializer.walk_items([("environ", environ)], 1)[0]
+    second = serializer.walk_items([("environ", environ)], 1)[0]
+    assert first == second and first["environ"] is not second["environ"]  # a copy: scrubbed apart
+    assert first["environ"]["wsgi.version"] is not second["environ"]["wsgi.version"]

@@ -1,18 +1,18 @@
 """The local inbox: events in a SQLite file, grouped into issues, written off the capture path.
 
 As a transport, :meth:`Inbox.send` only appends the event to a bounded in-memory queue; a writer
-thread (started on demand, gone when the queue is empty) stores queued events in one short WAL
-transaction per batch. :meth:`flush` waits for the queue, and the queue is flushed at exit (and
-at the end of a ``multiprocessing`` child). Events that can't be stored (queue full, file not
-writable) are counted in :meth:`stats`, never reported as saved.
+thread (started on demand, gone once the queue has been empty for :data:`IDLE_SECONDS`) stores
+queued events in one short WAL transaction per batch. :meth:`flush` waits for the queue, and the
+queue is flushed at exit (and at the end of a ``multiprocessing`` child). Events that can't be
+stored (queue full, file not writable) are counted in :meth:`stats`, never reported as saved.
 
 Fork safety: no SQLite connection and no lock of ours crosses a ``fork()``. Before a fork the
 process waits for a write in progress, closes its connection and holds the inbox's locks; the
 child gets fresh locks, an empty queue (queued events are the parent's to store) and opens its
 own connection when it needs one.
 
-The read side (:meth:`issues`, :meth:`events`, :meth:`get`, :meth:`revision`, the deletions) is
-the API ``framecap list/show/rm`` and a web viewer use.
+The read side (:meth:`issues`, :meth:`events`, :meth:`get`, :meth:`revision`, the deletions), the
+API ``framecap list/show/rm`` and a web viewer use, is in :mod:`framecap.transports.inbox_read`.
 """
 
 from __future__ import annotations
@@ -29,24 +29,31 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from .._types import Event
 from .base import BaseTransport
-from .inbox_schema import EventRow, Filters, IssueRow, backfill, migrate
+from .inbox_read import InboxReader
+from .inbox_schema import EventRow, Filters, IssueRow, migrate
 
-__all__ = ["EventRow", "Filters", "Inbox", "IssueRow", "default_state_dir", "default_store_path"]
+__all__ = ["IDLE_SECONDS", "EventRow", "Filters", "Inbox", "IssueRow", "default_state_dir", "default_store_path"]
 
 logger = logging.getLogger("framecap")
 
-_EVENT_COLUMNS = "seq, event_id, received, timestamp, type, message, location, COALESCE(fingerprint, event_id)"
+#: A writer with nothing to store waits this long for another event before it ends.
+IDLE_SECONDS = 0.5
+#: A writer woken by an event waits this long before taking the queue, so that events captured close
+#: together share a transaction (as they did when a new writer thread took that long to start).
+_GATHER_SECONDS = 0.002
 _INSERT = (
     "INSERT OR REPLACE INTO events (event_id, received, timestamp, type, message, location, body, fingerprint)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_HEX = frozenset("0123456789abcdef")
+#: ``json.dumps(event, separators=(",", ":"), default=repr)``, without the cycle check (an event is a
+#: tree; a cyclic one still fails, with RecursionError, and is counted as not encodable).
+_ENCODER = json.JSONEncoder(separators=(",", ":"), default=repr, check_circular=False)
 
 
 def default_state_dir() -> str:
@@ -65,7 +72,7 @@ def _row(event: Event, received: float) -> tuple[Any, ...]:
     from ..grouping import fingerprint, summarize
 
     facts = summarize(event)
-    body = json.dumps(event, separators=(",", ":"), default=repr)
+    body = _ENCODER.encode(event)
     return (
         event.get("event_id"),
         received,
@@ -78,12 +85,7 @@ def _row(event: Event, received: float) -> tuple[Any, ...]:
     )
 
 
-def _hex_prefix(ref: str) -> str | None:
-    text = ref.strip().lower().replace("-", "")
-    return text if text and set(text) <= _HEX else None
-
-
-class Inbox(BaseTransport):
+class Inbox(InboxReader, BaseTransport):
     """The event store of one SQLite file; also the client's default transport (:meth:`send`).
 
     ``max_events`` bounds the file (oldest dropped); ``timeout`` is SQLite's busy timeout;
@@ -119,7 +121,8 @@ class Inbox(BaseTransport):
         """Everything that must not cross a fork: locks, the queue, the connection, the counters."""
         self._pid = os.getpid()
         self._lock = threading.Lock()  # guards the queue and the counters; never held during I/O
-        self._changed = threading.Condition(self._lock)
+        self._changed = threading.Condition(self._lock)  # a batch stored, or the writer gone
+        self._more = threading.Condition(self._lock)  # an event queued: an idle writer wakes
         self._db_lock = threading.RLock()  # guards the connection and every SQLite call
         self._pending: collections.deque[Event] = collections.deque()
         self._writing = 0  # events taken by the writer and not yet committed (or dropped)
@@ -170,6 +173,7 @@ class Inbox(BaseTransport):
                 return
             self._pending.append(event)
             if self._writer is not None:
+                self._more.notify()  # an idle writer takes it (a busy one finds it when its batch is done)
                 return
             self._start_writer()
 
@@ -179,12 +183,12 @@ class Inbox(BaseTransport):
             # A bare thread: threading.Thread.start() waits until the new thread runs (0.1-4 ms on a busy
             # machine, on the capture path); this returns at once. The writer takes _lock first, so it sees
             # _writer set. It is not joined at exit: the at-exit flush waits for the queue instead.
-            self._writer = _thread.start_new_thread(self._drain, ())
+            self._writer = _thread.start_new_thread(self._drain, (True,))
         except RuntimeError:
             self._writer = _thread.get_ident()  # marks the queue as being drained
             self._lock.release()
             try:
-                self._drain()
+                self._drain(False)
             finally:
                 self._lock.acquire()
             return
@@ -195,23 +199,34 @@ class Inbox(BaseTransport):
                 with contextlib.suppress(Exception):
                     mp_util.Finalize(self, _flush_ref, args=(weakref.ref(self),), exitpriority=100)
 
-    def _drain(self) -> None:
-        """The writer: store what is queued, batch by batch, until the queue is empty; then end."""
+    def _drain(self, linger: bool) -> None:
+        """The writer: store what is queued, batch by batch, until the queue is empty; then end
+        (``linger``: once it has been empty for :data:`IDLE_SECONDS`, so a program capturing often
+        does not start a thread per event)."""
         try:
-            self._drain_batches()
+            self._drain_batches(linger)
         finally:
             with self._lock:
                 if self._writer == _thread.get_ident():
                     self._writer = None
                 self._changed.notify_all()
 
-    def _drain_batches(self) -> None:
+    def _drain_batches(self, linger: bool) -> None:
         while True:
             with self._lock:
+                woken = False
+                if not self._pending and linger:
+                    woken = self._more.wait(IDLE_SECONDS)
                 if not self._pending:
                     self._writer = None
                     self._changed.notify_all()
                     return
+                if woken:  # let the events of the next few ms join this one's transaction
+                    self._lock.release()
+                    try:
+                        time.sleep(_GATHER_SECONDS)
+                    finally:
+                        self._lock.acquire()
                 batch = list(self._pending)
                 self._pending.clear()
                 self._writing = len(batch)
@@ -322,185 +337,6 @@ class Inbox(BaseTransport):
         if connection is not None:
             with contextlib.suppress(Exception):
                 connection.close()
-
-    def _read(self, sql: str, args: Sequence[Any] = ()) -> builtins.list[Any]:
-        """Rows of a query; [] when the file does not exist (reading never creates an inbox)."""
-        if not os.path.exists(self.path):
-            return []
-        with self._db_lock:
-            rows: builtins.list[Any] = self._connect().execute(sql, tuple(args)).fetchall()
-        return rows
-
-    def _write(self, sql: str, args: Sequence[Any] = ()) -> int:
-        if not os.path.exists(self.path):
-            return 0
-        with self._db_lock:
-            connection = self._connect()
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                count: int = connection.execute(sql, tuple(args)).rowcount
-                connection.execute("UPDATE inbox_meta SET value = value + ? WHERE key = 'deletions'", (max(count, 0),))
-                connection.execute("COMMIT")
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-        return max(count, 0)
-
-    # -- reading ----------------------------------------------------------------------------------
-
-    def revision(self) -> int:
-        """A number that grows with every stored or deleted event: poll it to know whether anything changed."""
-        rows = self._read(
-            "SELECT (SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'events')"
-            " + (SELECT COALESCE(MAX(value), 0) FROM inbox_meta WHERE key = 'deletions')"
-        )
-        return int(rows[0][0]) if rows else 0
-
-    def issues(self, filters: Filters | None = None, limit: int = 50, offset: int = 0) -> builtins.list[IssueRow]:
-        """Issues with at least one event matching ``filters``, most recently seen first (paged)."""
-        self._fill_fingerprints()
-        where, args = (filters or Filters()).where()
-        rows = self._read(
-            "WITH g AS (SELECT COALESCE(fingerprint, event_id) AS fp, COUNT(*) AS n, MIN(received) AS first,"
-            f" MAX(received) AS last, MAX(seq) AS newest FROM events{where} GROUP BY 1)"
-            " SELECT g.fp, g.n, g.first, g.last, e.event_id, g.newest, e.type, e.message, e.location"
-            " FROM g JOIN events e ON e.seq = g.newest ORDER BY g.newest DESC LIMIT ? OFFSET ?",
-            [*args, limit, offset],
-        )
-        return [IssueRow(*row) for row in rows]
-
-    def issue_count(self, filters: Filters | None = None) -> int:
-        """How many issues :meth:`issues` would list without paging."""
-        where, args = (filters or Filters()).where()
-        rows = self._read(f"SELECT COUNT(DISTINCT COALESCE(fingerprint, event_id)) FROM events{where}", args)
-        return int(rows[0][0]) if rows else 0
-
-    def issue(self, issue: str) -> IssueRow | None:
-        """One issue by its full fingerprint (see :meth:`resolve` for prefixes)."""
-        found = self.issues(Filters(issue=issue), limit=1)
-        return found[0] if found else None
-
-    def events(self, filters: Filters | None = None, limit: int = 50, offset: int = 0) -> builtins.list[EventRow]:
-        """Single events matching ``filters`` (``Filters(issue=...)``: one issue's), newest first (paged)."""
-        where, args = (filters or Filters()).where()
-        rows = self._read(
-            f"SELECT {_EVENT_COLUMNS} FROM events{where} ORDER BY seq DESC LIMIT ? OFFSET ?", [*args, limit, offset]
-        )
-        return [EventRow(*row) for row in rows]
-
-    def event_count(self, filters: Filters | None = None) -> int:
-        """How many events :meth:`events` would list without paging."""
-        where, args = (filters or Filters()).where()
-        rows = self._read(f"SELECT COUNT(*) FROM events{where}", args)
-        return int(rows[0][0]) if rows else 0
-
-    def types(self, filters: Filters | None = None, limit: int = 100) -> builtins.list[tuple[str, int]]:
-        """``(exception type, event count)`` of events matching ``filters``, most frequent first (a type
-        filter's choices); events without an exception are left out."""
-        where, args = (filters or Filters()).where()
-        where = (where + " AND" if where else " WHERE") + " type IS NOT NULL"
-        rows = self._read(
-            f"SELECT type, COUNT(*) FROM events{where} GROUP BY type ORDER BY 2 DESC, 1 LIMIT ?", [*args, limit]
-        )
-        return [(str(kind), int(count)) for kind, count in rows]
-
-    def resolve(self, ref: str) -> tuple[str, str] | None:
-        """What ``ref`` names: ``("event", event_id)`` or ``("issue", fingerprint)``, else None.
-
-        ``ref`` is ``last``, an event id or a unique prefix of one (dashes ignored), or a unique
-        prefix of an issue id. Raises ``LookupError`` naming the candidates when it is ambiguous.
-        """
-        if ref == "last":
-            rows = self._read("SELECT event_id FROM events ORDER BY seq DESC LIMIT 1")
-            return ("event", rows[0][0]) if rows else None
-        prefix = _hex_prefix(ref)
-        if prefix is None:
-            return None
-        like = prefix + "%"
-        self._fill_fingerprints()
-        found = [
-            ("event", r[0]) for r in self._read("SELECT event_id FROM events WHERE event_id LIKE ? LIMIT 2", [like])
-        ]
-        found += [
-            ("issue", r[0])
-            for r in self._read("SELECT DISTINCT fingerprint FROM events WHERE fingerprint LIKE ? LIMIT 2", [like])
-        ]
-        if len(found) > 1:
-            names = ", ".join(f"{kind} {ident[:12]}" for kind, ident in found)
-            raise LookupError(f"{ref!r} matches more than one ({names}); give more of the id")
-        return found[0] if found else None
-
-    def get(self, ref: str) -> Event | None:
-        """The event ``ref`` names: ``last``, an event id or unique prefix, or an issue (its newest event).
-
-        Raises ``LookupError`` when ``ref`` is ambiguous.
-        """
-        found = self.resolve(ref)
-        if found is None:
-            return None
-        kind, ident = found
-        if kind == "issue":
-            rows = self._read("SELECT body FROM events WHERE fingerprint = ? ORDER BY seq DESC LIMIT 1", [ident])
-        else:
-            rows = self._read("SELECT body FROM events WHERE event_id = ?", [ident])
-        return json.loads(rows[0][0]) if rows else None
-
-    def contains(self, event_id: str) -> bool:
-        """Whether the event with exactly this id is stored (``framecap run`` checks before saying so)."""
-        return bool(self._read("SELECT 1 FROM events WHERE event_id = ?", [event_id]))
-
-    def issue_of(self, event_id: str) -> str | None:
-        """The issue (fingerprint) of the event with exactly this id."""
-        rows = self._read("SELECT COALESCE(fingerprint, event_id) FROM events WHERE event_id = ?", [event_id])
-        return rows[0][0] if rows else None
-
-    def bodies(self, event_ids: Iterable[str] | None = None) -> Iterator[Event]:
-        """Events by exact id (None: every event), oldest first, one at a time."""
-        if event_ids is None:
-            last = 0
-            while True:
-                rows = self._read("SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT 100", [last])
-                if not rows:
-                    return
-                for seq, body in rows:
-                    last = seq
-                    yield json.loads(body)
-        for event_id in event_ids:
-            rows = self._read("SELECT body FROM events WHERE event_id = ?", [event_id])
-            if rows:
-                yield json.loads(rows[0][0])
-
-    # -- deleting ---------------------------------------------------------------------------------
-
-    def delete(self, event_ids: Iterable[str]) -> int:
-        """Delete events by exact id; returns how many were deleted."""
-        ids = builtins.list(event_ids)
-        count = 0
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            count += self._write(f"DELETE FROM events WHERE event_id IN ({marks})", chunk)
-        return count
-
-    def delete_issue(self, issue: str) -> int:
-        """Delete every event of an issue (full fingerprint); returns how many."""
-        return self._write(
-            "DELETE FROM events WHERE fingerprint = ? OR (fingerprint IS NULL AND event_id = ?)", [issue, issue]
-        )
-
-    def clear(self) -> int:
-        """Delete every event; returns how many."""
-        return self._write("DELETE FROM events")
-
-    def _fill_fingerprints(self) -> None:
-        """Rows an older framecap wrote get their fingerprint before grouping (a no-op when none is missing)."""
-        if not os.path.exists(self.path):
-            return
-        try:
-            with self._db_lock:
-                backfill(self._connect(), limit=10_000)
-        except Exception as error:  # a read-only inbox still lists; those rows count as issues of their own
-            logger.debug("framecap: could not fill in fingerprints in %s: %r", self.path, error)
 
 
 #: Every live inbox, for the at-fork and at-exit hooks (which can't be unregistered, so they are
