@@ -224,6 +224,28 @@ def test_send_only_queues_and_flush_waits(tmp_path):
     assert (inbox.stats()["stored"], inbox.stats()["pending"]) == (kept, 0)
 
 
+def test_close_after_a_flush_gave_up_does_not_wait_again(tmp_path):
+    """Client.close() flushes within shutdown_timeout, then closes the transport: a write still stuck
+    then (another process holds the file) is not waited for a second time (nor by the at-exit flush)."""
+    path = str(tmp_path / "x.db")
+    inbox = Inbox(path, timeout=60)
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        inbox.send(fake(1))
+        assert inbox.flush(0.05) is False
+        closing = threading.Thread(target=inbox.close, daemon=True)
+        closing.start()
+        closing.join(10)  # (it would wait the busy timeout plus a second: 61 s)
+        assert not closing.is_alive(), "close() waited again for the stuck write"
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert inbox.flush(30) and inbox.stats()["stored"] == 1
+    inbox.close()  # a write that ended: the next close waits as usual, and finds nothing left
+    assert [e["event_id"] for e in read_store(path)] == [fake(1)["event_id"]]
+
+
 def test_unwritable_inbox_counts_drops(tmp_path):
     (tmp_path / "file").write_text("not a folder")
     inbox = Inbox(str(tmp_path / "file" / "x.db"))

@@ -131,6 +131,7 @@ class Inbox(InboxReader, BaseTransport):
         self._counts = {"stored": 0, "dropped_queue_full": 0, "dropped_write_failed": 0}
         self._last_error: str | None = None
         self._exit_registered = False
+        self._gave_up = False  # the last bounded flush ran out of time on a write that did not end
 
     # -- fork safety ------------------------------------------------------------------------------
 
@@ -235,6 +236,7 @@ class Inbox(InboxReader, BaseTransport):
             finally:
                 with self._lock:
                     self._writing = 0
+                    self._gave_up = False
                     self._changed.notify_all()
 
     def _store(self, events: Sequence[Event]) -> int:
@@ -295,15 +297,25 @@ class Inbox(InboxReader, BaseTransport):
                     return False  # flush from inside the writer (a logging handler, say): can't wait for ourselves
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
+                    self._gave_up = True  # a write is stuck: close and exit won't wait for it again
                     return False
                 self._changed.wait(left)
         return True
 
     def close(self) -> None:
-        """Flush (within ``timeout``) and close the connection; later sends still work."""
-        self.flush(self.timeout + 1.0)
-        with self._db_lock:
-            self._close_connection()
+        """Flush (within ``timeout``; not again right after a flush gave up on a stuck write, so
+        ``Client.close()`` waits ``shutdown_timeout`` once) and close the connection; later sends
+        still work."""
+        wait = self._exit_wait()
+        self.flush(wait)
+        if self._db_lock.acquire(timeout=wait):  # held by a stuck write: the process's exit closes it
+            try:
+                self._close_connection()
+            finally:
+                self._db_lock.release()
+
+    def _exit_wait(self) -> float:
+        return 0.0 if self._gave_up else self.timeout + 1.0
 
     def stats(self) -> dict[str, Any]:
         """This process's counts: ``stored``, ``dropped_queue_full``, ``dropped_write_failed``,
@@ -356,7 +368,7 @@ def _for_each(method: str) -> None:
 def _flush_ref(ref: weakref.ref[Inbox]) -> None:
     inbox = ref()
     if inbox is not None:
-        inbox.flush(inbox.timeout + 1.0)
+        inbox.flush(inbox._exit_wait())
 
 
 def _flush_all() -> None:
