@@ -24,7 +24,7 @@ from .meta import CUT_MARGIN, Meta, record, remark
 from .options import Options
 from .records import FrameRecord
 from .serialize import Serializer, clean_text, cost, cut_text
-from .source import SourceReader
+from .source import LoaderFailed, SourceReader
 from .variables import is_module_frame, local_items
 
 __all__ = ["FrameWork", "enrich_frame", "enrich_frames"]
@@ -135,7 +135,8 @@ class _Enrichment:
             try:
                 pre, line, post, line_meta, size = _context(self.reader, frame, work.record.lineno, options)
             except BaseException as error:  # noqa: B036 - a loader's get_source is user code
-                remark(meta, path + ("context_line",), f"framecap:failed:{type(error).__name__}", "x")
+                name = str(error) if isinstance(error, LoaderFailed) else type(error).__name__
+                remark(meta, path + ("context_line",), f"framecap:failed:{name}", "x")
             else:
                 work.record.pre_context, work.record.context_line, work.record.post_context = (
                     list(pre),

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["SourceReader"]
+__all__ = ["LoaderFailed", "SourceReader"]
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -46,11 +46,16 @@ def _loader_lines(filename: str, module_globals: Mapping[str, Any]) -> list[str]
     return lines
 
 
+class LoaderFailed(Exception):
+    """A module loader's ``get_source`` raised while the source was read: ``str()`` is its error's type name."""
+
+
 class SourceReader:
     """Reads source for one capture: each file is checked for staleness once, then served from memory."""
 
     def __init__(self) -> None:
         self._files: dict[str, list[str]] = {}
+        self._failed: dict[str, str] = {}  # file: the type name of what its loader raised
         #: Free for the caller: results derived from this capture's reads (e.g. cut context windows).
         self.memo: dict[Any, Any] = {}
 
@@ -60,8 +65,9 @@ class SourceReader:
         if found is None:
             try:
                 found = self._read(filename, module_globals)
-            except BaseException:  # noqa: B036 - a loader's get_source is user code
+            except BaseException as error:  # noqa: B036 - a loader's get_source is user code
                 found = []
+                self._failed[filename] = type(error).__name__
             self._files[filename] = found
         return found
 
@@ -86,8 +92,11 @@ class SourceReader:
     def context(
         self, filename: str, lineno: int | None, count: int, module_globals: Mapping[str, Any] | None
     ) -> tuple[list[str], str | None, list[str]]:
-        """``(pre_context, context_line, post_context)`` without line ends; ``([], None, [])`` when unknown."""
+        """``(pre_context, context_line, post_context)`` without line ends; ``([], None, [])`` when unknown;
+        :class:`LoaderFailed` when the module's loader raised."""
         lines = self.lines(filename, module_globals)
+        if filename in self._failed:
+            raise LoaderFailed(self._failed[filename])
         if not lineno or lineno < 1 or lineno > len(lines):
             return [], None, []
         index = lineno - 1

@@ -91,3 +91,26 @@ def test_a_file_edited_between_captures_shows_its_new_lines(tmp_path):
     os.utime(path, (stat.st_atime, time.time() + 5))  # a new mtime, even on a coarse clock
     frame = capture()
     assert frame["pre_context"][-1] == "    # second" and frame["context_line"] == "    return 1 / 0"
+
+
+def test_a_loader_whose_get_source_raises_costs_that_frames_source_and_says_so(tmp_path):
+    class BrokenLoader:
+        def get_source(self, name):
+            raise OSError("archive unreadable")
+
+    transport = framecap.MemoryTransport()
+    client = framecap.Client(transport=transport, install_hooks=False)
+    filename = str(tmp_path / "bundle.zip" / "plugin.py")  # no such file: the loader is asked
+    namespace = {"__name__": "plugin", "__file__": filename, "__loader__": BrokenLoader()}
+    exec(compile("def run(order):\n    return order['total'] / 0\n", filename, "exec"), namespace)
+    try:
+        namespace["run"]({"total": 3})
+    except ZeroDivisionError as error:
+        assert client.capture_exception(error) is not None
+    event = transport.events[-1]
+    frame = event["exception"]["values"][-1]["stacktrace"]["frames"][-1]
+    assert frame["function"] == "run" and frame["lineno"] == 2 and "context_line" not in frame
+    assert frame["vars"]["order"] == {"total": "3"}  # the frame's variables stay
+    index = len(event["exception"]["values"][-1]["stacktrace"]["frames"]) - 1
+    where = event["_meta"]["exception"]["values"]["0"]["stacktrace"]["frames"][str(index)]["context_line"]
+    assert where[""]["rem"] == [["framecap:failed:OSError", "x"]]
