@@ -65,6 +65,8 @@ class SourceReader:
         if found is None:
             try:
                 found = self._read(filename, module_globals)
+            except ImportError:  # what a loader raises for source it can't find (a file deleted since)
+                found = []
             except BaseException as error:  # noqa: B036 - a loader's get_source is user code
                 found = []
                 self._failed[filename] = type(error).__name__

@@ -1,6 +1,7 @@
 """README "Speed / Import": what ``init()`` loads, so that a capture imports nothing (fresh interpreters)."""
 
 import json
+import sys
 import textwrap
 
 import processes
@@ -30,5 +31,7 @@ def test_init_loads_what_the_client_needs_and_the_first_capture_imports_nothing(
     )
     assert result.returncode == 0, result.stderr
     found = json.loads(result.stdout.strip().splitlines()[-1])
+    if sys.version_info < (3, 11):
+        expression_modules = True  # the failing node's position comes from executing before 3.11
     assert found["at_init"] == {"executing": expression_modules, "pure_eval": expression_modules, "sqlite3": True}
     assert found["at_capture"] == [], "everything was loaded at init"

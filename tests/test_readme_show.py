@@ -18,7 +18,7 @@ def _event(function, *args, **options):
         function(*args)
     except Exception as error:
         client.capture_exception(error)
-        printed = "".join(traceback.format_exception(error))
+        printed = "".join(traceback.format_exception(type(error), error, error.__traceback__))
     finally:
         client.close()
     return transport.events[0], printed
