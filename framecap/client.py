@@ -298,8 +298,11 @@ class Client:
         for processor in self.processors:  # the privacy stage sees texts with their margins, then they are cut
             if event is not None and draft.frames_key == "threads" and isinstance(processor, Scrubber):
                 event = scrub_stack(processor, event, hint)  # a message's stack, judged as frames are
+            elif event is not None and isinstance(processor, Scrubber):
+                event = processor(event, hint, draft.revealed)
             else:
                 event = processor(event, hint) if event is not None else None
+        draft.revealed.clear()  # (the secrets pydantic hid: not kept past the privacy stage)
         if event is not None:
             event = finish(draft, event)
         if event is not None and self.options.before_send is not None:

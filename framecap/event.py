@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import sys
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
@@ -53,6 +53,9 @@ class Draft:
     may_exceed: bool
     #: Where the frames of ``order`` are: ``exception`` (its values), or ``threads`` (a message's stack).
     frames_key: str = "exception"
+    #: What pydantic secrets held by frames hide (the serializer read them): the scrubber filters their
+    #: echoes; cleared once it has (never in the event, never kept past the capture).
+    revealed: list[str] = field(default_factory=list)
 
 
 def build_event(
@@ -140,7 +143,7 @@ def compose(
     if meta:
         event["_meta"] = meta
     order = [(vi, fi) for vi, fi, _ in work]
-    return Draft(event, order, options.max_event_bytes, budget.may_exceed())
+    return Draft(event, order, options.max_event_bytes, budget.may_exceed(), revealed=serializer.revealed)
 
 
 def base_event(options: Options, level: str) -> dict[str, Any]:

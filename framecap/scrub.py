@@ -115,11 +115,15 @@ class Scrubber(DataScrubbing):
             return text
         return apply_spans(text, self.scanner.spans(text), FILTERED)[0]
 
-    def __call__(self, event: dict[str, Any], hint: Any = None) -> dict[str, Any]:
+    def __call__(self, event: dict[str, Any], hint: Any = None, revealed: Iterable[str] = ()) -> dict[str, Any]:
+        """Filter ``event``; ``revealed``: known secrets of this capture (what pydantic secrets hide) whose
+        copies are filtered wherever they appear, as a value filtered by a strong name's are."""
         meta = event.get("_meta")
         if not isinstance(meta, dict):
             meta = {}
         state = _Pass(meta)
+        for secret in revealed:
+            remember(secret, state.echoes)
         self._event(event, state)
         if state.echoes and self.scrub_values:
             echo = Echo.needed(state.echoes, meta, event, self.names.tier)

@@ -27,6 +27,7 @@ from .serialize_kinds import (
     homogeneous_reprs,
     inherits,
     plain_repr,
+    reveal_secret,
 )
 from .serialize_plain import plain, plain_pairs
 from .serialize_text import clean_text, copied, cost, cut_text, final_cost
@@ -84,6 +85,7 @@ class Serializer:
         self._again: dict[int, tuple[Any, ...]] = {}
         self._walked: list[int] = []  # ids of the containers walked, in order
         self._cycles = 0  # cycle (and changed-container) placeholders made so far
+        self.revealed: list[str] = []  # what pydantic secrets hide: for the echo pass, never the event
 
     def serialize(self, value: Any, budget: int = 1 << 30) -> tuple[Any, Meta | None, int]:
         """Return ``(data, meta or None, characters used)``; stops expanding once ``budget`` runs out."""
@@ -355,6 +357,7 @@ class Serializer:
         if hit is not None and hit[0] is value:
             self._left -= final_cost(hit[1], self.max_length)
             return hit[1], hit[2]
+        reveal_secret(value, t, self.revealed)
         limit = self.max_length
         try:
             lazy = lazy_placeholder(value, t, self._types)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import collections
 from typing import Any
 
-from .safe import type_dict, type_mro
+from .safe import type_dict, type_module, type_mro, type_qualname
 
 __all__ = [
     "CONTAINERS",
@@ -97,3 +97,32 @@ LEAVES = frozenset({str, bytes, bytearray}) | SAFE_REPR
 SMALL_INT = 10**50  # ints below this in size have short, cheap reprs
 _INT_ONLY = frozenset({id(int)})
 _STR_ONLY = frozenset({id(str)})
+
+
+_SECRET_TYPES = frozenset({"SecretStr", "SecretBytes"})
+#: Hidden values read per capture, and the characters kept of each (8-character windows find an echo).
+MAX_REVEALED = 8
+_REVEALED_LENGTH = 512
+
+
+def reveal_secret(value: Any, t: type, into: list[str]) -> None:
+    """Add to ``into`` (up to :data:`MAX_REVEALED`) the text a pydantic ``SecretStr``/``SecretBytes`` hides
+    (``_secret_value`` in its instance dict, read without running its code), for the echo pass to filter
+    wherever the event repeats it; never sent."""
+    if len(into) >= MAX_REVEALED or not any(
+        type_qualname(base) in _SECRET_TYPES and (type_module(base) or "").startswith("pydantic")
+        for base in type_mro(t)
+    ):
+        return
+    try:
+        found = object.__getattribute__(value, "__dict__")
+    except Exception:
+        return
+    secret = dict.get(found, "_secret_value") if type(found) is dict else None
+    if type(secret) is bytes:
+        try:
+            secret = secret[:_REVEALED_LENGTH].decode()
+        except UnicodeDecodeError:
+            return
+    if type(secret) is str:
+        into.append(secret[:_REVEALED_LENGTH])
