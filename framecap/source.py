@@ -69,8 +69,7 @@ class SourceReader:
                 found = []
             except BaseException as error:  # noqa: B036 - a loader's get_source is user code
                 found = []
-                if not isinstance(error, ImportError):  # (the loader's "no source": a file gone, unknown)
-                    self._failed[filename] = type(error).__name__
+                self._failed[filename] = type(error).__name__
             self._files[filename] = found
         return found
 
