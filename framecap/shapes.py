@@ -248,7 +248,8 @@ class Literals:
     MIN_LENGTH = 256
 
     def __init__(self, literals: Iterable[str]) -> None:
-        self.chars = list(dict.fromkeys(frozenset(literal) for literal in literals))
+        #: Fewest characters first: a varied text holds one of those at once, so ``any`` stops early.
+        self.chars = sorted(dict.fromkeys(frozenset(literal) for literal in literals), key=len)
 
     def may_occur(self, text: str) -> bool:
         """False only when no literal can occur in ``text``."""
