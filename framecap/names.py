@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable
 
 from .reached import display_names, reached_name
-from .shapes import credential_shaped
+from .shapes import Literals, credential_shaped
 
 __all__ = [
     "DESCRIBES",
@@ -260,6 +260,7 @@ class Names:
         self.wsgi_header_keys = wsgi_header_keys
         extra = sorted({words[0] for words in self.deny})
         self._hint = re.compile("|".join(re.escape(h) for h in [*_HINTS, *extra]))
+        self._literals = Literals([*_HINTS, *extra])
         #: name -> tier; bounded (cleared past 10,000 names): names come from code and recur.
         self.cache: dict[str, int] = {}
 
@@ -278,7 +279,8 @@ class Names:
 
     def hint(self, text: str) -> re.Match[str] | None:
         """Whether ``text`` mentions anything a sensitive name contains (a cheap test before real work)."""
-        return self._hint.search(text.lower())
+        lowered = text.lower()
+        return self._hint.search(lowered) if self._literals.may_occur(lowered) else None
 
     def header(self, name: str) -> int:
         """The tier of a request header's value by the header's name (``X-Custom``, ``sec-websocket-protocol``,

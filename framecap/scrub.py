@@ -181,31 +181,31 @@ class Scrubber(DataScrubbing):
         for fi, frame in enumerate(frames or ()):
             if type(frame) is not dict:
                 continue
+            at = base + ("stacktrace", "frames", fi)
             contexts = block_contexts(frame, self._blocks, _CODE_LIMIT)
             for key in SOURCE_KEYS:
                 lines = frame.get(key)
                 if type(lines) is str:
                     context = contexts.get((key, None)) if contexts else None
                     if context is not None:
-                        frame[key] = self._in_block(lines, base + ("stacktrace", "frames", fi, key), state, context)
+                        frame[key] = self._in_block(lines, at + (key,), state, context)
                     elif code.get(lines) is not NOTHING:  # a line known to hold nothing costs one lookup
-                        frame[key] = self._source(lines, base + ("stacktrace", "frames", fi, key), state)
+                        frame[key] = self._source(lines, at + (key,), state)
                 elif type(lines) is list:
-                    for li, line in enumerate(lines):
-                        context = contexts.get((key, li)) if contexts else None
-                        path = base + ("stacktrace", "frames", fi, key, li)
+                    for li, line in enumerate(lines):  # (a line's path is built only for a line scrubbed)
                         if type(line) is not str:
                             continue
+                        context = contexts.get((key, li)) if contexts else None
                         if context is not None:
-                            lines[li] = self._in_block(line, path, state, context)
+                            lines[li] = self._in_block(line, at + (key, li), state, context)
                         elif code.get(line) is not NOTHING:
-                            lines[li] = self._source(line, path, state)
+                            lines[li] = self._source(line, at + (key, li), state)
             variables = frame.get("vars")
             if type(variables) is dict and variables:
-                self._frame_vars(variables, base + ("stacktrace", "frames", fi, "vars"), state)
+                self._frame_vars(variables, at + ("vars",), state)
             for key in frame:
                 if key not in _FRAME_KNOWN:
-                    frame[key] = self._data(frame[key], base + ("stacktrace", "frames", fi, key), NONE, True, state)
+                    frame[key] = self._data(frame[key], at + (key,), NONE, True, state)
 
     def _request(self, request: dict[str, Any], state: _Pass) -> None:
         for name in list(request):

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .pii import card_valid, iban_valid, luhn_valid
-from .shapes import random_length
+from .shapes import Literals, random_length
 
 __all__ = ["PII_RULES", "TOKEN_RULES", "Rule", "RuleSet", "card_valid", "compile_rules", "iban_valid", "luhn_valid"]
 
@@ -344,13 +344,14 @@ class RuleSet:
                 self.by_hint.setdefault(hint, []).append(rule)
         hints = sorted(self.by_hint, key=len, reverse=True)
         self.hint = re.compile("|".join(re.escape(h) for h in hints)) if hints else None
+        self.literals = Literals(hints)
         self.always = [r for r in rules if not r.hints]
         self.order = {id(rule): index for index, rule in enumerate(rules)}
 
     def spans(self, text: str, offset: int = 0) -> list[tuple[int, int, str]]:
         """Every rule's spans in ``text`` (offset by ``offset``), for the rules ``text`` can hold."""
         rules = [r for r in self.always if len(text) >= r.min_length] if self.always else []
-        if self.hint is not None and self.hint.search(text) is not None:
+        if self.hint is not None and self.literals.may_occur(text) and self.hint.search(text) is not None:
             for hint in set(self.hint.findall(text)):
                 rules += self.by_hint[hint]
         if not rules:

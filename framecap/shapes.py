@@ -27,8 +27,17 @@ those of 16 characters or more count as random).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-__all__ = ["credential_shaped", "generated_token", "passphrase", "random_length", "reference", "spoken_secret"]
+__all__ = [
+    "Literals",
+    "credential_shaped",
+    "generated_token",
+    "passphrase",
+    "random_length",
+    "reference",
+    "spoken_secret",
+]
 
 _CRED_CHARS = re.compile(r"[A-Za-z0-9_\-+/=.~:$!*@%#^|,&]+\Z")
 _PART = re.compile(r"[A-Za-z0-9]+")
@@ -263,3 +272,24 @@ def generated_token(text: str) -> bool:
         return False
     joined = "".join(parts)
     return random_length(joined) >= max(12, len(joined) * 3 // 4)
+
+
+class Literals:
+    """Literal strings (rule hints, name parts) with a C-speed test that rules out a long text holding
+    none of them: a literal can occur only in a text holding every one of its characters. A long run of
+    a few characters (a repeated byte, a padded field) then skips the alternation regex, which tries every
+    literal at every position."""
+
+    #: Shorter texts go straight to the regex (building their character set would cost about as much).
+    MIN_LENGTH = 256
+
+    def __init__(self, literals: Iterable[str]) -> None:
+        #: Fewest characters first: a varied text holds one of those at once, so ``any`` stops early.
+        self.chars = sorted(dict.fromkeys(frozenset(literal) for literal in literals), key=len)
+
+    def may_occur(self, text: str) -> bool:
+        """False only when no literal can occur in ``text``."""
+        if len(text) < self.MIN_LENGTH:
+            return True
+        present = set(text)
+        return any(chars <= present for chars in self.chars)
