@@ -297,7 +297,7 @@ class Client:
         mark_margins(draft.event)
         for processor in self.processors:  # the privacy stage sees texts with their margins, then they are cut
             if event is not None and draft.frames_key == "threads" and isinstance(processor, Scrubber):
-                event = scrub_stack(processor, event, hint)  # a message's stack, judged as frames are
+                event = scrub_stack(processor, event, hint, draft.revealed)  # judged as frames are
             elif event is not None and isinstance(processor, Scrubber):
                 event = processor(event, hint, draft.revealed)
             else:

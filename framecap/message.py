@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
+from collections.abc import Iterable
 from types import FrameType, TracebackType
 from typing import Any
 
@@ -89,6 +90,7 @@ def compose_message(
     entry = logentry(message, options, budget, meta)
     frames, work = _stack(stack, options, rules, budget, meta) if stack is not None else ([], [])
     context = scope_data(scope, options, meta, budget) if scope is not None else {}
+    revealed: list[str] = []
     if work:
         reader = SourceReader()
         serializer = Serializer(
@@ -101,6 +103,7 @@ def compose_message(
             [FrameWork(frames[fi], tb, _PATH + (fi,)) for fi, tb in work], options, serializer, reader, meta, budget
         )
         serializer.close()
+        revealed = serializer.revealed
     event = base_event(options, level)
     event["logentry"] = entry
     merge_keys(event, keys, context)
@@ -111,7 +114,7 @@ def compose_message(
     order = [(0, fi) for fi, _ in work]
     if not frames:
         return Draft(event, [], options.max_event_bytes, False)
-    return Draft(event, order, options.max_event_bytes, budget.may_exceed(), frames_key="threads")
+    return Draft(event, order, options.max_event_bytes, budget.may_exceed(), frames_key="threads", revealed=revealed)
 
 
 def _stack(
@@ -165,18 +168,19 @@ def reduced_message(message: Message, options: Options, level: str, keys: dict[s
     return Draft(event, [], options.max_event_bytes, False)
 
 
-def scrub_stack(scrubber: Scrubber, event: dict[str, Any], hint: Any) -> dict[str, Any]:
+def scrub_stack(scrubber: Scrubber, event: dict[str, Any], hint: Any, revealed: Iterable[str] = ()) -> dict[str, Any]:
     """Run the scrubber on a message event so that its stack is judged as an exception's frames are
     (source lines as code, variables by name, SQL parameters): the scrubber knows frames under
-    ``exception.values``, so the thread is shown to it there (with its ``_meta``), then put back."""
+    ``exception.values``, so the thread is shown to it there (with its ``_meta``), then put back.
+    ``revealed``: what the stack's pydantic secrets hide (filtered wherever the event echoes it)."""
     if "exception" in event or not isinstance(event.get("threads"), dict):
-        return scrubber(event, hint)
+        return scrubber(event, hint, revealed)
     event["exception"] = event.pop("threads")
     meta = event.get("_meta")
     if isinstance(meta, dict) and "threads" in meta:
         meta["exception"] = meta.pop("threads")
     try:
-        scrubber(event, hint)
+        scrubber(event, hint, revealed)
     finally:
         event["threads"] = event.pop("exception")
         meta = event.get("_meta")

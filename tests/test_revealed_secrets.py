@@ -58,3 +58,18 @@ def test_a_look_alike_outside_pydantic_reveals_nothing(memory):
     secret = "Winter2025!Promo"
     encoded = _leaks(memory, secret, SecretStr)
     assert secret in encoded
+
+
+def test_a_message_events_stack_filters_what_its_secrets_hide(memory):
+    import framecap
+
+    framecap.init(transport=memory, install_hooks=False, attach_stacktrace=True)
+    chosen = "Winter2025!Promo"  # (under an ordinary name in every frame: only the SecretStr says it is one)
+
+    def login(hidden, attempt):
+        framecap.capture_message(f"login refused for admin with {attempt}", level="warning")
+
+    login(pydantic.SecretStr(chosen), chosen)
+    encoded = json.dumps(memory.events[-1])
+    assert "threads" in memory.events[-1] and "SecretStr('**********')" in encoded
+    assert chosen not in encoded and FILTERED in encoded
