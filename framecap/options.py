@@ -13,10 +13,8 @@ Each field's metadata holds its *kind* (one small parser per kind, below) and it
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import logging
 import os
-import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -24,6 +22,7 @@ from typing import Any, Callable, Literal, Optional
 
 from ._types import Event, Hint
 from .errors import ConfigError
+from .option_kinds import Bool, Choice, Function, Invalid, Kind, Level, Names, Networks, Number, Rules, Text, Transport
 
 __all__ = ["ENV_PREFIX", "OPTION_NAMES", "BeforeSend", "Options", "options_table", "resolve_options"]
 
@@ -35,195 +34,7 @@ BeforeSend = Callable[[Event, Hint], Optional[Event]]
 BodySize = Literal["never", "small", "medium", "always"]
 
 
-class _Invalid(Exception):
-    """Raised by a kind's parser; the caller turns it into a ConfigError naming the option."""
-
-    def __init__(self, allowed: str) -> None:
-        super().__init__(allowed)
-        self.allowed = allowed
-
-
-# -- kinds: one parser each ---------------------------------------------------------------------
-
-
-class _Kind:
-    """Turns an argument or an environment string into the option's value, or raises ``_Invalid``."""
-
-    #: What the README's table says is allowed.
-    allowed = ""
-    #: Whether a ``FRAMECAP_*`` variable can set it.
-    from_env = True
-
-    def parse(self, value: Any, from_env: bool) -> Any:
-        raise NotImplementedError
-
-
-class _Bool(_Kind):
-    _TRUE = frozenset({"1", "true", "yes", "on"})
-    _FALSE = frozenset({"0", "false", "no", "off"})
-    allowed = "bool"
-
-    def parse(self, value: Any, from_env: bool) -> Any:
-        if isinstance(value, bool):
-            return value
-        text = value.strip().lower() if from_env and isinstance(value, str) else None
-        if text in self._TRUE or text in self._FALSE:
-            return text in self._TRUE
-        raise _Invalid("1/0/true/false/yes/no/on/off (any case)" if from_env else "True or False")
-
-
-class _Number(_Kind):
-    def __init__(self, kind: type, low: float, high: float, unit: str = "") -> None:
-        self.kind, self.low, self.high = kind, low, high
-        shown = "{:,}" if kind is int else "{:,g}"
-        self.allowed = f"{shown.format(low)} to {shown.format(high)}{' ' + unit if unit else ''}"
-
-    def parse(self, value: Any, from_env: bool) -> Any:
-        noun = "an integer" if self.kind is int else "a number"
-        allowed = f"{noun} from {self.low} to {self.high}"
-        number = value
-        if from_env and isinstance(value, str):
-            try:
-                number = self.kind(value.strip())
-            except ValueError:
-                raise _Invalid(allowed) from None
-        accepted = (int,) if self.kind is int else (int, float)
-        if isinstance(number, bool) or not isinstance(number, accepted):
-            raise _Invalid(allowed)
-        if number != number or not self.low <= number <= self.high:
-            raise _Invalid(allowed)
-        return self.kind(number)
-
-
-class _Level(_Kind):
-    _NAMES = {"CRITICAL": 50, "FATAL": 50, "ERROR": 40, "WARNING": 30, "WARN": 30, "INFO": 20, "DEBUG": 10, "NOTSET": 0}
-    allowed = "a level name or number (0 to 100); `None`/`off` disables"
-
-    def parse(self, value: Any, from_env: bool) -> Any:
-        allowed = "a logging level: a name (DEBUG, INFO, WARNING, ERROR, CRITICAL), a number from 0 to 100, or off"
-        if value is None:
-            return None
-        if isinstance(value, str):
-            text = value.strip().upper()
-            if text in ("OFF", "NONE"):
-                return None
-            if text in self._NAMES:
-                return self._NAMES[text]
-            if text.isdigit() and 0 <= int(text) <= 100:
-                return int(text)
-            raise _Invalid(allowed)
-        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 100:
-            return value
-        raise _Invalid(allowed)
-
-
-class _Choice(_Kind):
-    def __init__(self, *choices: str) -> None:
-        self.choices = choices
-        self.allowed = "one of " + ", ".join(f"`{c}`" for c in choices)
-
-    def parse(self, value: Any, from_env: bool) -> Any:
-        chosen = value.strip().lower() if isinstance(value, str) else value
-        if chosen not in self.choices:
-            raise _Invalid(" / ".join(repr(c) for c in self.choices))
-        return chosen
-
-
-class _Text(_Kind):
-    allowed = "a string"
-
-    def parse(self, value: Any, from_env: bool) -> Any:
-        if value is None:
-            return None
-        if not isinstance(value, (str, os.PathLike)):
-            raise _Invalid("a string")
-        return os.fspath(value)
-
-
-class _Names(_Kind):
-    """A list of strings, or one comma-separated string."""
-
-    allowed = "strings (comma-separated in the environment)"
-
-    def parse(self, value: Any, from_env: bool) -> Any:
-        allowed = "a list of strings, or one comma-separated string"
-        if value is None:
-            return ()
-        if isinstance(value, str):
-            items = [part.strip() for part in value.split(",")]
-        elif isinstance(value, (list, tuple, set, frozenset)):
-            items = list(value)
-        else:
-            raise _Invalid(allowed)
-        if not all(isinstance(item, str) for item in items):
-            raise _Invalid(allowed)
-        return tuple(item.strip() for item in items if item.strip())
-
-
-class _Networks(_Names):
-    """Addresses or networks (``10.0.0.0/8``, ``::1``)."""
-
-    allowed = "IP addresses or networks (comma-separated in the environment)"
-
-    def parse(self, value: Any, from_env: bool) -> Any:
-        items = super().parse(value, from_env)
-        for item in items:
-            try:
-                ipaddress.ip_network(item, strict=False)
-            except ValueError:
-                raise _Invalid(f"IP addresses or networks such as 10.0.0.0/8 or ::1; {item!r} is neither") from None
-        return items
-
-
-class _Function(_Kind):
-    allowed = "a callable (argument only)"
-    from_env = False
-
-    def parse(self, value: Any, from_env: bool) -> Any:
-        if value is not None and not callable(value):
-            raise _Invalid("a callable or None")
-        return value
-
-
-class _Rules(_Kind):
-    """Value rules added to framecap's table: regular expressions, or ``framecap.secrets.Rule``s."""
-
-    allowed = "regular expressions or `framecap.secrets.Rule`s (argument only)"
-    from_env = False
-
-    def parse(self, value: Any, from_env: bool) -> Any:
-        allowed = "a list of regular expressions (strings or compiled) or framecap.secrets.Rule objects"
-        if value is None:
-            return ()
-        if isinstance(value, (str, re.Pattern)) or not isinstance(value, (list, tuple)):
-            raise _Invalid(allowed)
-        for item in value:
-            if isinstance(item, (str, re.Pattern)):
-                pattern = item if isinstance(item, str) else item.pattern
-            elif isinstance(getattr(item, "id", None), str) and isinstance(getattr(item, "pattern", None), str):
-                pattern = item.pattern  # a framecap.secrets.Rule
-            else:
-                raise _Invalid(allowed)
-            if not isinstance(pattern, str):
-                raise _Invalid(allowed)
-            try:
-                re.compile(pattern, getattr(item, "flags", 0) if not isinstance(item, re.Pattern) else item.flags)
-            except re.error as error:
-                raise _Invalid(f"{allowed}; {pattern!r} is not a valid regular expression ({error})") from None
-        return tuple(value)
-
-
-class _Transport(_Kind):
-    allowed = "a transport or a callable `f(event)` (argument only)"
-    from_env = False
-
-    def parse(self, value: Any, from_env: bool) -> Any:
-        if value is not None and not (callable(value) or callable(getattr(value, "send", None))):
-            raise _Invalid("an object with send(event), flush(timeout) and close(), or a callable f(event)")
-        return value
-
-
-def _option(default: Any, kind: _Kind, doc: str, shown: str = "") -> Any:
+def _option(default: Any, kind: Kind, doc: str, shown: str = "") -> Any:
     """Declare an option: its default, its kind (parser) and one line of documentation.
 
     ``shown`` replaces the default in the README when the default is computed at run time.
@@ -231,10 +42,10 @@ def _option(default: Any, kind: _Kind, doc: str, shown: str = "") -> Any:
     return field(default=default, metadata={"kind": kind, "doc": doc, "shown": shown})
 
 
-_BOOL = _Bool()
-_TEXT = _Text()
-_NAMES = _Names()
-_LEVEL = _Level()
+_BOOL = Bool()
+_TEXT = Text()
+_NAMES = Names()
+_LEVEL = Level()
 _XDG = "$XDG_STATE_HOME/framecap"
 
 
@@ -245,16 +56,16 @@ class Options:
     # -- what an event holds
     include_source_context: bool = _option(True, _BOOL, "source lines around each frame's line")
     include_local_variables: bool = _option(True, _BOOL, "each frame's local variables")
-    context_lines: int = _option(5, _Number(int, 0, 100, "lines"), "source lines before and after")
-    max_value_length: int = _option(1024, _Number(int, 16, 1_000_000, "characters"), "per string, source line or repr")
-    max_depth: int = _option(5, _Number(int, 1, 100), "levels of nested containers")
-    max_breadth: int = _option(50, _Number(int, 1, 100_000), "items per container, and locals per frame")
+    context_lines: int = _option(5, Number(int, 0, 100, "lines"), "source lines before and after")
+    max_value_length: int = _option(1024, Number(int, 16, 1_000_000, "characters"), "per string, source line or repr")
+    max_depth: int = _option(5, Number(int, 1, 100), "levels of nested containers")
+    max_breadth: int = _option(50, Number(int, 1, 100_000), "items per container, and locals per frame")
     max_frames: int = _option(
-        250, _Number(int, 2, 100_000), "frames per exception, outermost and innermost kept (Sentry keeps 250)"
+        250, Number(int, 2, 100_000), "frames per exception, outermost and innermost kept (Sentry keeps 250)"
     )
-    max_exceptions: int = _option(50, _Number(int, 1, 10_000), "exceptions per event (chain and group members)")
+    max_exceptions: int = _option(50, Number(int, 1, 10_000), "exceptions per event (chain and group members)")
     max_event_bytes: int = _option(
-        1_000_000, _Number(int, 10_000, 100_000_000, "bytes"), "of encoded event (Sentry's limit is 1 MB)"
+        1_000_000, Number(int, 10_000, 100_000_000, "bytes"), "of encoded event (Sentry's limit is 1 MB)"
     )
     in_app_include: tuple[str, ...] = _option((), _NAMES, "module prefixes that are in-app (dotted boundaries)")
     in_app_exclude: tuple[str, ...] = _option((), _NAMES, "module prefixes that are not in-app")
@@ -271,23 +82,23 @@ class Options:
     include_expression_values: bool = _option(
         True, _BOOL, "values of the failing statement's pure sub-expressions (needs `include_local_variables`)"
     )
-    max_expression_values: int = _option(10, _Number(int, 0, 100), "expression values per frame")
+    max_expression_values: int = _option(10, Number(int, 0, 100), "expression values per frame")
     max_expression_frames: int = _option(
         3,
-        _Number(int, 0, 100_000),
+        Number(int, 0, 100_000),
         "frames analysed for the failing expression and its values: in-app frames nearest the error first, "
         "then library frames",
     )
     expression_time_budget: float = _option(
         0.1,
-        _Number(float, 0.0, 60.0, "seconds"),
+        Number(float, 0.0, 60.0, "seconds"),
         "per event for that analysis, in the capturing thread's CPU time (wall time at most 5 times it)",
     )
     # -- privacy
     send_default_pii: bool = _option(False, _BOOL, "send headers, cookies, the user's IP and framework users")
     max_request_body_size: BodySize = _option(
         "medium",
-        _Choice("never", "small", "medium", "always"),
+        Choice("never", "small", "medium", "always"),
         "request bodies sent: `never`, `small` (1,000 bytes), `medium` (10,000), `always` (up to `max_event_bytes`)",
     )
     denylist: tuple[str, ...] = _option(
@@ -296,29 +107,29 @@ class Options:
     allowlist: tuple[str, ...] = _option((), _NAMES, "names exempt from the name rules (exact, after normalizing)")
     scrub_values: bool = _option(True, _BOOL, "the value rules (off: only sensitive names are filtered)")
     secret_rules: tuple[Any, ...] = _option(
-        (), _Rules(), "more value rules: secrets recognised by their shape (see Privacy)", "none"
+        (), Rules(), "more value rules: secrets recognised by their shape (see Privacy)", "none"
     )
     trusted_proxies: tuple[str, ...] = _option(
-        (), _Networks(), "proxies whose `X-Forwarded-For`/`-Proto`/`-Host` are believed (`10.0.0.0/8`)"
+        (), Networks(), "proxies whose `X-Forwarded-For`/`-Proto`/`-Host` are believed (`10.0.0.0/8`)"
     )
-    max_breadcrumbs: int = _option(100, _Number(int, 0, 1000), "newest breadcrumbs sent with each event")
+    max_breadcrumbs: int = _option(100, Number(int, 0, 1000), "newest breadcrumbs sent with each event")
     # -- where events go
     dsn: str | None = _option(
         None, _TEXT, "`http[s]://PUBLIC_KEY@HOST[:PORT]/[PATH/]PROJECT_ID`: send to that server", "unset"
     )
-    transport: Any = _option(None, _Transport(), "where events go instead", "the inbox")
-    before_send: BeforeSend | None = _option(None, _Function(), "`before_send(event, hint)` sees every event last")
+    transport: Any = _option(None, Transport(), "where events go instead", "the inbox")
+    before_send: BeforeSend | None = _option(None, Function(), "`before_send(event, hint)` sees every event last")
     store: str | None = _option(None, _TEXT, "the local inbox (SQLite)", f"`{_XDG}/events.db`")
-    max_inbox_events: int = _option(1000, _Number(int, 1, 10_000_000), "events kept in the inbox (oldest dropped)")
+    max_inbox_events: int = _option(1000, Number(int, 1, 10_000_000), "events kept in the inbox (oldest dropped)")
     state_dir: str | None = _option(None, _TEXT, "where the spool of undelivered events lives", f"`{_XDG}`")
-    max_queue_size: int = _option(100, _Number(int, 1, 100_000), "events in memory, not yet on disk (past it: dropped)")
-    http_timeout: float = _option(5.0, _Number(float, 0.1, 300.0, "seconds"), "deadline for one whole request")
-    max_spool_events: int = _option(100, _Number(int, 0, 1_000_000), "events on disk per DSN (0: no spool)")
-    max_spool_bytes: int = _option(10_000_000, _Number(int, 0, 10_000_000_000), "bytes on disk per DSN")
+    max_queue_size: int = _option(100, Number(int, 1, 100_000), "events in memory, not yet on disk (past it: dropped)")
+    http_timeout: float = _option(5.0, Number(float, 0.1, 300.0, "seconds"), "deadline for one whole request")
+    max_spool_events: int = _option(100, Number(int, 0, 1_000_000), "events on disk per DSN (0: no spool)")
+    max_spool_bytes: int = _option(10_000_000, Number(int, 0, 10_000_000_000), "bytes on disk per DSN")
     # -- the process
     install_hooks: bool = _option(True, _BOOL, "install `sys.excepthook`, `threading.excepthook`, `sys.unraisablehook`")
     capture_keyboard_interrupt: bool = _option(False, _BOOL, "report `KeyboardInterrupt` from the excepthook")
-    shutdown_timeout: float = _option(2.0, _Number(float, 0.0, 3600.0, "seconds"), "at exit, to flush pending events")
+    shutdown_timeout: float = _option(2.0, Number(float, 0.0, 3600.0, "seconds"), "at exit, to flush pending events")
     debug: bool = _option(False, _BOOL, "log internal errors at WARNING on the `framecap` logger")
     logging_integration: bool = _option(True, _BOOL, "log records become events and breadcrumbs")
     logging_event_level: int | None = _option(40, _LEVEL, "records at or above it become events", "`ERROR`")
@@ -340,13 +151,13 @@ _warned_lock = threading.Lock()
 
 
 def _convert(name: str, value: Any, env_var: str | None) -> Any:
-    kind: _Kind = _DECLARED[name].metadata["kind"]
+    kind: Kind = _DECLARED[name].metadata["kind"]
     if env_var is not None and not kind.from_env:
         allowed = f"{kind.allowed.split(' (')[0]}, passed as an argument; not settable from the environment"
         raise _fail(name, env_var, value, allowed)
     try:
         return kind.parse(value, env_var is not None)
-    except _Invalid as invalid:
+    except Invalid as invalid:
         raise _fail(name, env_var, value, invalid.allowed) from None
 
 
@@ -406,7 +217,7 @@ def options_table() -> str:
     """The README's options table, rendered from the declarations (a test keeps the README in step)."""
     rows = ["| option | default | what it sets; allowed |", "|---|---|---|"]
     for name, declared in _DECLARED.items():
-        kind: _Kind = declared.metadata["kind"]
+        kind: Kind = declared.metadata["kind"]
         default = declared.metadata["shown"]
         if not default:
             value = declared.default
