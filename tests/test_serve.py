@@ -41,7 +41,8 @@ import framecap
 from conftest import assert_schema_valid
 from framecap.cli import main
 from framecap.serve import export_html, ingest
-from framecap.serve.pages import SERVER_POLICY, event_page, static_file
+from framecap.serve.document import SERVER_POLICY, static_file
+from framecap.serve.event_page import event_page
 from framecap.transports.inbox import Inbox
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from typing import Any, TextIO
 
-from .pages import IssueContext, export_page
+from .event_page import IssueContext, export_page
 from .server import ViewerServer, is_loopback
 
 __all__ = ["IssueContext", "ViewerServer", "export_html", "serve"]

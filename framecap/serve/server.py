@@ -34,7 +34,7 @@ from typing import Any
 from ..grouping import summarize
 from ..transports.inbox import Inbox
 from . import ingest
-from .pages import static_file
+from .document import static_file
 from .views import ViewerRoutes
 
 __all__ = ["ViewerServer", "is_loopback"]

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..transports.inbox import Filters
 from ..transports.inbox_schema import parse_since
-from .pages import SERVER_POLICY, IssueContext, ListState, event_page, export_page, export_policy, issue_list_page
+from .document import SERVER_POLICY, export_policy
+from .event_page import IssueContext, event_page, export_page
+from .pages import ListState, issue_list_page
 
 if TYPE_CHECKING:
     from .server import ViewerServer
