@@ -2,8 +2,12 @@
 compiled (same instructions at the same places, other constants or names) gets none."""
 
 import dataclasses
+import json
 import linecache
 import traceback
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import framecap
 
@@ -114,3 +118,49 @@ def test_a_loader_whose_get_source_raises_costs_that_frames_source_and_says_so(t
     index = len(event["exception"]["values"][-1]["stacktrace"]["frames"]) - 1
     where = event["_meta"]["exception"]["values"]["0"]["stacktrace"]["frames"][str(index)]["context_line"]
     assert where[""]["rem"] == [["framecap:failed:OSError", "x"]]
+
+
+_FAILURES = st.sampled_from([OSError, ValueError, RuntimeError, LookupError, TypeError, MemoryError, ZeroDivisionError])
+_MISSING = st.sampled_from([ImportError, ModuleNotFoundError])
+
+
+def _capture_with_loader(tmp_path, error: BaseException) -> dict:
+    class Loader:
+        def get_source(self, name):
+            raise error
+
+    transport = framecap.MemoryTransport()
+    client = framecap.Client(transport=transport, install_hooks=False)
+    filename = str(tmp_path / "gone" / "plugin.py")  # no such file: the loader is asked
+    namespace = {"__name__": "plugin", "__file__": filename, "__loader__": Loader()}
+    exec(compile("def run(order):\n    return order['total'] / 0\n", filename, "exec"), namespace)
+    try:
+        namespace["run"]({"total": 3})
+    except ZeroDivisionError as caught:
+        assert client.capture_exception(caught) is not None
+    return transport.events[-1]
+
+
+def _source_meta(event: dict) -> dict:
+    values = event["exception"]["values"]
+    index = str(len(values[-1]["stacktrace"]["frames"]) - 1)
+    meta = event.get("_meta", {}).get("exception", {}).get("values", {}).get(str(len(values) - 1), {})
+    return meta.get("stacktrace", {}).get("frames", {}).get(index, {}).get("context_line", {})
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=_FAILURES, text=st.text(max_size=40))
+def test_any_failing_loader_costs_only_that_frames_source_and_says_which_error(tmp_path, kind, text):
+    event = _capture_with_loader(tmp_path, kind(text))
+    frame = event["exception"]["values"][-1]["stacktrace"]["frames"][-1]
+    assert "context_line" not in frame and frame["vars"]["order"] == {"total": "3"}
+    assert _source_meta(event)[""]["rem"] == [[f"framecap:failed:{kind.__name__}", "x"]]
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=_MISSING, text=st.text(max_size=40))
+def test_a_loader_that_cannot_find_the_source_reports_no_failure(tmp_path, kind, text):
+    event = _capture_with_loader(tmp_path, kind(text))
+    frame = event["exception"]["values"][-1]["stacktrace"]["frames"][-1]
+    assert frame["context_line"] is None and frame["vars"]["order"] == {"total": "3"}  # missing, as for a gone file
+    assert "failed" not in json.dumps(_source_meta(event))
