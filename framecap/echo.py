@@ -55,6 +55,9 @@ _LIMIT = 100  # secrets remembered per event
 _CONTEXT = "\x00"  # marks a remembered secret found again only as a value
 #: The name before a value in prose or a pair: ``PIN 4821``, ``password is x``, ``pin=4821``, ``"pin": "4821"``.
 _NAME_BEFORE = re.compile(r"(?P<name>[A-Za-z][A-Za-z0-9_.\-]*)['\"]?(?:\s+is|\s+was)?\s*[:=]?\s*['\"]?\Z")
+#: Where a short copy may start: after a non-alphanumeric, or after an escape in a repr (the password
+#: in ``b'\x08\nhunter2pass'``, a serialized message, follows ``\n`` or ``\x0a``).
+_BEFORE = r"(?:(?<![A-Za-z0-9])|(?<=\\[ntrvfab0])|(?<=\\x[0-9a-fA-F]{2})|(?<=\\u[0-9a-fA-F]{4}))"
 _MIN_COPY = 12  # a partial copy (``token[:16]``) counts from this many characters
 _WINDOW = 8
 _ALNUM = re.compile(r"[A-Za-z0-9]{8}")
@@ -99,14 +102,14 @@ class Echo:
         if whole:  # a short one (under 12 characters) between non-alphanumerics only
             long = "|".join(re.escape(s) for s in sorted(whole, key=len, reverse=True) if len(s) >= _MIN_COPY)
             short = "|".join(re.escape(s) for s in sorted(whole, key=len, reverse=True) if len(s) < _MIN_COPY)
-            bounded = r"(?<![A-Za-z0-9])(?:" + short + r")(?![A-Za-z0-9])" if short else ""
+            bounded = _BEFORE + r"(?:" + short + r")(?![A-Za-z0-9])" if short else ""
             pattern = re.compile("|".join(p for p in (long, bounded) if p))
         if not (probes or pattern or context):
             return None
         echo = cls(meta, probes, pattern)
         if context:
             words = "|".join(re.escape(s) for s in sorted(context, key=len, reverse=True))
-            echo.context = re.compile(r"(?<![A-Za-z0-9])(?:" + words + r")(?![A-Za-z0-9])")
+            echo.context = re.compile(_BEFORE + r"(?:" + words + r")(?![A-Za-z0-9])")
             echo.tier = tier
         return echo
 
