@@ -211,8 +211,16 @@ def analyze_frames(
     results: dict[K, Analysis] = {}
     if max_frames <= 0:
         return results
-    listed = list(entries)
-    chosen = ([e for e in listed if e[2]] + [e for e in listed if not e[2]])[:max_frames]
+    in_app: list[tuple[K, TracebackType, bool]] = []
+    library: list[tuple[K, TracebackType, bool]] = []
+    for entry in entries:  # read only as far as needed (a RecursionError has hundreds of frames)
+        if entry[2]:
+            in_app.append(entry)
+            if len(in_app) >= max_frames:
+                break
+        elif len(library) < max_frames:
+            library.append(entry)
+    chosen = (in_app + library)[:max_frames]
     if not chosen:
         return results
     from .expr_budget import Budget
