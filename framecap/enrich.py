@@ -193,7 +193,8 @@ class _Enrichment:
                 used += extra_used
             self.budget.spend(used)
             work.record.vars = data
-            record(self.meta, work.path + ("vars",), var_meta)
+            if var_meta:
+                record(self.meta, work.path + ("vars",), var_meta)
         except usercode.Abandoned:
             raise  # this job was given up on (a stuck __repr__ returned): another one goes on
         except BaseException as error:  # noqa: B036 - e.g. a RecursionError near the limit: this frame's variables only

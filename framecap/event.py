@@ -268,6 +268,8 @@ def _frames(
     stopped: set[int] = set()
     taken: list[int] = []
     described: dict[tuple[Any, ...], Any] = {}  # describe()'s memo for this capture
+    last: FrameRecord | None = None
+    size = 0
     for vi, depth in _frame_order(walks, captured, others):
         if vi in stopped:
             continue
@@ -275,8 +277,17 @@ def _frames(
             break
         tb = walks[vi][0][-1 - depth]
         frame = describe(tb, rules, None if _HAS_QUALNAME else _qualname(tb), described)
-        size = FRAME_OVERHEAD + cost(frame.abs_path) + cost(frame.filename) + cost(frame.function)
-        if not budget.frame_fits(size + cost(frame.module or ""), vi == captured):
+        if not (
+            last is not None  # a recursion: the same names (the very strings) as the frame before
+            and frame.abs_path is last.abs_path
+            and frame.filename is last.filename
+            and frame.function is last.function
+            and frame.module is last.module
+        ):
+            size = FRAME_OVERHEAD + cost(frame.abs_path) + cost(frame.filename) + cost(frame.function)
+            size += cost(frame.module or "")
+        last = frame
+        if not budget.frame_fits(size, vi == captured):
             stopped.add(vi)  # its frames stay the innermost ones, without a gap
             continue
         kept[vi].append(frame)

@@ -28,6 +28,7 @@ from .serialize_kinds import (
     inherits,
     plain_repr,
     reveal_secret,
+    secret_type,
 )
 from .serialize_plain import plain, plain_pairs
 from .serialize_text import clean_text, copied, cost, cut_text, final_cost
@@ -78,6 +79,7 @@ class Serializer:
         self._span = max_length + margin  # what is read of a big string before it is cut
         self._memo: dict[int, tuple[Any, str, Meta | None]] = {}
         self._types: dict[int, Any] = {}  # per type id: (type, lazy rule); the type is held for the capture
+        self._facts: dict[int, list[Any]] = {}  # per type id: [type, pydantic secret, repr runs no user code]
         self._left = 0
         self._clock = usercode.Clock(repr_time)
         #: Builtin dicts and lists walked whole, by id: (value, depth, cost, where the containers inside are
@@ -137,6 +139,7 @@ class Serializer:
         """Drop the per-capture memos (they hold references to the objects they rendered)."""
         self._memo.clear()
         self._types.clear()
+        self._facts.clear()
         self._again.clear()
         self._walked.clear()
 
@@ -357,7 +360,10 @@ class Serializer:
         if hit is not None and hit[0] is value:
             self._left -= final_cost(hit[1], self.max_length)
             return hit[1], hit[2]
-        reveal_secret(value, t, self.revealed)
+        facts = self._facts.get(id(t))
+        if facts is None or facts[0] is not t:  # per type, once per capture (the last: when first needed)
+            facts = self._facts[id(t)] = [t, secret_type(t), None]
+        reveal_secret(value, t, self.revealed, facts[1])
         limit = self.max_length
         try:
             lazy = lazy_placeholder(value, t, self._types)
@@ -378,7 +384,10 @@ class Serializer:
                 head = base.__repr__(base.__getitem__(value, slice(0, self._span)))
                 text, meta = cut_text(head, limit, original if original > limit else None, self.margin)
             else:
-                raw = self._repr(value, t)  # a str, or a str subclass (whose own methods are never called)
+                # inline if the type's repr runs no user code, else on a helper in this serializer's time
+                if facts[2] is None:
+                    facts[2] = (type(t) is type and t in usercode.INLINE_REPR) or inherits(t, "__repr__", object)
+                raw = repr(value) if facts[2] else self._clock.repr(value)
                 original = str.__len__(raw)
                 text, meta = cut_text(
                     exact_str(raw, self._span), limit, original if original > limit else None, self.margin
@@ -390,10 +399,3 @@ class Serializer:
         self._memo[key] = (value, text, meta)
         self._left -= final_cost(text, limit)
         return text, meta
-
-    def _repr(self, value: Any, t: type) -> Any:
-        """``repr(value)``: inline when the type's repr runs no user code, else on a helper thread
-        within this serializer's time (:class:`framecap.usercode.TimedOut` past it)."""
-        if (type(t) is type and t in usercode.INLINE_REPR) or inherits(t, "__repr__", object):
-            return repr(value)
-        return self._clock.repr(value)

@@ -105,14 +105,19 @@ MAX_REVEALED = 8
 _REVEALED_LENGTH = 512
 
 
-def reveal_secret(value: Any, t: type, into: list[str]) -> None:
-    """Add to ``into`` (up to :data:`MAX_REVEALED`) the text a pydantic ``SecretStr``/``SecretBytes`` hides
-    (``_secret_value`` in its instance dict, read without running its code), for the echo pass to filter
-    wherever the event repeats it; never sent."""
-    if len(into) >= MAX_REVEALED or not any(
+def secret_type(t: type) -> bool:
+    """Whether ``t`` is (or derives from) pydantic's ``SecretStr``/``SecretBytes``."""
+    return any(
         type_qualname(base) in _SECRET_TYPES and (type_module(base) or "").startswith("pydantic")
         for base in type_mro(t)
-    ):
+    )
+
+
+def reveal_secret(value: Any, t: type, into: list[str], known: bool | None = None) -> None:
+    """Add to ``into`` (up to :data:`MAX_REVEALED`) the text a pydantic ``SecretStr``/``SecretBytes`` hides
+    (``_secret_value`` in its instance dict, read without running its code), for the echo pass to filter
+    wherever the event repeats it; never sent. ``known``: :func:`secret_type` of ``t``, if known."""
+    if len(into) >= MAX_REVEALED or not (secret_type(t) if known is None else known):
         return
     try:
         found = object.__getattribute__(value, "__dict__")
