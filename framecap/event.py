@@ -48,7 +48,8 @@ class Draft:
     """A built event whose text cuts and size check are still to come (see :func:`finish`)."""
 
     event: dict[str, Any]
-    #: ``(exception index, frame index)``, most important first: what :func:`fit` drops last.
+    #: ``(exception index, frame index)``, most important first: what :func:`fit` drops last (only
+    #: filled in when ``may_exceed``: nothing else reads it).
     order: list[tuple[int, int]]
     limit: int
     may_exceed: bool
@@ -142,8 +143,9 @@ def compose(
     merge_keys(event, extra, context)
     if meta:
         event["_meta"] = meta
-    order = [(vi, fi) for vi, fi, _ in work]
-    return Draft(event, order, options.max_event_bytes, budget.may_exceed(), revealed=serializer.revealed)
+    may_exceed = budget.may_exceed()
+    order = [(vi, fi) for vi, fi, _ in work] if may_exceed else []
+    return Draft(event, order, options.max_event_bytes, may_exceed, revealed=serializer.revealed)
 
 
 def base_event(options: Options, level: str) -> dict[str, Any]:
