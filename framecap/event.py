@@ -127,11 +127,9 @@ def compose(
         max_length=options.max_value_length,
         margin=CUT_MARGIN,
     )
+    where = [("exception", "values", vi, "stacktrace", "frames") for vi in range(len(records))]
     frames = [  # source and variables: most important frames first, while the budget lasts
-        FrameWork(
-            records[vi].frames[fi], tb, ("exception", "values", vi, "stacktrace", "frames", fi), analyses.get((vi, fi))
-        )
-        for vi, fi, tb in work
+        FrameWork(records[vi].frames[fi], tb, where[vi], analyses.get((vi, fi)), fi) for vi, fi, tb in work
     ]
     enrich_frames(frames, options, serializer, reader, meta, budget)
     serializer.close()
