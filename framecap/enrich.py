@@ -32,12 +32,20 @@ __all__ = ["FrameWork", "enrich_frame", "enrich_frames"]
 
 @dataclass
 class FrameWork:
-    """One frame to enrich: its record, traceback entry, ``_meta`` path and expression analysis."""
+    """One frame to enrich: its record, traceback entry, ``_meta`` path and expression analysis.
+
+    With an ``index``, the path is ``where + (index,)``, built only when a ``_meta`` entry needs it
+    (most frames record none: a RecursionError has hundreds)."""
 
     record: FrameRecord
     tb: TracebackType
-    path: tuple[Any, ...]
+    where: tuple[Any, ...]
     analysis: Analysis | None = None
+    index: int | None = None
+
+    @property
+    def path(self) -> tuple[Any, ...]:
+        return self.where if self.index is None else (*self.where, self.index)
 
 
 @dataclass
@@ -121,22 +129,22 @@ class _Enrichment:
 
     def _start(self, work: FrameWork) -> _Vars | None:
         """The frame's source context, and its variables read: what is left to serialize, if anything."""
-        options, meta, budget, path = self.options, self.meta, self.budget, work.path
+        options, meta, budget = self.options, self.meta, self.budget
         frame = work.tb.tb_frame
         line: str | None = None
         if budget.left <= 0 and (options.include_source_context or options.include_local_variables):
-            remark(meta, path)  # the frame's source and variables are left out: the event's size limit
+            remark(meta, work.path)  # the frame's source and variables are left out: the event's size limit
             budget.spend(REMARK_COST)
             return None
         if options.include_source_context and not budget.source_fits(options.context_lines, options.max_value_length):
-            remark(meta, path + ("context_line",))
+            remark(meta, work.path + ("context_line",))
             budget.spend(REMARK_COST)
         elif options.include_source_context:
             try:
                 pre, line, post, line_meta, size = _context(self.reader, frame, work.record.lineno, options)
             except BaseException as error:  # noqa: B036 - a loader's get_source is user code
                 name = str(error) if isinstance(error, LoaderFailed) else type(error).__name__
-                remark(meta, path + ("context_line",), f"framecap:failed:{name}", "x")
+                remark(meta, work.path + ("context_line",), f"framecap:failed:{name}", "x")
             else:
                 work.record.pre_context, work.record.context_line, work.record.post_context = (
                     list(pre),
@@ -144,7 +152,7 @@ class _Enrichment:
                     list(post),
                 )
                 for key, value in line_meta.items():
-                    record(meta, path + key, value)
+                    record(meta, work.path + key, value)
                 budget.spend(size)
         if not options.include_local_variables:
             return None
@@ -155,7 +163,7 @@ class _Enrichment:
             return None
 
     def _read(self, work: FrameWork, line: str | None) -> _Vars | None:
-        frame, analysis, path = work.tb.tb_frame, work.analysis, work.path
+        frame, analysis = work.tb.tb_frame, work.analysis
         share = self.budget.vars_share()
         only = None
         if is_module_frame(frame):  # its locals are the module's globals: only what the statement uses
@@ -163,11 +171,12 @@ class _Enrichment:
         items, count, problem = local_items(frame, self.options.max_breadth, only)
         if problem:
             work.record.vars = {}
-            remark(self.meta, path + ("vars",), "framecap:locals", "x")
+            remark(self.meta, work.path + ("vars",), "framecap:locals", "x")
             return None
         if share <= 0:
             work.record.vars = {}
-            record(self.meta, path + ("vars",), {"": {"len": count}} if count else None)
+            if count:
+                record(self.meta, work.path + ("vars",), {"": {"len": count}})
             return None
         return _Vars(work, items, count, share)
 
@@ -193,7 +202,8 @@ class _Enrichment:
                 used += extra_used
             self.budget.spend(used)
             work.record.vars = data
-            record(self.meta, work.path + ("vars",), var_meta)
+            if var_meta:
+                record(self.meta, work.path + ("vars",), var_meta)
         except usercode.Abandoned:
             raise  # this job was given up on (a stuck __repr__ returned): another one goes on
         except BaseException as error:  # noqa: B036 - e.g. a RecursionError near the limit: this frame's variables only

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import sys
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -47,7 +48,8 @@ class Draft:
     """A built event whose text cuts and size check are still to come (see :func:`finish`)."""
 
     event: dict[str, Any]
-    #: ``(exception index, frame index)``, most important first: what :func:`fit` drops last.
+    #: ``(exception index, frame index)``, most important first: what :func:`fit` drops last (only
+    #: filled in when ``may_exceed``: nothing else reads it).
     order: list[tuple[int, int]]
     limit: int
     may_exceed: bool
@@ -112,25 +114,22 @@ def compose(
     work = _frames(records, links, options, rules, budget, meta)
     context = scope_data(scope, options, meta, budget) if scope is not None else {}
     reader = SourceReader()
-    views = [{"stacktrace": {"frames": [frame.skeleton() for frame in rec.frames]}} for rec in records]
     try:
-        analyses = _analyze(work, views, options, reader)
+        analyses, views = _analyze(work, records, options, reader)
     except BaseException:  # noqa: B036 - the analysis failed as a whole: the frames keep the interpreter's positions
         analyses = {}
     else:
-        for vi, fi, _ in work:
-            records[vi].frames[fi].take_positions(views[vi]["stacktrace"]["frames"][fi])
+        for (vi, fi), view in views.items():
+            records[vi].frames[fi].take_positions(view)
     serializer = Serializer(
         max_depth=options.max_depth,
         max_breadth=options.max_breadth,
         max_length=options.max_value_length,
         margin=CUT_MARGIN,
     )
+    where = [("exception", "values", vi, "stacktrace", "frames") for vi in range(len(records))]
     frames = [  # source and variables: most important frames first, while the budget lasts
-        FrameWork(
-            records[vi].frames[fi], tb, ("exception", "values", vi, "stacktrace", "frames", fi), analyses.get((vi, fi))
-        )
-        for vi, fi, tb in work
+        FrameWork(records[vi].frames[fi], tb, where[vi], analyses.get((vi, fi)), fi) for vi, fi, tb in work
     ]
     enrich_frames(frames, options, serializer, reader, meta, budget)
     serializer.close()
@@ -142,8 +141,9 @@ def compose(
     merge_keys(event, extra, context)
     if meta:
         event["_meta"] = meta
-    order = [(vi, fi) for vi, fi, _ in work]
-    return Draft(event, order, options.max_event_bytes, budget.may_exceed(), revealed=serializer.revealed)
+    may_exceed = budget.may_exceed()
+    order = [(vi, fi) for vi, fi, _ in work] if may_exceed else []
+    return Draft(event, order, options.max_event_bytes, may_exceed, revealed=serializer.revealed)
 
 
 def base_event(options: Options, level: str) -> dict[str, Any]:
@@ -261,35 +261,66 @@ def _frames(
     walks = [walk_traceback(traceback_of(link.exc), options.max_frames) for link in links]
     by_id = sorted(range(len(records)), key=lambda vi: records[vi].exception_id)
     captured, others = by_id[0], by_id[1:]
-    deepest = max((len(walks[vi][0]) for vi in others), default=0)
-    queue = [(captured, depth) for depth in range(len(walks[captured][0]))]
-    queue += [(vi, depth) for depth in range(deepest) for vi in others if depth < len(walks[vi][0])]
-    kept: list[list[tuple[FrameRecord, TracebackType]]] = [[] for _ in records]
+    # Kept per exception innermost first, as parallel lists, and the order taken as exception indexes
+    # only (the depth is the count taken so far): no tuple per frame (hundreds in a RecursionError).
+    kept: list[list[FrameRecord]] = [[] for _ in records]
+    kept_tbs: list[list[TracebackType]] = [[] for _ in records]
     stopped: set[int] = set()
-    taken: list[tuple[int, int]] = []
+    taken: list[int] = []
     described: dict[tuple[Any, ...], Any] = {}  # describe()'s memo for this capture
-    for vi, depth in queue:
+    last: FrameRecord | None = None
+    size = 0
+    for vi, depth in _frame_order(walks, captured, others):
         if vi in stopped:
             continue
         if budget.frames_exhausted():
             break
         tb = walks[vi][0][-1 - depth]
         frame = describe(tb, rules, None if _HAS_QUALNAME else _qualname(tb), described)
-        size = FRAME_OVERHEAD + cost(frame.abs_path) + cost(frame.filename) + cost(frame.function)
-        if not budget.frame_fits(size + cost(frame.module or ""), vi == captured):
+        if not (
+            last is not None  # a recursion: the same names (the very strings) as the frame before
+            and frame.abs_path is last.abs_path
+            and frame.filename is last.filename
+            and frame.function is last.function
+            and frame.module is last.module
+        ):
+            size = FRAME_OVERHEAD + cost(frame.abs_path) + cost(frame.filename) + cost(frame.function)
+            size += cost(frame.module or "")
+        last = frame
+        if not budget.frame_fits(size, vi == captured):
             stopped.add(vi)  # its frames stay the innermost ones, without a gap
             continue
-        kept[vi].append((frame, tb))
-        taken.append((vi, depth))
+        kept[vi].append(frame)
+        kept_tbs[vi].append(tb)
+        taken.append(vi)
     for vi, record_ in enumerate(records):
-        kept[vi].reverse()  # oldest first
-        record_.frames = [frame for frame, _ in kept[vi]]
+        record_.frames = kept[vi][::-1]  # oldest first
         record_.frame_count = walks[vi][1]
         if not _HAS_QUALNAME:
             _complete_comprehensions(record_.frames)
         if walks[vi][1] > len(kept[vi]):
             record(meta, ("exception", "values", vi, "stacktrace", "frames"), {"": {"len": walks[vi][1]}})
-    return [(vi, len(kept[vi]) - 1 - depth, kept[vi][len(kept[vi]) - 1 - depth][1]) for vi, depth in taken]
+    work: Work = []
+    depths = [0] * len(records)
+    for vi in taken:
+        depth = depths[vi]
+        depths[vi] = depth + 1
+        work.append((vi, len(kept[vi]) - 1 - depth, kept_tbs[vi][depth]))
+    return work
+
+
+def _frame_order(
+    walks: list[tuple[list[TracebackType], int]], captured: int, others: list[int]
+) -> Iterator[tuple[int, int]]:
+    """``(exception index, depth)`` in the order frames are paid for: the captured exception's frames
+    innermost first, then the others' by depth, round-robin."""
+    for depth in range(len(walks[captured][0])):
+        yield captured, depth
+    deepest = max((len(walks[vi][0]) for vi in others), default=0)
+    for depth in range(deepest):
+        for vi in others:
+            if depth < len(walks[vi][0]):
+                yield vi, depth
 
 
 def _qualname(tb: TracebackType) -> str | None:
@@ -308,25 +339,27 @@ def _complete_comprehensions(frames: list[FrameRecord]) -> None:
 
 
 def _analyze(
-    work: list[tuple[int, int, Any]], values: list[dict[str, Any]], options: Options, reader: SourceReader
-) -> dict[tuple[int, int], Analysis]:
+    work: list[tuple[int, int, Any]], records: list[ExceptionRecord], options: Options, reader: SourceReader
+) -> tuple[dict[tuple[int, int], Analysis], dict[tuple[int, int], dict[str, Any]]]:
     """executing/pure_eval for the frames nearest the error (in-app first), within the time budget.
 
     Frames it skips or fails on say so in their ``data.expressions``; their positions stay as the
     interpreter gave them (``co_positions`` on 3.11+), unless their source changed since import.
-    ``values`` are the exceptions as Sentry dicts (frames without source or variables); what this
-    writes into their frames (``colno``, ``data``) is kept.
+    Returns the analyses, and the analysed frames as Sentry dicts without source or variables, with
+    what the analysis wrote into them (``colno``, ``data``): the caller adopts these. Only the
+    analysed frames are made into dicts (a RecursionError has hundreds of frames, three analysed).
     """
-    frames = {(vi, fi): values[vi]["stacktrace"]["frames"][fi] for vi, fi, _ in work}
-    nearest_first = sorted(work, key=lambda item: (-item[0], -item[1]))  # the captured exception, innermost
+    # The captured exception first, innermost first: descending (exception, frame) indexes, as one int.
+    nearest_first = sorted(work, key=lambda item: (item[0] << 32) + item[1], reverse=True)
     results = analyze_frames(
-        (((vi, fi), tb, bool(frames[(vi, fi)]["in_app"])) for vi, fi, tb in nearest_first),
+        (((vi, fi), tb, bool(records[vi].frames[fi].in_app)) for vi, fi, tb in nearest_first),
         with_values=options.include_local_variables and options.include_expression_values,
         max_values=options.max_expression_values,
         max_frames=options.max_expression_frames,
         time_budget=options.expression_time_budget,
         lines=reader.lines,
     )
+    frames = {key: records[key[0]].frames[key[1]].skeleton() for key in results}
     for key, analysis in results.items():
         record = frames[key]
         if analysis.error:
@@ -346,4 +379,4 @@ def _analyze(
             else:
                 data["start_lineno"], data["start_colno"] = position[0], position[1]
                 record.pop("colno", None)
-    return results
+    return results, frames

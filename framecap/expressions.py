@@ -4,9 +4,10 @@ The stage's face; its parts are :mod:`framecap.expr_source` (which lines to pars
 :mod:`framecap.expr_verify` (is it the code that ran), :mod:`framecap.expr_node` (the failing node),
 :mod:`framecap.expr_order` (what had run when it failed), :mod:`framecap.expr_plan` (what to show
 for one failing instruction, cached), :mod:`framecap.expr_eval` (pure_eval behind a cost gate) and
-:mod:`framecap.expr_budget` (the time budget). :func:`analyze_frames` picks the frames (in-app nearest the error first),
-spends at most the time budget on them, and returns plain results; frames and tracebacks are
-read during the call and never kept.
+:mod:`framecap.expr_budget` (the time budget), and :mod:`framecap.expr_qualname` (qualified names
+before 3.11). :func:`analyze_frames` picks the frames (in-app nearest the error first), spends at
+most the time budget on them, and returns plain results; frames and tracebacks are read during the
+call and never kept.
 
 Every failure is contained: a frame that can't be analysed gets less (no position, no values) and
 a message saying why, never an exception.
@@ -16,21 +17,17 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import linecache
 import logging
-import os
 import re
 import sys
 import threading
 import types
-import weakref
-from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import CodeType, FrameType, TracebackType
+from types import FrameType, TracebackType
 from typing import Any, Callable, TypeVar
 
-from .frames import is_pseudo_file
+from .expr_qualname import clear_qualnames, code_qualname, qualnames_size, safe_lines
 
 __all__ = [
     "Analysis",
@@ -47,7 +44,6 @@ logger = logging.getLogger("framecap")
 _HAS_POSITIONS = sys.version_info >= (3, 11)
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NAMES_BUDGET = 0.05  # seconds for the statement of a module frame outside the analysed ones
-_MAX_QUALNAMES = 1024
 K = TypeVar("K", bound=Hashable)
 LinesReader = Callable[[str, "Mapping[str, Any] | None"], Sequence[str]]
 
@@ -93,12 +89,6 @@ def _parts() -> Any:
     return parts
 
 
-# Qualified names on Pythons without co_qualname, by code object (held weakly). Module-level for the
-# same reason as the plans; bounded.
-_qualnames: OrderedDict[int, tuple[Any, str | None]] = OrderedDict()
-_qualnames_lock = threading.Lock()
-
-
 def preload(full: bool = True) -> None:
     """Import what the first analysis needs, e.g. when a client starts: with ``full``, executing and
     pure_eval too (for expression values, and positions before 3.11)."""
@@ -111,11 +101,7 @@ def preload(full: bool = True) -> None:
 def cache_size() -> dict[str, int]:
     """What framecap's expression caches keep: plans and their estimated bytes, qualified names."""
     plans, plan_bytes = _parts().cache.size()
-    with _qualnames_lock:
-        names = len(_qualnames)
-        name_bytes = sys.getsizeof(_qualnames) + sum(
-            150 + (sys.getsizeof(entry[1]) if entry[1] else 0) for entry in _qualnames.values()
-        )
+    names, name_bytes = qualnames_size()
     from .expr_source import imports_size
 
     return {
@@ -130,27 +116,12 @@ def cache_size() -> dict[str, int]:
 def clear_caches() -> None:
     """Forget every plan and qualified name (tests, or to release memory)."""
     _parts().cache.clear()
-    with _qualnames_lock:
-        _qualnames.clear()
+    clear_qualnames()
 
 
 def line_names(context_line: str | None) -> set[str]:
     """The identifiers on a source line: the fallback when the statement can't be found."""
     return set(_IDENTIFIER.findall(context_line or ""))
-
-
-def _safe_lines(filename: str) -> Sequence[str]:
-    """A file's lines when they can be had without searching ``sys.path``: an absolute path, or a
-    source registered in linecache (IPython cells)."""
-    try:
-        if os.path.isabs(filename) and os.path.isfile(filename):
-            return linecache.getlines(filename)
-        entry = linecache.cache.get(filename)
-        if entry is not None and len(entry) == 4 and isinstance(entry[2], list):
-            return entry[2]
-    except Exception:
-        pass
-    return []
 
 
 def _plan(
@@ -240,8 +211,16 @@ def analyze_frames(
     results: dict[K, Analysis] = {}
     if max_frames <= 0:
         return results
-    listed = list(entries)
-    chosen = ([e for e in listed if e[2]] + [e for e in listed if not e[2]])[:max_frames]
+    in_app: list[tuple[K, TracebackType, bool]] = []
+    library: list[tuple[K, TracebackType, bool]] = []
+    for entry in entries:  # read only as far as needed (a RecursionError has hundreds of frames)
+        if entry[2]:
+            in_app.append(entry)
+            if len(in_app) >= max_frames:
+                break
+        elif len(library) < max_frames:
+            library.append(entry)
+    chosen = (in_app + library)[:max_frames]
     if not chosen:
         return results
     from .expr_budget import Budget
@@ -272,7 +251,7 @@ def statement_names(tb: TracebackType, context_line: str | None) -> set[str]:
     from .expr_budget import Budget
 
     try:
-        found = _names_only(tb, lambda name, _: _safe_lines(name), Budget(_NAMES_BUDGET))
+        found = _names_only(tb, lambda name, _: safe_lines(name), Budget(_NAMES_BUDGET))
         if found.names:
             return found.names
     except Exception:
@@ -302,108 +281,3 @@ def _names_only(tb: TracebackType, lines_of: LinesReader, budget: Any) -> Analys
         return Analysis()
     statements = [s for s in {statement_of(node) for node in fragment.by_line.get(tb.tb_lineno, ())} if s is not None]
     return Analysis(names={n.id for s in statements for n in ast.walk(s) if isinstance(n, ast.Name)})
-
-
-# -- qualified names before 3.11 ------------------------------------------------------------------
-
-
-def _is_class(value: Any) -> bool:
-    return any(k is type for k in type.__dict__["__mro__"].__get__(type(value)))
-
-
-def _functions(candidate: Any) -> Iterable[Any]:
-    """The plain functions behind a class attribute (static/class methods, properties, wrappers)."""
-    pending = [candidate]
-    for _ in range(16):
-        if not pending:
-            return
-        item = pending.pop()
-        kind = type(item)
-        if kind is staticmethod or kind is classmethod:
-            pending.append(item.__func__)
-        elif kind is property:
-            pending += [item.fget, item.fset, item.fdel]
-        elif kind is types.FunctionType:
-            yield item
-            wrapped = item.__dict__.get("__wrapped__")
-            if wrapped is not None:
-                pending.append(wrapped)
-
-
-def _qualname_from_objects(frame: FrameType, code: CodeType) -> str | None:
-    """The function object behind the frame, found without running user code: through the class of
-    ``self``/``cls``, or the module's globals."""
-    name = code.co_name
-    if code.co_argcount and code.co_varnames[0] in ("self", "cls", "mcs", "metacls", "klass"):
-        locals_ = frame.f_locals
-        owner = dict.get(locals_, code.co_varnames[0]) if isinstance(locals_, dict) else None
-        if owner is not None:
-            klass = owner if _is_class(owner) and code.co_varnames[0] != "self" else type(owner)
-            for entry in type.__dict__["__mro__"].__get__(klass):
-                namespace = type.__dict__["__dict__"].__get__(entry)
-                keys = [name]
-                if name.startswith("__") and not name.endswith("__"):
-                    keys.append("_" + type.__dict__["__name__"].__get__(entry).lstrip("_") + name)
-                for key in keys:
-                    for function in _functions(namespace.get(key)):
-                        if function.__code__ is code:
-                            return _compiled_qualname(function.__qualname__, frame)
-    found = frame.f_globals.get(name) if type(frame.f_globals) is dict else None
-    for function in _functions(found):
-        if function.__code__ is code:
-            return _compiled_qualname(function.__qualname__, frame)
-    return None
-
-
-_CO_NESTED = 0x10  # inspect.CO_NESTED: code compiled inside a function
-
-
-def _compiled_qualname(qualname: Any, frame: FrameType) -> str | None:
-    """A function object's ``__qualname__`` if it can be the one the compiler gave (``co_qualname``
-    on 3.11+), else None. It was reassigned when code nested in a function has no ``<locals>`` in
-    it, or when generated code (a pseudo file such as ``<string>``) runs in a real module's
-    namespace: dataclasses name the ``__init__`` they compile in ``__create_fn__`` ``Cls.__init__``."""
-    code = frame.f_code
-    if type(qualname) is not str or (code.co_flags & _CO_NESTED and "<locals>" not in qualname):
-        return None
-    if is_pseudo_file(code.co_filename):
-        module_file = dict.get(frame.f_globals, "__file__") if type(frame.f_globals) is dict else None
-        if type(module_file) is str and not is_pseudo_file(module_file):
-            return None
-    return qualname
-
-
-def code_qualname(frame: FrameType, lines: Sequence[str] | None = None) -> str | None:
-    """``Class.method`` / ``outer.<locals>.inner`` on Pythons without ``co_qualname``, without parsing.
-
-    From the function object when the frame's ``self``/``cls`` or module globals hold it, else from
-    the ``def``/``class`` lines above the code (None when they are ambiguous). Cached per code object.
-    """
-    code = frame.f_code
-    key = id(code)
-    with _qualnames_lock:
-        entry = _qualnames.get(key)
-        if entry is not None and entry[0]() is code:
-            _qualnames.move_to_end(key)
-            return entry[1]
-    try:
-        name = _qualname_from_objects(frame, code)
-    except Exception:
-        name = None
-    if name is None:
-        from .expr_source import qualname_from_lines
-
-        try:
-            found = lines if lines is not None else _safe_lines(code.co_filename)
-            name = qualname_from_lines(code, found, lambda: None) if found else None
-        except Exception:
-            name = None
-    try:
-        ref = weakref.ref(code)
-    except TypeError:
-        return name
-    with _qualnames_lock:
-        _qualnames[key] = (ref, name)
-        while len(_qualnames) > _MAX_QUALNAMES:
-            _qualnames.popitem(last=False)
-    return name

@@ -12,6 +12,7 @@ import functools
 import itertools
 import os
 import sysconfig
+import weakref
 from collections.abc import Sequence
 from types import CodeType, FrameType, TracebackType
 from typing import Any, cast
@@ -22,6 +23,7 @@ from .records import FrameRecord, bounded_name
 __all__ = ["InAppRules", "code_position", "describe", "function_name", "is_pseudo_file", "walk_traceback"]
 
 _OWN_PACKAGE = __name__.split(".")[0]
+_MAX_NAMES = 1024
 #: Qualified-name prefixes that code generators leave in ``co_qualname`` (dataclasses compile their
 #: methods inside ``__create_fn__``): not a real qualification, so the plain name is shown.
 GENERATED_PREFIXES = ("__create_fn__.<locals>.",)
@@ -128,6 +130,9 @@ class InAppRules:
         roots = {paths.get("stdlib"), paths.get("platstdlib"), os.path.dirname(os.__file__)}
         self.stdlib = tuple(sorted({os.path.realpath(p) for p in roots if p}))
         self._cache: dict[tuple[str | None, str], bool] = {}
+        #: What :func:`describe` found per (code object id, module, qualified name): weak references to
+        #: the code objects, up to ``_MAX_NAMES`` entries (then started again).
+        self.names: dict[tuple[int, str | None, str | None], tuple[Any, tuple[Any, ...]]] = {}
 
     @staticmethod
     def _prefix(module: str | None, prefixes: Sequence[str]) -> bool:
@@ -179,6 +184,37 @@ def _short_filename(abs_path: str, module: str | None, project_root: str) -> str
     return abs_path
 
 
+def _names(frame: FrameType, code: CodeType, rules: InAppRules, qualified: str | None) -> tuple[Any, ...]:
+    """A frame's file names, module, function and ``in_app``, with the cuts of its names; remembered
+    across captures (in ``rules.names``) by code object, module and qualified name when nothing was
+    cut and the file name is not relative (a relative one depends on the working directory)."""
+    module = _module_name(frame)
+    shared = (id(code), module, qualified)
+    found = rules.names.get(shared)
+    if found is not None and found[0]() is code:
+        return found[1]
+    filename = code.co_filename if type(code.co_filename) is str else "<unknown>"
+    abs_path = filename
+    if not (is_pseudo_file(filename) or filename.startswith(os.sep)):
+        with contextlib.suppress(OSError):  # the working directory may be gone
+            abs_path = os.path.abspath(filename)
+    cuts: Meta = {}  # names cut to their bound (shared by the frames of a recursion: never changed)
+    known = (
+        bounded_name(_short_filename(abs_path, module, rules.project_root), cuts, "filename"),
+        bounded_name(abs_path, cuts, "abs_path"),
+        None if module is None else bounded_name(module, cuts, "module"),
+        bounded_name(function_name(code, getattr(code, "co_qualname", qualified)), cuts, "function"),
+        rules(module, abs_path),
+        cuts,
+    )
+    if not cuts and abs_path is filename:
+        with contextlib.suppress(TypeError):  # (a code object without weak references: not remembered)
+            if len(rules.names) >= _MAX_NAMES:
+                rules.names.clear()
+            rules.names[shared] = (weakref.ref(code), known)
+    return known
+
+
 def describe(
     tb: TracebackType,
     rules: InAppRules,
@@ -195,21 +231,7 @@ def describe(
     key = (code, id(frame.f_globals), qualified)
     known = memo.get(key) if memo is not None else None
     if known is None:
-        module = _module_name(frame)
-        filename = code.co_filename if type(code.co_filename) is str else "<unknown>"
-        abs_path = filename
-        if not (is_pseudo_file(filename) or filename.startswith(os.sep)):
-            with contextlib.suppress(OSError):  # the working directory may be gone
-                abs_path = os.path.abspath(filename)
-        cuts: Meta = {}  # names cut to their bound (shared by the frames of a recursion: never changed)
-        known = (
-            bounded_name(_short_filename(abs_path, module, rules.project_root), cuts, "filename"),
-            bounded_name(abs_path, cuts, "abs_path"),
-            None if module is None else bounded_name(module, cuts, "module"),
-            bounded_name(function_name(code, getattr(code, "co_qualname", qualified)), cuts, "function"),
-            rules(module, abs_path),
-            cuts,
-        )
+        known = _names(frame, code, rules, qualified)
         if memo is not None:
             memo[key] = known
     lineno = tb.tb_lineno if type(tb.tb_lineno) is int else None

@@ -69,8 +69,20 @@ class FrameRecord:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        """The Sentry frame."""
-        out = self.skeleton()
+        """The Sentry frame. It holds the record's own ``data``, context lists and ``vars`` (not copies):
+        a record is dropped once it is a dict."""
+        out: dict[str, Any] = {
+            "filename": self.filename,
+            "abs_path": self.abs_path,
+            "module": self.module,
+            "function": self.function,
+            "lineno": self.lineno,
+            "in_app": self.in_app,
+        }
+        if self.colno is not None:
+            out["colno"] = self.colno
+        if self.data:
+            out["data"] = self.data
         if self.pre_context is not None:
             out["pre_context"] = self.pre_context
             out["context_line"] = self.context_line

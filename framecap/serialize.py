@@ -26,8 +26,10 @@ from .serialize_kinds import (
     container_kind,
     homogeneous_reprs,
     inherits,
+    key_collision,
     plain_repr,
     reveal_secret,
+    secret_type,
 )
 from .serialize_plain import plain, plain_pairs
 from .serialize_text import clean_text, copied, cost, cut_text, final_cost
@@ -78,6 +80,7 @@ class Serializer:
         self._span = max_length + margin  # what is read of a big string before it is cut
         self._memo: dict[int, tuple[Any, str, Meta | None]] = {}
         self._types: dict[int, Any] = {}  # per type id: (type, lazy rule); the type is held for the capture
+        self._facts: dict[int, list[Any]] = {}  # per type id: see _facts_of
         self._left = 0
         self._clock = usercode.Clock(repr_time)
         #: Builtin dicts and lists walked whole, by id: (value, depth, cost, where the containers inside are
@@ -137,6 +140,7 @@ class Serializer:
         """Drop the per-capture memos (they hold references to the objects they rendered)."""
         self._memo.clear()
         self._types.clear()
+        self._facts.clear()
         self._again.clear()
         self._walked.clear()
 
@@ -152,9 +156,9 @@ class Serializer:
         if type(t) is type:  # a plain class: it may be hashed and compared
             kind = CONTAINERS.get(t)
             if kind is None and t not in LEAVES:
-                kind = container_kind(t)
+                kind = self._facts_of(t)[3]
         else:  # its metaclass may make it unhashable, or run code when compared
-            kind = container_kind(t)
+            kind = self._facts_of(t)[3]
         if kind is None:
             return self._leaf(value, t)
         size = kind[1](value)
@@ -213,7 +217,7 @@ class Serializer:
                 break
             name = key if type(key) is str and len(key) <= _MAX_KEY and key.isascii() else self._key(key)
             if name in out:  # 1 and '1' both render as "1": the string key is shown as its repr, '1'
-                name, out, meta = self._collision(key, name, out, meta, items)
+                name, out, meta = key_collision(key, name, out, meta, items)
             # _plain_repr, inlined: a call per leaf costs 5% of a whole capture (test_plain_leaf_paths_agree)
             t = type(item)
             if quick and (
@@ -239,21 +243,6 @@ class Serializer:
         if len(out) < size:
             meta[""] = {"len": size}
         return out, meta or None
-
-    @staticmethod
-    def _collision(
-        key: Any, name: str, out: dict[str, Any], meta: Meta, pairs: list[tuple[Any, Any]]
-    ) -> tuple[str, dict[str, Any], Meta]:
-        """Two keys render alike (``1`` and ``'1'``): the string one becomes its ``repr``, as Python shows it."""
-        if type(key) is str:
-            name = repr(name)
-        elif any(type(k) is str and k == name for k, _ in pairs):  # the string came first: rename it
-            quoted = repr(name)
-            out = {(quoted if k == name else k): v for k, v in out.items()}
-            meta = {(quoted if k == name else k): v for k, v in meta.items()}
-        while name in out:  # still taken (a key that is itself a quoted string): keep both anyway
-            name += "'"
-        return name, out, meta
 
     def _list(self, chunk: list[Any], size: int, depth: int, path: set[int]) -> tuple[Any, Meta | None]:
         out: list[Any] = []
@@ -349,6 +338,14 @@ class Serializer:
             return text, None
         return self._user_repr(value, t)
 
+    def _facts_of(self, t: type) -> list[Any]:
+        """What this capture learned of type ``t``: ``[t, pydantic secret, repr runs no user code,
+        container kind]`` (the middle two None until first needed)."""
+        facts = self._facts.get(id(t))
+        if facts is None or facts[0] is not t:
+            facts = self._facts[id(t)] = [t, None, None, container_kind(t)]
+        return facts
+
     def _user_repr(self, value: Any, t: type) -> tuple[str, Meta | None]:
         """``repr`` of an object we don't know: memoized, guarded, cut; str subclasses sliced first;
         lazy values (queries, proxies) never repr'd."""
@@ -357,7 +354,10 @@ class Serializer:
         if hit is not None and hit[0] is value:
             self._left -= final_cost(hit[1], self.max_length)
             return hit[1], hit[2]
-        reveal_secret(value, t, self.revealed)
+        facts = self._facts_of(t)
+        if facts[1] is None:
+            facts[1] = secret_type(t)
+        reveal_secret(value, t, self.revealed, facts[1])
         limit = self.max_length
         try:
             lazy = lazy_placeholder(value, t, self._types)
@@ -378,7 +378,10 @@ class Serializer:
                 head = base.__repr__(base.__getitem__(value, slice(0, self._span)))
                 text, meta = cut_text(head, limit, original if original > limit else None, self.margin)
             else:
-                raw = self._repr(value, t)  # a str, or a str subclass (whose own methods are never called)
+                # inline if the type's repr runs no user code, else on a helper in this serializer's time
+                if facts[2] is None:
+                    facts[2] = (type(t) is type and t in usercode.INLINE_REPR) or inherits(t, "__repr__", object)
+                raw = repr(value) if facts[2] else self._clock.repr(value)
                 original = str.__len__(raw)
                 text, meta = cut_text(
                     exact_str(raw, self._span), limit, original if original > limit else None, self.margin
@@ -390,10 +393,3 @@ class Serializer:
         self._memo[key] = (value, text, meta)
         self._left -= final_cost(text, limit)
         return text, meta
-
-    def _repr(self, value: Any, t: type) -> Any:
-        """``repr(value)``: inline when the type's repr runs no user code, else on a helper thread
-        within this serializer's time (:class:`framecap.usercode.TimedOut` past it)."""
-        if (type(t) is type and t in usercode.INLINE_REPR) or inherits(t, "__repr__", object):
-            return repr(value)
-        return self._clock.repr(value)

@@ -16,6 +16,7 @@ __all__ = [
     "container_kind",
     "homogeneous_reprs",
     "inherits",
+    "key_collision",
     "plain_repr",
 ]
 
@@ -48,6 +49,22 @@ def homogeneous_reprs(items: list[Any], limit: int) -> list[str] | None:
     else:
         return None
     return list(map(repr, items))
+
+
+def key_collision(
+    key: Any, name: str, out: dict[str, Any], meta: dict[str, Any], pairs: list[tuple[Any, Any]]
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """Two keys of a dict render alike (``1`` and ``'1'``): the string one becomes its ``repr``, as Python
+    shows it. Returns the name for ``key``, and the rendered dict and its ``_meta`` (renamed if needed)."""
+    if type(key) is str:
+        name = repr(name)
+    elif any(type(k) is str and k == name for k, _ in pairs):  # the string came first: rename it
+        quoted = repr(name)
+        out = {(quoted if k == name else k): v for k, v in out.items()}
+        meta = {(quoted if k == name else k): v for k, v in meta.items()}
+    while name in out:  # still taken (a key that is itself a quoted string): keep both anyway
+        name += "'"
+    return name, out, meta
 
 
 def inherits(t: type, name: str, base: type) -> bool:
@@ -105,14 +122,19 @@ MAX_REVEALED = 8
 _REVEALED_LENGTH = 512
 
 
-def reveal_secret(value: Any, t: type, into: list[str]) -> None:
-    """Add to ``into`` (up to :data:`MAX_REVEALED`) the text a pydantic ``SecretStr``/``SecretBytes`` hides
-    (``_secret_value`` in its instance dict, read without running its code), for the echo pass to filter
-    wherever the event repeats it; never sent."""
-    if len(into) >= MAX_REVEALED or not any(
+def secret_type(t: type) -> bool:
+    """Whether ``t`` is (or derives from) pydantic's ``SecretStr``/``SecretBytes``."""
+    return any(
         type_qualname(base) in _SECRET_TYPES and (type_module(base) or "").startswith("pydantic")
         for base in type_mro(t)
-    ):
+    )
+
+
+def reveal_secret(value: Any, t: type, into: list[str], known: bool | None = None) -> None:
+    """Add to ``into`` (up to :data:`MAX_REVEALED`) the text a pydantic ``SecretStr``/``SecretBytes`` hides
+    (``_secret_value`` in its instance dict, read without running its code), for the echo pass to filter
+    wherever the event repeats it; never sent. ``known``: :func:`secret_type` of ``t``, if known."""
+    if len(into) >= MAX_REVEALED or not (secret_type(t) if known is None else known):
         return
     try:
         found = object.__getattribute__(value, "__dict__")

@@ -61,11 +61,11 @@ def local_items(
             return picked[:limit], len(picked), None
         if type(scope) is dict:
             head = list(itertools.islice(dict.items(scope), limit + len(_SKIP)))
-            total = len(scope) - sum(1 for name in _SKIP if name in scope)
+            total = len(scope) - sum(map(scope.__contains__, _SKIP))
         else:
             head = list(scope.items())
             total = len(head)
-        kept = [(k, v) for k, v in head if type(k) is not str or (k not in _SKIP and k[:1] != ".")]
+        kept = [item for item in head if type(item[0]) is not str or (item[0] not in _SKIP and item[0][:1] != ".")]
         if type(scope) is not dict:
             total = len(kept)
         return kept[:limit], max(total, min(len(kept), limit)), None
