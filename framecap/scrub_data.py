@@ -41,6 +41,7 @@ _PAIR_NAME = re.compile(r"[bu]?['\"]?(?P<name>[A-Za-z0-9_.\-]{1,64})['\"]?\Z")
 
 
 _STR_ONLY = frozenset({str})
+_KEY_LINE = -9  # a private key's line in a list (after its BEGIN item), filtered whatever it is; no tier of names
 _KEEP: Any = ("keep",)  # a named repr that stays as it is
 _SCAN: Any = ("scan",)  # a named repr not filtered by its name: the value rules judge it
 
@@ -141,6 +142,18 @@ class DataScrubbing:
             return value
         for index, item in enumerate(value):
             item_tier = tiers.get(index, tier) if tiers else tier
+            if item_tier == _KEY_LINE:
+                if type(item) is str and item and item != FILTERED:
+                    quoted = reprs and _STRING_REPR.match(item) is not None
+                    start = (2 if item[0] in "bu" else 1) if quoted else 0
+                    remember(item[start : len(item) - 1] if quoted else item, state.echoes)
+                    if quoted:
+                        value[index] = self._replace(
+                            item, [(start, len(item) - 1, "private-key")], path + (index,), state
+                        )
+                    else:
+                        value[index] = self._filtered(path + (index,), state, "private-key", len(item))
+                continue
             if type(item) is str and item_tier != STRONG and (len(item) < 6 or memo.get(item) is NOTHING):
                 continue
             value[index] = self._data(item, path + (index,), item_tier, reprs, state)
@@ -339,9 +352,13 @@ def _uuid_under(text: str) -> bool:
 
 def _list_tiers(items: list[Any], names: Names) -> dict[int, int] | None:
     """Items named by other items: ``[name, value]`` pairs (header lists, ASGI headers), and command lines
-    (``["--password", x]``, ``["sshpass", "-p", x]``, mysql's ``-pSECRET``). The first item is a string."""
+    (``["--password", x]``, ``["sshpass", "-p", x]``, mysql's ``-pSECRET``), and a private key's lines
+    (``pem.splitlines()``: every item after a ``-----BEGIN ... PRIVATE KEY-----`` item up to its END line).
+    The first item is a string."""
     first = items[0]
     if len(items) == 2:
+        if "PRIVATE KEY" in first and first.lstrip("bu'\"").startswith("-----BEGIN"):
+            return {1: _KEY_LINE}  # (a key of one line)
         match = _PAIR_NAME.match(first)
         name = match.group("name") if match else None
         tier = NONE if name is None else names.header(name) if _HEADER_NAME.match(name) else names.tier(name)
@@ -356,6 +373,10 @@ def _list_tiers(items: list[Any], names: Names) -> dict[int, int] | None:
     mysql = any(w.rsplit("/", 1)[-1].startswith(("mysql", "mariadb")) for w in words)
     for i in flags:
         flag = words[i]
+        if flag.startswith(("-----BEGIN", "-----END")):
+            if "PRIVATE KEY" in flag and flag.startswith("-----BEGIN"):
+                _pem_body(words, i, found)
+            continue
         if flag.startswith("--") and "=" not in flag and i + 1 < len(items):
             tier = names.tier(flag[2:])
             if tier > NONE:
@@ -365,3 +386,12 @@ def _list_tiers(items: list[Any], names: Names) -> dict[int, int] | None:
         elif mysql and flag.startswith("-p") and len(flag) > 2:
             found[i] = STRONG
     return found or None
+
+
+def _pem_body(words: list[str], begin: int, found: dict[int, int]) -> None:
+    """The items of a private key's body: after the BEGIN item at ``begin``, up to an ``-----END`` item (all
+    the rest when there is none: a key cut short is still a key)."""
+    for i in range(begin + 1, len(words)):
+        if words[i].startswith("-----END"):
+            return
+        found[i] = _KEY_LINE

@@ -1,0 +1,88 @@
+"""Leak and over-filtering classes of an outside measurement (issue 10, round 6): each class by its rule,
+with hostile inputs where the input is the attacker's, and the ordinary values beside it that must stay."""
+
+import base64
+import json
+import random
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from framecap.scrub import FILTERED as F
+from framecap.scrub import Scrubber
+from tests.helpers import capture_call, frames_of
+
+#: The base64 body of a private key: random bytes drawn from a seed (random as a key's are, never shrunk to
+#: zeros), 48 to 400 bytes.
+bodies = st.tuples(st.integers(0, 2**32), st.integers(48, 400)).map(
+    lambda seed_size: base64.b64encode(random.Random(seed_size[0]).randbytes(seed_size[1])).decode()
+)
+
+
+def _windows(secret: str, encoded: str) -> list[str]:
+    return [secret[i : i + 8] for i in range(0, len(secret) - 7) if secret[i : i + 8] in encoded]
+
+
+def frame_event(variables, value="boom"):
+    frame = {"function": "f", "filename": "a.py", "context_line": "    x()", "vars": variables}
+    return {"exception": {"values": [{"type": "E", "value": value, "stacktrace": {"frames": [frame]}}]}}, frame
+
+
+# -- 3. a private key's lines as list items ----------------------------------------------------------------
+
+
+@given(
+    body=bodies,
+    width=st.integers(16, 80),
+    kind=st.sampled_from(["RSA PRIVATE KEY", "PRIVATE KEY", "EC PRIVATE KEY", "OPENSSH PRIVATE KEY"]),
+    end=st.booleans(),
+    quoted=st.booleans(),
+)
+def test_a_private_keys_lines_as_list_items_are_filtered_up_to_the_end_line(body, width, kind, end, quoted):
+    rows = [body[i : i + width] for i in range(0, len(body), width)]
+    items = [f"-----BEGIN {kind}-----", *rows] + ([f"-----END {kind}-----"] if end else [])
+    shown = [repr(item) for item in items] if quoted else list(items)
+    event, frame = frame_event({"lines": shown} if quoted else {})  # (frame variables are reprs; data is not)
+    if not quoted:
+        event["extra"] = {"lines": shown}
+    Scrubber()(event)
+    lines = frame["vars"]["lines"] if quoted else event["extra"]["lines"]
+    assert _windows(body, json.dumps(event)) == []
+    assert lines[0] == shown[0] and (not end or lines[-1] == shown[-1])
+    assert all(item in (F, f"'{F}'") for item in lines[1 : 1 + len(rows)])
+
+
+def test_a_private_key_split_over_a_callees_argument_is_filtered_everywhere(memory):
+    body = base64.b64encode(random.Random(6).randbytes(96)).decode()
+
+    def load_private_key_lines(lines):
+        raise ValueError("could not deserialize key data")
+
+    def main(body):
+        load_private_key_lines(
+            ["-----BEGIN RSA PRIVATE KEY-----", body[:64], body[64:], "-----END RSA PRIVATE KEY-----"]
+        )
+
+    event = capture_call(memory, main, body)
+    assert _windows(body, json.dumps(event)) == []
+    assert frames_of(event)[-2]["vars"]["body"] == f"'{F}'"  # (one marker: its two copies joined, no tail)
+
+
+def test_a_filtered_key_line_takes_the_rest_of_its_blob_but_never_words_or_a_urls_path():
+    body = base64.b64encode(random.Random(7).randbytes(96)).decode()
+    head = body[:64]
+    event, frame = frame_event(
+        {
+            "private_key_head": repr(head),  # filtered by its name: remembered
+            "blob": repr(body),  # holds it, and a tail no name filtered
+            "tail_first": repr(body[20:]),  # a copy whose head is cut: its tail is the secret's, then more
+            "link": repr(f"https://files.example/keys/{head}/download"),
+            "note": repr(f"key {head} rotated"),
+        }
+    )
+    Scrubber()(event)
+    variables = frame["vars"]
+    assert variables["blob"] == f"'{F}'" and variables["tail_first"] == f"'{F}'"
+    assert variables["link"] == f"'https://files.example/keys/{F}/download'"
+    assert variables["note"] == f"'key {F} rotated'"
+    assert _windows(body, json.dumps(event)) == []
