@@ -14,9 +14,10 @@ from typing import Any
 
 from ._types import FILTERED
 from .echo import meta_node, move_meta, remember, remember_all, unique
-from .names import NONE, STRONG, WEAK, Names, name_words
+from .members import drawn_member, ids_container
+from .names import NONE, STRONG, WEAK, Names
 from .secrets import card_valid
-from .shapes import credential_shaped, generated_token, reference
+from .shapes import credential_shaped, reference
 from .textscan import NOTHING, Span, TextScanner, apply_spans, judged, not_a_value, resolve
 from .urls import query_spans
 
@@ -156,6 +157,13 @@ class DataScrubbing:
                 continue
             if type(item) is str and item_tier != STRONG and (len(item) < 6 or memo.get(item) is NOTHING):
                 continue
+            if (
+                item_tier == NONE
+                and type(item) is str
+                and len(item) >= 16
+                and self._member(value, index, path, reprs, state)
+            ):
+                continue  # (a pair of tokens: the first read as the name of the second)
             value[index] = self._data(item, path + (index,), item_tier, reprs, state)
         return value
 
@@ -163,13 +171,13 @@ class DataScrubbing:
         """A generated token as a list or set member under any name (``revoked = {<token>, <token>}``) is
         replaced; whether it was."""
         text = value[index]
-        if len(text) > 203 or _ids(path):
+        if len(text) > 203 or ids_container(path):
             return False
         start = (2 if text[0] in "bu" else 1) if reprs and _STRING_REPR.match(text) else 0
         if reprs and not start:
             return False
         end = len(text) - 1 if start else len(text)
-        if not generated_token(text[start:end]):
+        if not drawn_member(text[start:end], path, value, reprs):
             return False
         remember(text[start:end], state.echoes, strong=False)
         if start:
@@ -201,7 +209,7 @@ class DataScrubbing:
                 if pair is not None and key == pair[0]:
                     child = max(child, pair[1])
                 if len(key) >= 12 or tier > NONE and len(key) >= 6:  # a key can be a secret too
-                    new_key = self._key(key, tier, path, state)
+                    new_key = self._key(key, tier, path, state, value)
                     if new_key is not key:
                         renamed = renamed or {}
                         path_key = renamed[key] = unique(new_key, value, renamed.values())
@@ -230,9 +238,10 @@ class DataScrubbing:
             value.update(items)
         return value
 
-    def _key(self, key: str, tier: int, path: tuple[Any, ...], state: Any) -> str:
+    def _key(self, key: str, tier: int, path: tuple[Any, ...], state: Any, owner: Any = ()) -> str:
         """A dict key that is itself a secret (a token used as a key) is replaced."""
-        if tier > NONE and credential_shaped(key) or tier == NONE and generated_token(key) and not _ids(path):
+        drawn = tier == NONE and not ids_container(path) and drawn_member(key, path, owner, False)
+        if drawn or tier > NONE and credential_shaped(key):
             remember(key, state.echoes, strong=False)  # (under any name: ``active = {<session token>: user}``)
             return FILTERED
         if not self.scrub_values:
@@ -331,19 +340,6 @@ def _auth_pair(path: tuple[Any, ...], value: list[Any]) -> bool:
     """``auth = ("admin", "pw")`` (requests, httpx, aiohttp): a user name and a password under an auth name."""
     key = path[-1] if path else None
     return type(key) is str and "auth" in key.lower() and type(value[0]) is str and type(value[1]) is str
-
-
-_ID_WORDS = frozenset({"id", "ids", "uid", "uuid", "pk", "slug", "sku", "ref", "etag", "hash", "digest", "checksum"})
-
-
-def _ids(path: tuple[Any, ...]) -> bool:
-    """Whether a container's name says it holds ids (``order_ids``, ``by_id``, ``etags``): no generated token
-    in it is a secret by its shape alone."""
-    name = path[-1] if path else None
-    if type(name) is not str:
-        return False
-    words = name_words(name)
-    return bool(words) and (words[-1] in _ID_WORDS or words[-1].rstrip("s") in _ID_WORDS)
 
 
 def _uuid_under(text: str) -> bool:

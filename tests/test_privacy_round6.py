@@ -86,3 +86,57 @@ def test_a_filtered_key_line_takes_the_rest_of_its_blob_but_never_words_or_a_url
     assert variables["link"] == f"'https://files.example/keys/{F}/download'"
     assert variables["note"] == f"'key {F} rotated'"
     assert _windows(body, json.dumps(event)) == []
+
+
+# -- 2. random draws as set members and dict keys ---------------------------------------------------------
+
+#: Every ``secrets.token_urlsafe(n)`` draw (those without digits or with parts that read as words too), and
+#: every ``secrets.token_hex(n)`` draw of 16 bytes or more, from a seed.
+urlsafe_draws = st.tuples(st.integers(0, 2**32), st.integers(15, 40)).map(
+    lambda seed_size: base64.urlsafe_b64encode(random.Random(seed_size[0]).randbytes(seed_size[1])).decode().rstrip("=")
+)
+hex_draws = (
+    st.tuples(st.integers(0, 2**32), st.integers(16, 40))
+    .map(lambda seed_size: random.Random(seed_size[0]).randbytes(seed_size[1]).hex())
+    .filter(lambda text: not text.isdigit() and not text.isalpha())
+)
+neutral = st.sampled_from(["revoked", "active", "live", "pending", "seen", "issued", "allowed", "outstanding"])
+
+
+@given(draws=st.lists(st.one_of(urlsafe_draws, hex_draws), min_size=1, max_size=4, unique=True), name=neutral)
+def test_random_draws_as_members_and_keys_are_filtered_under_neutral_names(draws, name):
+    members = [repr(draw) for draw in draws]
+    event, frame = frame_event({name: members, f"{name}_by_token": {d: "'alice'" for d in draws}})
+    event["extra"] = {name: list(draws), "by_token": {draw: 1 for draw in draws}}
+    Scrubber()(event)
+    encoded = json.dumps(event)
+    assert [draw for draw in draws if draw[:12] in encoded] == []
+    assert frame["vars"][name] == [f"'{F}'"] * len(draws)
+
+
+@given(digests=st.lists(hex_draws, min_size=1, max_size=3, unique=True))
+def test_hex_under_digest_or_id_names_and_uuids_stay(digests):
+    import uuid
+
+    names = ["by_sha", "commits", "cache", "file_hashes", "etags", "object_ids", "chunk_digests", "lookup"]
+    uuids = [uuid.UUID(int=random.Random(d).getrandbits(128), version=4).hex for d in digests]
+    variables = {name: [repr(d) for d in digests] for name in names}
+    variables["pending"] = [repr(u) for u in uuids]  # a UUID (its hex too) is an identifier under any name
+    variables["index"] = {d: "'a.txt'" for d in digests}  # (a frame's dict keys are sent as they are)
+    event, frame = frame_event({k: list(v) if type(v) is list else dict(v) for k, v in variables.items()})
+    Scrubber()(event)
+    assert frame["vars"] == variables
+
+
+def test_identifiers_alphabets_and_words_as_members_stay():
+    members = [
+        "'getUserNameFromRequest'",
+        "'HTTP_X_FORWARDED_FOR'",
+        "'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'",
+        "'DjangoTemplatesBackend'",
+        "'PendingDeprecationWarning'",
+        "'django.contrib.sessions'",
+    ]
+    event, frame = frame_event({"revoked": list(members), "seen": {m: "1" for m in members}})
+    Scrubber()(event)
+    assert frame["vars"] == {"revoked": members, "seen": {m: "1" for m in members}}
