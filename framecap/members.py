@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import Any
+from typing import Any, Callable
 
 from .names import name_words
 from .shapes import hex_draw, random_member
 
-__all__ = ["drawn_member", "ids_container"]
+__all__ = ["digest_under_key", "drawn_member", "ids_container"]
 
 _STRING_REPR = re.compile(r"[bu]?(?:'.*'|\".*\")\Z", re.S)
 _ID_WORDS = frozenset({"id", "ids", "uid", "uuid", "pk", "slug", "sku", "ref", "etag", "hash", "digest", "checksum"})
@@ -57,3 +57,22 @@ def ids_container(path: tuple[Any, ...]) -> bool:
         return False
     words = name_words(name)
     return bool(words) and (words[-1] in _ID_WORDS or words[-1].rstrip("s") in _ID_WORDS)
+
+
+_DIGEST_LENGTHS = frozenset({32, 40, 56, 64, 96, 128})  # MD5, SHA-1, SHA-224, SHA-256, SHA-384, SHA-512
+_HEX_DIGEST = re.compile(r"[0-9a-f]+\Z|[0-9A-F]+\Z")
+
+
+def digest_under_key(name: Any, text: str, tier: Callable[[str], int]) -> bool:
+    """A hex digest (32, 40, 56, 64, 96 or 128 digits of one case: ``hashlib.sha1(...).hexdigest()``) under a
+    weak name that is weak only by its ``key`` (``key``, ``lookup_key``; not ``session_key``): a cache or
+    dict key, a debugging value. ``text`` may be a string's repr; ``tier`` judges the name's other words."""
+    size = len(text)
+    if size - 2 in _DIGEST_LENGTHS and text[:1] in "'\"" and text[-1:] == text[:1]:
+        text = text[1:-1]
+    elif size not in _DIGEST_LENGTHS:
+        return False
+    if type(name) is not str or _HEX_DIGEST.match(text) is None:
+        return False
+    words = name_words(name)
+    return bool(words) and words[-1] == "key" and (len(words) == 1 or tier("_".join(words[:-1])) <= 0)

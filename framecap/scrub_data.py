@@ -14,10 +14,10 @@ from typing import Any
 
 from ._types import FILTERED
 from .echo import meta_node, move_meta, remember, remember_all, unique
-from .members import drawn_member, ids_container
+from .members import digest_under_key, drawn_member, ids_container
 from .names import NONE, STRONG, WEAK, Names
 from .secrets import card_valid
-from .shapes import credential_shaped, reference
+from .shapes import credential_shaped, is_uuid, random_member, reference
 from .textscan import NOTHING, Span, TextScanner, apply_spans, judged, not_a_value, resolve
 from .urls import query_spans
 
@@ -241,7 +241,7 @@ class DataScrubbing:
     def _key(self, key: str, tier: int, path: tuple[Any, ...], state: Any, owner: Any = ()) -> str:
         """A dict key that is itself a secret (a token used as a key) is replaced."""
         drawn = tier == NONE and not ids_container(path) and drawn_member(key, path, owner, False)
-        if drawn or tier > NONE and credential_shaped(key):
+        if drawn or tier > NONE and (credential_shaped(key) or random_member(key)):
             remember(key, state.echoes, strong=False)  # (under any name: ``active = {<session token>: user}``)
             return FILTERED
         if not self.scrub_values:
@@ -252,6 +252,8 @@ class DataScrubbing:
         return apply_spans(key, spans, FILTERED)[0] if spans else key
 
     def _leaf(self, text: str, path: tuple[Any, ...], tier: int, reprs: bool, state: Any) -> str:
+        if tier == WEAK and path and digest_under_key(path[-1], text, self.names.tier):
+            tier = NONE  # (``key = sha1(...).hexdigest()``: a digest under a lookup's key, no credential)
         if tier > NONE and text != FILTERED:
             if reprs:
                 verdict = state.named.get((tier, text))
@@ -300,8 +302,8 @@ class DataScrubbing:
         """A value filtered by its name is found again elsewhere (a weak name's only if it is random), unless
         the name is about personal data only."""
         key = path[-1] if path else None
-        if not (type(key) is str and self.names.personal(key)):
-            remember(secret, state.echoes, strong=tier == STRONG)
+        if not (type(key) is str and self.names.personal(key)):  # (a UUID's copies too, whatever its digits)
+            remember(secret, state.echoes, strong=tier == STRONG or is_uuid(secret))
 
     def _filtered(self, path: tuple[Any, ...], state: Any, rule: str, length: int | None = None) -> str:
         node = meta_node(state.meta, path)

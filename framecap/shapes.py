@@ -34,6 +34,7 @@ __all__ = [
     "credential_shaped",
     "generated_token",
     "hex_draw",
+    "is_uuid",
     "random_member",
     "passphrase",
     "random_length",
@@ -292,6 +293,11 @@ def random_member(text: str) -> bool:
     if _DRAWN.match(text) is None or _SEQUENCE.search(text) or _STRUCTURED.match(text):
         return False
     return credential_shaped(text)
+
+
+def is_uuid(text: str) -> bool:
+    """A UUID in its canonical form (random by construction when version 4: found again as a random value)."""
+    return _UUID.match(text) is not None
 
 
 def hex_draw(text: str) -> bool:

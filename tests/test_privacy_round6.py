@@ -5,11 +5,12 @@ import base64
 import json
 import random
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from framecap.scrub import FILTERED as F
 from framecap.scrub import Scrubber
+from framecap.shapes import random_member
 from tests.helpers import capture_call, frames_of
 
 #: The base64 body of a private key: random bytes drawn from a seed (random as a key's are, never shrunk to
@@ -92,8 +93,10 @@ def test_a_filtered_key_line_takes_the_rest_of_its_blob_but_never_words_or_a_url
 
 #: Every ``secrets.token_urlsafe(n)`` draw (those without digits or with parts that read as words too), and
 #: every ``secrets.token_hex(n)`` draw of 16 bytes or more, from a seed.
-urlsafe_draws = st.tuples(st.integers(0, 2**32), st.integers(15, 40)).map(
-    lambda seed_size: base64.urlsafe_b64encode(random.Random(seed_size[0]).randbytes(seed_size[1])).decode().rstrip("=")
+urlsafe_draws = (
+    st.tuples(st.integers(0, 2**32), st.integers(15, 40))
+    .map(lambda seed: base64.urlsafe_b64encode(random.Random(seed[0]).randbytes(seed[1])).decode().rstrip("="))
+    .filter(random_member)  # (about 1 in 500 draws of 16 bytes still reads as words, 1 in 1000 of 20: sent)
 )
 hex_draws = (
     st.tuples(st.integers(0, 2**32), st.integers(16, 40))
@@ -140,3 +143,51 @@ def test_identifiers_alphabets_and_words_as_members_stay():
     event, frame = frame_event({"revoked": list(members), "seen": {m: "1" for m in members}})
     Scrubber()(event)
     assert frame["vars"] == {"revoked": members, "seen": {m: "1" for m in members}}
+
+
+# -- 4. hex digests under a lookup's key, UUIDs under session names ------------------------------------------
+
+digests = st.tuples(st.binary(min_size=1, max_size=64), st.sampled_from(["md5", "sha1", "sha224", "sha256", "sha512"]))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(digest=digests, name=st.sampled_from(["key", "KEY", "lookup_key", "row_key", "cacheKey"]), upper=st.booleans())
+def test_a_hex_digest_under_a_lookups_key_stays_with_its_copies(memory, digest, name, upper):
+    import hashlib
+
+    value = hashlib.new(digest[1], digest[0]).hexdigest()
+    value = value.upper() if upper else value
+
+    namespace: dict = {}
+    exec(f"def lookup(table, value):\n    {name} = value\n    raise KeyError({name})\n", namespace)  # noqa: S102
+    event = capture_call(memory, namespace["lookup"], {}, value)
+    assert event["exception"]["values"][-1]["value"] == repr(value)
+    assert frames_of(event)[-1]["vars"] == {"table": {}, "value": repr(value), name: repr(value)}
+
+
+@given(values=st.lists(hex_draws, min_size=5, max_size=5, unique_by=lambda value: value[:8]))
+def test_hex_under_names_weak_by_more_than_their_key_is_still_filtered(values):
+    names = ["session_key", "token", "csrf", "signature", "sessionKey"]  # (each its own value)
+    event, frame = frame_event({name: repr(value) for name, value in zip(names, values)})
+    Scrubber()(event)
+    assert frame["vars"] == {name: f"'{F}'" for name in names}
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(number=st.integers(0, 2**128 - 1))
+def test_a_uuid_under_a_session_name_is_filtered_with_every_copy_and_stays_under_id_names(memory, number):
+    import uuid
+
+    value = str(uuid.UUID(int=number, version=4))
+
+    def expire(copy, request_id):
+        session_id = copy  # noqa: F841
+        raise RuntimeError(f"session {copy} expired")
+
+    event = capture_call(memory, expire, value, value)
+    variables = frames_of(event)[-1]["vars"]
+    assert variables["session_id"] == f"'{F}'" and variables["copy"] == f"'{F}'"
+    assert event["exception"]["values"][-1]["value"] == f"session {F} expired"
+    event, frame = frame_event({"request_id": repr(value), "order_uuid": repr(value)}, value=f"order {value}")
+    Scrubber()(event)
+    assert frame["vars"] == {"request_id": repr(value), "order_uuid": repr(value)}
