@@ -124,3 +124,18 @@ def test_a_dataclass_holding_a_secret_is_searched_and_a_dict_property_never_read
     found: list[str] = []
     reveal_secret(Sneaky(SecretStr("abc123secret")), Sneaky, found)
     assert found == [] and calls == []
+
+
+@pytest.mark.parametrize("kind", ["exception", "message"])
+def test_a_secret_in_scope_data_is_filtered_wherever_it_is_echoed(memory, kind):
+    import framecap
+
+    secret = "Winter2025!Promo"
+    framecap.set_extra("settings", Settings(name="eu", inner=Signing(signing=secret)))
+    framecap.set_context("signer", {"current": Signing(signing=secret)})
+    if kind == "message":
+        framecap.capture_message(f"signing with {secret} failed")
+    else:
+        capture_call(memory, lambda raw: int(raw), secret)
+    encoded = json.dumps(memory.events[-1])
+    assert secret not in encoded and FILTERED in encoded and "**********" in encoded
