@@ -65,8 +65,9 @@ _HEX_DIGEST = re.compile(r"[0-9a-f]+\Z|[0-9A-F]+\Z")
 
 def digest_under_key(name: Any, text: str, tier: Callable[[str], int]) -> bool:
     """A hex digest (32, 40, 56, 64, 96 or 128 digits of one case: ``hashlib.sha1(...).hexdigest()``) under a
-    weak name that is weak only by its ``key`` (``key``, ``lookup_key``; not ``session_key``): a cache or
-    dict key, a debugging value. ``text`` may be a string's repr; ``tier`` judges the name's other words."""
+    weak name that is weak only by its ``key`` and says what the key is of (``redis_key``, ``s3_key``; not
+    ``session_key``): a lookup's key, a debugging value. A bare ``key`` is not one: ``os.urandom(32).hex()``
+    keys look the same. ``text`` may be a string's repr; ``tier`` judges the name's other words."""
     size = len(text)
     if size - 2 in _DIGEST_LENGTHS and text[:1] in "'\"" and text[-1:] == text[:1]:
         text = text[1:-1]
@@ -75,4 +76,4 @@ def digest_under_key(name: Any, text: str, tier: Callable[[str], int]) -> bool:
     if type(name) is not str or _HEX_DIGEST.match(text) is None:
         return False
     words = name_words(name)
-    return bool(words) and words[-1] == "key" and (len(words) == 1 or tier("_".join(words[:-1])) <= 0)
+    return len(words) > 1 and words[-1] == "key" and tier("_".join(words[:-1])) <= 0
