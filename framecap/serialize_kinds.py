@@ -107,15 +107,12 @@ _REVEALED_LENGTH = 512
 _MODEL_DEPTH = 4
 _MODEL_BREADTH = 32
 _MODEL_VISITS = 256
-_SEQUENCES = (list, tuple, set, frozenset)
 _SLOT = type(type_dict(type("_Slot", (), {}))["__dict__"])  # the interpreter's own ``__dict__`` descriptor
 
 
 def _pydantic_kind(t: type) -> str | None:
     """``"secret"`` for pydantic's ``SecretStr``/``SecretBytes`` (and subclasses), ``"model"`` for a pydantic
     model (v1 or v2 ``BaseModel``) or a dataclass whose instance dict is the interpreter's own; else None."""
-    if t in LEAVES or t in CONTAINERS:
-        return None
     kind = None
     for base in type_mro(t):
         name = type_qualname(base)
@@ -151,9 +148,12 @@ def reveal_secret(value: Any, t: type, into: list[str]) -> None:
     :data:`_MODEL_DEPTH` levels, :data:`_MODEL_BREADTH` items per level and :data:`_MODEL_VISITS` values."""
     if len(into) >= MAX_REVEALED:
         return
-    kind = _pydantic_kind(t)
-    if kind is not None:
-        _reveal(value, kind, into, 0, [_MODEL_VISITS])
+    try:  # (types are compared by identity only: a metaclass's ``__hash__``/``__eq__`` is never called)
+        kind = _pydantic_kind(t)
+        if kind is not None:
+            _reveal(value, kind, into, 0, [_MODEL_VISITS])
+    except Exception:  # noqa: S110 - a type we can't read hides nothing we can find
+        pass
 
 
 def _reveal(value: Any, kind: str, into: list[str], depth: int, visits: list[int]) -> None:
@@ -181,13 +181,15 @@ def _reveal_items(items: list[Any], into: list[str], depth: int, visits: list[in
             return
         visits[0] -= 1
         t = type(item)
-        if t in _SEQUENCES:
+        if t is str or t is int or t is float or t is bool or item is None or t is bytes:
+            continue
+        if t is list or t is tuple or t is set or t is frozenset:
             if depth < _MODEL_DEPTH:
                 _reveal_items([x for _, x in zip(range(_MODEL_BREADTH), t.__iter__(item))], into, depth + 1, visits)
         elif t is dict:
             if depth < _MODEL_DEPTH:
                 _reveal_items([x for _, x in zip(range(_MODEL_BREADTH), dict.values(item))], into, depth + 1, visits)
-        elif t not in LEAVES:
+        else:
             kind = _pydantic_kind(t)
             if kind is not None:
                 _reveal(item, kind, into, depth, visits)
