@@ -3,6 +3,7 @@ dicts of them): what it hides is filtered wherever the event repeats it (issue 1
 instance dicts only, within caps, and never runs the model's code."""
 
 import json
+from typing import Optional
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -26,7 +27,7 @@ class Settings(BaseModel):
     inner: Signing
     history: list[Signing] = []
     by_region: dict[str, Signing] = {}
-    blob: SecretBytes | None = None
+    blob: Optional[SecretBytes] = None
 
 
 chosen = st.text(
@@ -82,8 +83,8 @@ def test_the_walk_runs_no_model_code_and_is_bounded():
             return "x"
 
     class Deep(BaseModel):
-        child: "Deep | None" = None
-        secret: SecretStr | None = None
+        child: Optional["Deep"] = None
+        secret: Optional[SecretStr] = None
 
     deep = Deep(secret="level0-secret")
     for level in range(1, 10):
