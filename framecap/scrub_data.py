@@ -240,7 +240,7 @@ class DataScrubbing:
 
     def _key(self, key: str, tier: int, path: tuple[Any, ...], state: Any, owner: Any = ()) -> str:
         """A dict key that is itself a secret (a token used as a key) is replaced."""
-        drawn = tier == NONE and not ids_container(path) and drawn_member(key, path, owner, False)
+        drawn = tier == NONE and drawn_member(key, path, owner, False) and not ids_container(path)
         if drawn or tier > NONE and (credential_shaped(key) or random_member(key)):
             remember(key, state.echoes, strong=False)  # (under any name: ``active = {<session token>: user}``)
             return FILTERED
