@@ -9,6 +9,7 @@ import itertools
 import re
 from typing import Any, Callable
 
+from ._types import FILTERED
 from .names import name_words
 from .shapes import hex_draw, random_member
 
@@ -16,6 +17,7 @@ __all__ = ["digest_under_key", "drawn_member", "ids_container"]
 
 #: What could be a draw: 16+ base64url characters with both cases, or 32+ hex digits.
 _CANDIDATE = re.compile(r"(?=[^A-Z]*[A-Z])(?=[^a-z]*[a-z])[A-Za-z0-9_\-]{16,200}\Z|[0-9a-fA-F]{32,128}\Z")
+_UUID4_HEX = re.compile(r"[0-9a-fA-F]{12}4[0-9a-fA-F]{3}[89abAB][0-9a-fA-F]{15}\Z")
 _STRING_REPR = re.compile(r"[bu]?(?:'.*'|\".*\")\Z", re.S)
 _ID_WORDS = frozenset({"id", "ids", "uid", "uuid", "pk", "slug", "sku", "ref", "etag", "hash", "digest", "checksum"})
 
@@ -30,7 +32,8 @@ _DIGEST_WORDS = frozenset(
 def drawn_member(text: str, path: tuple[Any, ...], container: Any, reprs: bool) -> bool:
     """A member or key of ``container`` drawn at random, under a name not about ids (the caller checks):
     base64url draws (:func:`framecap.shapes.random_member`) under any such name; hex draws of 32+ digits
-    when the container holds only such (its first items, all of one length: ``revoked = {<token_hex>, ...}``)
+    when the container holds only such (its first items, all of one length: ``revoked = {<token_hex>, ...}``,
+    not all of them a version-4 UUID's hex)
     and its name speaks of no digests (a hex digest and ``token_hex`` look alike: under a neutral name a
     collection of them is taken for tokens; beside other values, a digest is one value among others)."""
     if _CANDIDATE.match(text) is None:
@@ -43,14 +46,19 @@ def drawn_member(text: str, path: tuple[Any, ...], container: Any, reprs: bool) 
     words = name_words(name) if type(name) is str else ()
     if any(word in _DIGEST_WORDS or word.rstrip("s") in _DIGEST_WORDS for word in words):
         return False
+    uuids = True
     for item in itertools.islice(container, 8):  # (a bounded look: every member of a big set costs the same)
         if type(item) is not str:
             return False
         if reprs and _STRING_REPR.match(item):
             item = item[2 if item[0] in "bu" else 1 : -1]
-        if len(item) != len(text) or not hex_draw(item):
+        if item == FILTERED:
+            uuids = False  # (a member filtered already was a draw)
+        elif len(item) != len(text) or not hex_draw(item):
             return False
-    return True
+        elif uuids and _UUID4_HEX.match(item) is None:
+            uuids = False
+    return not uuids  # (UUIDs' hex, every one of them version 4: identifiers; 1 in 64 ``token_hex(16)`` looks so)
 
 
 def ids_container(path: tuple[Any, ...]) -> bool:

@@ -5,7 +5,7 @@ import base64
 import json
 import random
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from framecap.scrub import FILTERED as F
@@ -115,6 +115,17 @@ def test_random_draws_as_members_and_keys_are_filtered_under_neutral_names(draws
     encoded = json.dumps(event)
     assert [draw for draw in draws if draw[:12] in encoded] == []
     assert frame["vars"][name] == [f"'{F}'"] * len(draws)
+
+
+@given(seed=st.integers(0, 2**32), size=st.integers(16, 40), count=st.integers(1, 6), name=neutral)
+def test_a_collection_of_hex_draws_of_one_length_is_filtered_under_neutral_names(seed, size, count, name):
+    rng = random.Random(seed)
+    draws = [rng.randbytes(size).hex() for _ in range(count)]  # ``{secrets.token_hex(size), ...}``
+    assume(size != 16 or not all(d[12] == "4" and d[16] in "89ab" for d in draws))  # (a UUID's hex: 1 in 64)
+    for held in ([repr(d) for d in draws], {d: "'2024-05-01'" for d in draws}):  # (each alone: no echo helps)
+        event, frame = frame_event({name: held})
+        Scrubber()(event)
+        assert [draw for draw in draws if draw[:12] in json.dumps(event)] == []
 
 
 @given(digests=st.lists(hex_draws, min_size=1, max_size=3, unique=True))
