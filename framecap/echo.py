@@ -158,17 +158,18 @@ class Echo:
                 start, end, k = at, at + len(probe), offset + len(probe)
                 while end < len(text) and k < len(secret) and text[end] == secret[k]:
                     end, k = end + 1, k + 1
+                whole_tail = k == len(secret)
                 k = offset
                 while start > 0 and k > 0 and text[start - 1] == secret[k - 1]:
                     start, k = start - 1, k - 1
                 if end - start >= min(_MIN_COPY, len(secret)):
-                    found.append((start, end, "echo"))
+                    found.append(_blob(text, start, end, k == 0, whole_tail))
                 at = text.find(probe, at + 1)
         if self.whole is not None:
             found += [(m.start(), m.end(), "echo") for m in self.whole.finditer(text)]
         if self.context is not None:
             found += [(m.start(), m.end(), "echo") for m in self.context.finditer(text) if self._as_value(text, m)]
-        return resolve(found)
+        return _joined(resolve(found))
 
     def _as_value(self, text: str, match: re.Match[str]) -> bool:
         """A word-like secret's copy counts only as a value: quoted whole (``'Sunshine'``), or after a
@@ -195,6 +196,39 @@ class Echo:
         node.setdefault("len", len(text))
         node["rem"] = removed
         return result
+
+
+#: A run of base64 characters going on past a random secret's copy: the rest of the same blob (a private
+#: key's next line joined to it, ``body`` when only ``body[:64]`` was known), filtered with it.
+_BLOB = re.compile(r"[A-Za-z0-9+/]+=*")
+_BLOB_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+
+
+def _blob(text: str, start: int, end: int, head: bool, tail: bool) -> Span:
+    """The echo span of a copy at ``start:end``, grown over the random base64 run it is part of: ``head``/
+    ``tail``, the copy begins/ends where the secret does (so what adjoins it there is more of a blob)."""
+    if head and start and text[start - 1] in _BLOB_CHARS:
+        left = start
+        while left and text[left - 1] in _BLOB_CHARS:
+            left -= 1
+        if random_length(text[left:start]) >= 8:
+            start = left
+    if tail:
+        more = _BLOB.match(text, end)
+        if more is not None and (random_length(more.group()) >= 8 or more.group().strip("=") == ""):
+            end = more.end()
+    return (start, end, "echo")
+
+
+def _joined(spans: list[Span]) -> list[Span]:
+    """Adjacent echo spans as one: copies of two lines of a key joined together are one ``[Filtered]``."""
+    out: list[Span] = []
+    for span in spans:
+        if out and out[-1][1] == span[0] and out[-1][2] == span[2] == "echo":
+            out[-1] = (out[-1][0], span[1], "echo")
+        else:
+            out.append(span)
+    return out
 
 
 def _probes(secret: str) -> list[tuple[int, str]]:

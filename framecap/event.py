@@ -112,7 +112,8 @@ def compose(
     if total > len(records):
         record(meta, ("exception", "values"), {"": {"len": total}})
     work = _frames(records, links, options, rules, budget, meta)
-    context = scope_data(scope, options, meta, budget) if scope is not None else {}
+    hidden: list[str] = []  # (what pydantic secrets in scope data hide)
+    context = scope_data(scope, options, meta, budget, revealed=hidden) if scope is not None else {}
     reader = SourceReader()
     try:
         analyses, views = _analyze(work, records, options, reader)
@@ -143,7 +144,7 @@ def compose(
         event["_meta"] = meta
     may_exceed = budget.may_exceed()
     order = [(vi, fi) for vi, fi, _ in work] if may_exceed else []
-    return Draft(event, order, options.max_event_bytes, may_exceed, revealed=serializer.revealed)
+    return Draft(event, order, options.max_event_bytes, may_exceed, revealed=hidden + serializer.revealed)
 
 
 def base_event(options: Options, level: str) -> dict[str, Any]:

@@ -89,8 +89,8 @@ def compose_message(
     meta: Meta = {}
     entry = logentry(message, options, budget, meta)
     frames, work = _stack(stack, options, rules, budget, meta) if stack is not None else ([], [])
-    context = scope_data(scope, options, meta, budget) if scope is not None else {}
-    revealed: list[str] = []
+    revealed: list[str] = []  # what pydantic secrets hide (in scope data, in the stack's frames)
+    context = scope_data(scope, options, meta, budget, revealed=revealed) if scope is not None else {}
     if work:
         reader = SourceReader()
         serializer = Serializer(
@@ -103,7 +103,7 @@ def compose_message(
             [FrameWork(frames[fi], tb, _PATH + (fi,)) for fi, tb in work], options, serializer, reader, meta, budget
         )
         serializer.close()
-        revealed = serializer.revealed
+        revealed += serializer.revealed
     event = base_event(options, level)
     event["logentry"] = entry
     merge_keys(event, keys, context)
@@ -113,7 +113,7 @@ def compose_message(
         event["_meta"] = meta
     order = [(0, fi) for fi, _ in work]
     if not frames:
-        return Draft(event, [], options.max_event_bytes, False)
+        return Draft(event, [], options.max_event_bytes, False, revealed=revealed)
     return Draft(event, order, options.max_event_bytes, budget.may_exceed(), frames_key="threads", revealed=revealed)
 
 

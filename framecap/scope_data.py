@@ -22,8 +22,16 @@ _MAX_TAGS = 200  # tags kept, and characters per tag key and value (Sentry's lim
 _MAX_PARTS = 64  # parts of a fingerprint kept
 
 
-def scope_data(scope: Scope, options: Options, meta: Meta, budget: Budget, margin: int = CUT_MARGIN) -> dict[str, Any]:
-    """The event keys the scope fills in, their cuts recorded in ``meta``; spends from ``budget``."""
+def scope_data(
+    scope: Scope,
+    options: Options,
+    meta: Meta,
+    budget: Budget,
+    margin: int = CUT_MARGIN,
+    revealed: list[str] | None = None,
+) -> dict[str, Any]:
+    """The event keys the scope fills in, their cuts recorded in ``meta``; spends from ``budget``. What the
+    pydantic secrets in the data hide (``set_extra(cfg=<model>)``) is added to ``revealed``, for the scrubber."""
     out: dict[str, Any] = {}
     if scope.request is None and not (
         scope.user
@@ -101,6 +109,8 @@ def scope_data(scope: Scope, options: Options, meta: Meta, budget: Budget, margi
     if total > len(crumbs):  # past max_breadcrumbs (here, or pushed out of the scope earlier): counted
         record(meta, ("breadcrumbs", "values"), {"": {"len": total}})
     serializer.close()
+    if revealed is not None:
+        revealed.extend(serializer.revealed)
     budget.spend(share - left)
     return out
 

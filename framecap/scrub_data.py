@@ -14,9 +14,10 @@ from typing import Any
 
 from ._types import FILTERED
 from .echo import meta_node, move_meta, remember, remember_all, unique
-from .names import NONE, STRONG, WEAK, Names, name_words
+from .members import digest_under_key, drawn_member, ids_container
+from .names import NONE, STRONG, WEAK, Names
 from .secrets import card_valid
-from .shapes import credential_shaped, generated_token, reference
+from .shapes import credential_shaped, is_uuid, random_member, reference
 from .textscan import NOTHING, Span, TextScanner, apply_spans, judged, not_a_value, resolve
 from .urls import query_spans
 
@@ -41,6 +42,7 @@ _PAIR_NAME = re.compile(r"[bu]?['\"]?(?P<name>[A-Za-z0-9_.\-]{1,64})['\"]?\Z")
 
 
 _STR_ONLY = frozenset({str})
+_KEY_LINE = -9  # a private key's line in a list (after its BEGIN item), filtered whatever it is; no tier of names
 _KEEP: Any = ("keep",)  # a named repr that stays as it is
 _SCAN: Any = ("scan",)  # a named repr not filtered by its name: the value rules judge it
 
@@ -141,8 +143,27 @@ class DataScrubbing:
             return value
         for index, item in enumerate(value):
             item_tier = tiers.get(index, tier) if tiers else tier
+            if item_tier == _KEY_LINE:
+                if type(item) is str and item and item != FILTERED:
+                    quoted = reprs and _STRING_REPR.match(item) is not None
+                    start = (2 if item[0] in "bu" else 1) if quoted else 0
+                    remember(item[start : len(item) - 1] if quoted else item, state.echoes)
+                    if quoted:
+                        value[index] = self._replace(
+                            item, [(start, len(item) - 1, "private-key")], path + (index,), state
+                        )
+                    else:
+                        value[index] = self._filtered(path + (index,), state, "private-key", len(item))
+                continue
             if type(item) is str and item_tier != STRONG and (len(item) < 6 or memo.get(item) is NOTHING):
                 continue
+            if (
+                item_tier == NONE
+                and type(item) is str
+                and len(item) >= 16
+                and self._member(value, index, path, reprs, state)
+            ):
+                continue  # (a pair of tokens: the first read as the name of the second)
             value[index] = self._data(item, path + (index,), item_tier, reprs, state)
         return value
 
@@ -150,13 +171,13 @@ class DataScrubbing:
         """A generated token as a list or set member under any name (``revoked = {<token>, <token>}``) is
         replaced; whether it was."""
         text = value[index]
-        if len(text) > 203 or _ids(path):
+        if len(text) > 203 or ids_container(path):
             return False
         start = (2 if text[0] in "bu" else 1) if reprs and _STRING_REPR.match(text) else 0
         if reprs and not start:
             return False
         end = len(text) - 1 if start else len(text)
-        if not generated_token(text[start:end]):
+        if not drawn_member(text[start:end], path, value, reprs):
             return False
         remember(text[start:end], state.echoes, strong=False)
         if start:
@@ -188,7 +209,7 @@ class DataScrubbing:
                 if pair is not None and key == pair[0]:
                     child = max(child, pair[1])
                 if len(key) >= 12 or tier > NONE and len(key) >= 6:  # a key can be a secret too
-                    new_key = self._key(key, tier, path, state)
+                    new_key = self._key(key, tier, path, state, value)
                     if new_key is not key:
                         renamed = renamed or {}
                         path_key = renamed[key] = unique(new_key, value, renamed.values())
@@ -217,9 +238,10 @@ class DataScrubbing:
             value.update(items)
         return value
 
-    def _key(self, key: str, tier: int, path: tuple[Any, ...], state: Any) -> str:
+    def _key(self, key: str, tier: int, path: tuple[Any, ...], state: Any, owner: Any = ()) -> str:
         """A dict key that is itself a secret (a token used as a key) is replaced."""
-        if tier > NONE and credential_shaped(key) or tier == NONE and generated_token(key) and not _ids(path):
+        drawn = tier == NONE and drawn_member(key, path, owner, False) and not ids_container(path)
+        if drawn or tier > NONE and (credential_shaped(key) or random_member(key)):
             remember(key, state.echoes, strong=False)  # (under any name: ``active = {<session token>: user}``)
             return FILTERED
         if not self.scrub_values:
@@ -230,6 +252,8 @@ class DataScrubbing:
         return apply_spans(key, spans, FILTERED)[0] if spans else key
 
     def _leaf(self, text: str, path: tuple[Any, ...], tier: int, reprs: bool, state: Any) -> str:
+        if tier == WEAK and path and digest_under_key(path[-1], text, self.names.tier):
+            tier = NONE  # (``key = sha1(...).hexdigest()``: a digest under a lookup's key, no credential)
         if tier > NONE and text != FILTERED:
             if reprs:
                 verdict = state.named.get((tier, text))
@@ -278,8 +302,8 @@ class DataScrubbing:
         """A value filtered by its name is found again elsewhere (a weak name's only if it is random), unless
         the name is about personal data only."""
         key = path[-1] if path else None
-        if not (type(key) is str and self.names.personal(key)):
-            remember(secret, state.echoes, strong=tier == STRONG)
+        if not (type(key) is str and self.names.personal(key)):  # (a UUID's copies too, whatever its digits)
+            remember(secret, state.echoes, strong=tier == STRONG or is_uuid(secret))
 
     def _filtered(self, path: tuple[Any, ...], state: Any, rule: str, length: int | None = None) -> str:
         node = meta_node(state.meta, path)
@@ -320,28 +344,19 @@ def _auth_pair(path: tuple[Any, ...], value: list[Any]) -> bool:
     return type(key) is str and "auth" in key.lower() and type(value[0]) is str and type(value[1]) is str
 
 
-_ID_WORDS = frozenset({"id", "ids", "uid", "uuid", "pk", "slug", "sku", "ref", "etag", "hash", "digest", "checksum"})
-
-
-def _ids(path: tuple[Any, ...]) -> bool:
-    """Whether a container's name says it holds ids (``order_ids``, ``by_id``, ``etags``): no generated token
-    in it is a secret by its shape alone."""
-    name = path[-1] if path else None
-    if type(name) is not str:
-        return False
-    words = name_words(name)
-    return bool(words) and (words[-1] in _ID_WORDS or words[-1].rstrip("s") in _ID_WORDS)
-
-
 def _uuid_under(text: str) -> bool:
     return text.startswith("UUID('")
 
 
 def _list_tiers(items: list[Any], names: Names) -> dict[int, int] | None:
     """Items named by other items: ``[name, value]`` pairs (header lists, ASGI headers), and command lines
-    (``["--password", x]``, ``["sshpass", "-p", x]``, mysql's ``-pSECRET``). The first item is a string."""
+    (``["--password", x]``, ``["sshpass", "-p", x]``, mysql's ``-pSECRET``), and a private key's lines
+    (``pem.splitlines()``: every item after a ``-----BEGIN ... PRIVATE KEY-----`` item up to its END line).
+    The first item is a string."""
     first = items[0]
     if len(items) == 2:
+        if "PRIVATE KEY" in first and first.lstrip("bu'\"").startswith("-----BEGIN"):
+            return {1: _KEY_LINE}  # (a key of one line)
         match = _PAIR_NAME.match(first)
         name = match.group("name") if match else None
         tier = NONE if name is None else names.header(name) if _HEADER_NAME.match(name) else names.tier(name)
@@ -356,6 +371,10 @@ def _list_tiers(items: list[Any], names: Names) -> dict[int, int] | None:
     mysql = any(w.rsplit("/", 1)[-1].startswith(("mysql", "mariadb")) for w in words)
     for i in flags:
         flag = words[i]
+        if flag.startswith(("-----BEGIN", "-----END")):
+            if "PRIVATE KEY" in flag and flag.startswith("-----BEGIN"):
+                _pem_body(words, i, found)
+            continue
         if flag.startswith("--") and "=" not in flag and i + 1 < len(items):
             tier = names.tier(flag[2:])
             if tier > NONE:
@@ -365,3 +384,12 @@ def _list_tiers(items: list[Any], names: Names) -> dict[int, int] | None:
         elif mysql and flag.startswith("-p") and len(flag) > 2:
             found[i] = STRONG
     return found or None
+
+
+def _pem_body(words: list[str], begin: int, found: dict[int, int]) -> None:
+    """The items of a private key's body: after the BEGIN item at ``begin``, up to an ``-----END`` item (all
+    the rest when there is none: a key cut short is still a key)."""
+    for i in range(begin + 1, len(words)):
+        if words[i].startswith("-----END"):
+            return
+        found[i] = _KEY_LINE

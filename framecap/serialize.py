@@ -28,8 +28,8 @@ from .serialize_kinds import (
     inherits,
     key_collision,
     plain_repr,
+    pydantic_kind,
     reveal_secret,
-    secret_type,
 )
 from .serialize_plain import plain, plain_pairs
 from .serialize_text import clean_text, copied, cost, cut_text, final_cost
@@ -339,7 +339,7 @@ class Serializer:
         return self._user_repr(value, t)
 
     def _facts_of(self, t: type) -> list[Any]:
-        """What this capture learned of type ``t``: ``[t, pydantic secret, repr runs no user code,
+        """What this capture learned of type ``t``: ``[t, pydantic kind (see pydantic_kind), repr runs no user code,
         container kind]`` (the middle two None until first needed)."""
         facts = self._facts.get(id(t))
         if facts is None or facts[0] is not t:
@@ -356,8 +356,9 @@ class Serializer:
             return hit[1], hit[2]
         facts = self._facts_of(t)
         if facts[1] is None:
-            facts[1] = secret_type(t)
-        reveal_secret(value, t, self.revealed, facts[1])
+            facts[1] = pydantic_kind(t)
+        if facts[1]:
+            reveal_secret(value, t, self.revealed, facts[1])
         limit = self.max_length
         try:
             lazy = lazy_placeholder(value, t, self._types)

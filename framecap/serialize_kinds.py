@@ -4,6 +4,7 @@ methods, never a subclass's), which have cheap reprs that run no user code."""
 from __future__ import annotations
 
 import collections
+import contextlib
 from typing import Any
 
 from .safe import type_dict, type_module, type_mro, type_qualname
@@ -120,31 +121,102 @@ _SECRET_TYPES = frozenset({"SecretStr", "SecretBytes"})
 #: Hidden values read per capture, and the characters kept of each (8-character windows find an echo).
 MAX_REVEALED = 8
 _REVEALED_LENGTH = 512
+#: Bounds of the walk through a model's fields for the secrets it holds (nested models, lists of them).
+_MODEL_DEPTH = 4
+_MODEL_BREADTH = 32
+_MODEL_VISITS = 256
+_SLOT = type(type_dict(type("_Slot", (), {}))["__dict__"])  # the interpreter's own ``__dict__`` descriptor
 
 
-def secret_type(t: type) -> bool:
-    """Whether ``t`` is (or derives from) pydantic's ``SecretStr``/``SecretBytes``."""
-    return any(
-        type_qualname(base) in _SECRET_TYPES and (type_module(base) or "").startswith("pydantic")
-        for base in type_mro(t)
-    )
+def _pydantic_kind(t: type) -> str | None:
+    """``"secret"`` for pydantic's ``SecretStr``/``SecretBytes`` (and subclasses), ``"model"`` for a pydantic
+    model (v1 or v2 ``BaseModel``) or a dataclass whose instance dict is the interpreter's own; else None."""
+    kind = None
+    for base in type_mro(t):
+        name = type_qualname(base)
+        if name in _SECRET_TYPES or name == "BaseModel":
+            if (type_module(base) or "").startswith("pydantic"):
+                kind = "secret" if name in _SECRET_TYPES else "model"
+                break
+        elif "__dataclass_fields__" in type_dict(base):  # (a dataclass, pydantic's or the standard one)
+            kind = "model"
+            break
+    if kind == "model":
+        for base in type_mro(t):  # a ``__dict__`` property would run the model's own code: not read
+            descriptor = type_dict(base).get("__dict__")
+            if descriptor is not None:
+                return kind if type(descriptor) is _SLOT else None
+        return None
+    return kind
 
 
-def reveal_secret(value: Any, t: type, into: list[str], known: bool | None = None) -> None:
-    """Add to ``into`` (up to :data:`MAX_REVEALED`) the text a pydantic ``SecretStr``/``SecretBytes`` hides
-    (``_secret_value`` in its instance dict, read without running its code), for the echo pass to filter
-    wherever the event repeats it; never sent. ``known``: :func:`secret_type` of ``t``, if known."""
-    if len(into) >= MAX_REVEALED or not (secret_type(t) if known is None else known):
-        return
+def _instance_dict(value: Any) -> dict[str, Any] | None:
     try:
         found = object.__getattribute__(value, "__dict__")
     except Exception:
+        return None
+    return found if type(found) is dict else None
+
+
+def pydantic_kind(t: type) -> str:
+    """``"secret"``, ``"model"`` or ``""`` for ``t`` (see :func:`reveal_secret`), for a caller's cache per type."""
+    try:  # (types are compared by identity only: a metaclass's ``__hash__``/``__eq__`` is never called)
+        return _pydantic_kind(t) or ""
+    except Exception:
+        return ""
+
+
+def reveal_secret(value: Any, t: type, into: list[str], kind: str | None = None) -> None:
+    """Add to ``into`` (up to :data:`MAX_REVEALED`) the text a pydantic ``SecretStr``/``SecretBytes`` hides
+    (``_secret_value`` in its instance dict, read without running its code), for the echo pass to filter
+    wherever the event repeats it; never sent. A pydantic model or a dataclass is searched for the secrets its
+    fields hold (in nested models, lists, tuples, sets and dicts of them), through instance dicts only, within
+    :data:`_MODEL_DEPTH` levels, :data:`_MODEL_BREADTH` items per level and :data:`_MODEL_VISITS` values.
+    ``kind``: :func:`pydantic_kind` of ``t``, if known."""
+    if len(into) >= MAX_REVEALED:
         return
-    secret = dict.get(found, "_secret_value") if type(found) is dict else None
-    if type(secret) is bytes:
-        try:
-            secret = secret[:_REVEALED_LENGTH].decode()
-        except UnicodeDecodeError:
+    if kind is None:
+        kind = pydantic_kind(t)
+    if not kind:
+        return
+    with contextlib.suppress(Exception):  # an object we can't read hides nothing we can find
+        _reveal(value, kind, into, 0, [_MODEL_VISITS])
+
+
+def _reveal(value: Any, kind: str, into: list[str], depth: int, visits: list[int]) -> None:
+    found = _instance_dict(value)
+    if found is None:
+        return
+    if kind == "secret":
+        secret = dict.get(found, "_secret_value")
+        if type(secret) is bytes:
+            try:
+                secret = secret[:_REVEALED_LENGTH].decode()
+            except UnicodeDecodeError:
+                return
+        if type(secret) is str and secret and len(into) < MAX_REVEALED:
+            into.append(secret[:_REVEALED_LENGTH])
+        return
+    if depth >= _MODEL_DEPTH:
+        return
+    _reveal_items(list(dict.values(found))[:_MODEL_BREADTH], into, depth + 1, visits)
+
+
+def _reveal_items(items: list[Any], into: list[str], depth: int, visits: list[int]) -> None:
+    for item in items:
+        if visits[0] <= 0 or len(into) >= MAX_REVEALED:
             return
-    if type(secret) is str:
-        into.append(secret[:_REVEALED_LENGTH])
+        visits[0] -= 1
+        t = type(item)
+        if t is str or t is int or t is float or t is bool or item is None or t is bytes:
+            continue
+        if t is list or t is tuple or t is set or t is frozenset:
+            if depth < _MODEL_DEPTH:
+                _reveal_items([x for _, x in zip(range(_MODEL_BREADTH), t.__iter__(item))], into, depth + 1, visits)
+        elif t is dict:
+            if depth < _MODEL_DEPTH:
+                _reveal_items([x for _, x in zip(range(_MODEL_BREADTH), dict.values(item))], into, depth + 1, visits)
+        else:
+            kind = _pydantic_kind(t)
+            if kind is not None:
+                _reveal(item, kind, into, depth, visits)

@@ -33,6 +33,9 @@ __all__ = [
     "Literals",
     "credential_shaped",
     "generated_token",
+    "hex_draw",
+    "is_uuid",
+    "random_member",
     "passphrase",
     "random_length",
     "reference",
@@ -272,6 +275,35 @@ def generated_token(text: str) -> bool:
         return False
     joined = "".join(parts)
     return random_length(joined) >= max(12, len(joined) * 3 // 4)
+
+
+_DRAWN = re.compile(r"(?=[^A-Z]*[A-Z])(?=[^a-z]*[a-z])[A-Za-z0-9_\-]{20,200}\Z")
+_HEX_DRAW = re.compile(
+    r"(?=[^a-f]*[a-f])(?=[^0-9]*[0-9])[0-9a-f]{32,128}\Z|(?=[^A-F]*[A-F])(?=[^0-9]*[0-9])[0-9A-F]{32,128}\Z"
+)
+
+
+def random_member(text: str) -> bool:
+    """A set member or a dict key drawn at random (``revoked = {<token>, ...}``): a :func:`generated_token`, or
+    20+ base64url characters mixing cases that are credential-shaped though digits or parts happen to read
+    as words (about 1 in 50 ``token_urlsafe(20)`` draws has no digit). Being one of a collection is the
+    evidence a lone value lacks; identifiers and alphabets are still no draw."""
+    if generated_token(text):
+        return True
+    if _DRAWN.match(text) is None or _SEQUENCE.search(text) or _STRUCTURED.match(text):
+        return False
+    return credential_shaped(text)
+
+
+def is_uuid(text: str) -> bool:
+    """A UUID in its canonical form (random by construction when version 4: found again as a random value)."""
+    return _UUID.match(text) is not None
+
+
+def hex_draw(text: str) -> bool:
+    """32 to 128 hex digits of one case mixing letters and digits (``secrets.token_hex(16)`` and longer, and
+    also every hex digest and a UUID's hex: the caller decides by the container)."""
+    return _HEX_DRAW.match(text) is not None
 
 
 class Literals:
