@@ -7,6 +7,7 @@ a value it can't take leaves it out and says so once (see :mod:`framecap.interna
 from __future__ import annotations
 
 from ._current import get_current, set_current
+from .limit_hold import hold_frames, near_limit, release_frames
 
 # Nothing heavy at import: ``import framecap`` loads this module, and a program pays for the client's
 # pipeline, its transports and the scope machinery only when it first calls for them (see the
@@ -19,6 +20,9 @@ if TYPE_CHECKING:
 
     from .client import Client, ErrorArg
     from .scope import Scope
+
+#: Frames from the recursion limit within which an entry point holds frames before anything else.
+_ENTRY_FRAMES = 32
 
 __all__ = [
     "add_breadcrumb",
@@ -75,12 +79,34 @@ def capture_exception(
 
     The keywords are data for this event only, merged over the current scope's.
     """
-    client = get_current()
-    if client is None:
+    client = None
+    early = False
+    try:
+        early = near_limit(_ENTRY_FRAMES) and hold_frames()  # frames first, while a call still fits
+        client = get_current()
+        if client is None:
+            return None
+        return client.capture_exception(
+            error, level=level, tags=tags, extra=extra, contexts=contexts, fingerprint=fingerprint
+        )
+    except RecursionError:  # a few frames from the recursion limit: once more, with frames held
+        pass
+    finally:
+        if early:
+            release_frames()
+    held = False
+    try:
+        if client is None:
+            return None
+        held = hold_frames()
+        return client.capture_exception(
+            error, level=level, tags=tags, extra=extra, contexts=contexts, fingerprint=fingerprint
+        )
+    except RecursionError:  # right at the limit: no frame left to capture with (never raised)
         return None
-    return client.capture_exception(
-        error, level=level, tags=tags, extra=extra, contexts=contexts, fingerprint=fingerprint
-    )
+    finally:
+        if held:
+            release_frames()
 
 
 def capture_message(
@@ -97,10 +123,34 @@ def capture_message(
     With ``attach_stacktrace=True`` the event carries the caller's stack (source and variables as for
     exceptions). The keywords are data for this event only, merged over the current scope's.
     """
-    client = get_current()
-    if client is None:
+    client = None
+    early = False
+    try:
+        early = near_limit(_ENTRY_FRAMES) and hold_frames()  # frames first, while a call still fits
+        client = get_current()
+        if client is None:
+            return None
+        return client.capture_message(
+            message, level, tags=tags, extra=extra, contexts=contexts, fingerprint=fingerprint
+        )
+    except RecursionError:  # a few frames from the recursion limit: once more, with frames held
+        pass
+    finally:
+        if early:
+            release_frames()
+    held = False
+    try:
+        if client is None:
+            return None
+        held = hold_frames()
+        return client.capture_message(
+            message, level, tags=tags, extra=extra, contexts=contexts, fingerprint=fingerprint
+        )
+    except RecursionError:  # right at the limit: no frame left to capture with (never raised)
         return None
-    return client.capture_message(message, level, tags=tags, extra=extra, contexts=contexts, fingerprint=fingerprint)
+    finally:
+        if held:
+            release_frames()
 
 
 def flush(timeout: float | None = None) -> bool:

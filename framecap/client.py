@@ -21,7 +21,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Optional, TypeVar, Union, cast
 
 from ._current import get_current, set_current
 from ._types import Event, Hint
@@ -29,9 +29,10 @@ from .chain import exception_dict, traceback_of
 from .client_parts import check_event_fingerprint, exception_from, make_transport, otel_bridge
 from .event import Draft, compose, finish
 from .expressions import preload as preload_expressions
-from .fallback import hold_frames, near_recursion_limit, reduced_event, release_frames, reserve
+from .fallback import near_recursion_limit, reduced_event, reserve
 from .frames import InAppRules
 from .internal import internal_error_handlers, report_internal_error, report_misuse
+from .limit_hold import hold_frames, release_frames, settle
 from .message import Message, caller_stack, compose_message, reduced_message, scrub_stack
 from .meta import mark_margins
 from .options import Options, resolve_options
@@ -72,6 +73,15 @@ class _Job:
     message: Message | None
     stack: TracebackType | None  # a message's stack (attach_stacktrace)
     hint: dict[str, Any] | None
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _inner(method: _F) -> _F:
+    """What :func:`holding_signals` wraps: for an entry point calling another (signals are held, and a
+    ``RecursionError`` reaches the outer one, which tries again with frames held)."""
+    return cast(_F, method.__wrapped__)  # type: ignore[attr-defined]
 
 
 class Client:
@@ -129,6 +139,8 @@ class Client:
         """
         try:
             exc = exception_from(error)
+        except RecursionError:  # near the recursion limit, not a wrong argument: tried again with frames held
+            raise
         except BaseException as problem:  # noqa: B036 - a wrong argument is reported, never raised
             report_misuse("capture_exception", problem, "use framecap.capture_message() for a message")
             return None
@@ -139,7 +151,7 @@ class Client:
             data = event_data(
                 "capture_exception", level=level, tags=tags, extra=extra, contexts=contexts, fingerprint=fingerprint
             )
-            return self.capture(exc, {"type": "generic", "handled": True}, data=data)
+            return _inner(Client.capture)(self, exc, {"type": "generic", "handled": True}, data=data)
         except MemoryError:  # before 3.11 even the call allocates: free the reserve for the reduced event
             self._reserve = None
             reason = _OUT_OF_MEMORY
@@ -194,7 +206,7 @@ class Client:
         except BaseException as problem:  # noqa: B036 - the message still goes, without its stack
             report_internal_error("capture_message stack", problem, self.options.debug)
             stack = None
-        return self.capture_entry(Message(text), data=data, stack=stack)
+        return _inner(Client.capture_entry)(self, Message(text), data=data, stack=stack)
 
     @holding_signals
     def capture(
@@ -252,6 +264,7 @@ class Client:
         self._busy.active = True
         held = False
         try:
+            settle()  # a limit an earlier capture owes, put back if the stack is shallow enough now
             try:
                 return self._capture(job)
             except RecursionError:  # too deep for the full event: frames held for the reduced one

@@ -8,7 +8,7 @@ scope data. Built with loops only, from what is already in memory.
 
 What it needs is reserved in advance:
 
-- stack: the recursion limit is raised by :data:`RESERVED_FRAMES` while it runs (and put back),
+- stack: the recursion limit is raised while it runs and put back (:mod:`framecap.limit_hold`),
   so a capture in the ``except RecursionError:`` of the deepest frame that catches it works;
 - memory: each client holds :data:`RESERVED_BYTES` of address space (allocated once, never
   written, so it costs no resident memory) and frees it for the reduced event after a
@@ -17,10 +17,7 @@ What it needs is reserved in advance:
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import sys
-import threading
 import uuid
 from typing import Any
 
@@ -28,24 +25,20 @@ from ._version import __version__
 from .chain import traceback_of, walk_chain
 from .event import Draft, exception_header
 from .frames import InAppRules, describe, walk_traceback
+from .limit_hold import near_limit
 from .meta import Meta, record
 from .options import Options
 
 __all__ = [
     "CAPTURE_DEPTH",
     "RESERVED_BYTES",
-    "RESERVED_FRAMES",
-    "hold_frames",
     "near_recursion_limit",
     "reduced_event",
-    "release_frames",
     "reserve",
 ]
 
 #: Frames of stack a full capture may need (serializer nesting adds two per ``max_depth`` level).
 CAPTURE_DEPTH = 100
-#: Frames the recursion limit is raised by while a reduced event is built, scrubbed and sent.
-RESERVED_FRAMES = 150
 #: Address space held per client for the reduced event after a MemoryError.
 RESERVED_BYTES = 4 << 20
 #: Frames kept per exception in a reduced event, and exceptions kept.
@@ -63,38 +56,7 @@ def reserve() -> bytes | None:
 
 def near_recursion_limit(max_depth: int) -> bool:
     """Whether fewer than the frames a full capture needs are left before the recursion limit."""
-    needed = CAPTURE_DEPTH + 2 * max_depth
-    try:
-        sys._getframe(max(0, sys.getrecursionlimit() - needed))
-    except ValueError:  # the stack is not that deep
-        return False
-    return True
-
-
-# The recursion limit is process-wide, and so is what holds it raised: captures in several threads
-# near the limit at once raise it once, and the last one out puts it back (unless the program
-# changed it meanwhile).
-_holding = threading.Lock()
-_holders = [0, 0]  # [captures holding the limit raised, the limit before]
-
-
-def hold_frames() -> bool:
-    """Raise the recursion limit by :data:`RESERVED_FRAMES` (once, however many captures hold it)."""
-    with _holding:
-        if _holders[0] == 0:
-            _holders[1] = sys.getrecursionlimit()
-            sys.setrecursionlimit(_holders[1] + RESERVED_FRAMES)
-        _holders[0] += 1
-    return True
-
-
-def release_frames() -> None:
-    """Let go of :func:`hold_frames`; the last holder puts the limit back."""
-    with _holding:
-        _holders[0] -= 1
-        if _holders[0] == 0 and sys.getrecursionlimit() == _holders[1] + RESERVED_FRAMES:
-            with contextlib.suppress(RecursionError):  # deeper than the old limit right now: it stays raised
-                sys.setrecursionlimit(_holders[1])
+    return near_limit(CAPTURE_DEPTH + 2 * max_depth)  # (the program's limit: frames held don't count)
 
 
 def reduced_event(

@@ -7,7 +7,8 @@ ran in the middle of it: the program would go on as if the signal never came. On
 Python functions, and once it ends puts the handlers back and calls them for what came meanwhile:
 ``capture_exception()`` then raises what the handler raises, as the interrupted line would have.
 The public entry points hold them (:func:`holding_signals`), outside everything that catches
-errors within a capture; nested holds pass what they held to the outer one.
+errors within a capture; nested holds pass what they held to the outer one. An entry point called a
+few frames from the recursion limit runs once more with frames held (:mod:`framecap.limit_hold`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import threading
 from collections.abc import Iterator
 from types import FrameType
 from typing import Any, Callable, TypeVar, cast
+
+from .limit_hold import hold_frames, release_frames
 
 __all__ = ["held_signals", "holding_signals"]
 
@@ -68,14 +71,32 @@ def holding_signals(method: _F) -> _F:
 
     @functools.wraps(method)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        holder: contextlib.AbstractContextManager[None] | None = None
         try:
-            holder = held_signals()
-            holder.__enter__()
-        except (MemoryError, RecursionError):  # before 3.11 even this allocates: capture without holding
+            try:
+                holder = held_signals()
+                holder.__enter__()
+            except (MemoryError, RecursionError):  # before 3.11 even this allocates: capture without holding
+                holder = None
+            try:
+                return method(*args, **kwargs)  # (a capture entry point never raises but this)
+            finally:
+                if holder is not None:
+                    holder.__exit__(None, None, None)  # restores the handlers, then runs what was held
+                    holder = None
+        except RecursionError:  # a few frames from the recursion limit: once more, with frames held
+            pass
+        held = False
+        try:
+            held = hold_frames()
+            if holder is not None:  # its exit found no frame: the handlers go back now
+                with contextlib.suppress(Exception):
+                    holder.__exit__(None, None, None)
             return method(*args, **kwargs)
-        try:
-            return method(*args, **kwargs)  # (a capture entry point never raises)
+        except RecursionError:  # right at the limit: no frame left to capture with (never raised)
+            return None
         finally:
-            holder.__exit__(None, None, None)  # restores the handlers, then runs what was held
+            if held:
+                release_frames()
 
     return cast(_F, wrapper)

@@ -80,30 +80,119 @@ report(dive(limit - depth() - 20))
 
 
 def test_a_recursion_error_captured_where_it_is_caught(run_python):
-    """The deepest frame that catches the RecursionError captures it: hardly a frame is left."""
+    """Every frame that catches the RecursionError captures it, from the deepest up: no capture
+    raises, and a few frames above the deepest (which has hardly a frame left) the reduced event goes."""
     result = _result(
         run_python(
             PRELUDE
             + """
-ids = []
+results = []
 
 def boom(n):
     try:
         return boom(n + 1)
     except RecursionError as error:
-        if not ids:
-            ids.append(framecap.capture_exception(error))
+        if len(results) < 12:
+            try:
+                results.append(framecap.capture_exception(error))
+            except BaseException as failure:  # in framecap's frames, or this one's call (no frame left)
+                results.append("raised" if failure.__traceback__.tb_next else None)
         raise
 
 try:
     boom(0)
 except RecursionError:
     pass
-report(ids[0])
+ids = [r for r in results if r and r != "raised"]
+assert "raised" not in results, results
+report(ids[0] if ids else None)
 """
         )
     )
     _assert_reduced(result, "RecursionError", "near the recursion limit")
+    assert result["limit"] == 1000
+
+
+_SWEEP = """
+import inspect
+
+def at(margin, use_argument):
+    out = []
+
+    def dive(n):
+        if n == 0:
+            try:
+                1 / 0
+            except ZeroDivisionError as error:
+                try:
+                    out.append(framecap.capture_exception(error if use_argument else None))
+                except BaseException as failure:  # (in framecap's frames or this one: told apart below)
+                    tb, names = failure.__traceback__, []
+                    while tb is not None:
+                        names.append(tb.tb_frame.f_code.co_name)
+                        tb = tb.tb_next
+                    out.append(names)
+            return
+        dive(n - 1)
+
+    try:
+        dive(sys.getrecursionlimit() - depth() - margin)
+    except RecursionError:
+        return "no room"
+    return out[0]
+
+found = {}
+for use_argument in (True, False):
+    for margin in range(0, 60):
+        found[f"{use_argument} {margin}"] = at(margin, use_argument)
+        sys.setrecursionlimit(1000)  # (a limit owed by a capture too deep to put it back)
+print(json.dumps(found))
+"""
+
+
+def test_a_capture_at_any_depth_near_the_limit_never_raises_and_sends_from_a_few_frames_up(run_python):
+    completed = run_python(PRELUDE + _SWEEP)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    found = json.loads(completed.stdout.strip().splitlines()[-1])
+    raised = {k: v for k, v in found.items() if isinstance(v, list) and len(v) > 1}
+    assert raised == {}, "a RecursionError left framecap's frames"
+    sent = {k for k, v in found.items() if isinstance(v, str) and len(v) == 32}
+    for use_argument in (True, False):
+        assert {f"{use_argument} {m}" for m in range(8, 60)} <= sent, found
+
+
+def test_captures_near_the_limit_never_ratchet_it_up(run_python):
+    """A service whose requests recurse as deep as its current limit allows: the limit stays within
+    the program's own plus the frames framecap holds, and is put back by a capture with room."""
+    result = _result(
+        run_python(
+            PRELUDE
+            + """
+import inspect
+from framecap.limit_hold import RESERVED_FRAMES
+
+def dive(n):
+    if n == 0:
+        try:
+            1 / 0
+        except ZeroDivisionError:
+            framecap.capture_exception()
+        return
+    dive(n - 1)
+
+highest = 0
+for _ in range(40):
+    dive(sys.getrecursionlimit() - depth() - 6)
+    highest = max(highest, sys.getrecursionlimit())
+assert highest <= 1000 + RESERVED_FRAMES, highest
+try:
+    1 / 0
+except ZeroDivisionError:
+    report(framecap.capture_exception())
+"""
+        )
+    )
+    assert result["id"] is not None and result["limit"] == 1000
 
 
 # After the address space was exhausted, 3.13's own shutdown crashed once in CI (the report was out):
@@ -181,7 +270,7 @@ report(event_id)
 
 
 def test_the_raised_recursion_limit_is_held_once_and_put_back_by_the_last_holder():
-    from framecap.fallback import RESERVED_FRAMES, hold_frames, release_frames
+    from framecap.limit_hold import RESERVED_FRAMES, hold_frames, release_frames
 
     limit = sys.getrecursionlimit()
     try:
