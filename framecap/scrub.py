@@ -183,7 +183,12 @@ class Scrubber(DataScrubbing):
             if type(frame) is not dict:
                 continue
             at = base + ("stacktrace", "frames", fi)
-            if (quick := lines_key(frame)) not in quiet:  # (a frame whose lines hold nothing costs one lookup)
+            quick: Any = lines_key(frame)
+            try:
+                skip = quick in quiet  # a frame whose lines all hold nothing costs one lookup
+            except TypeError:  # an unhashable item where a line should be
+                quick, skip = None, False
+            if not skip:
                 self._frame_source(frame, at, state, quick)
             variables = frame.get("vars")
             if type(variables) is dict and variables:

@@ -34,6 +34,7 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?\Z|-?(?:inf|nan)\Z")
 _NUMBER_START = frozenset("-0123456789")
 _QUOTES = ("'", '"', "b")
 _QUERY_KEYS = frozenset({"query_string", "querystring", "raw_query", "query"})
+_QUERY_LENGTHS = frozenset(map(len, _QUERY_KEYS))  # (a cheap test before lowering the key)
 _STRING_REPR = re.compile(r"[bu]?(?:'.*'|\".*\")\Z", re.S)
 _JWK_PRIVATE = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})  # RFC 7518 sections 6.2.2, 6.3.2, 6.4
 _HEADER_NAME = re.compile(r"(?:[Xx]|[A-Za-z]{2,})(?:-[A-Za-z][A-Za-z0-9]*)+\Z")  # ``X-Custom``, ``sec-websocket-key``
@@ -248,7 +249,8 @@ class DataScrubbing:
                 return self._filtered(path, state, "name", len(text))
         if len(text) < 6 or not self.scrub_values:
             return text
-        if path and type(path[-1]) is str and path[-1].lower() in _QUERY_KEYS:
+        key = path[-1] if path else None
+        if type(key) is str and len(key) in _QUERY_LENGTHS and key.lower() in _QUERY_KEYS:
             spans = query_spans(text, self.names.tier, bare=True)  # WSGI QUERY_STRING, ASGI query_string
             if spans:
                 spans = resolve(spans + self.scanner.spans(text))
@@ -265,7 +267,6 @@ class DataScrubbing:
                 else:
                     spans = memo[text] = [(0, len(text), "card")]
             else:
-                key = path[-1] if path else None
                 if text.count(".") >= 3 and type(key) is str and key[-7:].lower() == "version":
                     return self._text(text, path, state, ips=False)  # a dotted version number, not an address
                 spans = memo[text] = self.scanner.spans(text)

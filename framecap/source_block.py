@@ -155,20 +155,15 @@ def _secret_call(line: str, toks: list[Tok], depth: int, call: list[int] | None)
 Contexts = dict[tuple[str, Optional[int]], tuple[Optional[str], bool]]
 
 
-def lines_key(frame: dict[str, Any]) -> tuple[Any, ...] | None:
-    """A frame's source lines as one tuple, built at C speed (the key a warm event finds its frames' lines
-    by); None when an item where a line should be is unhashable."""
+def lines_key(frame: dict[str, Any]) -> tuple[Any, ...]:
+    """A frame's source lines as one tuple, built at C speed: the key a warm event finds its frames' lines
+    by (unhashable when an item where a line should be is: the caller's lookup catches that)."""
     pre, line, post = frame.get("pre_context"), frame.get("context_line"), frame.get("post_context")
-    try:
-        key = (
-            (tuple(pre) if type(pre) is list else ())
-            + ((line,) if type(line) is str else ())
-            + (tuple(post) if type(post) is list else ())
-        )
-        hash(key)
-    except TypeError:
-        return None
-    return key
+    return (
+        (tuple(pre) if type(pre) is list else ())
+        + ((line,) if type(line) is str else ())
+        + (tuple(post) if type(post) is list else ())
+    )
 
 
 _UNSET: Any = object()
@@ -182,7 +177,10 @@ def block_contexts(
     results by the frame's lines (code recurs), at most ``limit``; ``quick``: :func:`lines_key` of the
     frame when the caller has it."""
     quick = lines_key(frame) if quick is _UNSET else quick
-    found = cache.get(quick) if quick is not None else None
+    try:
+        found = cache.get(quick)
+    except TypeError:  # an unhashable item where a line should be
+        quick, found = None, None
     if found is not None:
         return found
     keyed: list[tuple[tuple[str, int | None], str]] = []
