@@ -41,7 +41,6 @@ _HEADER_NAME = re.compile(r"(?:[Xx]|[A-Za-z]{2,})(?:-[A-Za-z][A-Za-z0-9]*)+\Z") 
 _PAIR_NAME = re.compile(r"[bu]?['\"]?(?P<name>[A-Za-z0-9_.\-]{1,64})['\"]?\Z")
 
 
-_STR_ONLY = frozenset({str})
 _KEEP: Any = ("keep",)  # a named repr that stays as it is
 _SCAN: Any = ("scan",)  # a named repr not filtered by its name: the value rules judge it
 
@@ -118,7 +117,7 @@ class DataScrubbing:
         )
         memo = state.memo
         if tiers is None and tier == NONE:  # the common case, inline
-            if set(map(type, value)) <= _STR_ONLY and max(map(len, value), default=0) < 6:
+            if _short_strings(value):
                 return value  # short strings only (small numbers' reprs): nothing to find, at C speed
             for index, item in enumerate(value):
                 item_kind = type(item)
@@ -294,6 +293,15 @@ class DataScrubbing:
 
 _PAIR_NAMES = frozenset({"name", "key", "parametername", "parameterkey", "variable", "varname", "envname"})
 _PAIR_VALUES = frozenset({"value", "parametervalue", "secretvalue", "val"})
+
+
+def _short_strings(items: list[Any]) -> bool:
+    """Whether every item is a string shorter than 6 characters (the loop over them would skip each), tested
+    at C speed: joining fails on anything but a string, and a short join needs no lengths."""
+    try:
+        return len("".join(items)) < 6 or max(map(len, items)) < 6
+    except Exception:  # an item not a string: the loop judges each
+        return False
 
 
 def _named_value(value: dict[Any, Any], names: Names) -> tuple[str, int] | None:
