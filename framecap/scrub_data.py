@@ -307,6 +307,11 @@ def _short_strings(items: list[Any]) -> bool:
 def _named_value(value: dict[Any, Any], names: Names) -> tuple[str, int] | None:
     """``{"name": "DB_PASSWORD", "value": ...}`` (Kubernetes and ECS env, SSM, CloudFormation parameters,
     ``{"Key": ..., "Value": ...}`` tags): the value's key, and the tier its sibling name gives it."""
+    for key in value:  # a value's key (``Value``, ``parameter_value``, ``val``) holds an ``l``: a cheap test first
+        if type(key) is str and ("l" in key or "L" in key):
+            break
+    else:
+        return None
     name = value_key = None
     for key in value:
         if type(key) is str:
