@@ -27,7 +27,7 @@ from ._types import FILTERED
 from .echo import SKIP_FRAME, SKIP_TOP, SOURCE_KEYS, Echo, meta_node, move_meta, read_value_spans, remember, unique
 from .names import NONE, STRONG, Names, display_names, name_words, reached_name
 from .scrub_data import DataScrubbing
-from .source_block import Contexts, block_contexts, lines_key
+from .source_block import QUIET, Contexts, block_contexts, lines_key
 from .source_pairs import LOGIN_HINT
 from .source_scrub import lex, literal_spans
 from .textscan import NOTHING, WEAK_EVIDENCE, Span, TextScanner, apply_spans, resolve
@@ -101,7 +101,6 @@ class Scrubber(DataScrubbing):
         #: Source lines -> spans, and expression keys -> (spans, owner): code, not user data; bounded.
         self._code: dict[str, list[Span]] = {}
         self._blocks: dict[tuple[str, ...], Contexts] = {}  # a frame's source lines -> what they inherit
-        self._quiet: set[tuple[str, ...]] = set()  # frames' source lines (lines_key) that hold nothing to scrub
         self._expressions: dict[str, tuple[list[Span], str | None, list[str | None] | None]] = {}
         #: Variable name -> its tier, or _EXPRESSION for an expression value's key (code, bounded).
         self._variables: dict[str, int] = {}
@@ -178,17 +177,17 @@ class Scrubber(DataScrubbing):
             if spans:  # a value the failing line read by a sensitive name, quoted in the message
                 self._collect(exc["value"], spans, state)
                 exc["value"] = self._replace(exc["value"], spans, base + ("value",), state)
-        quiet = self._quiet
+        blocks = self._blocks
         for fi, frame in enumerate(frames or ()):
             if type(frame) is not dict:
                 continue
             at = base + ("stacktrace", "frames", fi)
             quick: Any = lines_key(frame)
             try:
-                skip = quick in quiet  # a frame whose lines all hold nothing costs one lookup
+                known = blocks.get(quick)  # a frame whose lines all hold nothing costs this lookup
             except TypeError:  # an unhashable item where a line should be
-                quick, skip = None, False
-            if not skip:
+                quick, known = None, None
+            if known is not QUIET:
                 self._frame_source(frame, at, state, quick)
             variables = frame.get("vars")
             if type(variables) is dict and variables:
@@ -198,7 +197,8 @@ class Scrubber(DataScrubbing):
                     frame[key] = self._data(frame[key], at + (key,), NONE, True, state)
 
     def _frame_source(self, frame: dict[str, Any], at: tuple[Any, ...], state: _Pass, quick: Any) -> None:
-        """A frame's source lines; a frame whose lines all hold nothing is remembered by its lines' key."""
+        """A frame's source lines; a frame whose lines all hold nothing is marked :data:`QUIET` where its
+        lines' block contexts are remembered."""
         code = self._code
         contexts = block_contexts(frame, self._blocks, _CODE_LIMIT, quick)
         for key in SOURCE_KEYS:
@@ -218,11 +218,8 @@ class Scrubber(DataScrubbing):
                         lines[li] = self._in_block(line, at + (key, li), state, context)
                     elif code.get(line) is not NOTHING:
                         lines[li] = self._source(line, at + (key, li), state)
-        if quick is not None and not contexts and all(code.get(line) is NOTHING for line in quick):
-            quiet = self._quiet
-            if len(quiet) >= _CODE_LIMIT:
-                quiet.clear()
-            quiet.add(quick)
+        if quick in self._blocks and not contexts and all(code.get(line) is NOTHING for line in quick):
+            self._blocks[quick] = QUIET  # (the key is there: the cache does not grow)
 
     def _request(self, request: dict[str, Any], state: _Pass) -> None:
         for name in list(request):

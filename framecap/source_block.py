@@ -20,7 +20,7 @@ from typing import Any, Optional
 from .source_pairs import SECRET_CALLS
 from .source_scrub import Tok, lex, literal_content, target_name
 
-__all__ = ["Contexts", "block_contexts", "line_contexts", "lines_key"]
+__all__ = ["QUIET", "Contexts", "block_contexts", "line_contexts", "lines_key"]
 
 _TRIPLE = re.compile(r"\"\"\"|'''")
 _ASSIGN = frozenset({"=", ":=", "+=", "|="})
@@ -167,6 +167,9 @@ def lines_key(frame: dict[str, Any]) -> tuple[Any, ...]:
 
 
 _UNSET: Any = object()
+#: The contexts of a frame whose lines all hold nothing to scrub (the scrubber marks them: no line inherits
+#: anything, and each line alone scans to nothing); told apart from another empty result by identity.
+QUIET: Contexts = {}  # never written to
 
 
 def block_contexts(

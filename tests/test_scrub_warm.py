@@ -12,6 +12,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from framecap.scrub import Scrubber
+from framecap.source_block import QUIET
 from framecap.textscan import _GATE
 
 # Lines that hold nothing, lines with a secret, lines that open a block the next lines inherit from.
@@ -85,7 +86,8 @@ def test_a_frame_whose_lines_hold_nothing_is_remembered_and_a_secret_line_is_not
         frames = event["exception"]["values"][0]["stacktrace"]["frames"]
         assert frames[1]["context_line"] == 'password = "[Filtered]"'
         assert frames[0]["context_line"] == "x = compute(a, b)"
-    assert scrubber._quiet == {("def f():", "x = compute(a, b)")}
+    assert scrubber._blocks[("def f():", "x = compute(a, b)")] is QUIET
+    assert scrubber._blocks[('password = "hunter2hunter2"',)] is not QUIET
 
 
 # The pre-check as it was written before its alternatives shared their starts.
