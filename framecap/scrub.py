@@ -27,7 +27,7 @@ from ._types import FILTERED
 from .echo import SKIP_FRAME, SKIP_TOP, SOURCE_KEYS, Echo, meta_node, move_meta, read_value_spans, remember, unique
 from .names import NONE, STRONG, Names, display_names, name_words, reached_name
 from .scrub_data import DataScrubbing
-from .source_block import Contexts, block_contexts
+from .source_block import QUIET, Contexts, block_contexts, lines_key
 from .source_pairs import LOGIN_HINT
 from .source_scrub import lex, literal_spans
 from .textscan import NOTHING, WEAK_EVIDENCE, Span, TextScanner, apply_spans, resolve
@@ -177,35 +177,49 @@ class Scrubber(DataScrubbing):
             if spans:  # a value the failing line read by a sensitive name, quoted in the message
                 self._collect(exc["value"], spans, state)
                 exc["value"] = self._replace(exc["value"], spans, base + ("value",), state)
-        code = self._code
+        blocks = self._blocks
         for fi, frame in enumerate(frames or ()):
             if type(frame) is not dict:
                 continue
             at = base + ("stacktrace", "frames", fi)
-            contexts = block_contexts(frame, self._blocks, _CODE_LIMIT)
-            for key in SOURCE_KEYS:
-                lines = frame.get(key)
-                if type(lines) is str:
-                    context = contexts.get((key, None)) if contexts else None
-                    if context is not None:
-                        frame[key] = self._in_block(lines, at + (key,), state, context)
-                    elif code.get(lines) is not NOTHING:  # a line known to hold nothing costs one lookup
-                        frame[key] = self._source(lines, at + (key,), state)
-                elif type(lines) is list:
-                    for li, line in enumerate(lines):  # (a line's path is built only for a line scrubbed)
-                        if type(line) is not str:
-                            continue
-                        context = contexts.get((key, li)) if contexts else None
-                        if context is not None:
-                            lines[li] = self._in_block(line, at + (key, li), state, context)
-                        elif code.get(line) is not NOTHING:
-                            lines[li] = self._source(line, at + (key, li), state)
+            quick: Any = lines_key(frame)
+            try:
+                known = blocks.get(quick)  # a frame whose lines all hold nothing costs this lookup
+            except TypeError:  # an unhashable item where a line should be
+                quick, known = None, None
+            if known is not QUIET:
+                self._frame_source(frame, at, state, quick)
             variables = frame.get("vars")
             if type(variables) is dict and variables:
                 self._frame_vars(variables, at + ("vars",), state)
             for key in frame:
                 if key not in _FRAME_KNOWN:
                     frame[key] = self._data(frame[key], at + (key,), NONE, True, state)
+
+    def _frame_source(self, frame: dict[str, Any], at: tuple[Any, ...], state: _Pass, quick: Any) -> None:
+        """A frame's source lines; a frame whose lines all hold nothing is marked :data:`QUIET` where its
+        lines' block contexts are remembered."""
+        code = self._code
+        contexts = block_contexts(frame, self._blocks, _CODE_LIMIT, quick)
+        for key in SOURCE_KEYS:
+            lines = frame.get(key)
+            if type(lines) is str:
+                context = contexts.get((key, None)) if contexts else None
+                if context is not None:
+                    frame[key] = self._in_block(lines, at + (key,), state, context)
+                elif code.get(lines) is not NOTHING:  # a line known to hold nothing costs one lookup
+                    frame[key] = self._source(lines, at + (key,), state)
+            elif type(lines) is list:
+                for li, line in enumerate(lines):  # (a line's path is built only for a line scrubbed)
+                    if type(line) is not str:
+                        continue
+                    context = contexts.get((key, li)) if contexts else None
+                    if context is not None:
+                        lines[li] = self._in_block(line, at + (key, li), state, context)
+                    elif code.get(line) is not NOTHING:
+                        lines[li] = self._source(line, at + (key, li), state)
+        if quick in self._blocks and not contexts and all(code.get(line) is NOTHING for line in quick):
+            self._blocks[quick] = QUIET  # (the key is there: the cache does not grow)
 
     def _request(self, request: dict[str, Any], state: _Pass) -> None:
         for name in list(request):

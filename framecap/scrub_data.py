@@ -35,13 +35,13 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?\Z|-?(?:inf|nan)\Z")
 _NUMBER_START = frozenset("-0123456789")
 _QUOTES = ("'", '"', "b")
 _QUERY_KEYS = frozenset({"query_string", "querystring", "raw_query", "query"})
+_QUERY_LENGTHS = frozenset(map(len, _QUERY_KEYS))  # (a cheap test before lowering the key)
 _STRING_REPR = re.compile(r"[bu]?(?:'.*'|\".*\")\Z", re.S)
 _JWK_PRIVATE = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})  # RFC 7518 sections 6.2.2, 6.3.2, 6.4
 _HEADER_NAME = re.compile(r"(?:[Xx]|[A-Za-z]{2,})(?:-[A-Za-z][A-Za-z0-9]*)+\Z")  # ``X-Custom``, ``sec-websocket-key``
 _PAIR_NAME = re.compile(r"[bu]?['\"]?(?P<name>[A-Za-z0-9_.\-]{1,64})['\"]?\Z")
 
 
-_STR_ONLY = frozenset({str})
 _KEY_LINE = -9  # a private key's line in a list (after its BEGIN item), filtered whatever it is; no tier of names
 _KEEP: Any = ("keep",)  # a named repr that stays as it is
 _SCAN: Any = ("scan",)  # a named repr not filtered by its name: the value rules judge it
@@ -119,7 +119,7 @@ class DataScrubbing:
         )
         memo = state.memo
         if tiers is None and tier == NONE:  # the common case, inline
-            if set(map(type, value)) <= _STR_ONLY and max(map(len, value), default=0) < 6:
+            if _short_strings(value):
                 return value  # short strings only (small numbers' reprs): nothing to find, at C speed
             for index, item in enumerate(value):
                 item_kind = type(item)
@@ -272,7 +272,8 @@ class DataScrubbing:
                 return self._filtered(path, state, "name", len(text))
         if len(text) < 6 or not self.scrub_values:
             return text
-        if path and type(path[-1]) is str and path[-1].lower() in _QUERY_KEYS:
+        key = path[-1] if path else None
+        if type(key) is str and len(key) in _QUERY_LENGTHS and key.lower() in _QUERY_KEYS:
             spans = query_spans(text, self.names.tier, bare=True)  # WSGI QUERY_STRING, ASGI query_string
             if spans:
                 spans = resolve(spans + self.scanner.spans(text))
@@ -289,7 +290,6 @@ class DataScrubbing:
                 else:
                     spans = memo[text] = [(0, len(text), "card")]
             else:
-                key = path[-1] if path else None
                 if text.count(".") >= 3 and type(key) is str and key[-7:].lower() == "version":
                     return self._text(text, path, state, ips=False)  # a dotted version number, not an address
                 spans = memo[text] = self.scanner.spans(text)
@@ -319,9 +319,23 @@ _PAIR_NAMES = frozenset({"name", "key", "parametername", "parameterkey", "variab
 _PAIR_VALUES = frozenset({"value", "parametervalue", "secretvalue", "val"})
 
 
+def _short_strings(items: list[Any]) -> bool:
+    """Whether every item is a string shorter than 6 characters (the loop over them would skip each), tested
+    at C speed: joining fails on anything but a string, and a short join needs no lengths."""
+    try:
+        return len("".join(items)) < 6 or max(map(len, items)) < 6
+    except Exception:  # an item not a string: the loop judges each
+        return False
+
+
 def _named_value(value: dict[Any, Any], names: Names) -> tuple[str, int] | None:
     """``{"name": "DB_PASSWORD", "value": ...}`` (Kubernetes and ECS env, SSM, CloudFormation parameters,
     ``{"Key": ..., "Value": ...}`` tags): the value's key, and the tier its sibling name gives it."""
+    for key in value:  # a value's key (``Value``, ``parameter_value``, ``val``) holds an ``l``: a cheap test first
+        if type(key) is str and ("l" in key or "L" in key):
+            break
+    else:
+        return None
     name = value_key = None
     for key in value:
         if type(key) is str:

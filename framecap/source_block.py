@@ -20,7 +20,7 @@ from typing import Any, Optional
 from .source_pairs import SECRET_CALLS
 from .source_scrub import Tok, lex, literal_content, target_name
 
-__all__ = ["Contexts", "block_contexts", "line_contexts"]
+__all__ = ["QUIET", "Contexts", "block_contexts", "line_contexts", "lines_key"]
 
 _TRIPLE = re.compile(r"\"\"\"|'''")
 _ASSIGN = frozenset({"=", ":=", "+=", "|="})
@@ -155,17 +155,32 @@ def _secret_call(line: str, toks: list[Tok], depth: int, call: list[int] | None)
 Contexts = dict[tuple[str, Optional[int]], tuple[Optional[str], bool]]
 
 
-def block_contexts(frame: dict[str, Any], cache: dict[tuple[str, ...], Contexts], limit: int) -> Contexts:
+def lines_key(frame: dict[str, Any]) -> tuple[Any, ...]:
+    """A frame's source lines as one tuple, built at C speed: the key a warm event finds its frames' lines
+    by (unhashable when an item where a line should be is: the caller's lookup catches that)."""
+    pre, line, post = frame.get("pre_context"), frame.get("context_line"), frame.get("post_context")
+    return (
+        (tuple(pre) if type(pre) is list else ())
+        + ((line,) if type(line) is str else ())
+        + (tuple(post) if type(post) is list else ())
+    )
+
+
+_UNSET: Any = object()
+#: The contexts of a frame whose lines all hold nothing to scrub (the scrubber marks them: no line inherits
+#: anything, and each line alone scans to nothing); told apart from another empty result by identity.
+QUIET: Contexts = {}  # never written to
+
+
+def block_contexts(
+    frame: dict[str, Any], cache: dict[tuple[str, ...], Contexts], limit: int, quick: Any = _UNSET
+) -> Contexts:
     """What each source line of ``frame`` inherits from the lines above it (:func:`line_contexts`),
     for the lines that inherit something; empty when no line leaves a statement or a string open. ``cache``:
-    results by the frame's lines (code recurs), at most ``limit``."""
-    pre, line, post = (frame.get(key) for key in _SOURCE_KEYS)
-    try:  # the cache's key, built at C speed (a warm event finds its frames' lines there)
-        quick = (
-            (tuple(pre) if type(pre) is list else ())
-            + ((line,) if type(line) is str else ())
-            + (tuple(post) if type(post) is list else ())
-        )
+    results by the frame's lines (code recurs), at most ``limit``; ``quick``: :func:`lines_key` of the
+    frame when the caller has it."""
+    quick = lines_key(frame) if quick is _UNSET else quick
+    try:
         found = cache.get(quick)
     except TypeError:  # an unhashable item where a line should be
         quick, found = None, None
