@@ -14,6 +14,7 @@ from typing import Any
 
 from ._types import FILTERED
 from .echo import meta_node, move_meta, remember, remember_all, unique
+from .item_names import KEY_LINE, auth_pair, list_tiers, named_value
 from .members import digest_under_key, drawn_member, ids_container
 from .names import NONE, STRONG, WEAK, Names
 from .secrets import card_valid
@@ -38,11 +39,8 @@ _QUERY_KEYS = frozenset({"query_string", "querystring", "raw_query", "query"})
 _QUERY_LENGTHS = frozenset(map(len, _QUERY_KEYS))  # (a cheap test before lowering the key)
 _STRING_REPR = re.compile(r"[bu]?(?:'.*'|\".*\")\Z", re.S)
 _JWK_PRIVATE = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})  # RFC 7518 sections 6.2.2, 6.3.2, 6.4
-_HEADER_NAME = re.compile(r"(?:[Xx]|[A-Za-z]{2,})(?:-[A-Za-z][A-Za-z0-9]*)+\Z")  # ``X-Custom``, ``sec-websocket-key``
-_PAIR_NAME = re.compile(r"[bu]?['\"]?(?P<name>[A-Za-z0-9_.\-]{1,64})['\"]?\Z")
 
 
-_KEY_LINE = -9  # a private key's line in a list (after its BEGIN item), filtered whatever it is; no tier of names
 _KEEP: Any = ("keep",)  # a named repr that stays as it is
 _SCAN: Any = ("scan",)  # a named repr not filtered by its name: the value rules judge it
 
@@ -103,7 +101,7 @@ class DataScrubbing:
         if kind is dict:
             return self._dict(value, path, tier, reprs, state)
         if kind is list:
-            if tier == WEAK and len(value) == 2 and _auth_pair(path, value):
+            if tier == WEAK and len(value) == 2 and auth_pair(path, value):
                 value[1] = self._data(value[1], path + (1,), STRONG, reprs, state)  # (user, password)
             return self._list(value, path, tier, reprs, state)
         if kind is int and self.scrub_values and value > 10**11 and card_valid(str(value)):
@@ -113,7 +111,7 @@ class DataScrubbing:
     def _list(self, value: list[Any], path: tuple[Any, ...], tier: int, reprs: bool, state: Any) -> Any:
         first = value[0] if value else None
         tiers = (
-            _list_tiers(value, self.names)
+            list_tiers(value, self.names)
             if type(first) is str and len(value) >= 2 and (not reprs or first[:1] in _QUOTES)
             else None
         )
@@ -143,7 +141,7 @@ class DataScrubbing:
             return value
         for index, item in enumerate(value):
             item_tier = tiers.get(index, tier) if tiers else tier
-            if item_tier == _KEY_LINE:
+            if item_tier == KEY_LINE:
                 if type(item) is str and item and item != FILTERED:
                     quoted = reprs and _STRING_REPR.match(item) is not None
                     start = (2 if item[0] in "bu" else 1) if quoted else 0
@@ -191,7 +189,7 @@ class DataScrubbing:
         cache = names.cache
         memo = state.memo
         jwk = "kty" in value
-        pair = _named_value(value, names) if 2 <= len(value) <= 4 else None
+        pair = named_value(value, names) if 2 <= len(value) <= 4 else None
         renamed: dict[Any, str] | None = None
         for key, item in value.items():  # assigning existing keys while iterating is safe
             path_key = key
@@ -315,10 +313,6 @@ class DataScrubbing:
         return FILTERED
 
 
-_PAIR_NAMES = frozenset({"name", "key", "parametername", "parameterkey", "variable", "varname", "envname"})
-_PAIR_VALUES = frozenset({"value", "parametervalue", "secretvalue", "val"})
-
-
 def _short_strings(items: list[Any]) -> bool:
     """Whether every item is a string shorter than 6 characters (the loop over them would skip each), tested
     at C speed: joining fails on anything but a string, and a short join needs no lengths."""
@@ -328,82 +322,5 @@ def _short_strings(items: list[Any]) -> bool:
         return False
 
 
-def _named_value(value: dict[Any, Any], names: Names) -> tuple[str, int] | None:
-    """``{"name": "DB_PASSWORD", "value": ...}`` (Kubernetes and ECS env, SSM, CloudFormation parameters,
-    ``{"Key": ..., "Value": ...}`` tags): the value's key, and the tier its sibling name gives it."""
-    for key in value:  # a value's key (``Value``, ``parameter_value``, ``val``) holds an ``l``: a cheap test first
-        if type(key) is str and ("l" in key or "L" in key):
-            break
-    else:
-        return None
-    name = value_key = None
-    for key in value:
-        if type(key) is str:
-            folded = key.lower().replace("_", "")
-            if folded in _PAIR_NAMES and type(value[key]) is str:
-                name = value[key]
-            elif folded in _PAIR_VALUES:
-                value_key = key
-    if name is None or value_key is None:
-        return None
-    if name[:1] in "'\"" and name[-1:] == name[:1]:
-        name = name[1:-1]  # a frame variable's repr
-    level = names.tier(name) if 0 < len(name) <= 100 else NONE
-    return (value_key, level) if level > NONE else None
-
-
-def _auth_pair(path: tuple[Any, ...], value: list[Any]) -> bool:
-    """``auth = ("admin", "pw")`` (requests, httpx, aiohttp): a user name and a password under an auth name."""
-    key = path[-1] if path else None
-    return type(key) is str and "auth" in key.lower() and type(value[0]) is str and type(value[1]) is str
-
-
 def _uuid_under(text: str) -> bool:
     return text.startswith("UUID('")
-
-
-def _list_tiers(items: list[Any], names: Names) -> dict[int, int] | None:
-    """Items named by other items: ``[name, value]`` pairs (header lists, ASGI headers), and command lines
-    (``["--password", x]``, ``["sshpass", "-p", x]``, mysql's ``-pSECRET``), and a private key's lines
-    (``pem.splitlines()``: every item after a ``-----BEGIN ... PRIVATE KEY-----`` item up to its END line).
-    The first item is a string."""
-    first = items[0]
-    if len(items) == 2:
-        if "PRIVATE KEY" in first and first.lstrip("bu'\"").startswith("-----BEGIN"):
-            return {1: _KEY_LINE}  # (a key of one line)
-        match = _PAIR_NAME.match(first)
-        name = match.group("name") if match else None
-        tier = NONE if name is None else names.header(name) if _HEADER_NAME.match(name) else names.tier(name)
-        return {1: tier} if tier > NONE else None
-    flags = [
-        i for i, item in enumerate(items) if type(item) is str and "-" in item[:3] and item.lstrip("bu'\"")[:1] == "-"
-    ]
-    if not flags:
-        return None
-    words = [item.strip("bu'\"") if type(item) is str else "" for item in items]
-    found: dict[int, int] = {}
-    mysql = any(w.rsplit("/", 1)[-1].startswith(("mysql", "mariadb")) for w in words)
-    for i in flags:
-        flag = words[i]
-        if flag.startswith(("-----BEGIN", "-----END")):
-            if "PRIVATE KEY" in flag and flag.startswith("-----BEGIN"):
-                _pem_body(words, i, found)
-            continue
-        if flag.startswith("--") and "=" not in flag and i + 1 < len(items):
-            tier = names.tier(flag[2:])
-            if tier > NONE:
-                found[i + 1] = tier
-        elif flag == "-p" and i + 1 < len(items) and "sshpass" in words:
-            found[i + 1] = STRONG
-        elif mysql and flag.startswith("-p") and len(flag) > 2:
-            found[i] = STRONG
-    return found or None
-
-
-def _pem_body(words: list[str], begin: int, found: dict[int, int]) -> None:
-    """The items of a private key's body: after the BEGIN item at ``begin``, up to an ``-----END`` item (all
-    the rest when there is none: a key cut short is still a key)."""
-    for i in range(begin + 1, len(words)):
-        if words[i].startswith("-----END"):
-            return
-        found[i] = _KEY_LINE
