@@ -86,8 +86,8 @@ def _children(exc: BaseException, members: tuple[Any, ...] | None) -> list[tuple
         out.append(("__cause__", cause))
     elif not _SUPPRESS(exc) and _is_exception(context):
         out.append(("__context__", context))
-    if members:
-        out.extend((f"exceptions[{i}]", m) for i, m in enumerate(members) if _is_exception(m))
+    if members:  # (a group of a million members: only as many as the walk may count are looked at)
+        out.extend((f"exceptions[{i}]", m) for i, m in enumerate(members[:_COUNT_LIMIT]) if _is_exception(m))
     return out
 
 

@@ -15,7 +15,7 @@ import threading
 from typing import Any, Callable
 
 from .client import get_current, report_internal_error
-from .serialize import Serializer
+from .serialize import Serializer, plain_name
 
 __all__ = ["install", "installed", "uninstall"]
 
@@ -66,12 +66,14 @@ def _threading_hook(args: Any) -> None:
     thread = getattr(args, "thread", None)
     if not issubclass(type(args.exc_value), SystemExit):
         extra: dict[str, Any] = {}
-        ident = getattr(thread, "ident", None)
+        try:  # (a Thread subclass's ``ident`` or ``name`` may be a property: user code)
+            ident = getattr(thread, "ident", None)
+            name = plain_name(getattr(thread, "name", ""))
+        except Exception:
+            ident = name = None
         if thread is not None and isinstance(ident, int):
-            extra["threads"] = {
-                "values": [{"id": ident, "name": str(getattr(thread, "name", "")), "crashed": True, "current": True}]
-            }
-            extra["contexts"] = {"thread": {"type": "default", "name": str(getattr(thread, "name", "")), "id": ident}}
+            extra["threads"] = {"values": [{"id": ident, "name": name, "crashed": True, "current": True}]}
+            extra["contexts"] = {"thread": {"type": "default", "name": name, "id": ident}}
         _capture(args.exc_value, {"type": "threading", "handled": False}, extra)
     previous = _previous.get("threading.excepthook", _THREADING_DEFAULT)
     try:

@@ -28,7 +28,7 @@ from .records import FrameRecord
 from .scope import Scope
 from .scope_data import scope_data
 from .scrub import Scrubber
-from .serialize import Serializer, cost
+from .serialize import Serializer, cost, plain_name
 from .source import SourceReader
 
 __all__ = ["Message", "caller_stack", "compose_message", "reduced_message", "scrub_stack"]
@@ -150,7 +150,7 @@ def _thread(frames: list[dict[str, Any]]) -> dict[str, Any]:
     """The current thread, with the stack (Sentry: ``current``, not ``crashed``)."""
     thread: dict[str, Any] = {"id": threading.get_ident(), "current": True, "crashed": False}
     with contextlib.suppress(Exception):  # a thread's name is user code (a property of a Thread subclass)
-        thread["name"] = str(threading.current_thread().name)
+        thread["name"] = plain_name(threading.current_thread().name)
     thread["stacktrace"] = {"frames": frames}
     return thread
 

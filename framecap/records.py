@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .meta import Meta
-from .serialize import cut_text
+from .serialize import clean_text, cut_text
 
 __all__ = ["NAME_LIMIT", "ExceptionRecord", "FrameRecord", "bounded_name"]
 
@@ -21,7 +21,9 @@ NAME_LIMIT = 512
 
 
 def bounded_name(text: str, cuts: Meta, key: str) -> str:
-    """``text`` cut to :data:`NAME_LIMIT` characters; the cut (``_meta``) goes into ``cuts[key]``."""
+    """``text`` cut to :data:`NAME_LIMIT` characters; the cut (``_meta``) goes into ``cuts[key]``. Lone
+    surrogates (a file name's undecodable bytes) become escapes: a server rejects the event otherwise."""
+    text = clean_text(text)
     if len(text) <= NAME_LIMIT:
         return text
     cut, meta = cut_text(text[: NAME_LIMIT + 1], NAME_LIMIT, len(text))

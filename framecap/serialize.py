@@ -32,9 +32,9 @@ from .serialize_kinds import (
     reveal_secret,
 )
 from .serialize_plain import plain, plain_pairs
-from .serialize_text import clean_text, copied, cost, cut_text, final_cost
+from .serialize_text import clean_text, copied, cost, cut_text, final_cost, plain_name
 
-__all__ = ["Meta", "Serializer", "clean_text", "cost", "cut_text"]
+__all__ = ["Meta", "Serializer", "clean_text", "cost", "cut_text", "plain_name"]
 
 _CYCLE = "<cyclic reference>"
 _MAX_KEY = 256
@@ -44,7 +44,11 @@ _AGAIN_SIZE = 8  # items a dict or list has for its rendering to be reused (smal
 
 
 def _failed(what: str, error: BaseException) -> tuple[str, Meta]:
-    """The placeholder for a value whose repr raised or ran out of time, and its remark (``s``: substituted)."""
+    """The placeholder for a value whose repr raised or ran out of time, and its remark (``s``: substituted).
+    ``what`` (a type's name: the program's, of any length) is cut to :data:`_MAX_KEY` characters."""
+    if len(what) > _MAX_KEY:
+        what = what[: _MAX_KEY - 1] + ELLIPSIS
+    what = clean_text(what)
     if isinstance(error, usercode.TimedOut):
         text, rule = f"<{what} object; repr() took too long>", "framecap:timeout"
     else:

@@ -6,7 +6,7 @@ from typing import Any
 
 from .meta import ELLIPSIS, Meta, cut_remark
 
-__all__ = ["clean_text", "copied", "cost", "cut_text", "final_cost"]
+__all__ = ["clean_text", "copied", "cost", "cut_text", "final_cost", "plain_name"]
 
 
 def copied(data: Any) -> Any:
@@ -27,6 +27,12 @@ def clean_text(text: str) -> str:
         return text
     except UnicodeEncodeError:
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def plain_name(value: Any, limit: int = 256) -> str:
+    """A name for the event (a thread's, a logger's): a ``str`` only (no subclass's code runs), cut to
+    ``limit`` characters, lone surrogates escaped (a server rejects the whole event otherwise)."""
+    return clean_text(value[:limit]) if type(value) is str else ""
 
 
 def cut_text(text: str, limit: int, original_length: int | None = None, margin: int = 0) -> tuple[str, Meta | None]:

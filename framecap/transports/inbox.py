@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from .._types import Event
+from ..envelope import without_lone_surrogates
 from .base import BaseTransport
 from .inbox_read import InboxReader
 from .inbox_schema import EventRow, Filters, IssueRow, migrate
@@ -72,7 +73,7 @@ def _row(event: Event, received: float) -> tuple[Any, ...]:
     from ..grouping import fingerprint, summarize
 
     facts = summarize(event)
-    body = _ENCODER.encode(event)
+    body = without_lone_surrogates(_ENCODER.encode(event))
     return (
         event.get("event_id"),
         received,
