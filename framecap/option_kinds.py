@@ -76,8 +76,11 @@ class Number(Kind):
         allowed = f"{noun} from {self.low} to {self.high}"
         number = value
         if from_env and isinstance(value, str):
+            text = value.strip()
+            if not text.isascii() or "_" in text:  # int() reads ``٥`` and ``5_0``: a typo, not a number
+                raise Invalid(allowed)
             try:
-                number = self.kind(value.strip())
+                number = self.kind(text)
             except ValueError:
                 raise Invalid(allowed) from None
         accepted = (int,) if self.kind is int else (int, float)

@@ -115,6 +115,9 @@ def test_bad_arguments_name_option_value_and_what_is_allowed(kwargs, fragments):
             ["'context_lines'", "FRAMECAP_CONTEXT_LINES", "'five'", "an integer from 0 to 100"],
         ),
         ("FRAMECAP_MAX_VALUE_LENGTH", "3", ["FRAMECAP_MAX_VALUE_LENGTH", "'3'", "from 16"]),
+        ("FRAMECAP_MAX_DEPTH", "\u0665", ["FRAMECAP_MAX_DEPTH", "an integer"]),  # an Arabic-Indic five
+        ("FRAMECAP_MAX_DEPTH", "5_0", ["FRAMECAP_MAX_DEPTH", "'5_0'", "an integer"]),
+        ("FRAMECAP_HTTP_TIMEOUT", "\uff15.5", ["FRAMECAP_HTTP_TIMEOUT", "a number"]),  # a full-width five
         ("FRAMECAP_BEFORE_SEND", "mod.fn", ["FRAMECAP_BEFORE_SEND", "not settable from the environment"]),
         ("FRAMECAP_TRANSPORT", "x", ["FRAMECAP_TRANSPORT", "not settable from the environment"]),
     ],
