@@ -32,7 +32,7 @@ from .expressions import preload as preload_expressions
 from .fallback import hold_frames, near_recursion_limit, reduced_event, release_frames, reserve
 from .frames import InAppRules
 from .internal import internal_error_handlers, report_internal_error, report_misuse
-from .message import Message, caller_stack, compose_message, reduced_message, scrub_stack
+from .message import Message, caller_stack, compose_message, message_text, reduced_message, scrub_stack
 from .meta import mark_margins
 from .options import Options, resolve_options
 from .scope import EventData, event_data
@@ -181,11 +181,7 @@ class Client:
     ) -> str | None:
         """Capture a message event: ``level`` (default: the scope's, else ``"info"``), the scope's data,
         and with ``attach_stacktrace`` the caller's stack. Returns the event id, or None when dropped."""
-        try:
-            text = message if type(message) is str else str(message)
-        except BaseException as problem:  # noqa: B036 - a message whose str() fails is reported, never raised
-            report_misuse("capture_message", problem)
-            return None
+        entry = message_text(message)  # never raises; a str() that fails leaves a placeholder
         data = event_data(
             "capture_message", level=level, tags=tags, extra=extra, contexts=contexts, fingerprint=fingerprint
         )
@@ -194,7 +190,7 @@ class Client:
         except BaseException as problem:  # noqa: B036 - the message still goes, without its stack
             report_internal_error("capture_message stack", problem, self.options.debug)
             stack = None
-        return self.capture_entry(Message(text), data=data, stack=stack)
+        return self.capture_entry(entry, data=data, stack=stack)
 
     @holding_signals
     def capture(
@@ -336,7 +332,9 @@ class Client:
             if reduced is None:
                 draft = compose_message(message, o, self.rules, level, scope, job.keys, job.stack)
             else:
-                draft = reduced_message(Message(message.formatted, message.template), o, level, job.keys, reduced)
+                draft = reduced_message(
+                    Message(message.formatted, message.template, replaced=message.replaced), o, level, job.keys, reduced
+                )
             hint: Hint = {}
         else:
             level = job.level or scope.level or "error"
