@@ -33,7 +33,7 @@ from .fallback import near_recursion_limit, reduced_event, reserve
 from .frames import InAppRules
 from .internal import internal_error_handlers, report_internal_error, report_misuse
 from .limit_hold import hold_frames, release_frames, settle
-from .message import Message, caller_stack, compose_message, reduced_message, scrub_stack
+from .message import Message, caller_stack, compose_message, message_text, reduced_message, scrub_stack
 from .meta import mark_margins
 from .options import Options, resolve_options
 from .scope import EventData, event_data
@@ -193,11 +193,7 @@ class Client:
     ) -> str | None:
         """Capture a message event: ``level`` (default: the scope's, else ``"info"``), the scope's data,
         and with ``attach_stacktrace`` the caller's stack. Returns the event id, or None when dropped."""
-        try:
-            text = message if type(message) is str else str(message)
-        except BaseException as problem:  # noqa: B036 - a message whose str() fails is reported, never raised
-            report_misuse("capture_message", problem)
-            return None
+        entry = message_text(message)  # never raises; a str() that fails leaves a placeholder
         data = event_data(
             "capture_message", level=level, tags=tags, extra=extra, contexts=contexts, fingerprint=fingerprint
         )
@@ -206,7 +202,7 @@ class Client:
         except BaseException as problem:  # noqa: B036 - the message still goes, without its stack
             report_internal_error("capture_message stack", problem, self.options.debug)
             stack = None
-        return _inner(Client.capture_entry)(self, Message(text), data=data, stack=stack)
+        return _inner(Client.capture_entry)(self, entry, data=data, stack=stack)
 
     @holding_signals
     def capture(
@@ -349,7 +345,9 @@ class Client:
             if reduced is None:
                 draft = compose_message(message, o, self.rules, level, scope, job.keys, job.stack)
             else:
-                draft = reduced_message(Message(message.formatted, message.template), o, level, job.keys, reduced)
+                draft = reduced_message(
+                    Message(message.formatted, message.template, replaced=message.replaced), o, level, job.keys, reduced
+                )
             hint: Hint = {}
         else:
             level = job.level or scope.level or "error"

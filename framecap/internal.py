@@ -23,6 +23,7 @@ internal_error_handlers: list[Callable[[str, BaseException], None]] = []
 # Kinds of misuse already warned about: the warning is meant once per process, like Python's own.
 _warned: set[str] = set()
 _warned_lock = threading.Lock()
+_REASON_LENGTH = 1000  # characters of an error's message in a warning
 
 
 def report_internal_error(where: str, error: BaseException, debug: bool = False) -> None:
@@ -43,4 +44,24 @@ def report_misuse(where: str, error: BaseException, advice: str = "") -> None:
             if where in _warned:
                 return
             _warned.add(where)
-        logger.warning("framecap: %s: %s%s (this warning is shown once)", where, error, f"; {advice}" if advice else "")
+        logger.warning(
+            "framecap: %s: %s%s (this warning is shown once)", where, _reason(error), f"; {advice}" if advice else ""
+        )
+
+
+def _reason(error: BaseException) -> str:
+    """What went wrong, for a warning: the error's message (its ``str()``, run off this thread within a
+    time), or its type's name when it has none (``raise RuntimeError``); never raises."""
+    from .exc_value import exception_value  # the message stage; loaded only when there is a warning
+
+    try:
+        text = exception_value(error, _REASON_LENGTH)[0]
+    except BaseException:  # noqa: B036 - not even that: the type's name says something
+        text = ""
+    try:
+        name = type(error).__name__
+    except BaseException:  # noqa: B036
+        name = "error"
+    if text and not text.startswith("<exception str()"):
+        return text
+    return name if type(name) is str else "error"

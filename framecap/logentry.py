@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .budget import Budget
-from .meta import CUT_MARGIN, Meta, record
+from .meta import CUT_MARGIN, Meta, record, remark
 from .options import Options
 from .serialize import Serializer, cost, cut_text
 
@@ -31,6 +31,9 @@ class Message:
     template: str | None = None
     #: A log record's arguments (``record.args``): a tuple, or a dict for ``%(name)s`` templates.
     params: Any = None
+    #: Texts replaced by a placeholder (``"formatted"``, ``"message"``) and the rule that says why
+    #: (``framecap:str``: its ``str()`` failed, ``framecap:timeout``: it took too long), for ``_meta``.
+    replaced: dict[str, str] | None = None
 
 
 def logentry(message: Message, options: Options, budget: Budget, meta: Meta) -> dict[str, Any]:
@@ -46,6 +49,8 @@ def logentry(message: Message, options: Options, budget: Budget, meta: Meta) -> 
         cut, text_meta = cut_text(text[: limit + CUT_MARGIN + 1], limit, original, CUT_MARGIN)
         out[key] = cut
         record(meta, ("logentry", key), text_meta)
+        if message.replaced and key in message.replaced:
+            remark(meta, ("logentry", key), message.replaced[key], "s")
         budget.spend(cost(cut[:limit]))
     if message.params and message.template is not None:
         serializer = Serializer(

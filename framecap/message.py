@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from types import FrameType, TracebackType
 from typing import Any
 
+from . import usercode
 from .budget import FRAME_OVERHEAD, Budget
 from .enrich import FrameWork, enrich_frames
 from .event import _HAS_QUALNAME, Draft, _complete_comprehensions, _qualname, base_event, merge_keys
@@ -25,17 +26,38 @@ from .logentry import Message, logentry
 from .meta import CUT_MARGIN, Meta, record
 from .options import Options
 from .records import FrameRecord
+from .safe import type_name
 from .scope import Scope
 from .scope_data import scope_data
 from .scrub import Scrubber
 from .serialize import Serializer, cost, plain_name
 from .source import SourceReader
 
-__all__ = ["Message", "caller_stack", "compose_message", "reduced_message", "scrub_stack"]
+__all__ = ["Message", "caller_stack", "compose_message", "message_text", "reduced_message", "scrub_stack"]
 
 _OWN = __name__.split(".")[0]
 _MAX_SKIPPED = 1000  # innermost frames looked at while skipping framecap's (and a library's) own
 _PATH = ("threads", "values", 0, "stacktrace", "frames")
+_STR_TIME = 0.25  # seconds the program's __str__ of a message that is no string may take
+
+
+def message_text(message: Any) -> Message:
+    """``capture_message``'s argument as a message: a string as is, a ``str`` subclass's own characters
+    (its ``__str__`` is never run), anything else through its ``str()`` on a helper thread within a
+    time (:mod:`framecap.usercode`). One that fails or takes too long becomes a placeholder naming its
+    type, noted in ``_meta`` (``framecap:str``, ``framecap:timeout``): the event still goes."""
+    t = type(message)
+    if t is str:
+        return Message(message)
+    if issubclass(t, str):
+        return Message(str.__str__(message))
+    try:
+        return Message(str.__str__(usercode.call(str, message, _STR_TIME)))
+    except usercode.TimedOut:
+        outcome, rule = "took too long", "framecap:timeout"
+    except BaseException:  # noqa: B036 - a hostile message costs only its text
+        outcome, rule = "failed", "framecap:str"
+    return Message(f"<{type_name(t)} object; str() {outcome}>", replaced={"formatted": rule})
 
 
 def caller_stack(skip: tuple[str, ...] = ()) -> TracebackType | None:

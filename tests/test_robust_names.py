@@ -113,3 +113,17 @@ def test_a_group_of_half_a_million_members_is_counted_only_as_far_as_the_walk_go
     tracemalloc.stop()
     assert len(links) == 10 and total == 10_000
     assert peak < 8 << 20, peak  # labels for 10,000 members, not half a million
+
+
+def test_a_logger_whose_name_is_not_utf8_reaches_the_server(memory):
+    import logging
+
+    framecap.init(transport=memory, install_hooks=False)
+    name = "jobs." + os.fsdecode(b"caf\xe9")
+    logging.getLogger(name).setLevel(logging.INFO)
+    logging.getLogger(name).info("started")  # a breadcrumb under the name
+    logging.getLogger(name).error("failed")
+    event = memory.events[-1]
+    assert event["logger"] == "jobs.caf\\udce9"
+    assert event["breadcrumbs"]["values"][-1]["category"] == "jobs.caf\\udce9"
+    _relay_keeps(event_json(event))

@@ -27,11 +27,14 @@ import logging
 import threading
 from typing import Any, Callable
 
+from .. import usercode
 from ..client import Client, get_current, report_internal_error
 from ..message import Message, caller_stack
 from ..meta import CUT_MARGIN
+from ..safe import type_name
 from ..scope import EventData, add_breadcrumb
-from ..serialize import Serializer
+from ..serialize import Serializer, plain_name
+from ..serialize_kinds import SMALL_INT, inherits
 
 __all__ = ["STANDARD_ATTRIBUTES", "install", "installed", "uninstall"]
 
@@ -44,6 +47,12 @@ STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), Non
     "asctime",
     "taskName",
 }
+#: Seconds the program's ``__str__`` may take (on a helper thread) for a record's message: an event's,
+#: and a breadcrumb's (less: the record may be one the program's own handlers drop unformatted).
+_EVENT_STR_TIME = 0.25
+_CRUMB_STR_TIME = 0.05
+_INLINE_LENGTH = 10_000  # a template or argument longer than this is formatted on a helper thread
+_INLINE_ARGS = 100  # so are more arguments than this
 _CRUMB_DATA = 4  # a breadcrumb's data holds at most this many max_value_length's worth of characters
 
 # Logging's machinery is process-wide, so is its wrapper: the wrapped ``callHandlers``, our wrapper,
@@ -59,22 +68,74 @@ def _level_name(levelno: int) -> str:
     return next((name for threshold, name in _LEVELS if levelno >= threshold), "debug")
 
 
-def _message(record: logging.LogRecord) -> str:
-    try:
-        return record.getMessage()
-    except Exception:  # arguments that don't fit the template: logging itself would print the error
-        return _template(record)
+def _plain(value: Any) -> bool:
+    """An argument whose ``%`` formatting runs none of the program's code and is short and cheap."""
+    t = type(value)
+    if t is str or t is bytes:
+        return len(value) <= _INLINE_LENGTH
+    if t is int:
+        return bool(-SMALL_INT < value < SMALL_INT)
+    return t is float or t is bool or value is None
 
 
-def _template(record: logging.LogRecord) -> str:
+def _inline(record: logging.LogRecord) -> bool:
+    """Whether formatting ``record`` as logging does runs none of the program's code (so no helper is
+    needed): logging's own ``getMessage``, a plain ``str`` template and plain arguments."""
+    if not inherits(type(record), "getMessage", logging.LogRecord):
+        return False
+    msg, args = record.msg, record.args
+    if type(msg) is not str or len(msg) > _INLINE_LENGTH:
+        return False
+    if not args:
+        return True
+    if type(args) is tuple:
+        values: Any = args
+    elif type(args) is dict and all(type(key) is str for key in itertools.islice(args, _INLINE_ARGS + 1)):
+        values = args.values()
+    else:
+        return False
+    return len(values) <= _INLINE_ARGS and all(map(_plain, values))
+
+
+def _render(record: logging.LogRecord) -> tuple[str, str]:
+    """``(template, formatted)`` as logging makes them (``str(msg) % args``, or the record class's own
+    ``getMessage``), each at most once; the template when the arguments don't fit it. Raises when the
+    template's ``str()`` does."""
     msg = record.msg
-    return msg if type(msg) is str else str(msg)
+    template = msg if type(msg) is str else str.__str__(str(msg))
+    try:
+        if inherits(type(record), "getMessage", logging.LogRecord):
+            args = record.args
+            formatted = template % args if args else template
+        else:  # a record class of the program's own: its formatting is what its handlers print
+            formatted = record.getMessage()
+    except Exception:  # arguments that don't fit the template: logging itself would print the error
+        formatted = template
+    return template, formatted if type(formatted) is str else template
 
 
-def _entry(record: logging.LogRecord) -> Message:
-    """The record's message: template, arguments (a tuple, or a dict for ``%(name)s``) and the formatted text."""
+def _entry(record: logging.LogRecord, seconds: float) -> Message:
+    """The record's message: template, arguments (a tuple, or a dict for ``%(name)s``) and the formatted
+    text, formatted once. The program's ``__str__`` runs on a helper thread within ``seconds``
+    (:mod:`framecap.usercode`); one that fails or takes too long leaves a placeholder, noted in ``_meta``."""
     args = record.args
-    return Message(_message(record), _template(record), args if type(args) in (tuple, dict) else None)
+    params = args if type(args) in (tuple, dict) else None
+    try:
+        template, formatted = _render(record) if _inline(record) else usercode.call(_render, record, seconds)
+        return Message(formatted, template, params)
+    except usercode.TimedOut:
+        outcome, rule = "took too long", "framecap:timeout"
+    except BaseException:  # noqa: B036 - a hostile message costs only its text, never the event
+        outcome, rule = "failed", "framecap:str"
+    try:
+        msg = record.msg
+        if type(msg) is str:  # the arguments failed: the template stands for the text, as when they don't fit
+            return Message(msg, msg, params, {"formatted": rule})
+        what = type_name(type(msg))
+    except BaseException:  # noqa: B036 - not even the type's name: a generic one
+        what = "object"
+    text = f"<{what} object; str() {outcome}>"
+    return Message(text, text, params, {"message": rule, "formatted": rule})
 
 
 def _extras(record: logging.LogRecord, limit: int) -> dict[str, Any]:
@@ -107,21 +168,23 @@ def _reaches_root(logger: logging.Logger) -> bool:
     return False
 
 
-def _event(client: Client, record: logging.LogRecord, exc: BaseException | None, extras: dict[str, Any]) -> None:
+def _event(
+    client: Client, record: logging.LogRecord, exc: BaseException | None, extras: dict[str, Any], entry: Message
+) -> None:
     """An exception event (with exception info) or a message event (with the logging call's stack, if asked)."""
-    keys = {"logger": record.name[:_MAX_NAME]}
+    keys = {"logger": plain_name(record.name, _MAX_NAME)}  # (lone surrogates escaped: a server rejects them)
     level = _level_name(record.levelno)
     data = EventData(extra=extras) if extras else None
     hint = {"log_record": record}
     if exc is not None:
         mechanism = {"type": "logging", "handled": True}
-        client.capture(exc, mechanism, keys, level, data=data, message=_entry(record), hint=hint)
+        client.capture(exc, mechanism, keys, level, data=data, message=entry, hint=hint)
     else:
         stack = caller_stack(("logging",)) if client.options.attach_stacktrace else None
-        client.capture_entry(_entry(record), level, keys, data=data, stack=stack, hint=hint)
+        client.capture_entry(entry, level, keys, data=data, stack=stack, hint=hint)
 
 
-def _breadcrumb(client: Client, record: logging.LogRecord, extras: dict[str, Any]) -> None:
+def _breadcrumb(client: Client, record: logging.LogRecord, extras: dict[str, Any], text: str) -> None:
     options = client.options
     data = None
     if extras:  # taken now, as plain data: the scope keeps no reference to the program's objects
@@ -136,8 +199,8 @@ def _breadcrumb(client: Client, record: logging.LogRecord, extras: dict[str, Any
         serializer.close()
     add_breadcrumb(
         # Cut after the privacy stage (at max_value_length), which must see a secret straddling the cut whole.
-        message=_message(record)[: max(_MAX_CRUMB, options.max_value_length) + CUT_MARGIN],
-        category=record.name,
+        message=text[: max(_MAX_CRUMB, options.max_value_length) + CUT_MARGIN],
+        category=plain_name(record.name, _MAX_NAME),
         level=_level_name(record.levelno),
         data=data,
         type="log",
@@ -147,8 +210,8 @@ def _breadcrumb(client: Client, record: logging.LogRecord, extras: dict[str, Any
 
 def _observe(logger: logging.Logger, record: logging.LogRecord) -> None:
     """Turn one record into an event or a breadcrumb, if the options ask for it. Never raises."""
-    if getattr(_busy, "active", False):
-        return
+    if getattr(_busy, "active", False) or usercode.on_helper():
+        return  # logged while framecap handles a record, or by the program's code framecap runs
     _busy.active = True
     try:
         name = record.name
@@ -165,12 +228,13 @@ def _observe(logger: logging.Logger, record: logging.LogRecord) -> None:
         if not (is_event or is_crumb) or not _reaches_root(logger):
             return
         extras = _extras(record, options.max_breadth)
+        entry = _entry(record, _EVENT_STR_TIME if is_event else _CRUMB_STR_TIME)  # formatted once for both
         if is_event:
             exc_info = record.exc_info
             exc = exc_info[1] if isinstance(exc_info, tuple) and len(exc_info) == 3 else None
-            _event(client, record, exc if isinstance(exc, BaseException) else None, extras)
+            _event(client, record, exc if isinstance(exc, BaseException) else None, extras, entry)
         if is_crumb:
-            _breadcrumb(client, record, extras)
+            _breadcrumb(client, record, extras, entry.formatted)
     except Exception as error:  # logging must never break because of us
         report_internal_error("logging integration", error)
     finally:
