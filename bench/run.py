@@ -10,9 +10,10 @@ Why a dedicated virtualenv: sentry-sdk's first capture reads the metadata of eve
 sentry-sdk==2.75.0 and Flask (for the web-stack scenario) with their dependencies, nothing else.
 
 Rows (framecap's time over sentry's; lower is better, except throughput):
-- warm: the same site captured again and again (fresh exceptions, raised outside the clock), the two
-  SDKs in alternating blocks so machine drift falls on both; the garbage collector runs as it would in
-  a program;
+- warm: the same site captured again and again (fresh exceptions, raised outside the clock), each SDK
+  in a process of its own (a program has one SDK: one's garbage is not collected in the other's time),
+  in alternating blocks so machine drift falls on both; the garbage collector runs as it would in a
+  program;
 - first capture in a process: a fresh interpreter per sample (imports and init excluded), SDKs
   alternating;
 - new site in a warm process: after captures at other sites, the first capture of the same code in a
@@ -35,7 +36,6 @@ import platform
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from typing import Any
@@ -65,28 +65,28 @@ def ensure_venv(argv: list[str]) -> None:
     os.execv(python, [python, os.path.abspath(__file__), *argv])
 
 
-def timed(capture: Any, error: BaseException) -> tuple[float, float]:
-    cpu, wall = time.process_time(), time.perf_counter()
-    capture(error)
-    return time.process_time() - cpu, time.perf_counter() - wall
-
-
-def warm(sdks: list[Any], make: Any, reps: int, blocks: int = 4) -> dict[str, tuple[float, float]]:
-    """Median (cpu, wall) seconds per capture for each SDK, in alternating warm blocks."""
-    for sdk in sdks:
-        sdk.capture(make())
-        sdk.flush()
-    samples: dict[str, list[tuple[float, float]]] = {sdk.name: [] for sdk in sdks}
+def warm(names: list[str], scenario: str, reps: int, blocks: int = 4) -> dict[str, tuple[float, float]]:
+    """Median (cpu, wall) seconds per capture for each SDK, warm, each in a process of its own (as in a
+    program, which has one SDK: the garbage one SDK leaves is not collected in the other's time), in
+    alternating blocks so machine drift falls on both. ``framecap-noexpr``: expression values off."""
+    samples: dict[str, list[dict[str, float]]] = {name: [] for name in names}
     per_block = max(1, reps // blocks)
+    env = child_env()
     for block in range(blocks):
-        for sdk in sdks if block % 2 == 0 else list(reversed(sdks)):
-            for _ in range(per_block):
-                error = make()
-                samples[sdk.name].append(timed(sdk.capture, error))
-                del error
-            sdk.flush()  # background work stays in its own SDK's block
+        for name in names if block % 2 == 0 else list(reversed(names)):
+            out = subprocess.run(
+                [sys.executable, os.path.join(HERE, "cold.py"), "warm", name, scenario, str(per_block)],
+                capture_output=True,
+                text=True,
+                env=env,
+                check=True,
+            ).stdout
+            samples[name] += json.loads(out.strip().splitlines()[-1])["samples"]
     return {
-        name: (statistics.median(s[0] for s in values), statistics.median(s[1] for s in values))
+        ("framecap" if name.startswith("framecap") else name): (
+            statistics.median(s["cpu"] for s in values),
+            statistics.median(s["wall"] for s in values),
+        )
         for name, values in samples.items()
     }
 
@@ -198,15 +198,9 @@ def main(argv: list[str]) -> int:
     from scenarios import SCENARIOS
     from sdks import framecap_sdk, sentry_sdk_defaults
 
-    import framecap
-
     load_at_start = _load()
     scale = 0.1 if ns.quick else 1.0
     fc, st = framecap_sdk(), sentry_sdk_defaults()
-    fc_off = framecap.Client(
-        store=os.path.join(tempfile.mkdtemp(prefix="framecap-bench-"), "events.db"), include_expression_values=False
-    )
-    fc_off_sdk = type(fc)("framecap", fc_off.capture_exception, lambda: fc_off.flush(10))
     reps = {
         "5 frames": 400,
         "50 frames x 10 locals": 80,
@@ -218,10 +212,10 @@ def main(argv: list[str]) -> int:
     results: dict[str, Any] = {"warm": {}, "first": {}, "newsite": {}, "off": {}, "size": {}}
     for name, make in SCENARIOS.items():
         n = max(4, int(reps[name] * scale))
-        results["warm"][name] = warm([fc, st], make, n)
+        results["warm"][name] = warm(["framecap", "sentry"], name, n)
         results["size"][name] = event_size(make)
         if name in ("5 frames", "50 frames x 10 locals"):
-            results["off"][name] = warm([fc_off_sdk, st], make, n)
+            results["off"][name] = warm(["framecap-noexpr", "sentry"], name, n)
     samples = 1 if ns.quick else 7
     for name in MAIN:
         results["first"][name] = cold("first", name, samples)
