@@ -283,7 +283,14 @@ def remember(secret: str, echoes: set[str], strong: bool = True) -> None:
     if len(secret) < 4 or len(secret) > 4096 or FILTERED in secret or len(echoes) >= _LIMIT:
         return
     random = random_length(secret)
-    whole = random >= 16 or strong and (random >= 8 or passphrase(secret) or _mixed(secret))
+    whole = (
+        random >= 16
+        or generated_token(secret)  # a ``token_urlsafe`` draw: ``-`` and ``_`` join its random parts
+        or len(secret) >= 16
+        and credential_shaped(secret)  # (a weak name filters only such values: its copies go the same way)
+        or strong
+        and (random >= 8 or passphrase(secret) or _mixed(secret))
+    )
     if whole and len(secret) >= 8 and not secret.isdigit():
         echoes.add(secret)
         if _RESERVED.search(secret):  # its copy in a URL's query or a form body is percent-encoded

@@ -199,7 +199,7 @@ TOKEN_RULES: tuple[Rule, ...] = (
         "private-key",
         # the body: base64 lines (and RFC 1421 headers), as far as they go when the END line is missing
         r"-----BEGIN[A-Z0-9 _-]{0,40}PRIVATE KEY(?: BLOCK)?-----"
-        r"(?P<secret>(?:(?!-----END)(?:[A-Za-z0-9+/=\s:,.\-]|\\[nrt]))+)",
+        r"(?P<secret>(?:(?!-----END)(?:[A-Za-z0-9+/=\s:,.\-]|\\\\?[nrt]))+)",  # (``\n``: in a repr, ``\\n``)
         "PEM, OpenSSH and PGP private keys (RFC 7468; RFC 4880 armor; gitleaks private-key)",
         ("PRIVATE KEY",),
         token=False,

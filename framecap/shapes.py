@@ -81,7 +81,17 @@ _COMMON_PAIRS = frozenset(
 )
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{1,20}://[^\s@]*\Z")
 _ARN = re.compile(r"arn:[\w\-]+:[\w\-]+:")
-_PATH = re.compile(r"(?:~|\.{1,2})?/[^\s]*\Z|[A-Za-z]:\\[^\s]*\Z")
+#: An absolute, home or relative path (or a Windows one): no whitespace, and none of the punctuation
+#: paths don't hold but passwords do (``/w:Ky;>pDrdfq/Og|]P1`` is no path).
+_PATH = re.compile(r"(?:~|\.{1,2})?/[^\s;|<>\"'`{}()!*?&^$#\[\]]*\Z|[A-Za-z]:\\[^\s;|<>\"'`{}!*?&^$#]*\Z")
+_PATH_PARTS = re.compile(r"[/\\._\-~:+@=,]+")
+
+
+def _path_word(part: str) -> bool:
+    """A part of a path as people name them: a number, or a word in one case (``Users``, ``db``, ``v2``)."""
+    return not part or part.isdigit() or part.isalnum() and (part.islower() or part.isupper() or part[1:].islower())
+
+
 _SETTING_NAME = re.compile(
     r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\Z|[a-z][a-z0-9]*(?:_[a-z0-9]+)+\Z|[A-Za-z][a-z]*(?:[A-Z]+[a-z]*)+\Z"
 )
@@ -216,8 +226,8 @@ def reference(text: str) -> bool:
         return False
     if "\\x" in text and _escaped_bytes(text):
         return False  # raw random bytes (``b'/c\\x84...'``) that happen to start with a slash: no path
-    if _PATH.match(text):
-        return not any(c.isspace() for c in text) and random_length(text) < 16
+    if _PATH.match(text):  # its parts are words and numbers (``/run/secrets/db_password``), not ``/MJv,%Ydvo5ia``
+        return random_length(text) < 16 and all(map(_path_word, _PATH_PARTS.split(text)))
     if _URL.match(text) or _ARN.match(text):
         return True
     return bool(_SETTING_NAME.match(text) and _SECRET_WORD.search(text))

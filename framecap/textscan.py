@@ -26,7 +26,7 @@ from typing import Any
 from .commands import command_spans
 from .names import NONE, STRONG, WEAK, Names
 from .secrets import PII_RULES, Compiled, RuleSet, compile_rules
-from .shapes import credential_shaped, generated_token, reference, spoken_secret
+from .shapes import credential_shaped, generated_token, random_length, reference, spoken_secret
 from .spans import NOTHING, WEAK_EVIDENCE, Span, apply_spans, resolve
 from .urls import query_spans, url_spans
 
@@ -108,7 +108,12 @@ _VERSION_CONTEXT = re.compile(
 _DIGITS4 = re.compile(r"\d{4}")
 _IBAN_HINT = re.compile(r"[A-Z]{2}\d\d|[a-z]{2}\d\d")
 _PLACEHOLDER = re.compile(r"(?:\?\d*|%s|%\([^)]*\)s|:[A-Za-z_]\w*|\$\d+|\{\w*\}|\*+|<[^<>]*>|x{3,}|\.{3})\Z")
-_TEMPLATE = re.compile(r"\{[\w.\[\]!:]*\}|%[sdr]|%\(\w+\)[sdr]")
+#: A placeholder inside a template: ``{}``, ``{0}``, ``{name.attr[0]!r:>10}``, ``%s``/``%d``/``%r`` (not followed by
+#: a letter or digit: ``%river`` in a password is none), ``%(name)s``, ``${NAME}``.
+_TEMPLATE = re.compile(
+    r"\{(?:\d+|[A-Za-z_]\w*)?(?:\.\w+|\[\w*\])*(?:![rsa])?(?::[^{}]{0,12})?\}|%(?:\(\w+\))?[sdr](?![A-Za-z0-9])"
+    r"|\$\{[A-Za-z_]\w*\}"
+)
 _NOT_VALUES = frozenset({"", "none", "null", "nil", "true", "false", "undefined", "[filtered]", "n/a", "''", '""'})
 _JWK_PRIVATE = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})  # RFC 7518 sections 6.2.2, 6.3.2, 6.4
 _PRIVATE_V4 = (
@@ -126,13 +131,37 @@ _PRIVATE_V4 = (
 
 def not_a_value(content: str) -> bool:
     """``None``, booleans, empty strings, placeholders (``%s``, ``?``, ``:name``, ``***``, ``<redacted>``) and
-    templates that hold them (``'{0}:{1}'``, ``"%s:%s"``)."""
+    templates that hold them (``'{0}:{1}'``, ``"%s:%s"``), unless what is left around the placeholders is
+    credential-shaped itself (``Orbit2006%s!river``: a password that holds one)."""
     return (
         content.strip().lower() in _NOT_VALUES
         or _PLACEHOLDER.match(content) is not None
         or ("{" in content or "%" in content)
         and _TEMPLATE.search(content) is not None
+        and _template_only(content)
     )
+
+
+#: What a template holds around its placeholders: words, numbers and a URL's or a message's punctuation;
+#: a password's symbols (``#*|;^$!{}[]<>"'``) make it a password that happens to hold ``%s``.
+_PLAIN_TEXT = re.compile(r"[\w\s:/@.\-=&?,+()]*\Z")
+_ALNUM_RUN = re.compile(r"[A-Za-z0-9]+")
+
+
+def _template_only(content: str) -> bool:
+    """Whether what is left around a template's placeholders is plain text, not a secret's random run
+    (``django-insecure-x@ps+o_m&o@q*a20%d^461=...``, a password holding ``%d``, is still a secret)."""
+    rest = _TEMPLATE.sub("", content)
+    if random_length(rest) >= 12 or _PLAIN_TEXT.match(rest) is None:
+        return False
+    # a ``%d`` or ``${X}`` between letters-and-digits parts is a password's character; ``{suffix}`` (an
+    # f-string's field, code) keeps a template a template, its literal parts judged by the value rules
+    return ("%" not in content and "$" not in content) or all(map(_plain_word, _ALNUM_RUN.findall(rest)))
+
+
+def _plain_word(word: str) -> bool:
+    """A number or a word as people write it (``host``, ``DB``, ``Password``), not ``82mgYCW``/``yeLTMIiI``."""
+    return word.isdigit() or word.isalpha() and (word.islower() or word.isupper() or word[1:].islower())
 
 
 _SEED_PHRASE = re.compile(r"[a-z]{3,8}(?: [a-z]{3,8}){11,23}\Z")  # BIP-39: 12 to 24 words
