@@ -79,7 +79,6 @@ def capture_exception(
 
     The keywords are data for this event only, merged over the current scope's.
     """
-    client = None
     early = False
     try:
         early = near_limit(_ENTRY_FRAMES) and hold_frames()  # frames first, while a call still fits
@@ -89,23 +88,10 @@ def capture_exception(
         return client.capture_exception(
             error, level=level, tags=tags, extra=extra, contexts=contexts, fingerprint=fingerprint
         )
-    except RecursionError:  # a few frames from the recursion limit: once more, with frames held
-        pass
-    finally:
-        if early:
-            release_frames()
-    held = False
-    try:
-        if client is None:
-            return None
-        held = hold_frames()
-        return client.capture_exception(
-            error, level=level, tags=tags, extra=extra, contexts=contexts, fingerprint=fingerprint
-        )
-    except RecursionError:  # right at the limit: no frame left to capture with (never raised)
+    except RecursionError:  # right at the limit: no frame left (the client's entry point retried already)
         return None
     finally:
-        if held:
+        if early:
             release_frames()
 
 
@@ -123,7 +109,6 @@ def capture_message(
     With ``attach_stacktrace=True`` the event carries the caller's stack (source and variables as for
     exceptions). The keywords are data for this event only, merged over the current scope's.
     """
-    client = None
     early = False
     try:
         early = near_limit(_ENTRY_FRAMES) and hold_frames()  # frames first, while a call still fits
@@ -133,23 +118,10 @@ def capture_message(
         return client.capture_message(
             message, level, tags=tags, extra=extra, contexts=contexts, fingerprint=fingerprint
         )
-    except RecursionError:  # a few frames from the recursion limit: once more, with frames held
-        pass
-    finally:
-        if early:
-            release_frames()
-    held = False
-    try:
-        if client is None:
-            return None
-        held = hold_frames()
-        return client.capture_message(
-            message, level, tags=tags, extra=extra, contexts=contexts, fingerprint=fingerprint
-        )
-    except RecursionError:  # right at the limit: no frame left to capture with (never raised)
+    except RecursionError:  # right at the limit: no frame left (the client's entry point retried already)
         return None
     finally:
-        if held:
+        if early:
             release_frames()
 
 

@@ -56,6 +56,9 @@ class FrameRecord:
 
     def skeleton(self) -> dict[str, Any]:
         """Where the frame is, without source or variables."""
+        return self._where(dict(self.data) if self.data else None)
+
+    def _where(self, data: dict[str, Any] | None) -> dict[str, Any]:
         out: dict[str, Any] = {
             "filename": self.filename,
             "abs_path": self.abs_path,
@@ -66,25 +69,14 @@ class FrameRecord:
         }
         if self.colno is not None:
             out["colno"] = self.colno
-        if self.data:
-            out["data"] = dict(self.data)
+        if data:
+            out["data"] = data
         return out
 
     def to_dict(self) -> dict[str, Any]:
         """The Sentry frame. It holds the record's own ``data``, context lists and ``vars`` (not copies):
         a record is dropped once it is a dict."""
-        out: dict[str, Any] = {
-            "filename": self.filename,
-            "abs_path": self.abs_path,
-            "module": self.module,
-            "function": self.function,
-            "lineno": self.lineno,
-            "in_app": self.in_app,
-        }
-        if self.colno is not None:
-            out["colno"] = self.colno
-        if self.data:
-            out["data"] = self.data
+        out = self._where(self.data)
         if self.pre_context is not None:
             out["pre_context"] = self.pre_context
             out["context_line"] = self.context_line

@@ -98,20 +98,7 @@ def test_a_file_edited_between_captures_shows_its_new_lines(tmp_path):
 
 
 def test_a_loader_whose_get_source_raises_costs_that_frames_source_and_says_so(tmp_path):
-    class BrokenLoader:
-        def get_source(self, name):
-            raise OSError("archive unreadable")
-
-    transport = framecap.MemoryTransport()
-    client = framecap.Client(transport=transport, install_hooks=False)
-    filename = str(tmp_path / "bundle.zip" / "plugin.py")  # no such file: the loader is asked
-    namespace = {"__name__": "plugin", "__file__": filename, "__loader__": BrokenLoader()}
-    exec(compile("def run(order):\n    return order['total'] / 0\n", filename, "exec"), namespace)
-    try:
-        namespace["run"]({"total": 3})
-    except ZeroDivisionError as error:
-        assert client.capture_exception(error) is not None
-    event = transport.events[-1]
+    event = _capture_with_loader(tmp_path, OSError("archive unreadable"))
     frame = event["exception"]["values"][-1]["stacktrace"]["frames"][-1]
     assert frame["function"] == "run" and frame["lineno"] == 2 and "context_line" not in frame
     assert frame["vars"]["order"] == {"total": "3"}  # the frame's variables stay
