@@ -335,9 +335,14 @@ def compile_rules(extra: Iterable[Any] = ()) -> tuple[list[Compiled], list[Compi
 
 
 class RuleSet:
-    """Rules indexed by their hints: one regex search finds which rules a text needs."""
+    """Rules indexed by their hints: one regex search finds which rules a text needs.
 
-    def __init__(self, rules: Sequence[Compiled]) -> None:
+    ``least_distinct``: a long text (from :attr:`Literals.MIN_LENGTH` characters) made of fewer distinct
+    characters skips the rules without hints (random tokens: a padded field or a repeated byte holds
+    none, and each such rule would otherwise try every position of it)."""
+
+    def __init__(self, rules: Sequence[Compiled], least_distinct: int = 0) -> None:
+        self.least_distinct = least_distinct
         self.by_hint: dict[str, list[Compiled]] = {}
         for rule in rules:
             for hint in rule.hints:
@@ -350,8 +355,16 @@ class RuleSet:
 
     def spans(self, text: str, offset: int = 0) -> list[tuple[int, int, str]]:
         """Every rule's spans in ``text`` (offset by ``offset``), for the rules ``text`` can hold."""
-        rules = [r for r in self.always if len(text) >= r.min_length] if self.always else []
-        if self.hint is not None and self.literals.may_occur(text) and self.hint.search(text) is not None:
+        present = set(text) if len(text) >= Literals.MIN_LENGTH else None
+        if not self.always or (present is not None and len(present) < self.least_distinct):
+            rules = []
+        else:
+            rules = [r for r in self.always if len(text) >= r.min_length]
+        if (
+            self.hint is not None
+            and (present is None or self.literals.may_occur_in(present))
+            and self.hint.search(text) is not None
+        ):
             for hint in set(self.hint.findall(text)):
                 rules += self.by_hint[hint]
         if not rules:

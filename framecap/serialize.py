@@ -157,6 +157,10 @@ class Serializer:
             if text is not None:
                 self._left -= cost(text)
                 return text, None
+        return self._node(value, t, depth, path)
+
+    def _node(self, value: Any, t: type, depth: int, path: set[int]) -> tuple[Any, Meta | None]:
+        """:meth:`_walk` past the plain leaves (which :meth:`_pairs` and :meth:`_list` render inline)."""
         if type(t) is type:  # a plain class: it may be hashed and compared
             kind = CONTAINERS.get(t)
             if kind is None and t not in LEAVES:
@@ -239,7 +243,7 @@ class Serializer:
                     left -= len(name) + 4 + (len(text) if text.isascii() else 6 * len(text))
                     continue
             self._left = left - len(name) - 4
-            out[name], child = self._walk(item, depth + 1, path)
+            out[name], child = self._node(item, t, depth + 1, path)
             left = self._left
             if child:
                 meta[name] = child
@@ -256,7 +260,8 @@ class Serializer:
         if quick and chunk:
             texts = homogeneous_reprs(chunk, limit)
             if texts is not None:  # all small ints, or all short strings: rendered at C speed
-                self._left -= 2 * len(texts) + sum(map(len, texts)) * (1 if all(map(str.isascii, texts)) else 6)
+                ascii = type(chunk[0]) is int or all(map(str.isascii, texts))
+                self._left -= 2 * len(texts) + sum(map(len, texts)) * (1 if ascii else 6)
                 if len(texts) < size:
                     meta[""] = {"len": size}
                 return texts, meta or None
@@ -282,7 +287,7 @@ class Serializer:
                     left -= 2 + (len(text) if text.isascii() else 6 * len(text))
                     continue
             self._left = left - 2
-            data, child = self._walk(item, depth + 1, path)
+            data, child = self._node(item, t, depth + 1, path)
             left = self._left
             append(data)
             if child:

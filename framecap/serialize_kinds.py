@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import itertools
+import operator
 from typing import Any
 
 from .safe import type_dict, type_module, type_mro, type_qualname
@@ -39,16 +41,20 @@ def plain_repr(value: Any, t: type, limit: int) -> str | None:
 
 
 def homogeneous_reprs(items: list[Any], limit: int) -> list[str] | None:
-    """``repr`` of every item when all are small ints or all are strs short enough; else None."""
-    kinds = set(map(id, map(type, items)))  # ids: a type may be unhashable
-    if kinds == _INT_ONLY:
+    """``repr`` of every item when all are small ints or all are strs short enough; else None.
+
+    Types are compared by identity only (``operator.is_``, at C speed): a metaclass's ``__eq__`` or
+    ``__hash__`` never runs."""
+    if not items:
+        return None
+    first = type(items[0])
+    if first is not int and first is not str or not all(map(operator.is_, map(type, items), itertools.repeat(first))):
+        return None
+    if first is int:
         if max(items) >= SMALL_INT or min(items) <= -SMALL_INT:
             return None
-    elif kinds == _STR_ONLY:
-        if max(map(len, items)) > limit // 4 - 2:
-            return None  # (even fully escaped, each repr stays within the limit)
-    else:
-        return None
+    elif max(map(len, items)) > limit // 4 - 2:
+        return None  # (even fully escaped, each repr stays within the limit)
     return list(map(repr, items))
 
 
@@ -113,8 +119,6 @@ CONTAINERS: dict[type, tuple[str, Any, Any]] = {
 SAFE_REPR = frozenset({_NONE, bool, int, float, complex, range, type(Ellipsis), type(NotImplemented)})
 LEAVES = frozenset({str, bytes, bytearray}) | SAFE_REPR
 SMALL_INT = 10**50  # ints below this in size have short, cheap reprs
-_INT_ONLY = frozenset({id(int)})
-_STR_ONLY = frozenset({id(str)})
 
 
 _SECRET_TYPES = frozenset({"SecretStr", "SecretBytes"})

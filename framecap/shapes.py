@@ -333,5 +333,8 @@ class Literals:
         """False only when no literal can occur in ``text``."""
         if len(text) < self.MIN_LENGTH:
             return True
-        present = set(text)
+        return self.may_occur_in(set(text))
+
+    def may_occur_in(self, present: set[str]) -> bool:
+        """False only when no literal can occur in a text made of the characters ``present``."""
         return any(chars <= present for chars in self.chars)

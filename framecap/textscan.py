@@ -106,6 +106,8 @@ _VERSION_CONTEXT = re.compile(
     r"\w*\b[^\n,;:@/]{0,40}\Z"
 )
 _DIGITS4 = re.compile(r"\d{4}")
+#: A long run of fewer distinct characters is no random token (see RuleSet).
+_TOKEN_DISTINCT = 8
 _IBAN_HINT = re.compile(r"[A-Z]{2}\d\d|[a-z]{2}\d\d")
 _PLACEHOLDER = re.compile(r"(?:\?\d*|%s|%\([^)]*\)s|:[A-Za-z_]\w*|\$\d+|\{\w*\}|\*+|<[^<>]*>|x{3,}|\.{3})\Z")
 #: A placeholder inside a template: ``{}``, ``{0}``, ``{name.attr[0]!r:>10}``, ``%s``/``%d``/``%r`` (not followed by
@@ -154,9 +156,22 @@ def _template_only(content: str) -> bool:
     rest = _TEMPLATE.sub("", content)
     if random_length(rest) >= 12 or _PLAIN_TEXT.match(rest) is None:
         return False
+    if not all(map(_field_name, _FIELD_NAME.findall(content))):
+        return False  # ``{jPhSsfD}``: braces around a random run are a password's characters, not a field
     # a ``%d`` or ``${X}`` between letters-and-digits parts is a password's character; ``{suffix}`` (an
     # f-string's field, code) keeps a template a template, its literal parts judged by the value rules
     return ("%" not in content and "$" not in content) or all(map(_plain_word, _ALNUM_RUN.findall(rest)))
+
+
+#: The name of a ``{name}`` field (a format string's), and the names people give fields: ``user_id``,
+#: ``HOME``, ``Host``, ``userId`` (every capital followed by a lower-case letter or a digit).
+_FIELD_NAME = re.compile(r"\{([A-Za-z_]\w*)")
+_CAMEL = re.compile(r"[a-z][a-z0-9]*(?:[A-Z][a-z0-9]+)*\Z")
+
+
+def _field_name(name: str) -> bool:
+    parts = [part for part in name.split("_") if part]
+    return all(part.islower() or part.isupper() or _plain_word(part) for part in parts) or bool(_CAMEL.match(name))
 
 
 def _plain_word(word: str) -> bool:
@@ -225,7 +240,7 @@ class TextScanner:
     def __init__(self, names: Names, extra_rules: Iterable[Any] = (), ips: bool = True) -> None:
         self.names = names
         token_rules, text_rules, custom = compile_rules(extra_rules)
-        self.tokens = RuleSet(token_rules)
+        self.tokens = RuleSet(token_rules, least_distinct=_TOKEN_DISTINCT)
         self.texts = RuleSet(text_rules)
         self.custom = RuleSet(custom) if custom else None
         self.pii_rules = [Compiled(rule) for rule in PII_RULES]
@@ -285,12 +300,13 @@ class TextScanner:
                 level = tier(match.group("key").rpartition(".")[2])
                 if level > NONE and judged(level, match.group("secret")):
                     found.append((match.start("secret"), match.end("secret"), evidence("name-value", level)))
-        if n >= 12 and _DIGITS4.search(text):
-            for rule in self.pii_rules:
-                if rule.id != "iban" or _IBAN_HINT.search(text):
-                    found += rule.spans(text)
-        elif n >= 11:
-            found += self.pii_rules[2].spans(text)  # an SSN alone
+        if n >= 11 and _DIGITS4.search(text):  # every PII rule needs four digits in a row
+            if n == 11:
+                found += self.pii_rules[2].spans(text)  # only an SSN is this short
+            else:
+                for rule in self.pii_rules:
+                    if rule.id != "iban" or _IBAN_HINT.search(text):
+                        found += rule.spans(text)
         if ips and self.ips:
             self._addresses(text, found)
         return resolve(found) or NOTHING

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import inspect
 import itertools
-from collections.abc import Collection
+import operator
+from collections.abc import Collection, Iterable
 from types import FrameType
 from typing import Any
 
 __all__ = ["is_module_frame", "local_items"]
 
+_KEY = operator.itemgetter(0)
 _SKIP = frozenset({"__tracebackhide__", "__builtins__", ".0"})  # ".0": a comprehension's iterator
 
 
@@ -36,6 +38,15 @@ def is_module_frame(frame: FrameType) -> bool:
 
 def _skipped(key: Any) -> bool:
     return type(key) is str and (key in _SKIP or key.startswith("."))
+
+
+def _undotted(keys: Iterable[Any]) -> bool:
+    """No key starts with ``.``, every key a str: the common case, told at C speed (joined, searched once)."""
+    try:
+        joined = "\0".join(keys)
+    except TypeError:  # a key that is no str (``exec`` with a custom dict)
+        return False
+    return not joined.startswith(".") and "\0." not in joined
 
 
 def local_items(
@@ -61,6 +72,9 @@ def local_items(
             return picked[:limit], len(picked), None
         if type(scope) is dict:
             head = list(itertools.islice(dict.items(scope), limit + len(_SKIP)))
+            keys = scope if len(head) == len(scope) else map(_KEY, head)
+            if not any(map(scope.__contains__, _SKIP)) and _undotted(keys):  # the common case, at C speed
+                return head[:limit], len(scope), None
             total = len(scope) - sum(map(scope.__contains__, _SKIP))
         else:
             head = list(scope.items())

@@ -120,3 +120,11 @@ def test_ordinary_values_beside_them_stay(memory):
     variables = frames_of(event)[-1]["vars"]
     assert variables == {"order_id": "4211", "path": "'/srv/app/orders/4211.json'", "fmt": "'%s-%s'"}
     assert request_id not in json.dumps(event)  # (never in the event: only a sanity check of the helper)
+
+
+def test_braces_around_a_random_run_are_a_passwords_characters():
+    """Seen by the property above: ``{jPhSsfD}`` inside a password read as a format field, the rest as a template's
+    literal text. A field is named as people name things (``user_id``, ``HOST``, ``userId``)."""
+    assert _scrubbed({"password": repr("{}GqM{jPhSsfD}")})["password"] == f"'{F}'"
+    for template in ("{user}:{password}", "{0}:{1}", "https://{host}/{userId}", "{Name} <{EMAIL}>"):
+        assert _scrubbed({"password_template": repr(template)})["password_template"] == repr(template)
