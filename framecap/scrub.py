@@ -27,6 +27,7 @@ from ._types import FILTERED
 from .echo import SKIP_FRAME, SKIP_TOP, SOURCE_KEYS, Echo, meta_node, move_meta, read_value_spans, remember, unique
 from .names import NONE, STRONG, Names, display_names, name_words, reached_name
 from .scrub_data import DataScrubbing
+from .scrub_repeat import Repeats
 from .source_block import QUIET, Contexts, block_contexts, lines_key
 from .source_pairs import LOGIN_HINT
 from .source_scrub import lex, literal_spans
@@ -69,10 +70,11 @@ class _Pass:
     Strings are remembered for one event only: what a program held is not kept beyond the capture.
     """
 
-    __slots__ = ("meta", "memo", "keys", "echoes", "named")
+    __slots__ = ("meta", "memo", "keys", "echoes", "named", "repeats")
 
     def __init__(self, meta: dict[str, Any]) -> None:
         self.meta = meta
+        self.repeats: Repeats | None = Repeats()  # dicts met again (a WSGI environ in every middleware frame)
         self.memo: dict[str, list[Span]] = {}  # string -> its spans (all rules)
         self.named: dict[tuple[int, str], Any] = {}  # (name's tier, repr) -> what its name makes of it
         self.keys: dict[str, list[Span]] = {}  # dict key -> its spans (token and URL rules)

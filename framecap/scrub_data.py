@@ -17,6 +17,7 @@ from .echo import meta_node, move_meta, remember, remember_all, unique
 from .item_names import KEY_LINE, auth_pair, list_tiers, named_value
 from .members import digest_under_key, drawn_member, ids_container
 from .names import NONE, STRONG, WEAK, Names
+from .scrub_repeat import MIN_KEYS
 from .secrets import card_valid
 from .shapes import credential_shaped, is_uuid, random_member, reference
 from .textscan import NOTHING, Span, TextScanner, apply_spans, judged, not_a_value, resolve
@@ -153,7 +154,7 @@ class DataScrubbing:
                     else:
                         value[index] = self._filtered(path + (index,), state, "private-key", len(item))
                 continue
-            if type(item) is str and item_tier != STRONG and (len(item) < 6 or memo.get(item) is NOTHING):
+            if type(item) is str and item_tier <= NONE and (len(item) < 6 or memo.get(item) is NOTHING):
                 continue
             if (
                 item_tier == NONE
@@ -185,6 +186,11 @@ class DataScrubbing:
         return True
 
     def _dict(self, value: dict[Any, Any], path: tuple[Any, ...], tier: int, reprs: bool, state: Any) -> Any:
+        token = None
+        if len(value) >= MIN_KEYS and path and state.repeats is not None:
+            token = state.repeats.before(value, path, tier, reprs, state.meta)
+            if token is True:
+                return value  # an equal dict under an equal name was judged already: its result, copied
         names = self.names
         cache = names.cache
         memo = state.memo
@@ -234,6 +240,8 @@ class DataScrubbing:
             items = [(renamed.get(key, key), item) for key, item in value.items()]
             value.clear()
             value.update(items)
+        if token is not None:
+            state.repeats.after(token, value, path, state.meta)
         return value
 
     def _key(self, key: str, tier: int, path: tuple[Any, ...], state: Any, owner: Any = ()) -> str:
