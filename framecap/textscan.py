@@ -138,6 +138,7 @@ def not_a_value(content: str) -> bool:
     return (
         content.strip().lower() in _NOT_VALUES
         or _PLACEHOLDER.match(content) is not None
+        and (content[:1] != "{" or _field_name(content[1:-1]))  # ``{jPhSsfD}``: a password in braces
         or ("{" in content or "%" in content)
         and _TEMPLATE.search(content) is not None
         and _template_only(content)
@@ -158,15 +159,18 @@ def _template_only(content: str) -> bool:
         return False
     if not all(map(_field_name, _FIELD_NAME.findall(content))):
         return False  # ``{jPhSsfD}``: braces around a random run are a password's characters, not a field
-    # a ``%d`` or ``${X}`` between letters-and-digits parts is a password's character; ``{suffix}`` (an
-    # f-string's field, code) keeps a template a template, its literal parts judged by the value rules
-    return ("%" not in content and "$" not in content) or all(map(_plain_word, _ALNUM_RUN.findall(rest)))
+    # a ``%d``, ``${X}`` or ``{}`` between letters-and-digits parts is a password's character (``S3cr3t{}Pass``);
+    # a ``{}`` template's literal parts may also be words with digits in one case (``{}_v2``, ``db1:{}``)
+    words = _ALNUM_RUN.findall(rest)
+    if "%" not in content and "$" not in content:
+        return all(_plain_word(w) or w.islower() or w.isupper() for w in words)
+    return all(map(_plain_word, words))
 
 
 #: The name of a ``{name}`` field (a format string's), and the names people give fields: ``user_id``,
 #: ``HOME``, ``Host``, ``userId`` (every capital followed by a lower-case letter or a digit).
 _FIELD_NAME = re.compile(r"\{([A-Za-z_]\w*)")
-_CAMEL = re.compile(r"[a-z][a-z0-9]*(?:[A-Z][a-z0-9]+)*\Z")
+_CAMEL = re.compile(r"[a-z]+(?:[A-Z][a-z]+)*[0-9]*\Z")
 
 
 def _field_name(name: str) -> bool:
@@ -214,6 +218,19 @@ def _unquote(value: str) -> tuple[str, int, int]:
     return value, 0, len(value)
 
 
+#: Characters an escape sequence of a repr puts before what follows it (``\\n`` + a token reads ``n<token>``).
+_ESCAPE_LETTERS = {"x": 3, "u": 5, "U": 9, "n": 1, "t": 1, "r": 1, "f": 1, "v": 1, "a": 1, "b": 1, "0": 1}
+
+
+def _escape_letters(text: str, start: int) -> int:
+    """How many characters at ``start`` belong to an escape sequence that a backslash before them opens
+    (an odd run of backslashes: ``\\\\n`` is a backslash, then a real ``n``)."""
+    window = text[max(0, start - 64) : start]  # (a longer run of backslashes is read as its last 64)
+    if (len(window) - len(window.rstrip("\\"))) % 2 == 0:
+        return 0
+    return _ESCAPE_LETTERS.get(text[start], 0)
+
+
 def public_ip(text: str) -> bool:
     """An address that can identify a person: not private, loopback, link-local, unspecified or multicast."""
     try:
@@ -254,7 +271,9 @@ class TextScanner:
         n = len(text)
         if n >= 16:
             for run in _RUN.finditer(text):
-                found += self.tokens.spans(run.group(), run.start())
+                start = run.start()
+                skip = _escape_letters(text, start) if start and text[start - 1] == "\\" else 0
+                found += self.tokens.spans(run.group()[skip:], start + skip)
         if n >= 12:
             found += self.texts.spans(text)
         if n < 8:

@@ -55,7 +55,7 @@ class _Armed:
     def __hash__(self) -> int:
         if _Armed.armed:
             raise AssertionError("a key's __hash__ ran")
-        return 7
+        return hash(".0")  # (a lookup of the skipped name ".0" would meet this key and call its __eq__)
 
     def __eq__(self, other: object) -> bool:
         if _Armed.armed:
