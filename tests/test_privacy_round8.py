@@ -73,19 +73,22 @@ def test_ordinary_multi_line_text_stays():
     assert _scrubbed({"notes": repr(value)})["notes"] == repr(value)
 
 
-@settings(max_examples=150, deadline=None, derandomize=True)
-@given(seed=st.integers(0, 2**32), size=st.integers(6, 14), where=st.sampled_from(["whole", "inside", "around"]))
-def test_a_password_in_braces_or_holding_braces_is_filtered(seed, size, where):
-    """Fixed draws: about 1 in 100 such passwords still reads as a template by shape (``Ycv{UU1}``: a word
-    and an upper-case field name), measured over 6,324 draws; this guards the rule, not that residue."""
-    rng = random.Random(seed)
-    run = _draw(rng, size, string.ascii_letters + string.digits)
-    if sum(c.isupper() for c in run) < 2 or sum(c.islower() for c in run) < 2 or not any(c.isdigit() for c in run):
-        return  # (a drawn password: mixed case and a digit)
-    value = {"whole": "{" + run + "}", "inside": run[:3] + "{}" + run[3:], "around": run[:3] + "{" + run[3:] + "}"}[
-        where
-    ]
-    assert _scrubbed({"password": repr(value)})["password"] == f"'{F}'"
+def test_a_password_in_braces_or_holding_braces_is_filtered():
+    """Drawn passwords (mixed case and a digit) in braces, holding ``{}``, or with a braced part: filtered.
+    About 1 in 100 still reads as a template by shape (``Ycv{UU1}``, ``6hs{SDC}``: words and a field name
+    each in one case), so the rate is what is checked, over fixed draws (the same on every Python)."""
+    rng = random.Random(8)
+    kept: list[str] = []
+    total = 0
+    while total < 900:
+        run = _draw(rng, rng.randint(6, 14), string.ascii_letters + string.digits)
+        if sum(c.isupper() for c in run) < 2 or sum(c.islower() for c in run) < 2 or not any(c.isdigit() for c in run):
+            continue
+        for value in ("{" + run + "}", run[:3] + "{}" + run[3:], run[:3] + "{" + run[3:] + "}"):
+            total += 1
+            if _scrubbed({"password": repr(value)})["password"] != f"'{F}'":
+                kept.append(value)
+    assert len(kept) <= total * 0.03, kept
 
 
 def test_templates_and_field_names_as_people_write_them_stay():
