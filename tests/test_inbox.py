@@ -285,7 +285,8 @@ FORK_UNDER_LOAD = """
 import os, sys, threading, time
 import framecap
 
-client = framecap.init(install_hooks=False, max_inbox_events=100000)
+# shutdown_timeout=10: SQLite waits 5 s for the lock (a loaded CI machine took over 2 s)
+client = framecap.init(install_hooks=False, max_inbox_events=100000, shutdown_timeout=10)
 stop = threading.Event()
 
 def capture(tag):
