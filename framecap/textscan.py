@@ -168,7 +168,7 @@ def _template_only(content: str) -> bool:
 
 
 #: The name of a ``{name}`` field (a format string's), and the names people give fields: ``user_id``,
-#: ``HOME``, ``Host``, ``userId`` (every capital followed by a lower-case letter or a digit).
+#: ``HOME``, ``Host``, ``userId``, ``itemCount2`` (camelCase: a capital starts each lower-case word; digits end it).
 _FIELD_NAME = re.compile(r"\{([A-Za-z_]\w*)")
 _CAMEL = re.compile(r"[a-z]+(?:[A-Z][a-z]+)*[0-9]*\Z")
 
@@ -219,7 +219,7 @@ def _unquote(value: str) -> tuple[str, int, int]:
 
 
 #: Characters an escape sequence of a repr puts before what follows it (``\\n`` + a token reads ``n<token>``).
-_ESCAPE_LETTERS = {"x": 3, "u": 5, "U": 9, "n": 1, "t": 1, "r": 1, "f": 1, "v": 1, "a": 1, "b": 1, "0": 1}
+_ESCAPE_LETTERS = {"x": 3, "u": 5, "U": 9, "n": 1, "t": 1, "r": 1, "f": 1, "v": 1, "a": 1, "b": 1}
 
 
 def _escape_letters(text: str, start: int) -> int:
